@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests and `npm start` need, once; a no-op when all are present.
+# Usage: scripts/setup-deps.sh [test|start]   (default: test)
+set -euo pipefail
+what=${1:-test}
+
+start_pkgs=(chromium libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep)
+test_pkgs=("${start_pkgs[@]}"
+  build-essential procps mawk jc time
+  libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
+  openssh-server openssh-client mariadb-server)
+
+if [ "$what" = start ]; then pkgs=("${start_pkgs[@]}"); else pkgs=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=(sudo -n)
+  else
+    echo "vma-lens: missing Debian packages: ${missing[*]}" >&2
+    echo "vma-lens: run as root: apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+echo "vma-lens: installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -q >/dev/null
+# policy-rc.d keeps package scripts from starting services (mariadb, sshd) we start ourselves in tests.
+"${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
