@@ -1,0 +1,39 @@
+/** IDs of languages, commands, settings and views: the one place they are spelled. */
+
+export const EXTENSION_ID = 'vma-lens.vma-lens';
+
+export const Languages = {
+  maps: 'procmaps',
+  smaps: 'procsmaps',
+  pmap: 'pmap',
+} as const;
+export const DUMP_LANGUAGES: readonly string[] = Object.values(Languages);
+
+export const Commands = {
+  analyze: 'vmaLens.analyze',
+  pasteFromClipboard: 'vmaLens.pasteFromClipboard',
+  captureLocal: 'vmaLens.captureLocal',
+  captureSsh: 'vmaLens.captureSsh',
+  compareSnapshots: 'vmaLens.compareSnapshots',
+  openTimelineForFolder: 'vmaLens.openTimelineForFolder',
+  watchProcess: 'vmaLens.watchProcess',
+  stopWatch: 'vmaLens.stopWatch',
+  copyCommand: 'vmaLens.copyCommand',
+  openFix: 'vmaLens.openFix',
+} as const;
+
+export const SETTINGS_SECTION = 'vmaLens';
+export const Settings = {
+  defaultMaxMapCount: 'defaultMaxMapCount',
+  warnRatio: 'warningThreshold',
+  errorRatio: 'errorThreshold',
+  watchInterval: 'watch.intervalSeconds',
+  captureFolder: 'watch.captureFolder',
+  sshUseSudo: 'ssh.useSudo',
+  sshTimeout: 'ssh.timeoutSeconds',
+} as const;
+
+export const Views = {
+  timelinePanel: 'vmaLens.timeline',
+  reportPanel: 'vmaLens.report',
+} as const;
