@@ -1,0 +1,127 @@
+import { analyze } from '../core/analyze';
+import { diffDumps } from '../core/diff';
+import { forecast, orderSamples, sampleOf } from '../core/timeline';
+import type { AnalyzeOptions } from '../core/types';
+import { DumpReadError, listDumpFiles, readDumpSync } from '../node/dumpFile';
+import { renderAnalysis, renderDiff, renderTimeline, style } from './report';
+
+const USAGE = `Usage: vma-lens <command> [options]
+
+Commands:
+  analyze [--json] [--fixes] [--max-map-count N] FILE|-   report on a maps, smaps, smaps_rollup or pmap dump
+  diff [--json] A B                                      what changed between two dumps of a process
+  timeline [--json] [--max-map-count N] DIR              one line per dump in a folder, and a forecast
+
+Exit status: 0 analysed with no error finding, 1 an error-severity finding, 2 unusable input or usage.
+`;
+
+class UsageError extends Error {}
+
+interface Args {
+  command: string;
+  files: string[];
+  json: boolean;
+  fixes: boolean;
+  maxMapCount?: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { command: argv[0] ?? '', files: [], json: false, fixes: false };
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--json') args.json = true;
+    else if (a === '--fixes') args.fixes = true;
+    else if (a === '--max-map-count' || a.startsWith('--max-map-count=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (!v || !/^\d+$/.test(v) || Number(v) === 0) throw new UsageError('--max-map-count takes a positive whole number');
+      args.maxMapCount = Number(v);
+    } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+    else args.files.push(a);
+  }
+  return args;
+}
+
+function need(args: Args, n: number, what: string): void {
+  if (args.files.length !== n) throw new UsageError(`${args.command} takes ${what}`);
+}
+
+function write(text: string): void {
+  process.stdout.write(text);
+}
+
+export function main(argv: string[]): number {
+  let args: Args;
+  try {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+      write(USAGE);
+      return argv.length === 0 ? 2 : 0;
+    }
+    args = parseArgs(argv);
+  } catch (err) {
+    process.stderr.write(`vma-lens: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const color = !args.json && process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const st = style(color);
+  const options: AnalyzeOptions = args.maxMapCount ? { maxMapCount: args.maxMapCount } : {};
+  try {
+    switch (args.command) {
+      case 'analyze': {
+        need(args, 1, 'one FILE (or - for standard input)');
+        const file = args.files[0];
+        const dump = readDumpSync(file);
+        if (dump.count === 0) {
+          const bad = dump.malformedCount ? ` (${dump.malformedCount} malformed line${dump.malformedCount === 1 ? '' : 's'}, first: line ${dump.malformed[0].line}: ${dump.malformed[0].reason})` : '';
+          throw new DumpReadError(`no mappings found in ${file === '-' ? 'standard input' : file}${bad}`);
+        }
+        const a = analyze(dump, options);
+        write(args.json ? JSON.stringify({ file, ...a }) + '\n' : renderAnalysis(a, file === '-' ? 'standard input' : file, st, args.fixes));
+        return a.findings.some((f) => f.severity === 'error') ? 1 : 0;
+      }
+      case 'diff': {
+        need(args, 2, 'two files, A and B');
+        const [fa, fb] = args.files;
+        const da = readDumpSync(fa);
+        const db = readDumpSync(fb);
+        for (const [d, f] of [[da, fa], [db, fb]] as const) {
+          if (d.count === 0) throw new DumpReadError(`no mappings found in ${f}`);
+          analyze(d, options); // classifies the VMAs the diff groups by kind
+        }
+        const d = diffDumps(da, db);
+        write(args.json ? JSON.stringify({ a: fa, b: fb, ...d }) + '\n' : renderDiff(d, fa, fb, st));
+        return 0;
+      }
+      case 'timeline': {
+        need(args, 1, 'one folder of dumps');
+        const dir = args.files[0];
+        const files = listDumpFiles(dir);
+        if (files.length === 0) throw new DumpReadError(`no dump files (maps, smaps, *.maps, *.pmap…) in ${dir}`);
+        const samples = orderSamples(
+          files.flatMap((f) => {
+            const dump = readDumpSync(f);
+            return dump.count ? [sampleOf(f, analyze(dump, options))] : [];
+          }),
+        );
+        const fc = forecast(samples);
+        write(args.json ? JSON.stringify({ dir, samples, forecast: fc ?? null }) + '\n' : renderTimeline(samples, fc, dir, st));
+        return samples.some((s) => s.findings.some((f) => f.severity === 'error')) ? 1 : 0;
+      }
+      default:
+        throw new UsageError(`unknown command "${args.command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`vma-lens: ${err.message}\n${USAGE}`);
+    } else if (err instanceof DumpReadError) {
+      process.stderr.write(`vma-lens: ${err.message}\n`);
+    } else {
+      // Anything else is our bug: one line for the user, the stack only when asked.
+      process.stderr.write(`vma-lens: internal error: ${(err as Error).message} (set VMA_LENS_DEBUG=1 for details)\n`);
+      if (process.env.VMA_LENS_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    }
+    return 2;
+  }
+}
+
+// Flush stdout before exiting: process.exit() would cut off a large JSON written to a pipe.
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,138 @@
+import type { DumpDiff } from '../core/diff';
+import { formatBytes, formatCount, formatPercent } from '../core/format';
+import { KIND_INFO, KINDS } from '../core/kinds';
+import type { Forecast, TimelineSample } from '../core/timeline';
+import type { Analysis, Severity } from '../core/types';
+
+/** Plain-text reports for a terminal; colour only when asked (a TTY without NO_COLOR). */
+
+export interface Style {
+  bold(s: string): string;
+  dim(s: string): string;
+  sev(sev: Severity, s: string): string;
+}
+
+export function style(color: boolean): Style {
+  const wrap = (code: string) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const sevCode = { error: '31;1', warning: '33;1', info: '36' } as const;
+  return { bold: wrap('1'), dim: wrap('2'), sev: (sev, s) => wrap(sevCode[sev])(s) };
+}
+
+const SEV_MARK = { error: '✖ error  ', warning: '▲ warning', info: '● info   ' } as const;
+
+function table(rows: string[][], alignRight: boolean[]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (alignRight[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+}
+
+function bar(ratio: number, width = 30): string {
+  const filled = Math.min(width, Math.round(Math.min(1, ratio) * width));
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes: boolean): string {
+  const out: string[] = [];
+  const h = a.header;
+  out.push(st.bold(`VMA Lens — ${source}`) + st.dim(` (${a.format}, ${a.addressBits}-bit)`));
+  const proc = [h.command && `${h.command.split(/\s+/)[0]}`, h.pid !== undefined && `pid ${h.pid}`, h.host && `on ${h.host}`, h.time && `at ${h.time}`]
+    .filter(Boolean)
+    .join(' ');
+  if (proc) out.push(`Process    ${proc}`);
+  const sys = [h.kernel && `kernel ${h.kernel}`, h.arch, h.pageSize && `page ${formatBytes(h.pageSize)}`, h.hugePageSize && `huge page ${formatBytes(h.hugePageSize)}`, h.thp && `THP ${h.thp}`]
+    .filter(Boolean)
+    .join(', ');
+  if (sys) out.push(`System     ${sys}`);
+  const ratio = a.vmaCount / a.maxMapCount;
+  const limitSev: Severity = a.findings.find((f) => f.id === 'vma-limit')?.severity ?? 'info';
+  out.push(
+    `VMAs       ${st.sev(limitSev, `${formatCount(a.vmaCount)} / ${formatCount(a.maxMapCount)} (${formatPercent(ratio)})`)} ${bar(ratio)} ` +
+      st.dim(`vm.max_map_count ${a.maxMapCountSource === 'default' ? 'default' : `from ${a.maxMapCountSource}`}`),
+  );
+  const al = a.allocator;
+  out.push(
+    `Allocator  ${st.bold(al.name)}${al.variant ? ` (${al.variant})` : ''}` +
+      (al.library ? ` — ${al.library}` : st.dim(al.confidence === 'suspected' ? ` — suspected: ${al.evidence}` : ' — no allocator library mapped')),
+  );
+  out.push(`Threads    ${formatCount(a.threads)}${a.arenas ? `, glibc arenas ${formatCount(a.arenas)}` : ''}`);
+  out.push('');
+
+  const hasRss = a.totals.rss !== undefined;
+  const rows: string[][] = [['Kind', 'VMAs', 'Size', ...(hasRss ? ['RSS'] : [])]];
+  for (const k of KINDS) {
+    const s = a.kinds[k];
+    if (!s) continue;
+    rows.push([KIND_INFO[k].label, formatCount(s.count), formatBytes(s.bytes), ...(hasRss ? [formatBytes(s.rss ?? 0)] : [])]);
+  }
+  rows.push(['Total', formatCount(a.totals.count), formatBytes(a.totals.bytes), ...(hasRss ? [formatBytes(a.totals.rss ?? 0)] : [])]);
+  const lines = table(rows, [false, true, true, true]);
+  out.push(st.bold(lines[0]), ...lines.slice(1, -1), st.dim(lines[lines.length - 1]));
+  out.push('');
+
+  out.push(st.bold(`Findings (${a.findings.length})`));
+  for (const f of a.findings) {
+    const where = f.lines.length ? st.dim(` (line${f.lineCount > 1 ? 's' : ''} ${f.lines.slice(0, 5).join(', ')}${f.lineCount > 5 ? ', …' : ''})`) : '';
+    out.push(`${st.sev(f.severity, SEV_MARK[f.severity])} ${st.bold(f.id)}${where}`);
+    out.push(`    ${f.message}`);
+    for (const fix of f.fixes) {
+      out.push(`    ${st.bold('fix')} ${fix.title} ${st.dim(`→ ${fix.path}`)}`);
+      if (showFixes) out.push(...fix.text.trimEnd().split('\n').map((l) => `        ${l}`));
+    }
+  }
+  if (a.malformedCount) {
+    out.push('');
+    out.push(st.sev('warning', `Malformed lines (${formatCount(a.malformedCount)}), skipped:`));
+    for (const m of a.malformed.slice(0, 10)) out.push(`    line ${m.line}: ${m.reason}: ${st.dim(m.text)}`);
+    if (a.malformedCount > 10) out.push(st.dim(`    … and ${formatCount(a.malformedCount - 10)} more`));
+  }
+  if (!showFixes && a.findings.some((f) => f.fixes.length)) out.push('', st.dim('Run with --fixes to print the fix files.'));
+  return out.join('\n') + '\n';
+}
+
+export function renderDiff(d: DumpDiff, a: string, b: string, st: Style): string {
+  const out: string[] = [];
+  const delta = d.vmaCountB - d.vmaCountA;
+  out.push(st.bold(`VMA Lens diff — ${a} → ${b}`));
+  out.push(`VMAs       ${formatCount(d.vmaCountA)} → ${formatCount(d.vmaCountB)} (${delta >= 0 ? '+' : ''}${formatCount(delta)})`);
+  out.push(`Changes    ${formatCount(d.added)} added, ${formatCount(d.removed)} removed, ${formatCount(d.unchanged)} unchanged`);
+  out.push('');
+  const rows: string[][] = [['Kind', 'VMAs A', 'VMAs B', 'Δ VMAs', 'Δ size']];
+  for (const k of KINDS) {
+    const s = d.kinds[k];
+    if (!s || (s.countA === s.countB && s.bytesA === s.bytesB)) continue;
+    const dc = s.countB - s.countA;
+    rows.push([KIND_INFO[k].label, formatCount(s.countA), formatCount(s.countB), `${dc >= 0 ? '+' : ''}${formatCount(dc)}`, formatBytes(s.bytesB - s.bytesA)]);
+  }
+  if (rows.length > 1) {
+    const lines = table(rows, [false, true, true, true, true]);
+    out.push(st.bold(lines[0]), ...lines.slice(1), '');
+  }
+  if (d.topRanges.length) {
+    out.push(st.bold('Top-growing ranges'));
+    for (const r of d.topRanges) {
+      out.push(
+        `    ${r.startHex}-${r.endHex}  ${r.vmaDelta >= 0 ? '+' : ''}${formatCount(r.vmaDelta)} VMAs  ${formatBytes(r.byteDelta)}  ${st.dim(`${KIND_INFO[r.kind].label}, +${r.added}/-${r.removed}`)}`,
+      );
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+export function renderTimeline(samples: TimelineSample[], fc: Forecast | undefined, dir: string, st: Style): string {
+  const out: string[] = [st.bold(`VMA Lens timeline — ${dir} (${samples.length} samples)`), ''];
+  const rows: string[][] = [['Sample', 'VMAs', 'Limit', 'Use', 'RSS', 'Allocator', 'Worst finding']];
+  for (const s of samples) {
+    const worst = s.findings.find((f) => f.severity === 'error') ?? s.findings.find((f) => f.severity === 'warning');
+    rows.push([
+      s.label,
+      formatCount(s.vmaCount),
+      formatCount(s.maxMapCount),
+      formatPercent(s.vmaCount / s.maxMapCount),
+      s.rss !== undefined ? formatBytes(s.rss) : '-',
+      s.allocator,
+      worst ? `${worst.severity} ${worst.id}` : '-',
+    ]);
+  }
+  out.push(...table(rows, [false, true, true, true, true, false, false]).map((l, i) => (i === 0 ? st.bold(l) : l)));
+  out.push('', `Forecast   ${fc ? fc.text : 'needs at least 3 samples'}`);
+  return out.join('\n') + '\n';
+}

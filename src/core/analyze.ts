@@ -1,0 +1,167 @@
+import { isAligned } from './addr';
+import { detectLoadedAllocator } from './allocator';
+import { classify, ClassifyStats } from './classify';
+import { Dump, PERM_R, PERM_W, PERM_X } from './dump';
+import {
+  FindingInput,
+  findAllocator,
+  findArenas,
+  findDeleted,
+  findFragmentation,
+  findJemallocHugepage,
+  findMalformed,
+  findThreadStacks,
+  findVmaLimit,
+} from './findings';
+import { fixContext } from './fixes';
+import { countsTowardLimit, KIND_INDEX, KINDS } from './kinds';
+import { parseDump } from './parse';
+import type { AllocatorInfo, Analysis, AnalyzeOptions, Finding, KindSummary, MaxMapCountSource, VmaKind } from './types';
+
+export const DEFAULT_MAX_MAP_COUNT = 65530;
+const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
+
+/** Everything the report, the diagnostics and the CLI show, from one parsed dump. */
+export function analyze(dump: Dump, options: AnalyzeOptions = {}): Analysis {
+  let addressBits: 32 | 64 = 32;
+  for (let i = 0; i < dump.count; i++) {
+    if (dump.endHi[i] > 0 && !(dump.endHi[i] === 1 && dump.endLo[i] === 0)) {
+      addressBits = 64;
+      break;
+    }
+  }
+  let allocator = detectLoadedAllocator(dump);
+  const stats = classify(dump, allocator.name, addressBits);
+  if (allocator.confidence === 'default') allocator = suspectStaticJemalloc(dump, stats) ?? allocator;
+
+  const { kinds, totals, vmaCount } = summarise(dump);
+  let maxMapCount = DEFAULT_MAX_MAP_COUNT;
+  let maxMapCountSource: MaxMapCountSource = 'default';
+  if (options.maxMapCount) {
+    maxMapCount = options.maxMapCount;
+    maxMapCountSource = 'option';
+  } else if (dump.header.maxMapCount) {
+    maxMapCount = dump.header.maxMapCount;
+    maxMapCountSource = 'header';
+  } else if (options.defaultMaxMapCount) {
+    maxMapCount = options.defaultMaxMapCount;
+  }
+
+  const input: FindingInput = {
+    dump,
+    stats,
+    allocator,
+    vmaCount,
+    maxMapCount,
+    maxMapCountSource,
+    warnRatio: options.warnRatio ?? 0.6,
+    errorRatio: options.errorRatio ?? 0.9,
+    ctx: fixContext(dump.names, dump.header, vmaCount, maxMapCount),
+  };
+  const findings = [
+    findVmaLimit(input),
+    findFragmentation(input),
+    findJemallocHugepage(input),
+    findArenas(input),
+    findThreadStacks(input),
+    findDeleted(input),
+    dump.count > 0 && dump.format !== 'smaps_rollup' ? findAllocator(input) : undefined,
+    findMalformed(dump),
+  ].filter((f): f is Finding => f !== undefined);
+  findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+
+  return {
+    format: dump.format,
+    header: dump.header,
+    vmaCount,
+    maxMapCount,
+    maxMapCountSource,
+    allocator,
+    kinds,
+    totals,
+    threads: stats.threadStacks + (kinds.stack ? 1 : 0),
+    arenas: stats.arenaSlots,
+    findings,
+    malformed: dump.malformed,
+    malformedCount: dump.malformedCount,
+    addressBits,
+  };
+}
+
+/** Parse and analyse in one call. */
+export function analyzeText(text: string | Uint8Array, options?: AnalyzeOptions): Analysis {
+  return analyze(parseDump(text), options);
+}
+
+function summarise(dump: Dump): { kinds: Partial<Record<VmaKind, KindSummary>>; totals: KindSummary; vmaCount: number } {
+  const n = KINDS.length;
+  const count = new Float64Array(n);
+  const bytes = new Float64Array(n);
+  const rss = new Float64Array(n);
+  const pss = new Float64Array(n);
+  const swap = new Float64Array(n);
+  const rssCol = dump.fields.get('Rss');
+  const pssCol = dump.fields.get('Pss');
+  const swapCol = dump.fields.get('Swap');
+  for (let i = 0; i < dump.count; i++) {
+    const k = dump.kind[i];
+    count[k]++;
+    bytes[k] += dump.size(i);
+    if (rssCol && rssCol[i] === rssCol[i]) rss[k] += rssCol[i] * 1024;
+    if (pssCol && pssCol[i] === pssCol[i]) pss[k] += pssCol[i] * 1024;
+    if (swapCol && swapCol[i] === swapCol[i]) swap[k] += swapCol[i] * 1024;
+  }
+  const kinds: Partial<Record<VmaKind, KindSummary>> = {};
+  const totals: KindSummary = { count: 0, bytes: 0 };
+  let vmaCount = 0;
+  KINDS.forEach((kind, k) => {
+    if (!count[k]) return;
+    const s: KindSummary = { count: count[k], bytes: bytes[k] };
+    if (rssCol) s.rss = rss[k];
+    if (pssCol) s.pss = pss[k];
+    if (swapCol) s.swap = swap[k];
+    kinds[kind] = s;
+    if (kind === 'rollup') return;
+    totals.count += s.count;
+    totals.bytes += s.bytes;
+    if (s.rss !== undefined) totals.rss = (totals.rss ?? 0) + s.rss;
+    if (s.pss !== undefined) totals.pss = (totals.pss ?? 0) + s.pss;
+    if (s.swap !== undefined) totals.swap = (totals.swap ?? 0) + s.swap;
+    if (countsTowardLimit(kind)) vmaCount += s.count;
+  });
+  // smaps_rollup: the one [rollup] line carries the process totals.
+  if (kinds.rollup) {
+    totals.rss = kinds.rollup.rss;
+    totals.pss = kinds.rollup.pss;
+    totals.swap = kinds.rollup.swap;
+  }
+  return { kinds, totals, vmaCount };
+}
+
+/**
+ * jemalloc linked statically maps no library; its layout still shows: anonymous rw-p extents whose
+ * start and size are multiples of its 2 MiB huge page (or 512 MiB on 64K-page kernels), and no
+ * glibc arena slots even though threads exist.
+ */
+function suspectStaticJemalloc(dump: Dump, stats: ClassifyStats): AllocatorInfo | undefined {
+  if (stats.arenaSlots > 0) return undefined;
+  const MIB = 1048576;
+  let big = 0;
+  let aligned = 0;
+  const anon = KIND_INDEX.anon;
+  for (let i = 0; i < dump.count; i++) {
+    if (dump.kind[i] !== anon || (dump.perms[i] & (PERM_R | PERM_W | PERM_X)) !== (PERM_R | PERM_W)) continue;
+    const size = dump.size(i);
+    if (size < 2 * MIB) continue;
+    big++;
+    if (size % (2 * MIB) === 0 && isAligned(dump.startHi[i], dump.startLo[i], 21)) aligned++;
+  }
+  if (aligned < 8 || aligned * 10 < big * 7 || stats.threadStacks === 0) return undefined;
+  for (let i = 0; i < dump.count; i++) if (dump.kind[i] === anon) dump.kind[i] = KIND_INDEX.allocator;
+  return {
+    name: 'jemalloc',
+    confidence: 'suspected',
+    evidence: `${aligned} of ${big} large anonymous mappings are 2 MiB-aligned multiples of 2 MiB and there are no glibc arenas`,
+    others: [],
+  };
+}

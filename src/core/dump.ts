@@ -1,0 +1,194 @@
+import { subtract, toHex, toNumber } from './addr';
+import { KINDS } from './kinds';
+import type { DumpFormat, DumpHeader, Malformed, Vma, VmaKind } from './types';
+
+export const PERM_R = 1;
+export const PERM_W = 2;
+export const PERM_X = 4;
+export const PERM_SHARED = 8;
+
+export const FLAG_DELETED = 1;
+
+/** Fields kept per VMA when smaps or pmap -X give them (kB). Others are ignored in bulk. */
+const INITIAL_CAPACITY = 1024;
+
+/**
+ * A parsed dump, stored by column in typed arrays so that a million VMAs cost tens of
+ * megabytes rather than hundreds. `vma(i)` materialises one row for display.
+ */
+export class Dump {
+  format: DumpFormat = 'empty';
+  header: DumpHeader = { raw: {}, lines: {} };
+  count = 0;
+  /** Number of lines read, including headers and malformed ones. */
+  lineCount = 0;
+  /** False when addresses are not ascending (hand-made input); see order(). */
+  sorted = true;
+  malformed: Malformed[] = [];
+  malformedCount = 0;
+  /** Interned names; nameId[i] indexes it, -1 for none. */
+  readonly names: string[] = [];
+  /** Interned VmFlags strings; index 0 is "none". */
+  readonly vmFlagSets: string[] = [''];
+  /** smaps / pmap -X fields by key, in kB (THPeligible and ProtectionKey as is); NaN = absent. */
+  readonly fields = new Map<string, Float64Array>();
+
+  startHi = new Uint32Array(INITIAL_CAPACITY);
+  startLo = new Uint32Array(INITIAL_CAPACITY);
+  endHi = new Uint32Array(INITIAL_CAPACITY);
+  endLo = new Uint32Array(INITIAL_CAPACITY);
+  perms = new Uint8Array(INITIAL_CAPACITY);
+  flags = new Uint8Array(INITIAL_CAPACITY);
+  kind = new Uint8Array(INITIAL_CAPACITY);
+  offset = new Float64Array(INITIAL_CAPACITY);
+  dev = new Uint32Array(INITIAL_CAPACITY);
+  inode = new Float64Array(INITIAL_CAPACITY);
+  nameId = new Int32Array(INITIAL_CAPACITY);
+  line = new Uint32Array(INITIAL_CAPACITY);
+  vmFlags = new Uint16Array(INITIAL_CAPACITY);
+
+  private capacity = INITIAL_CAPACITY;
+  private sortedOrder: Uint32Array | undefined;
+
+  /** Makes room for one more VMA and returns its index. */
+  add(): number {
+    if (this.count === this.capacity) this.grow();
+    return this.count++;
+  }
+
+  /** A column for an smaps field, created on first use. */
+  field(key: string): Float64Array {
+    let col = this.fields.get(key);
+    if (!col) {
+      col = new Float64Array(this.capacity).fill(NaN);
+      this.fields.set(key, col);
+    }
+    return col;
+  }
+
+  private grow(): void {
+    const cap = this.capacity * 2;
+    const g = <T extends Uint32Array | Uint8Array | Float64Array | Int32Array | Uint16Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(cap);
+      b.set(a);
+      return b;
+    };
+    this.startHi = g(this.startHi);
+    this.startLo = g(this.startLo);
+    this.endHi = g(this.endHi);
+    this.endLo = g(this.endLo);
+    this.perms = g(this.perms);
+    this.flags = g(this.flags);
+    this.kind = g(this.kind);
+    this.offset = g(this.offset);
+    this.dev = g(this.dev);
+    this.inode = g(this.inode);
+    this.nameId = g(this.nameId);
+    this.line = g(this.line);
+    this.vmFlags = g(this.vmFlags);
+    for (const [k, col] of this.fields) {
+      const b = new Float64Array(cap).fill(NaN);
+      b.set(col);
+      this.fields.set(k, b);
+    }
+    this.capacity = cap;
+  }
+
+  start(i: number): number {
+    return toNumber(this.startHi[i], this.startLo[i]);
+  }
+
+  end(i: number): number {
+    return toNumber(this.endHi[i], this.endLo[i]);
+  }
+
+  size(i: number): number {
+    return subtract(this.startHi[i], this.startLo[i], this.endHi[i], this.endLo[i]);
+  }
+
+  /** Bytes between the end of VMA a and the start of VMA b (negative when they overlap). */
+  gap(a: number, b: number): number {
+    return subtract(this.endHi[a], this.endLo[a], this.startHi[b], this.startLo[b]);
+  }
+
+  name(i: number): string | undefined {
+    const id = this.nameId[i];
+    return id < 0 ? undefined : this.names[id];
+  }
+
+  kindOf(i: number): VmaKind {
+    return KINDS[this.kind[i]];
+  }
+
+  permsText(i: number): string {
+    const p = this.perms[i];
+    return (
+      (p & PERM_R ? 'r' : '-') + (p & PERM_W ? 'w' : '-') + (p & PERM_X ? 'x' : '-') + (p & PERM_SHARED ? 's' : 'p')
+    );
+  }
+
+  devText(i: number): string {
+    const d = this.dev[i];
+    const major = Math.floor(d / 1048576);
+    const minor = d % 1048576;
+    return `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}`;
+  }
+
+  /** Indices in ascending address order (identity when the input was sorted). */
+  order(): Uint32Array {
+    if (!this.sortedOrder) {
+      const idx = new Uint32Array(this.count);
+      for (let i = 0; i < this.count; i++) idx[i] = i;
+      if (!this.sorted) {
+        idx.sort((a, b) => this.startHi[a] - this.startHi[b] || this.startLo[a] - this.startLo[b]);
+      }
+      this.sortedOrder = idx;
+    }
+    return this.sortedOrder;
+  }
+
+  /** Index of the VMA on a 1-based line, or -1 (binary search: lines ascend with the index). */
+  indexAtLine(line: number): number {
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const l = this.line[mid];
+      if (l === line) return mid;
+      if (l < line) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** One VMA as a plain object. */
+  vma(i: number): Vma {
+    const smaps: Record<string, number> = {};
+    let hasSmaps = false;
+    for (const [k, col] of this.fields) {
+      if (!Number.isNaN(col[i])) {
+        smaps[k] = col[i];
+        hasSmaps = true;
+      }
+    }
+    const flags = this.vmFlagSets[this.vmFlags[i]];
+    return {
+      index: i,
+      line: this.line[i],
+      startHex: toHex(this.startHi[i], this.startLo[i]),
+      endHex: toHex(this.endHi[i], this.endLo[i]),
+      start: this.start(i),
+      end: this.end(i),
+      size: this.size(i),
+      perms: this.permsText(i),
+      offset: this.offset[i],
+      dev: this.devText(i),
+      inode: this.inode[i],
+      name: this.name(i) ?? '',
+      deleted: (this.flags[i] & FLAG_DELETED) !== 0,
+      kind: this.kindOf(i),
+      ...(hasSmaps ? { smaps } : {}),
+      ...(flags ? { vmFlags: flags.split(' ') } : {}),
+    };
+  }
+}
