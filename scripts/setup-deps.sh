@@ -30,5 +30,6 @@ fi
 echo "vma-lens: installing Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${SUDO[@]}" apt-get update -q >/dev/null
-# policy-rc.d keeps package scripts from starting services (mariadb, sshd) we start ourselves in tests.
+# Tests start their own mariadbd and sshd in temporary directories; a system service that the
+# package may start does not get in their way.
 "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null

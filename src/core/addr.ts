@@ -35,7 +35,8 @@ export function toBigInt(hi: number, lo: number): bigint {
 
 /** True when the address is a multiple of 2^bits (bits <= 52). */
 export function isAligned(hi: number, lo: number, bits: number): boolean {
-  if (bits <= 32) return lo % 2 ** bits === 0;
+  if (bits < 32) return (lo & ((1 << bits) - 1)) === 0;
+  if (bits === 32) return lo === 0;
   return lo === 0 && hi % 2 ** (bits - 32) === 0;
 }
 

@@ -138,8 +138,9 @@ export function classify(dump: Dump, allocator: AllocatorName, addressBits: 32 |
       kind[i] = K.bss;
       continue;
     }
-    if (prot === RW && isAligned(dump.startHi[i], dump.startLo[i], slotBits)) {
-      const taken = markArenaSlot(dump, order, k, slotSize, cls, allocator === 'glibc');
+    // Only glibc has arenas: mimalloc's 32 MiB segments can sit on a 64 MiB boundary too.
+    if (allocator === 'glibc' && prot === RW && isAligned(dump.startHi[i], dump.startLo[i], slotBits)) {
+      const taken = markArenaSlot(dump, order, k, slotSize, cls);
       if (taken > 0) {
         stats.arenaSlots++;
         stats.arenaVmas += taken;
@@ -175,10 +176,9 @@ export function classify(dump: Dump, allocator: AllocatorName, addressBits: 32 |
 
 /**
  * Marks the VMAs filling one arena slot starting at order[k]; returns how many, or 0 when the
- * run does not exactly fill the slot. A slot that is all rw-p (a fully grown heap) only counts
- * under glibc, since any allocator may map an aligned 64 MiB block.
+ * run does not exactly fill the slot (rw-p head, then an optional ---p reserve).
  */
-function markArenaSlot(dump: Dump, order: Uint32Array, k: number, slotSize: number, cls: Uint8Array, glibc: boolean): number {
+function markArenaSlot(dump: Dump, order: Uint32Array, k: number, slotSize: number, cls: Uint8Array): number {
   const first = order[k];
   let covered = 0;
   let m = k;
@@ -192,7 +192,7 @@ function markArenaSlot(dump: Dump, order: Uint32Array, k: number, slotSize: numb
     else if (prot !== RW || sawReserve) return 0; // the head comes first, the reserve after
     covered += dump.size(i);
   }
-  if (covered !== slotSize || (!sawReserve && !glibc) || dump.size(first) === 0) return 0;
+  if (covered !== slotSize || dump.size(first) === 0) return 0;
   for (let t = k; t < m; t++) {
     const i = order[t];
     dump.kind[i] = dump.perms[i] & PERM_W ? K.arena : K['arena-reserve'];

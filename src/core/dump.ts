@@ -43,16 +43,21 @@ export class Dump {
   offset = new Float64Array(INITIAL_CAPACITY);
   dev = new Uint32Array(INITIAL_CAPACITY);
   inode = new Float64Array(INITIAL_CAPACITY);
-  nameId = new Int32Array(INITIAL_CAPACITY);
+  nameId = new Int32Array(INITIAL_CAPACITY).fill(-1);
   line = new Uint32Array(INITIAL_CAPACITY);
   vmFlags = new Uint16Array(INITIAL_CAPACITY);
 
   private capacity = INITIAL_CAPACITY;
   private sortedOrder: Uint32Array | undefined;
 
+  /** Pre-sizes the columns, e.g. from a file's size, so that a large dump is not copied while growing. */
+  reserve(capacity: number): void {
+    if (capacity > this.capacity) this.grow(capacity);
+  }
+
   /** Makes room for one more VMA and returns its index. */
   add(): number {
-    if (this.count === this.capacity) this.grow();
+    if (this.count === this.capacity) this.grow(this.capacity * 2);
     return this.count++;
   }
 
@@ -66,8 +71,7 @@ export class Dump {
     return col;
   }
 
-  private grow(): void {
-    const cap = this.capacity * 2;
+  private grow(cap: number): void {
     const g = <T extends Uint32Array | Uint8Array | Float64Array | Int32Array | Uint16Array>(a: T): T => {
       const b = new (a.constructor as new (n: number) => T)(cap);
       b.set(a);
@@ -84,6 +88,7 @@ export class Dump {
     this.dev = g(this.dev);
     this.inode = g(this.inode);
     this.nameId = g(this.nameId);
+    this.nameId.fill(-1, this.capacity);
     this.line = g(this.line);
     this.vmFlags = g(this.vmFlags);
     for (const [k, col] of this.fields) {

@@ -36,18 +36,23 @@ const MAX_LINE = 65536;
 const DELETED = ' (deleted)';
 const MALFORMED_KEPT = 1000;
 
-function isHexByte(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-}
-
-function hexVal(c: number): number {
-  return c <= 57 ? c - 48 : (c | 32) - 87;
+/** Hex digit value per byte, -1 for anything else. */
+const HEX = new Int8Array(256).fill(-1);
+for (let c = 0; c < 16; c++) {
+  HEX['0123456789abcdef'.charCodeAt(c)] = c;
+  HEX['0123456789ABCDEF'.charCodeAt(c)] = c;
 }
 
 const encoder = new TextEncoder();
 
 export class DumpParser {
   private readonly dump = new Dump();
+
+  /** sizeHint: the input's size in bytes, if known, to pre-size the columns (about 50 bytes a line). */
+  constructor(sizeHint = 0) {
+    if (sizeHint > 0) this.dump.reserve(Math.ceil(sizeHint / 48));
+  }
+
   private readonly decoder = new TextDecoder('utf-8');
   private carry: Uint8Array | undefined;
   private carryTooLong = false;
@@ -82,11 +87,10 @@ export class DumpParser {
       this.flushCarry();
       s = nl + 1;
     }
-    for (;;) {
-      const nl = chunk.indexOf(10, s);
-      if (nl < 0) break;
-      this.line(chunk, s, nl);
-      s = nl + 1;
+    const last = chunk.lastIndexOf(10);
+    if (last >= s) {
+      this.lines(chunk, s, last + 1);
+      s = last + 1;
     }
     if (s < chunk.length) {
       this.carry = chunk.slice(s, Math.min(chunk.length, s + MAX_LINE + 1));
@@ -153,6 +157,27 @@ export class DumpParser {
     }
   }
 
+  /**
+   * Every line in [s, limit), where limit follows a newline. Maps lines take a fast path that finds
+   * the line's end while scanning it; anything else (or a maps line that fails) goes through line().
+   */
+  private lines(buf: Uint8Array, s: number, limit: number): void {
+    while (s < limit) {
+      const c = buf[s];
+      if (this.mode === Mode.Maps && ((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) {
+        this.lineNo++;
+        if (this.mapsLine(buf, s, limit) === 0) {
+          s = this.pos;
+          continue;
+        }
+        this.lineNo--;
+      }
+      const nl = buf.indexOf(10, s);
+      this.line(buf, s, nl);
+      s = nl + 1;
+    }
+  }
+
   private line(buf: Uint8Array, s: number, e: number): void {
     this.lineNo++;
     if (e > s && buf[e - 1] === 13) e--;
@@ -170,7 +195,7 @@ export class DumpParser {
           this.fieldLine(buf, p, e, s);
           return;
         }
-        if (p === s && isHexByte(c)) {
+        if (p === s && HEX[c] >= 0) {
           const r = this.mapsLine(buf, p, e);
           if (r === 0) return;
           if (this.dump.count === 0 && !this.pmapTitleSeen && this.pmapTitle(buf, p, e)) return;
@@ -185,22 +210,21 @@ export class DumpParser {
     }
   }
 
-  /** Scans hex digits from pos into hi/lo; returns digit count (17 = too many). */
+  /** Scans hex digits from p into hi/lo (pos = first byte after); returns digit count (17 = too many). */
   private hex(buf: Uint8Array, p: number, e: number): number {
+    let q = p;
+    while (q < e && HEX[buf[q]] >= 0) q++;
+    this.pos = q;
+    if (q - p > 16) return 17;
+    // The low 8 digits and the rest separately: each fits a double exactly, no BigInt needed.
+    const split = q - 8 > p ? q - 8 : p;
     let hi = 0;
     let lo = 0;
-    let n = 0;
-    while (p < e && isHexByte(buf[p])) {
-      // lo holds the low 8 digits; digits shifted out of it go into hi.
-      hi = hi * 16 + Math.floor(lo / 268435456);
-      lo = (lo % 268435456) * 16 + hexVal(buf[p]);
-      p++;
-      n++;
-    }
+    for (let k = p; k < split; k++) hi = hi * 16 + HEX[buf[k]];
+    for (let k = split; k < q; k++) lo = lo * 16 + HEX[buf[k]];
     this.hi = hi;
     this.lo = lo;
-    this.pos = p;
-    return n > 16 ? 17 : n;
+    return q - p;
   }
 
   /** Parses `start-end perms offset dev inode [name]`; 0 on success, else a reason code. */
@@ -232,15 +256,22 @@ export class DumpParser {
     let inode = 0;
     const p0 = p;
     while (p < e && buf[p] >= 48 && buf[p] <= 57) inode = inode * 10 + (buf[p++] - 48);
-    if (p === p0 || (p < e && buf[p] !== 32)) return 7;
+    if (p === p0 || (p < e && buf[p] !== 32 && buf[p] !== 10 && buf[p] !== 13)) return 7;
     while (p < e && buf[p] === 32) p++;
-    for (let k = p; k < e; k++) if (buf[k] === 0) return 8;
+    // The name runs to the end of the line; e may lie past it (fast path) or at it (one line).
+    let nl = p;
+    while (nl < e && buf[nl] !== 10) {
+      if (buf[nl] === 0) return 8;
+      nl++;
+    }
+    const lineEnd = nl > p && buf[nl - 1] === 13 ? nl - 1 : nl;
     const i = this.addVma(sHi, sLo, eHi, eLo, perms);
     const d = this.dump;
     d.offset[i] = offset;
     d.dev[i] = dev;
     d.inode[i] = inode;
-    this.setName(i, buf, p, e);
+    if (lineEnd > p) this.setName(i, buf, p, lineEnd);
+    this.pos = nl + 1;
     return 0;
   }
 
@@ -272,13 +303,7 @@ export class DumpParser {
     d.endHi[i] = eHi;
     d.endLo[i] = eLo;
     d.perms[i] = perms;
-    d.flags[i] = 0;
-    d.nameId[i] = -1;
     d.line[i] = this.lineNo;
-    d.vmFlags[i] = 0;
-    d.offset[i] = 0;
-    d.dev[i] = 0;
-    d.inode[i] = 0;
     if (sHi < this.prevHi || (sHi === this.prevHi && sLo < this.prevLo)) d.sorted = false;
     this.prevHi = sHi;
     this.prevLo = sLo;

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dump } from '../core/dump';
@@ -28,7 +28,7 @@ export function readDumpSync(path: string): Dump {
   } catch (err) {
     throw explain(path, err);
   }
-  const parser = new DumpParser();
+  const parser = new DumpParser(fd === 0 ? 0 : fstatSync(fd).size);
   const buf = new Uint8Array(CHUNK);
   try {
     for (;;) {
@@ -67,7 +67,7 @@ export async function readDump(
   }
   try {
     const total = (await handle.stat()).size;
-    const parser = new DumpParser();
+    const parser = new DumpParser(total);
     const buf = new Uint8Array(CHUNK * 4);
     let bytes = 0;
     for (;;) {
