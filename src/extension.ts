@@ -1,7 +1,11 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 
-export function activate(_context: vscode.ExtensionContext): void {
-  // Wiring of language features, commands and panels lands here.
+/**
+ * Entry point: wiring only. Each feature area registers its own providers and commands and
+ * pushes every disposable onto context.subscriptions.
+ */
+export function activate(context: vscode.ExtensionContext): void {
+  void context;
 }
 
 export function deactivate(): void {}
