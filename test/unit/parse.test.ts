@@ -3,14 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { DumpParser, parseDump } from '../../src/core/parse';
 import type { Dump } from '../../src/core/dump';
-
-/** The kernel's own formatting: name padded to column 73 on 64-bit (49 on 32-bit). */
-function mapsLine(start: string, end: string, perms: string, offset = '00000000', dev = '00:00', inode = 0, name = ''): string {
-  const head = `${start}-${end} ${perms} ${offset} ${dev} ${inode} `;
-  if (!name) return head;
-  const col = start.length > 8 ? 73 : 49;
-  return head.padEnd(col, ' ') + name;
-}
+import { mapsLine } from '../helpers/mapsText';
 
 function rows(d: Dump) {
   return Array.from({ length: d.count }, (_, i) => d.vma(i));
