@@ -1,0 +1,338 @@
+import { spawn } from 'node:child_process';
+import { CAPTURE_SCRIPT, EXIT_NO_PROCESS, EXIT_PERMISSION, EXIT_USAGE, EXIT_VANISHED } from './script';
+
+/**
+ * Capturing /proc/PID/maps with its context header, from this machine or over SSH. No `vscode`
+ * here: the editor's commands and the timeline's live watch both call these. Every failure is a
+ * CaptureError whose message is a sentence meant for the user.
+ */
+
+export type CaptureErrorKind =
+  | 'invalid' // a bad PID or host, refused before running anything
+  | 'no-process'
+  | 'permission'
+  | 'sudo' // sudo -n could not run without a password
+  | 'ssh' // ssh itself failed: connection, authentication, host key
+  | 'timeout'
+  | 'spawn' // sh or ssh could not be started
+  | 'failed'; // anything else the script reported
+
+export class CaptureError extends Error {
+  constructor(
+    readonly kind: CaptureErrorKind,
+    message: string,
+    /** The stderr of sh or ssh, when there was some. */
+    readonly detail = '',
+  ) {
+    super(message);
+    this.name = 'CaptureError';
+  }
+}
+
+export interface CaptureOptions {
+  /** Give up after this long (default 15 s locally; see SshOptions for SSH). */
+  timeoutMs?: number;
+  /** `maps` (default) or `smaps`. */
+  file?: 'maps' | 'smaps';
+  signal?: AbortSignal;
+}
+
+export interface SshOptions extends CaptureOptions {
+  /** Run the script under `sudo -n` on the remote host. */
+  sudo?: boolean;
+  /** ssh's ConnectTimeout in seconds (default 15); the whole run may take twice that. */
+  connectTimeoutSeconds?: number;
+  /** An ssh_config file to use instead of ~/.ssh/config (`ssh -F`). */
+  configFile?: string;
+  /** The ssh program (default `ssh` from PATH). */
+  sshPath?: string;
+}
+
+export interface Capture {
+  /** The dump: `#` header lines, then the maps (or smaps). */
+  text: string;
+  pid: number;
+  /** `local` or the SSH host as given. */
+  host: string;
+  /** The process's command line as the header records it. */
+  command: string;
+  /** A file name for it, e.g. `mariadbd-1234-20261122T012728Z.maps`. */
+  fileName: string;
+}
+
+export interface ProcessInfo {
+  pid: number;
+  /** VMAs counted against vm.max_map_count, or undefined when the maps are not readable. */
+  vmas: number | undefined;
+  uid: number | undefined;
+  /** The kernel's short name (/proc/PID/comm). */
+  comm: string;
+  cmdline: string;
+  /** mysqld or mariadbd (listed first). */
+  database: boolean;
+}
+
+const MAX_OUTPUT = 1 << 30;
+
+/** A PID as the kernel prints it: 1 to 4194304 (PID_MAX_LIMIT), digits only. */
+export function validatePid(pid: number | string): number {
+  const text = String(pid).trim();
+  if (!/^[0-9]{1,7}$/.test(text) || Number(text) < 1 || Number(text) > 4194304) {
+    throw new CaptureError('invalid', `"${String(pid)}" is not a process ID: give the number of a running process.`);
+  }
+  return Number(text);
+}
+
+/**
+ * A host as ssh takes it: `host`, `user@host`, an alias from ssh_config, `[::1]`, or an
+ * `ssh://user@host:port` URI. It is passed to ssh as one argument after `--`, so the checks are
+ * about what ssh would misread: an option, blanks, control characters, shell syntax.
+ */
+export function validateHost(host: string): string {
+  const h = host.trim();
+  if (!h) throw new CaptureError('invalid', 'Give a host name (or user@host) to capture from.');
+  if (h.startsWith('-')) throw new CaptureError('invalid', `"${h}" is not a host name: it must not start with "-".`);
+  if (h.length > 255 || !/^[A-Za-z0-9._@:%[\]/+-]+$/.test(h)) {
+    throw new CaptureError('invalid', `"${h}" is not a host name: use letters, digits, ".", "-", "_", "@" and ":" only.`);
+  }
+  return h;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+/** Runs a program with the capture script on its stdin; never through a shell string. */
+function run(file: string, args: string[], timeoutMs: number, signal: AbortSignal | undefined, what: string): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    let child;
+    try {
+      child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    } catch (err) {
+      reject(new CaptureError('spawn', `Cannot run ${file}: ${(err as Error).message}.`));
+      return;
+    }
+    const out: Buffer[] = [];
+    let outBytes = 0;
+    let err = '';
+    let settled = false;
+    const finish = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      f();
+    };
+    const kill = () => {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        /* gone */
+      }
+    };
+    const timer = setTimeout(() => {
+      kill();
+      finish(() =>
+        reject(new CaptureError('timeout', `${what} did not finish within ${Math.round(timeoutMs / 1000)} s.`, err.trim())),
+      );
+    }, timeoutMs);
+    const onAbort = () => {
+      kill();
+      finish(() => reject(new CaptureError('failed', `${what} was cancelled.`)));
+    };
+    signal?.addEventListener('abort', onAbort);
+    if (signal?.aborted) onAbort();
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      const why = e.code === 'ENOENT' ? 'it is not installed or not on PATH' : e.message;
+      finish(() => reject(new CaptureError('spawn', `Cannot run ${file}: ${why}.`)));
+    });
+    child.stdout.on('data', (d: Buffer) => {
+      outBytes += d.length;
+      if (outBytes > MAX_OUTPUT) {
+        kill();
+        finish(() => reject(new CaptureError('failed', `${what} printed more than 1 GiB; stopped.`)));
+        return;
+      }
+      out.push(d);
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      if (err.length < 65536) err += d.toString('utf8');
+    });
+    child.stdin.on('error', () => {
+      /* EPIPE: the program exited before reading the script (ssh failing to connect) */
+    });
+    child.on('close', (code) => {
+      finish(() => resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: err, code }));
+    });
+    child.stdin.end(CAPTURE_SCRIPT);
+  });
+}
+
+/** The script's own message ("vma-lens: …" on stderr), without the prefix. */
+function scriptMessage(stderr: string): string {
+  const lines = stderr.split('\n').filter((l) => l.startsWith('vma-lens: '));
+  return lines.length ? lines[lines.length - 1].slice('vma-lens: '.length).trim() : '';
+}
+
+/** Non-script stderr lines (ssh's, sudo's), trimmed, without ssh's warnings about known_hosts. */
+function otherMessage(stderr: string): string {
+  return stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('vma-lens: ') && !/^Warning: Permanently added/.test(l))
+    .join(' ');
+}
+
+function whereText(host: string | undefined): string {
+  return host ? ` on ${host}` : '';
+}
+
+/** Turns a failed run into the error the user sees (exported for tests). */
+export function explainFailure(r: RunResult, pid: number | undefined, remote: { host: string; sudo: boolean } | undefined): CaptureError {
+  const script = scriptMessage(r.stderr);
+  const other = otherMessage(r.stderr);
+  const host = remote?.host;
+  if (remote && r.code === 255) {
+    return new CaptureError('ssh', `ssh to ${host} failed: ${other || 'no message from ssh'}.`.replace(/\.\.$/, '.'), r.stderr);
+  }
+  if (remote?.sudo && /\bsudo: (command )?not found/.test(r.stderr)) {
+    return new CaptureError('sudo', `sudo is not installed on ${host}: turn off the setting "VMA Lens › SSH: Use Sudo", or log in as root.`, r.stderr);
+  }
+  if (remote?.sudo && /sudo:.*(password|terminal|not allowed|not in the sudoers)/i.test(r.stderr)) {
+    return new CaptureError(
+      'sudo',
+      `sudo -n on ${host} needs a password or is not allowed (${other}). Allow the user to run "sh" with NOPASSWD in sudoers, or turn off the setting "VMA Lens › SSH: Use Sudo" and capture a process the SSH user owns.`,
+      r.stderr,
+    );
+  }
+  switch (r.code) {
+    case EXIT_NO_PROCESS:
+      return new CaptureError('no-process', `There is no process ${pid}${whereText(host)} (it may have exited).`, r.stderr);
+    case EXIT_PERMISSION: {
+      const todo = remote
+        ? remote.sudo
+          ? 'Log in as the user that owns it or as root.'
+          : 'Turn on the setting "VMA Lens › SSH: Use Sudo" (sudo -n, passwordless), or log in as the user that owns it or as root.'
+        : 'Run VS Code as the user that owns the process or as root, or capture it in a terminal with "sudo cat /proc/PID/maps > file.maps" and open that file.';
+      return new CaptureError(
+        'permission',
+        `Permission denied reading the memory map of process ${pid}${whereText(host)}: it belongs to another user (or ptrace is restricted). ${todo.replace('PID', String(pid))}`,
+        r.stderr,
+      );
+    }
+    case EXIT_VANISHED:
+      return new CaptureError('no-process', `Process ${pid}${whereText(host)} exited while it was being captured.`, r.stderr);
+    case EXIT_USAGE:
+      return new CaptureError('invalid', `The capture script refused its arguments: ${script}.`, r.stderr);
+  }
+  if (remote && r.code === 127) {
+    return new CaptureError('failed', `${host} has no POSIX "sh" (or sudo) on the PATH of the SSH user: ${other || `exit status 127`}.`, r.stderr);
+  }
+  const msg = script || other || `exit status ${r.code ?? 'unknown'}`;
+  return new CaptureError('failed', `Capture${whereText(host)} failed: ${msg}.`.replace(/\.\.$/, '.'), r.stderr);
+}
+
+/** `mariadbd-1234-20261122T012728Z.maps` from the header the script wrote. */
+function captureFileName(text: string, pid: number, file: string): string {
+  const head = text.slice(0, 8192);
+  const command = /^# command: (.*)$/m.exec(head)?.[1] ?? '';
+  const time = /^# time: (.*)$/m.exec(head)?.[1] ?? new Date().toISOString();
+  const exe = command.replace(/^\[|\]$/g, '').split(' ')[0] ?? '';
+  const base = (exe.slice(exe.lastIndexOf('/') + 1) || 'process').replace(/[^\w.-]+/g, '_').slice(0, 40);
+  const stamp = time.replace(/\.\d+/, '').replace(/[-:]/g, '');
+  return `${base}-${pid}-${stamp}.${file}`;
+}
+
+function toCapture(r: RunResult, pid: number, host: string, file: string): Capture {
+  const command = /^# command: (.*)$/m.exec(r.stdout.slice(0, 65536))?.[1] ?? '';
+  return { text: r.stdout, pid, host, command, fileName: captureFileName(r.stdout, pid, file) };
+}
+
+/** Captures a process of this machine: `sh -s -- capture PID` with the script on stdin. */
+export async function captureLocal(pid: number | string, opts: CaptureOptions = {}): Promise<Capture> {
+  const p = validatePid(pid);
+  const file = opts.file ?? 'maps';
+  const r = await run('sh', ['-s', '--', 'capture', String(p), file], opts.timeoutMs ?? 15_000, opts.signal, `Capturing process ${p}`);
+  if (r.code !== 0) throw explainFailure(r, p, undefined);
+  return toCapture(r, p, 'local', file);
+}
+
+/** The ssh command line for running the script on `host` with `scriptArgs` (exported for tests). */
+export function sshArgs(host: string, scriptArgs: string[], opts: SshOptions = {}): string[] {
+  const h = validateHost(host);
+  const connect = Math.max(1, Math.round(opts.connectTimeoutSeconds ?? 15));
+  for (const a of scriptArgs) {
+    if (!/^[a-z0-9]+$/.test(a)) throw new CaptureError('invalid', `Bad capture argument "${a}".`);
+  }
+  const remote = [...(opts.sudo ? ['sudo', '-n'] : []), 'sh', '-s', '--', ...scriptArgs].join(' ');
+  return [
+    ...(opts.configFile ? ['-F', opts.configFile] : []),
+    '-o', 'BatchMode=yes',
+    '-o', `ConnectTimeout=${connect}`,
+    '-o', 'ServerAliveInterval=5',
+    '-o', 'ServerAliveCountMax=2',
+    '-T',
+    '--',
+    h,
+    remote,
+  ];
+}
+
+function sshTimeout(opts: SshOptions): number {
+  return opts.timeoutMs ?? 2 * 1000 * Math.max(1, opts.connectTimeoutSeconds ?? 15);
+}
+
+/**
+ * Captures a process on an SSH host: one `ssh -o BatchMode=yes HOST sh -s -- capture PID` run
+ * (optionally `sudo -n sh -s …`), the user's own ssh and ssh_config, the script on stdin.
+ */
+export async function captureRemote(host: string, pid: number | string, opts: SshOptions = {}): Promise<Capture> {
+  const p = validatePid(pid);
+  const file = opts.file ?? 'maps';
+  const args = sshArgs(host, ['capture', String(p), file], opts);
+  const r = await run(opts.sshPath ?? 'ssh', args, sshTimeout(opts), opts.signal, `Capturing process ${p} on ${host}`);
+  if (r.code !== 0) throw explainFailure(r, p, { host: host.trim(), sudo: !!opts.sudo });
+  return toCapture(r, p, host.trim(), file);
+}
+
+const DATABASE = /^(mysqld|mariadbd|mysqld-debug|mariadbd-debug)$/;
+
+/** Parses the `list` output, databases first, then by VMA count (highest first). */
+export function parseProcessList(stdout: string): ProcessInfo[] {
+  const out: ProcessInfo[] = [];
+  for (const line of stdout.split('\n')) {
+    const f = line.split('\t');
+    if (f.length < 5 || !/^\d+$/.test(f[0])) continue;
+    const cmdline = f.slice(4).join(' ').trim();
+    if (cmdline === 'sh -s -- list' || cmdline === 'sudo -n sh -s -- list') continue;
+    const comm = f[3].trim();
+    const exe = cmdline.split(' ')[0] ?? '';
+    const base = exe.slice(exe.lastIndexOf('/') + 1);
+    out.push({
+      pid: Number(f[0]),
+      vmas: /^\d+$/.test(f[1]) ? Number(f[1]) : undefined,
+      uid: /^\d+$/.test(f[2]) ? Number(f[2]) : undefined,
+      comm,
+      cmdline,
+      database: DATABASE.test(comm) || DATABASE.test(base),
+    });
+  }
+  return out.sort((a, b) => Number(b.database) - Number(a.database) || (b.vmas ?? -1) - (a.vmas ?? -1) || a.pid - b.pid);
+}
+
+/** Processes of this machine (user-space ones), mysqld/mariadbd first, each with its VMA count. */
+export async function listLocalProcesses(opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ProcessInfo[]> {
+  const r = await run('sh', ['-s', '--', 'list'], opts.timeoutMs ?? 30_000, opts.signal, 'Listing processes');
+  if (r.code !== 0) throw explainFailure(r, undefined, undefined);
+  return parseProcessList(r.stdout);
+}
+
+/** Processes of an SSH host, as listLocalProcesses; with `sudo`, the VMA counts of every user's processes. */
+export async function listRemoteProcesses(host: string, opts: SshOptions = {}): Promise<ProcessInfo[]> {
+  const args = sshArgs(host, ['list'], opts);
+  const r = await run(opts.sshPath ?? 'ssh', args, sshTimeout(opts), opts.signal, `Listing processes on ${host}`);
+  if (r.code !== 0) throw explainFailure(r, undefined, { host: host.trim(), sudo: !!opts.sudo });
+  return parseProcessList(r.stdout);
+}
