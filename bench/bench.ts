@@ -13,16 +13,19 @@ const cli = join(root, 'dist', 'cli.js');
 
 /**
  * A dump shaped like the fragmenter's at the limit: this process's real maps with `count`
- * alternating 4 KiB anonymous VMAs (4 KiB holes between) inserted above [heap], in kernel format.
+ * alternating 4 KiB anonymous VMAs (4 KiB holes between) inserted in address order, in kernel format.
  */
 function makeDump(count: number): string {
   const file = join(dataDir, `fragmented-${count}.maps`);
   if (existsSync(file)) return file;
+  const base = 0x600000000000;
   const real = readFileSync('/proc/self/maps', 'utf8').split('\n').filter(Boolean);
-  const heap = real.findIndex((l) => l.endsWith('[heap]'));
-  const after = heap >= 0 ? heap + 1 : 0;
+  // Insert where the addresses stay ascending, as the kernel prints them.
+  const startOf = (l: string) => BigInt('0x' + l.slice(0, l.indexOf('-')));
+  let after = real.findIndex((l) => startOf(l) > BigInt(base));
+  if (after < 0) after = real.length;
   const parts: string[] = real.slice(0, after);
-  let addr = 0x600000000000;
+  let addr = base;
   for (let i = 0; i < count; i++) {
     const a = addr.toString(16).padStart(12, '0');
     const b = (addr + 4096).toString(16).padStart(12, '0');

@@ -3,6 +3,7 @@ import { diffDumps } from '../core/diff';
 import { forecast, orderSamples, sampleOf } from '../core/timeline';
 import type { AnalyzeOptions } from '../core/types';
 import { DumpReadError, listDumpFiles, readDumpSync } from '../node/dumpFile';
+import { readDumpParallel, runParseWorker } from '../node/parallelRead';
 import { renderAnalysis, renderDiff, renderTimeline, style } from './report';
 
 const USAGE = `Usage: vma-lens <command> [options]
@@ -49,7 +50,7 @@ function write(text: string): void {
   process.stdout.write(text);
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   let args: Args;
   try {
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
@@ -69,7 +70,7 @@ export function main(argv: string[]): number {
       case 'analyze': {
         need(args, 1, 'one FILE (or - for standard input)');
         const file = args.files[0];
-        const dump = readDumpSync(file);
+        const dump = await readDumpParallel(file, __filename);
         if (dump.count === 0) {
           const bad = dump.malformedCount ? ` (${dump.malformedCount} malformed line${dump.malformedCount === 1 ? '' : 's'}, first: line ${dump.malformed[0].line}: ${dump.malformed[0].reason})` : '';
           throw new DumpReadError(`no mappings found in ${file === '-' ? 'standard input' : file}${bad}`);
@@ -81,8 +82,8 @@ export function main(argv: string[]): number {
       case 'diff': {
         need(args, 2, 'two files, A and B');
         const [fa, fb] = args.files;
-        const da = readDumpSync(fa);
-        const db = readDumpSync(fb);
+        const da = await readDumpParallel(fa, __filename);
+        const db = await readDumpParallel(fb, __filename);
         for (const [d, f] of [[da, fa], [db, fb]] as const) {
           if (d.count === 0) throw new DumpReadError(`no mappings found in ${f}`);
           analyze(d, options); // classifies the VMAs the diff groups by kind
@@ -123,5 +124,8 @@ export function main(argv: string[]): number {
   }
 }
 
-// Flush stdout before exiting: process.exit() would cut off a large JSON written to a pipe.
-process.exitCode = main(process.argv.slice(2));
+// The same bundle is the parse worker for big files (see parallelRead.ts).
+if (!runParseWorker()) {
+  // exitCode rather than process.exit(): exit() would cut off a large JSON written to a pipe.
+  void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+}

@@ -23,13 +23,7 @@ const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
 
 /** Everything the report, the diagnostics and the CLI show, from one parsed dump. */
 export function analyze(dump: Dump, options: AnalyzeOptions = {}): Analysis {
-  let addressBits: 32 | 64 = 32;
-  for (let i = 0; i < dump.count; i++) {
-    if (dump.endHi[i] > 0 && !(dump.endHi[i] === 1 && dump.endLo[i] === 0)) {
-      addressBits = 64;
-      break;
-    }
-  }
+  const addressBits: 32 | 64 = dump.maxEndHi > 0 ? 64 : 32;
   let allocator = detectLoadedAllocator(dump);
   const stats = classify(dump, allocator.name, addressBits);
   if (allocator.confidence === 'default') allocator = suspectStaticJemalloc(dump, stats) ?? allocator;

@@ -1,4 +1,5 @@
 import { subtract, toHex, toNumber } from './addr';
+import { applyHeaderLine } from './header';
 import { KINDS } from './kinds';
 import type { DumpFormat, DumpHeader, Malformed, Vma, VmaKind } from './types';
 
@@ -9,8 +10,28 @@ export const PERM_SHARED = 8;
 
 export const FLAG_DELETED = 1;
 
-/** Fields kept per VMA when smaps or pmap -X give them (kB). Others are ignored in bulk. */
 const INITIAL_CAPACITY = 1024;
+/** Malformed lines kept with their text; malformedCount counts them all. */
+export const MALFORMED_KEPT = 1000;
+
+/** The per-VMA typed-array columns of a Dump. */
+const COLUMNS = ['startHi', 'startLo', 'endHi', 'endLo', 'perms', 'flags', 'kind', 'offset', 'dev', 'inode', 'nameId', 'line', 'vmFlags'] as const;
+type Column = (typeof COLUMNS)[number];
+
+export interface DumpTransfer {
+  format: DumpFormat;
+  header: DumpHeader;
+  count: number;
+  lineCount: number;
+  sorted: boolean;
+  maxEndHi: number;
+  malformed: Malformed[];
+  malformedCount: number;
+  names: string[];
+  vmFlagSets: string[];
+  fields: [string, Float64Array][];
+  columns: Record<Column, Uint32Array | Uint8Array | Float64Array | Int32Array | Uint16Array>;
+}
 
 /**
  * A parsed dump, stored by column in typed arrays so that a million VMAs cost tens of
@@ -24,6 +45,8 @@ export class Dump {
   lineCount = 0;
   /** False when addresses are not ascending (hand-made input); see order(). */
   sorted = true;
+  /** Highest upper half of any end address: 0 means every address fits 32 bits. */
+  maxEndHi = 0;
   malformed: Malformed[] = [];
   malformedCount = 0;
   /** Interned names; nameId[i] indexes it, -1 for none. */
@@ -72,31 +95,112 @@ export class Dump {
   }
 
   private grow(cap: number): void {
-    const g = <T extends Uint32Array | Uint8Array | Float64Array | Int32Array | Uint16Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(cap);
-      b.set(a);
-      return b;
-    };
-    this.startHi = g(this.startHi);
-    this.startLo = g(this.startLo);
-    this.endHi = g(this.endHi);
-    this.endLo = g(this.endLo);
-    this.perms = g(this.perms);
-    this.flags = g(this.flags);
-    this.kind = g(this.kind);
-    this.offset = g(this.offset);
-    this.dev = g(this.dev);
-    this.inode = g(this.inode);
-    this.nameId = g(this.nameId);
+    for (const c of COLUMNS) {
+      const old = this[c];
+      const b = new (old.constructor as new (n: number) => typeof old)(cap);
+      b.set(old as never);
+      (this as Record<Column, typeof old>)[c] = b;
+    }
     this.nameId.fill(-1, this.capacity);
-    this.line = g(this.line);
-    this.vmFlags = g(this.vmFlags);
     for (const [k, col] of this.fields) {
       const b = new Float64Array(cap).fill(NaN);
       b.set(col);
       this.fields.set(k, b);
     }
     this.capacity = cap;
+  }
+
+  /**
+   * Appends the VMAs of a dump parsed from the text that follows this one (a second half parsed
+   * in parallel): names and flag sets are re-interned, line numbers shifted by `lineOffset`.
+   */
+  append(other: Dump, lineOffset: number): void {
+    const base = this.count;
+    const n = other.count;
+    this.reserve(base + n);
+    for (const c of COLUMNS) (this[c] as Uint32Array).set((other[c] as Uint32Array).subarray(0, n), base);
+    for (let i = base; i < base + n; i++) this.line[i] += lineOffset;
+    const ids = new Map(this.names.map((name, id) => [name, id]));
+    const nameMap = other.names.map((name) => {
+      let id = ids.get(name);
+      if (id === undefined) {
+        id = this.names.length;
+        this.names.push(name);
+      }
+      return id;
+    });
+    const flagIds = new Map(this.vmFlagSets.map((f, id) => [f, id]));
+    const flagMap = other.vmFlagSets.map((f) => {
+      let id = flagIds.get(f);
+      if (id === undefined) {
+        id = this.vmFlagSets.length;
+        this.vmFlagSets.push(f);
+      }
+      return id;
+    });
+    for (let i = base; i < base + n; i++) {
+      if (this.nameId[i] >= 0) this.nameId[i] = nameMap[this.nameId[i]];
+      this.vmFlags[i] = flagMap[this.vmFlags[i]];
+    }
+    for (const [k, col] of other.fields) this.field(k).set(col.subarray(0, n), base);
+    if (n > 0 && base > 0) {
+      const a = base - 1;
+      if (this.startHi[base] < this.startHi[a] || (this.startHi[base] === this.startHi[a] && this.startLo[base] < this.startLo[a])) {
+        this.sorted = false;
+      }
+    }
+    this.sorted &&= other.sorted;
+    this.maxEndHi = Math.max(this.maxEndHi, other.maxEndHi);
+    this.count = base + n;
+    this.lineCount += other.lineCount;
+    this.malformedCount += other.malformedCount;
+    for (const m of other.malformed.slice(0, MALFORMED_KEPT - this.malformed.length)) this.malformed.push({ ...m, line: m.line + lineOffset });
+    for (const [k, v] of Object.entries(other.header.raw)) {
+      if (!(k in this.header.raw)) applyHeaderLine(this.header, `# ${k}: ${v}`, other.header.lines[k] + lineOffset);
+    }
+    this.sortedOrder = undefined;
+  }
+
+  /** The plain data of this dump, for postMessage; pass transferables() as the transfer list. */
+  toTransfer(): DumpTransfer {
+    const columns = Object.fromEntries(COLUMNS.map((c) => [c, this[c]])) as DumpTransfer['columns'];
+    return {
+      format: this.format,
+      header: this.header,
+      count: this.count,
+      lineCount: this.lineCount,
+      sorted: this.sorted,
+      maxEndHi: this.maxEndHi,
+      malformed: this.malformed,
+      malformedCount: this.malformedCount,
+      names: this.names,
+      vmFlagSets: this.vmFlagSets,
+      fields: [...this.fields],
+      columns,
+    };
+  }
+
+  transferables(): ArrayBuffer[] {
+    return [...COLUMNS.map((c) => this[c].buffer as ArrayBuffer), ...[...this.fields.values()].map((f) => f.buffer as ArrayBuffer)];
+  }
+
+  static fromTransfer(t: DumpTransfer): Dump {
+    const d = new Dump();
+    Object.assign(d, t.columns);
+    d.capacity = t.columns.line.length;
+    d.format = t.format;
+    d.header = t.header;
+    d.count = t.count;
+    d.lineCount = t.lineCount;
+    d.sorted = t.sorted;
+    d.maxEndHi = t.maxEndHi;
+    d.malformed = t.malformed;
+    d.malformedCount = t.malformedCount;
+    d.names.push(...t.names);
+    d.vmFlagSets.length = 0;
+    d.vmFlagSets.push(...t.vmFlagSets);
+    for (const [k, col] of t.fields) d.fields.set(k, col);
+    return d;
   }
 
   start(i: number): number {

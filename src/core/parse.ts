@@ -1,4 +1,4 @@
-import { Dump, FLAG_DELETED, PERM_R, PERM_SHARED, PERM_W, PERM_X } from './dump';
+import { Dump, FLAG_DELETED, MALFORMED_KEPT, PERM_R, PERM_SHARED, PERM_W, PERM_X } from './dump';
 import { applyHeaderLine } from './header';
 import { VMFLAGS } from './vmflags';
 
@@ -34,7 +34,6 @@ const REASONS = [
 
 const MAX_LINE = 65536;
 const DELETED = ' (deleted)';
-const MALFORMED_KEPT = 1000;
 
 /** Hex digit value per byte, -1 for anything else. */
 const HEX = new Int8Array(256).fill(-1);
@@ -305,6 +304,7 @@ export class DumpParser {
     d.perms[i] = perms;
     d.line[i] = this.lineNo;
     if (sHi < this.prevHi || (sHi === this.prevHi && sLo < this.prevLo)) d.sorted = false;
+    if (eHi > d.maxEndHi) d.maxEndHi = eHi;
     this.prevHi = sHi;
     this.prevLo = sLo;
     return i;

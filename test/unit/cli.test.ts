@@ -105,6 +105,32 @@ describe('vma-lens analyze', () => {
   }
 });
 
+describe('big files', () => {
+  it('a file over 8 MB (parsed on two threads) gives the same analysis as the same text on stdin', () => {
+    const regions = Array.from({ length: 200000 }, (_, k) =>
+      k % 3 === 0 ? { size: 4 * KiB, perms: 'r--p', name: `/var/lib/mysql/t${k % 500}.ibd`, gap: 4 * KiB } : { size: 4 * KiB, perms: k % 3 === 1 ? 'rw-p' : '---p' },
+    );
+    const lines = layout([...library('/usr/sbin/mariadbd'), ...library('/usr/lib/x86_64-linux-gnu/libjemalloc.so.2'), ...regions]).split('\n');
+    lines.splice(10, 0, 'bad line in the first half');
+    lines.splice(lines.length - 10, 0, 'bad line in the second half');
+    const text = '# max_map_count: 262144\n' + lines.join('\n');
+    assert.ok(text.length > 8 << 20, `${text.length} bytes`);
+    const f = write('big.maps', text);
+    const parallel = run(['analyze', '--json', f]);
+    const stdin = run(['analyze', '--json', '-'], text);
+    assert.equal(parallel.code, stdin.code);
+    const a = JSON.parse(parallel.out);
+    const b = JSON.parse(stdin.out);
+    delete a.file;
+    delete b.file;
+    assert.deepEqual(a, b);
+    const lineOf = (t: string) => text.split('\n').indexOf(t) + 1;
+    assert.deepEqual(a.malformed.map((m: { line: number }) => m.line), [lineOf('bad line in the first half'), lineOf('bad line in the second half')]);
+    assert.ok(lineOf('bad line in the second half') > lines.length / 2);
+    assert.equal(a.allocator.name, 'jemalloc');
+  });
+});
+
 describe('vma-lens diff and timeline', () => {
   it('diff: counts, kinds and the top-growing range', () => {
     const a = write('a.maps', small(10));
