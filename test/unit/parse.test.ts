@@ -295,7 +295,10 @@ describe('smaps, smaps_rollup and pmap', () => {
     const { execFileSync, spawn } = require('node:child_process') as typeof import('node:child_process');
     const child = spawn('sleep', ['30']);
     try {
-      const maps = parseDump(readFileSync(`/proc/${child.pid}/maps`));
+      // Wait until the child runs sleep (after exec and the loader), so its maps hold still.
+      const mapsPath = `/proc/${child.pid}/maps`;
+      for (let k = 0; k < 200 && !/\/sleep\n[\s\S]*libc/.test(readFileSync(mapsPath, 'utf8')); k++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      const maps = parseDump(readFileSync(mapsPath));
       for (const flag of ['-x', '-X', '-XX']) {
         const d = parseDump(execFileSync('pmap', [flag, String(child.pid)]));
         assert.equal(d.malformedCount, 0, `${flag}: ${JSON.stringify(d.malformed.slice(0, 2))}`);
