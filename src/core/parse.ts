@@ -211,19 +211,31 @@ export class DumpParser {
 
   /** Scans hex digits from p into hi/lo (pos = first byte after); returns digit count (17 = too many). */
   private hex(buf: Uint8Array, p: number, e: number): number {
+    // Up to 13 digits (52 bits: every user-space address) a double holds the value exactly.
     let q = p;
-    while (q < e && HEX[buf[q]] >= 0) q++;
+    let v = 0;
+    let d: number;
+    while (q < e && (d = HEX[buf[q]]) >= 0) {
+      v = v * 16 + d;
+      q++;
+    }
     this.pos = q;
-    if (q - p > 16) return 17;
-    // The low 8 digits and the rest separately: each fits a double exactly, no BigInt needed.
-    const split = q - 8 > p ? q - 8 : p;
+    const n = q - p;
+    if (n <= 13) {
+      const hi = Math.floor(v / 4294967296);
+      this.hi = hi;
+      this.lo = v - hi * 4294967296;
+      return n;
+    }
+    if (n > 16) return 17;
+    // Longer (kernel-half addresses such as [vsyscall]): the low 8 digits and the rest apart.
     let hi = 0;
     let lo = 0;
-    for (let k = p; k < split; k++) hi = hi * 16 + HEX[buf[k]];
-    for (let k = split; k < q; k++) lo = lo * 16 + HEX[buf[k]];
+    for (let k = p; k < q - 8; k++) hi = hi * 16 + HEX[buf[k]];
+    for (let k = q - 8; k < q; k++) lo = lo * 16 + HEX[buf[k]];
     this.hi = hi;
     this.lo = lo;
-    return q - p;
+    return n;
   }
 
   /** Parses `start-end perms offset dev inode [name]`; 0 on success, else a reason code. */
