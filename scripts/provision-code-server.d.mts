@@ -14,10 +14,12 @@ export declare function provisionCodeServer(): Promise<{
   codeServerEntry: string;
 }>;
 export declare function codeServerConfigFile(): string;
-export declare function packageExtension(opts?: { quiet?: boolean }): Promise<string>;
+export declare function packageExtension(opts?: {
+  quiet?: boolean;
+  force?: boolean;
+}): Promise<{ vsix: string; packaged: boolean }>;
 export declare function installVsix(where: {
   vsix: string;
   userDataDir: string;
   extensionsDir: string;
 }): Promise<boolean>;
-export declare function newestMtime(paths: string[]): number;

@@ -221,26 +221,57 @@ export async function provisionCodeServer() {
 /** Config file for code-server, so it never writes ~/.config/code-server/config.yaml. */
 export function codeServerConfigFile() {
   const file = join(cacheDir, 'code-server-config.yaml');
-  if (!existsSync(file)) {
+  // Must hold a YAML mapping (an empty file is an error); the real flags are on the command line.
+  const text = '# Written by scripts/provision-code-server.mjs; flags are passed on the command line.\n'
+    + 'disable-telemetry: true\ndisable-update-check: true\n';
+  if (!existsSync(file) || readFileSync(file, 'utf8') !== text) {
     mkdirSync(cacheDir, { recursive: true });
-    writeFileSync(file, '# Flags are passed on the command line by scripts/start.mjs and the e2e harness.\n');
+    writeFileSync(file, text);
   }
   return file;
 }
 
+/** What ends up in the .vsix (see .vscodeignore), hashed to know whether to run vsce again. */
+function packageInputsHash() {
+  const h = createHash('sha256');
+  const add = (/** @type {string} */ rel) => {
+    const p = join(repoRoot, rel);
+    if (!existsSync(p)) return;
+    if (statSync(p).isDirectory()) {
+      for (const n of readdirSync(p).sort()) add(join(rel, n));
+    } else if (!rel.endsWith('.map')) {
+      h.update(`${rel}\0`).update(readFileSync(p)).update('\0');
+    }
+  };
+  const top = readdirSync(repoRoot).filter((n) => /^language-configuration.*\.json$/.test(n)).sort();
+  for (const rel of ['package.json', '.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE', ...top,
+    'dist', 'syntaxes', 'media']) add(rel);
+  return h.digest('hex');
+}
+
 /**
- * `npm run package`: production build + `vsce package`. Returns the .vsix path.
- * @param {{ quiet?: boolean }} [opts]
+ * Builds (esbuild, production) and packages the extension into `<name>-<version>.vsix`; vsce
+ * runs only when what goes into the .vsix changed since the last packaging. Returns the path.
+ * @param {{ quiet?: boolean, force?: boolean }} [opts]
+ * @returns {Promise<{ vsix: string, packaged: boolean }>}
  */
 export async function packageExtension(opts = {}) {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
   const vsix = join(repoRoot, `${pkg.name}-${pkg.version}.vsix`);
-  await run('npm', ['run', '--silent', 'package'], {
-    cwd: repoRoot,
-    stdio: ['ignore', opts.quiet ? 'pipe' : 'inherit', 'inherit'],
-  });
-  if (!existsSync(vsix)) throw new Error(`npm run package did not produce ${vsix}`);
-  return vsix;
+  const stdio = /** @type {const} */ (['ignore', opts.quiet ? 'pipe' : 'inherit', 'inherit']);
+  await run(process.execPath, ['scripts/build.mjs', '--production'], { cwd: repoRoot, stdio });
+  const stampFile = join(cacheDir, 'vsix-inputs.sha256');
+  const hash = packageInputsHash();
+  const stamp = `${hash} ${vsix}`;
+  if (!opts.force && existsSync(vsix) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp) {
+    return { vsix, packaged: false };
+  }
+  // Same steps as `npm run package`, minus the second esbuild run.
+  await run('npx', ['--no-install', 'vsce', 'package', '--no-dependencies', '--out', vsix], { cwd: repoRoot, stdio });
+  if (!existsSync(vsix)) throw new Error(`vsce did not produce ${vsix}`);
+  mkdirSync(cacheDir, { recursive: true });
+  writeFileSync(stampFile, `${stamp}\n`);
+  return { vsix, packaged: true };
 }
 
 /**
@@ -265,19 +296,6 @@ export async function installVsix({ vsix, userDataDir, extensionsDir }) {
   ], { stdio: ['ignore', 'pipe', 'inherit'] });
   writeFileSync(stamp, `${hash}\n`);
   return true;
-}
-
-/** Newest mtime (ms) under the given paths, for "is the build stale" checks. */
-export function newestMtime(/** @type {string[]} */ paths) {
-  let newest = 0;
-  const walk = (/** @type {string} */ p) => {
-    if (!existsSync(p)) return;
-    const st = statSync(p);
-    if (st.isDirectory()) for (const n of readdirSync(p)) walk(join(p, n));
-    else newest = Math.max(newest, st.mtimeMs);
-  };
-  paths.forEach(walk);
-  return newest;
 }
 
 // Run as a script: provision and print the paths.
