@@ -110,6 +110,9 @@ async function main() {
       'security.workspace.trust.enabled': false,
       'extensions.autoCheckUpdates': false,
       'extensions.autoUpdate': false,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      'chat.disableAIFeatures': true,
+      'git.openRepositoryInParentFolders': 'never',
     }, null, 2)}\n`);
   }
 

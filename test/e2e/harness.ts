@@ -45,6 +45,7 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = {
   'extensions.autoUpdate': false,
   'extensions.ignoreRecommendations': true,
   'chat.disableAIFeatures': true,
+  'git.openRepositoryInParentFolders': 'never',
   'update.mode': 'none',
   'editor.minimap.enabled': false,
   'editor.hover.delay': 100,
