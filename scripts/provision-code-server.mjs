@@ -141,7 +141,7 @@ async function withLock(fn) {
 async function provisionNode() {
   say(`fetching Node 24 (${NODE_SPEC}) from the npm registry…`);
   await buildAtomically(nodeDir, async (tmp) => {
-    const json = await run('npm', ['pack', NODE_SPEC, '--json', '--pack-destination', tmp], { cwd: tmp });
+    const json = await run('npm', ['pack', NODE_SPEC, '--json', '--pack-destination', tmp], { cwd: tmp, env: cleanEnv() });
     const [{ filename, version }] = JSON.parse(json);
     await run('tar', ['xzf', join(tmp, filename), '-C', tmp, '--strip-components=1']);
     rmSync(join(tmp, filename));
@@ -153,13 +153,24 @@ async function provisionNode() {
   });
 }
 
+/**
+ * The environment minus what an enclosing `npm start`/`npm test` exported: npm passes its whole
+ * config down as npm_config_* (user-agent included, which names Node 20 and makes code-server's
+ * postinstall refuse to run), and NODE points at Node 20.
+ */
+function cleanEnv() {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE' && k !== 'INIT_CWD'),
+  );
+}
+
 async function provisionCodeServerInstall() {
   const nodeBin = join(nodeDir, 'bin/node');
   say(`installing code-server ${CODE_SERVER_VERSION} with Node 24 (builds native modules, ~2 min)…`);
   const started = Date.now();
   await buildAtomically(codeServerDir, async (tmp) => {
     const env = {
-      ...process.env,
+      ...cleanEnv(),
       // Node 24 first on PATH: npm, node-gyp and code-server's postinstall (which checks the
       // major version) all run under it.
       PATH: `${join(nodeDir, 'bin')}:${process.env.PATH}`,
