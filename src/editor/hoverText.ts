@@ -1,0 +1,455 @@
+/**
+ * Hover texts for every column of a maps line, every smaps field and VmFlags code, every pmap
+ * column and `#` header line. Pure (no `vscode`): given the parsed dump and its analysis, a line's
+ * text and a character position, returns Markdown and the span it is about.
+ */
+import { isAligned, toBigInt } from '../core/addr';
+import { allocatorOfPath } from '../core/allocator';
+import type { Dump } from '../core/dump';
+import { formatBytes, formatCount, formatPercent } from '../core/format';
+import { normaliseKey, thpMode } from '../core/header';
+import { KIND_INFO } from '../core/kinds';
+import type { Analysis, VmaKind } from '../core/types';
+import { SMAPS_FIELD_INFO, VMFLAG_INFO } from '../core/vmflags';
+
+export interface HoverResult {
+  markdown: string;
+  /** Span in the line (0-based characters, end exclusive). */
+  start: number;
+  end: number;
+}
+
+export interface HoverSource {
+  dump: Dump;
+  analysis: Analysis;
+  /** Column names of a `pmap -X` header row (see pmapColumnsOf). */
+  pmapColumns?: string[];
+}
+
+const MIB = 1048576;
+const GIB = 1024 * MIB;
+
+/** `code` in Markdown, safe for backticks. */
+const code = (s: string) => (s.includes('`') ? `\`\` ${s} \`\`` : `\`${s}\``);
+
+/** Index of the VMA on the line or the nearest one above it (smaps field lines), or -1. */
+export function vmaAtOrAbove(dump: Dump, line: number): number {
+  let lo = 0;
+  let hi = dump.count - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (dump.line[mid] <= line) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+/** The page size that applies to VMA i: its KernelPageSize, the header's, else 4 KiB (assumed). */
+function pageSizeOf(src: HoverSource, i: number): { bytes: number; known: boolean } {
+  const kps = src.dump.fields.get('KernelPageSize')?.[i];
+  if (kps !== undefined && kps === kps && kps > 0) return { bytes: kps * 1024, known: true };
+  const h = src.dump.header.pageSize;
+  return h ? { bytes: h, known: true } : { bytes: 4096, known: false };
+}
+
+const ALIGNMENTS: [number, string][] = [
+  [GIB, '1 GiB (a gigantic huge page)'],
+  [512 * MIB, '512 MiB (the huge page of 64 KiB-page arm64 kernels; jemalloc extents there)'],
+  [64 * MIB, '64 MiB (a glibc arena slot size)'],
+  [32 * MIB, '32 MiB'],
+  [2 * MIB, '2 MiB (a huge page on x86_64 and 4K-page arm64; jemalloc’s extent alignment)'],
+  [64 * 1024, '64 KiB'],
+];
+
+function alignmentText(dump: Dump, i: number, size: number): string {
+  for (const [bytes, text] of ALIGNMENTS) {
+    if (isAligned(dump.startHi[i], dump.startLo[i], Math.log2(bytes))) {
+      const multiple = size % bytes === 0 ? `, and its size is a multiple of ${formatBytes(bytes)}` : '';
+      return `Start aligned to ${text}${multiple}.`;
+    }
+  }
+  return 'Page-aligned (as every mapping is).';
+}
+
+function allocatorLabel(a: Analysis): string {
+  const names = { glibc: 'glibc malloc (ptmalloc2)', jemalloc: 'jemalloc', tcmalloc: 'tcmalloc', mimalloc: 'mimalloc' } as const;
+  return names[a.allocator.name] + (a.allocator.confidence === 'suspected' ? ' (suspected, statically linked)' : '');
+}
+
+/** Who most likely made this VMA, in a phrase. */
+function ownerText(src: HoverSource, i: number, kind: VmaKind): string | undefined {
+  const a = src.analysis;
+  const name = src.dump.name(i) ?? '';
+  switch (kind) {
+    case 'arena':
+    case 'arena-reserve':
+      return 'glibc malloc: a thread arena (each busy thread may get one, up to 8 per core on 64-bit)';
+    case 'heap':
+      return a.allocator.name === 'glibc'
+        ? 'glibc malloc’s main arena (grown with brk)'
+        : a.allocator.name === 'tcmalloc'
+          ? 'tcmalloc (it grows the brk heap with sbrk)'
+          : `brk heap (${a.allocator.name} maps its memory with mmap; this is from before it loaded, or from the program)`;
+    case 'allocator':
+      return `${allocatorLabel(a)}: ${
+        a.allocator.name === 'jemalloc'
+          ? 'an extent or arena chunk'
+          : a.allocator.name === 'tcmalloc'
+            ? 'spans of its page heap'
+            : 'a segment or arena'
+      }`;
+    case 'anon':
+      return a.allocator.name === 'glibc'
+        ? 'glibc malloc’s mmap()ed chunks (allocations of 128 KiB and up by default), or the program’s own mmap()'
+        : 'the program’s own mmap() (or a library’s)';
+    case 'thread-stack':
+    case 'guard':
+      return 'pthread_create() (glibc), which maps the stack and its guard in one call';
+    case 'reserved':
+      return a.allocator.name === 'jemalloc'
+        ? 'jemalloc (retained or reserved address space) or the program'
+        : 'the program or a runtime reserving address space (PROT_NONE) to commit later';
+    case 'text':
+    case 'rodata':
+    case 'data':
+    case 'bss':
+    case 'image-gap': {
+      const alloc = allocatorOfPath(name);
+      if (alloc) return `${alloc.name} itself (its library ${alloc.soname})`;
+      return name ? `the dynamic loader, mapping ${name}` : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** What the VMA most likely is, with its allocator: shared by every column's hover. */
+export function vmaSummary(src: HoverSource, i: number): string {
+  const dump = src.dump;
+  const kind = dump.kindOf(i);
+  const info = KIND_INFO[kind];
+  const name = dump.name(i);
+  let what = `**${info.label}** — ${info.description}.`;
+  if (name && (kind === 'text' || kind === 'rodata' || kind === 'data' || kind === 'bss' || kind === 'image-gap')) {
+    const seg = { text: 'code segment', rodata: 'read-only segment', data: 'data segment', bss: '.bss (after the data segment)', 'image-gap': 'padding between segments' }[kind];
+    const isExe = dump.names[0] === name && !/\.so\b/.test(name);
+    what = `**${info.label}** — the ${seg} of ${isExe ? 'the executable' : 'the library'} ${code(name)}.`;
+  }
+  const owner = ownerText(src, i, kind);
+  return what + (owner ? `\n\nMade by: ${owner}.` : '');
+}
+
+function rangeHover(src: HoverSource, i: number): string {
+  const dump = src.dump;
+  const v = dump.vma(i);
+  const page = pageSizeOf(src, i);
+  const pages = v.size / page.bytes;
+  const lines = [
+    `**${code(v.startHex)}–${code(v.endHex)}** · ${formatBytes(v.size)} (${formatCount(v.size)} bytes, ${formatCount(pages)} page${pages === 1 ? '' : 's'} of ${formatBytes(page.bytes)}${page.known ? '' : ', assumed'})`,
+    '',
+    `${alignmentText(dump, i, v.size)} The end is exclusive: the last byte is ${code((toBigInt(dump.endHi[i], dump.endLo[i]) - 1n).toString(16).padStart(v.endHex.length, '0'))}.`,
+  ];
+  const order = dump.order();
+  const k = dump.sorted ? i : order.indexOf(i);
+  if (k > 0) {
+    const gap = dump.gap(order[k - 1], i);
+    lines.push('', gap === 0 ? 'Directly after the previous mapping (no gap).' : gap > 0 ? `${formatBytes(gap)} unmapped below it.` : 'Overlaps the previous line (not a kernel dump?).');
+  }
+  lines.push('', vmaSummary(src, i));
+  return lines.join('\n');
+}
+
+const PERM_LETTERS: Record<number, Record<string, string>> = {
+  0: { r: '`r` readable', '-': '`-` not readable' },
+  1: { w: '`w` writable', '-': '`-` not writable' },
+  2: { x: '`x` executable', '-': '`-` not executable' },
+  3: {
+    p: '`p` private: copy-on-write; writes stay in this process and never reach the file or other processes',
+    s: '`s` shared: writes are seen by every process mapping it (and reach the file, if there is one)',
+  },
+};
+
+function permsHover(src: HoverSource, i: number, perms: string, at: number): string {
+  const items = [...perms].map((c, k) => {
+    const t = PERM_LETTERS[k]?.[c] ?? `${code(c)} unknown`;
+    return k === at ? `- **${t}** ←` : `- ${t}`;
+  });
+  const extra: string[] = [];
+  if (perms.startsWith('---')) extra.push('No access at all (PROT_NONE): a guard page, an arena’s reserve, or address space reserved for later; it costs no memory but counts as a VMA.');
+  if (perms === 'rw-p' && !src.dump.name(i)) extra.push('Private anonymous read-write memory: what malloc, thread stacks and most buffers are made of.');
+  if (perms[2] === 'x' && perms[1] === 'w') extra.push('Writable and executable at once: JIT code, or a security smell.');
+  return [`**Permissions ${code(perms)}**`, '', ...items, ...(extra.length ? ['', ...extra] : []), '', vmaSummary(src, i)].join('\n');
+}
+
+function offsetHover(src: HoverSource, i: number, text: string): string {
+  const v = src.dump.vma(i);
+  const bytes = parseInt(text, 16);
+  const file = v.inode !== 0 && v.name.startsWith('/');
+  const meaning = file
+    ? `Where in ${code(v.name)} this mapping starts: byte ${formatCount(bytes)} (${formatBytes(bytes)}), a multiple of the page size.`
+    : bytes === 0
+      ? 'Anonymous memory has no file, so the offset is 0.'
+      : 'For anonymous or pseudo mappings the kernel prints the page offset it was created with (often after mremap or a split); it has no file meaning.';
+  return [`**Offset ${code(text)}**`, '', meaning].join('\n');
+}
+
+function devHover(text: string): string {
+  const m = /^([0-9a-f]+):([0-9a-f]+)$/i.exec(text);
+  const major = m ? parseInt(m[1], 16) : NaN;
+  const minor = m ? parseInt(m[2], 16) : NaN;
+  let meaning: string;
+  if (major === 0 && minor === 0) meaning = '`00:00` means no device: anonymous memory or a kernel pseudo-mapping ([heap], [stack], [vdso]…).';
+  else if (major === 0)
+    meaning = `Major 0 is an anonymous block device: a filesystem without a disk of its own (tmpfs, overlayfs, btrfs subvolume, shared memory); minor ${minor}.`;
+  else meaning = `The device holding the file, in hexadecimal \`major:minor\`: major ${major}, minor ${minor} (as \`ls -l /dev\` or \`lsblk\` print them in decimal).`;
+  return [`**Device ${code(text)}**`, '', meaning].join('\n');
+}
+
+function inodeHover(src: HoverSource, i: number, text: string): string {
+  const name = src.dump.name(i) ?? '';
+  const meaning =
+    text === '0'
+      ? 'Inode 0: no file behind this mapping (anonymous memory or a pseudo-path).'
+      : `Inode ${text} of ${name ? code(name) : 'the file'} on that device${src.dump.vma(i).deleted ? ' (the file has since been deleted)' : ''}; \`ls -i\` or \`stat\` show the same number.`;
+  return [`**Inode ${code(text)}**`, '', meaning].join('\n');
+}
+
+/** What a pathname or pseudo-path means. */
+export function pathMeaning(name: string, deleted: boolean, isFirst: boolean): string {
+  if (name === '') return 'No name: anonymous memory (mmap with MAP_ANONYMOUS, malloc’s big chunks, thread stacks, allocator extents).';
+  if (name === '[heap]') return '`[heap]`: the program break area, grown with brk()/sbrk(); glibc’s main arena and tcmalloc use it.';
+  if (name === '[stack]') return '`[stack]`: the main thread’s stack; the kernel grows it downwards on demand up to `ulimit -s`.';
+  if (name.startsWith('[stack:')) return `${code(name)}: the stack of thread ${name.slice(7, -1)} (kernels 3.4–4.4 named thread stacks this way).`;
+  if (name === '[vdso]') return '`[vdso]`: the virtual dynamic shared object the kernel maps into every process, so clock_gettime() and friends run without a system call.';
+  if (name === '[vvar]' || name === '[vvar_vclock]') return `${code(name)}: kernel data (clocks) read by the vDSO; read-only.`;
+  if (name === '[vsyscall]') return '`[vsyscall]`: the legacy fixed vsyscall page at ffffffffff600000. It is not a VMA of the process and does not count toward vm.max_map_count.';
+  if (name === '[rollup]') return '`[rollup]`: smaps_rollup sums every mapping of the process into this one line.';
+  if (name.startsWith('[anon:')) return `${code(name)}: anonymous memory named by the program with prctl(PR_SET_VMA_ANON_NAME) (Linux 5.17+); glibc 2.39+ names its own with glibc.mem.decorate_maps.`;
+  if (name.startsWith('[anon_shmem:')) return `${code(name)}: named shared anonymous memory (Linux 6.2+).`;
+  if (name === '/dev/zero') return '`/dev/zero (deleted)`: shared anonymous memory (mmap MAP_SHARED|MAP_ANONYMOUS), shown as a deleted /dev/zero.';
+  if (name.startsWith('/memfd:')) return `${code(name)}: a memfd_create() file: memory-backed, unlinked from the start (always "(deleted)").`;
+  const sysv = /^\/SYSV([0-9a-f]{8})$/.exec(name);
+  if (sysv) return `${code(name)}: a System V shared memory segment, key 0x${sysv[1]} (\`ipcs -m\` lists it).`;
+  const alloc = allocatorOfPath(name);
+  if (alloc) {
+    return `${code(name)}: the **${alloc.name}** allocator library (soname ${code(alloc.soname)}${alloc.variant ? `, ${alloc.variant} variant` : ''}). Its being mapped means the process can use it: LD_PRELOAD, malloc-lib, or linked in.`;
+  }
+  let text: string;
+  if (/\.so(\.|$)/.test(name)) text = `${code(name)}: a shared library.`;
+  else if (isFirst) text = `${code(name)}: the program’s executable.`;
+  else if (name.startsWith('/')) text = `${code(name)}: a mapped file.`;
+  else text = `${code(name)}: a pseudo-path.`;
+  if (deleted) text += ' **(deleted)**: the file was deleted or replaced after it was mapped; the process still uses the old one (restart it to load a new version).';
+  return text;
+}
+
+function pathHover(src: HoverSource, i: number): string {
+  const v = src.dump.vma(i);
+  return [`**Path**`, '', pathMeaning(v.name, v.deleted, src.dump.names[0] === v.name), '', vmaSummary(src, i)].join('\n');
+}
+
+/** Spans of `start-end perms offset dev inode [path]` in a maps line; undefined if it is not one. */
+export function mapsColumns(text: string): { range: [number, number]; perms: [number, number]; offset: [number, number]; dev: [number, number]; inode: [number, number]; path: [number, number] } | undefined {
+  const m = /^([0-9a-fA-F]+-[0-9a-fA-F]+)( +)([rwxsp-]{4})( +)([0-9a-fA-F]+)( +)([0-9a-fA-F]+:[0-9a-fA-F]+)( +)(\d+)( *)(.*?)\s*$/.exec(text);
+  if (!m) return undefined;
+  let p = 0;
+  const span = (k: number): [number, number] => {
+    let s = 0;
+    for (let j = 1; j < k; j++) s += m[j].length;
+    p = s;
+    return [p, p + m[k].length];
+  };
+  return { range: span(1), perms: span(3), offset: span(5), dev: span(7), inode: span(9), path: span(11) };
+}
+
+function hoverMapsLine(src: HoverSource, i: number, text: string, ch: number): HoverResult | undefined {
+  const cols = mapsColumns(text);
+  if (!cols) return undefined;
+  const inSpan = (s: [number, number]) => ch >= s[0] && ch < s[1];
+  if (inSpan(cols.range)) return { markdown: rangeHover(src, i), start: cols.range[0], end: cols.range[1] };
+  if (inSpan(cols.perms)) return { markdown: permsHover(src, i, text.slice(...cols.perms), ch - cols.perms[0]), start: ch, end: ch + 1 };
+  if (inSpan(cols.offset)) return { markdown: offsetHover(src, i, text.slice(...cols.offset)), ...range(cols.offset) };
+  if (inSpan(cols.dev)) return { markdown: devHover(text.slice(...cols.dev)), ...range(cols.dev) };
+  if (inSpan(cols.inode)) return { markdown: inodeHover(src, i, text.slice(...cols.inode)), ...range(cols.inode) };
+  if (cols.path[1] > cols.path[0] && ch >= cols.path[0]) return { markdown: pathHover(src, i), start: cols.path[0], end: text.trimEnd().length };
+  return undefined;
+}
+
+const range = (s: [number, number]) => ({ start: s[0], end: s[1] });
+
+/** `Key:   123 kB` of smaps, and VmFlags. */
+function hoverFieldLine(src: HoverSource, i: number, text: string, ch: number): HoverResult | undefined {
+  const m = /^(\s*)([A-Za-z_][\w]*):(\s*)(.*?)\s*$/.exec(text);
+  if (!m) return undefined;
+  const key = m[2];
+  const keyStart = m[1].length;
+  const valueStart = keyStart + key.length + 1 + m[3].length;
+  if (key === 'VmFlags') {
+    const codes = m[4].split(/\s+/).filter(Boolean);
+    let at = valueStart;
+    for (const c of codes) {
+      const s = text.indexOf(c, at);
+      at = s + c.length;
+      if (ch >= s && ch < at) {
+        return { markdown: `**VmFlags ${code(c)}**: ${VMFLAG_INFO[c] ?? 'a flag this version of VMA Lens does not know'}.`, start: s, end: at };
+      }
+    }
+    const list = codes.map((c) => `- ${code(c)} ${VMFLAG_INFO[c] ?? '(unknown)'}`);
+    return { markdown: [`**VmFlags** — ${SMAPS_FIELD_INFO.VmFlags}:`, '', ...list].join('\n'), start: keyStart, end: text.trimEnd().length };
+  }
+  const info = SMAPS_FIELD_INFO[key];
+  const value = /^(\d+)(?:\s*kB)?$/.exec(m[4]);
+  const lines = [`**${key}** — ${info ?? 'a field of this kernel’s smaps that VMA Lens does not describe'}.`];
+  if (value) {
+    const n = Number(value[1]);
+    if (/kB$/.test(m[4])) {
+      const bytes = n * 1024;
+      const size = i >= 0 ? src.dump.size(i) : 0;
+      const share = i >= 0 && key !== 'Size' && key !== 'KernelPageSize' && key !== 'MMUPageSize' && size > 0 ? ` — ${formatPercent(bytes / size)} of the mapping’s size` : '';
+      lines.push('', `${formatCount(n)} kB = ${formatBytes(bytes)}${share}.`);
+    } else if (key === 'THPeligible') lines.push('', n ? 'This mapping may use transparent huge pages.' : 'This mapping cannot use transparent huge pages.');
+  }
+  if (i >= 0 && src.dump.name(i) === '[rollup]') lines.push('', 'In smaps_rollup this is the total over every mapping of the process.');
+  return { markdown: lines.join('\n'), start: keyStart, end: text.trimEnd().length };
+}
+
+const HEADER_INFO: Record<string, (value: string, src: HoverSource) => string> = {
+  host: (v) => `The machine the dump was captured on: ${code(v)}.`,
+  pid: (v) => `The process ID at capture time: ${v}.`,
+  command: () => 'The process’s command line (/proc/PID/cmdline).',
+  time: (v) => {
+    const t = Date.parse(v);
+    return `When it was captured${Number.isNaN(t) ? '' : `: ${new Date(t).toUTCString()}`}.`;
+  },
+  max_map_count: (v, src) => {
+    const n = Number(/\d+/.exec(v)?.[0]);
+    const ratio = src.analysis.vmaCount / n;
+    return (
+      `\`vm.max_map_count\` on that machine: the most VMAs one process may have (kernel default 65530 = 65535 − 5; Fedora 39+, Arch and Ubuntu 24.04+ ship 1048576). ` +
+      `This dump has ${formatCount(src.analysis.vmaCount)} VMAs: ${formatPercent(ratio)} of it. At the limit mmap, munmap, mprotect and madvise fail with ENOMEM.`
+    );
+  },
+  page_size: (v) => `The base page size: ${formatBytes(Number(v))} (x86_64 4 KiB; arm64 4, 16 or 64 KiB; ppc64le 64 KiB).`,
+  hugepagesize: (_v, src) => {
+    const hp = src.dump.header.hugePageSize;
+    const big = hp && hp >= 32 * MIB ? ' **A huge page this large makes jemalloc size each arena in 512 MiB steps**: build it with --with-lg-hugepage=21 or boot with default_hugepagesz=2M.' : '';
+    return `The default huge page size (Hugepagesize in /proc/meminfo)${hp ? `: ${formatBytes(hp)}` : ''}. 2 MiB on x86_64 and 4K-page arm64; 512 MiB on 64K-page arm64 (RHEL/CentOS 8 aarch64).${big}`;
+  },
+  thp: (v) => `Transparent huge pages mode: **${thpMode(v) ?? v}** (/sys/kernel/mm/transparent_hugepage/enabled). \`always\` backs large anonymous mappings with huge pages; \`madvise\` only where MADV_HUGEPAGE asks.`,
+  kernel: (v) => `The kernel release (uname -r): ${code(v)}.`,
+  arch: (v) => `The machine architecture (uname -m): ${code(v)}.`,
+  threads: (v) => `Threads of the process at capture time: ${v}. Each has a stack and a guard page: 2 VMAs.`,
+  cpus: (v) => `Online CPUs: ${v}. glibc allows up to 8 arenas per CPU on 64-bit.`,
+  rss: (_v, src) => `Resident memory of the whole process (smaps_rollup Rss)${src.dump.header.rss ? `: ${formatBytes(src.dump.header.rss)}` : ''}.`,
+  pss: (_v, src) => `Proportional set size of the process (smaps_rollup Pss)${src.dump.header.pss ? `: ${formatBytes(src.dump.header.pss)}` : ''}: shared pages divided among their sharers.`,
+};
+
+function hoverHeaderLine(src: HoverSource, text: string): HoverResult | undefined {
+  const m = /^(#\s*)([A-Za-z_][\w .-]*?)\s*[:=]\s*(.*?)\s*$/.exec(text);
+  if (!m) {
+    if (/^#\s*vma-lens capture/.test(text)) {
+      return { markdown: 'A VMA Lens capture: the `#` lines below are the context of the dump (host, process, limits, page sizes), then the maps.', start: 0, end: text.length };
+    }
+    return undefined;
+  }
+  const canonical = normaliseKey(m[2]);
+  const explain = HEADER_INFO[canonical];
+  return {
+    markdown: `**# ${canonical}** — ${explain ? explain(m[3], src) : 'a capture header line (kept, not interpreted).'}`,
+    start: m[1].length,
+    end: text.trimEnd().length,
+  };
+}
+
+const PMAP_COLUMNS: Record<string, string> = {
+  Address: 'start address of the mapping (hexadecimal)',
+  Kbytes: 'size of the mapping in KiB',
+  RSS: 'resident memory of the mapping in KiB (`-` when pmap could not read it)',
+  Dirty: 'dirty (modified) resident memory in KiB',
+  Mode: 'permissions: r w x, then `s` for shared (`-` private), then `R` (older procps: no swap reserved, MAP_NORESERVE)',
+  Mapping: 'the mapped file, or `[ anon ]` / `[ stack ]`',
+  Perm: 'permissions as in /proc/PID/maps',
+  Offset: 'offset into the file (hexadecimal)',
+  Device: 'device `major:minor` (hexadecimal)',
+  Inode: 'inode of the file (0 for none)',
+};
+
+function pmapRowHover(src: HoverSource, i: number, text: string, ch: number): HoverResult | undefined {
+  const tokens = [...text.matchAll(/\S+/g)];
+  const t = tokens.findIndex((m) => ch >= m.index! && ch < m.index! + m[0].length);
+  if (t < 0) return undefined;
+  const tok = tokens[t];
+  const span = { start: tok.index!, end: tok.index! + tok[0].length };
+  if (t === 0) return { markdown: rangeHover(src, i), ...span };
+  if (src.dump.format === 'pmap-X') {
+    const header = pmapHeaderColumns(src);
+    const col = header[t];
+    if (!col || col === 'Mapping') return { markdown: pathHover(src, i), start: tok.index!, end: text.trimEnd().length };
+    if (col === 'Perm') return { markdown: permsHover(src, i, tok[0], Math.min(3, ch - tok.index!)), ...span };
+    if (col === 'Offset') return { markdown: offsetHover(src, i, tok[0]), ...span };
+    if (col === 'Device') return { markdown: devHover(tok[0]), ...span };
+    if (col === 'Inode') return { markdown: inodeHover(src, i, tok[0]), ...span };
+    if (col === 'VmFlags' || VMFLAG_INFO[tok[0]]) return { markdown: `**VmFlags ${code(tok[0])}**: ${VMFLAG_INFO[tok[0]] ?? 'unknown'}.`, ...span };
+    const r = hoverFieldLine(src, i, `${col}: ${tok[0]} kB`, 0);
+    return r && { markdown: r.markdown, ...span };
+  }
+  // pmap -x: Address Kbytes RSS Dirty Mode Mapping; plain pmap: Address Kbytes Mode Mapping.
+  const ext = src.dump.format === 'pmap-x';
+  const cols = ext ? ['Address', 'Kbytes', 'RSS', 'Dirty', 'Mode'] : ['Address', 'Kbytes', 'Mode'];
+  const col = cols[t] ?? 'Mapping';
+  if (col === 'Mapping') return { markdown: pathHover(src, i), start: tok.index!, end: text.trimEnd().length };
+  if (col === 'Mode') {
+    const letter = Math.min(4, ch - tok.index!);
+    const perms = tok[0].slice(0, 3) + (tok[0][3] === 's' ? 's' : 'p');
+    const md = letter === 4 ? `**Mode ${code(tok[0])}** — ${PMAP_COLUMNS.Mode}.` : permsHover(src, i, perms, letter);
+    return { markdown: md, start: ch, end: ch + 1 };
+  }
+  const kb = Number(tok[0].replace(/K$/, ''));
+  const what = col === 'Kbytes' ? 'Size' : col === 'RSS' ? 'Rss' : 'Dirty';
+  const r = hoverFieldLine(src, i, `${what}: ${Number.isFinite(kb) ? kb : 0} kB`, 0);
+  return r && { markdown: `**${col}** (pmap) — ${PMAP_COLUMNS[col]}.\n\n${r.markdown.split('\n').slice(2).join('\n')}`, ...span };
+}
+
+function pmapHeaderColumns(src: HoverSource): string[] {
+  return src.pmapColumns ?? [];
+}
+
+/** The column names of pmap output's header row (`Address Perm Offset …`), from its first lines. */
+export function pmapColumnsOf(text: string): string[] | undefined {
+  const head = text.slice(0, 4096).split('\n').slice(0, 6);
+  const row = head.find((l) => /^\s*Address\s+\S/.test(l));
+  return row ? row.trim().split(/\s+/) : undefined;
+}
+
+/** Hover for the column header row or the title of pmap output. */
+function pmapMetaHover(text: string, ch: number, lineNo: number): HoverResult | undefined {
+  const title = /^(\d+):\s+(.*)$/.exec(text);
+  if (title && lineNo <= 3) return { markdown: `**pmap** of process ${title[1]}: ${code(title[2].trim())}.`, start: 0, end: text.trimEnd().length };
+  if (/^\s*Address\s/.test(text)) {
+    const tok = [...text.matchAll(/\S+/g)].find((m) => ch >= m.index! && ch < m.index! + m[0].length);
+    if (!tok) return undefined;
+    const desc = PMAP_COLUMNS[tok[0]] ?? SMAPS_FIELD_INFO[tok[0]];
+    return { markdown: `**${tok[0]}** — ${desc ?? 'a pmap column'}.`, start: tok.index!, end: tok.index! + tok[0].length };
+  }
+  if (/^\s*total\b/.test(text)) return { markdown: '**total** — the sums over every mapping, in KiB.', start: 0, end: text.trimEnd().length };
+  return undefined;
+}
+
+/**
+ * The hover for `ch` (0-based) on 1-based line `lineNo` whose text is `text`; undefined when
+ * the position has nothing to explain.
+ */
+export function hoverAt(src: HoverSource, lineNo: number, text: string, ch: number): HoverResult | undefined {
+  if (/^\s*#/.test(text)) return hoverHeaderLine(src, text);
+  const exact = src.dump.indexAtLine(lineNo);
+  if (src.dump.format.startsWith('pmap')) {
+    if (exact >= 0) return pmapRowHover(src, exact, text, ch);
+    return pmapMetaHover(text, ch, lineNo);
+  }
+  if (exact >= 0) return hoverMapsLine(src, exact, text, ch);
+  if (/^\s*[A-Za-z_]\w*:/.test(text)) return hoverFieldLine(src, vmaAtOrAbove(src.dump, lineNo), text, ch);
+  return undefined;
+}
