@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-deps.sh test
+# The real VS Code (code-server and its Node 24) before any test: the e2e tests drive it and the
+# grammar tests read its default themes. Cached in .cache/ after the first run.
+node scripts/provision-code-server.mjs >/dev/null
 npm run --silent build
 npm run --silent typecheck
 shopt -s globstar nullglob
