@@ -18,6 +18,20 @@ export const MALFORMED_KEPT = 1000;
 const COLUMNS = ['startHi', 'startLo', 'endHi', 'endLo', 'perms', 'flags', 'kind', 'offset', 'dev', 'inode', 'nameId', 'line', 'vmFlags'] as const;
 type Column = (typeof COLUMNS)[number];
 
+/** Adds the strings of `source` missing from `target`; returns each source index's index in target. */
+function reintern(target: string[], source: readonly string[]): number[] {
+  const ids = new Map(target.map((v, id) => [v, id]));
+  return source.map((v) => {
+    let id = ids.get(v);
+    if (id === undefined) {
+      id = target.length;
+      target.push(v);
+      ids.set(v, id);
+    }
+    return id;
+  });
+}
+
 export interface DumpTransfer {
   format: DumpFormat;
   header: DumpHeader;
@@ -120,24 +134,8 @@ export class Dump {
     this.reserve(base + n);
     for (const c of COLUMNS) (this[c] as Uint32Array).set((other[c] as Uint32Array).subarray(0, n), base);
     for (let i = base; i < base + n; i++) this.line[i] += lineOffset;
-    const ids = new Map(this.names.map((name, id) => [name, id]));
-    const nameMap = other.names.map((name) => {
-      let id = ids.get(name);
-      if (id === undefined) {
-        id = this.names.length;
-        this.names.push(name);
-      }
-      return id;
-    });
-    const flagIds = new Map(this.vmFlagSets.map((f, id) => [f, id]));
-    const flagMap = other.vmFlagSets.map((f) => {
-      let id = flagIds.get(f);
-      if (id === undefined) {
-        id = this.vmFlagSets.length;
-        this.vmFlagSets.push(f);
-      }
-      return id;
-    });
+    const nameMap = reintern(this.names, other.names);
+    const flagMap = reintern(this.vmFlagSets, other.vmFlagSets);
     for (let i = base; i < base + n; i++) {
       if (this.nameId[i] >= 0) this.nameId[i] = nameMap[this.nameId[i]];
       this.vmFlags[i] = flagMap[this.vmFlags[i]];
