@@ -1,0 +1,507 @@
+/// <reference types="vscode-webview" />
+/**
+ * The timeline webview: receives per-sample summaries from the host (protocol.ts), draws the chart,
+ * the fragmentation strip, the diff of two picked samples and an accessible summary table.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import './style.css';
+
+import { formatBytes, formatCount, formatDuration, formatPercent } from '../src/core/format';
+import { KIND_INFO } from '../src/core/kinds';
+import type { TimelineSample } from '../src/core/timeline';
+import type { VmaKind } from '../src/core/types';
+import {
+  MessageType,
+  type DiffResultMessage,
+  type HostMessage,
+  type InitMessage,
+  type SkippedFile,
+  type TimelineSource,
+  type WatchStatusMessage,
+  type WebviewMessage,
+  type WebviewState,
+} from '../src/protocol';
+import { TimelineChart } from './chart';
+import { readPalette } from './colors';
+import { TimelineModel } from './model';
+import { StripView } from './stripView';
+
+// A failure in the panel's own code is shown in the panel, not only in a developer console.
+window.addEventListener('error', (e) => showError(e.message));
+window.addEventListener('unhandledrejection', (e) => showError(String(e.reason)));
+function showError(message: string): void {
+  const box = document.getElementById('notices');
+  const div = document.createElement('div');
+  div.className = 'notice error';
+  div.textContent = `Timeline error: ${message}`;
+  box?.append(div);
+}
+
+const vscode = acquireVsCodeApi<WebviewState>();
+const post = (m: WebviewMessage) => vscode.postMessage(m);
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...kids: (Node | string)[]): HTMLElementTagNameMap[K] => {
+  const e = Object.assign(document.createElement(tag), props) as HTMLElementTagNameMap[K];
+  e.append(...kids);
+  return e;
+};
+
+const PAGE = 50;
+const state: WebviewState = vscode.getState() ?? {};
+const model = new TimelineModel();
+let palette = readPalette();
+let source: TimelineSource | undefined = state.source;
+/** Picked sample sources: one (the current) or two (a comparison, A before B). */
+let picked: string[] = state.picked ?? [];
+let page: number | undefined = state.page;
+let skipped: SkippedFile[] = [];
+let loading: { done: number; total: number; finished: boolean } | undefined;
+let watch: WatchStatusMessage['status'] | undefined;
+let firstPaintMs: number | undefined;
+let stripRequested: string | undefined;
+let userPickedStrip = picked.length > 0;
+
+const chartCanvas = $<HTMLCanvasElement>('chart');
+const chart = new TimelineChart(chartCanvas, model, palette, { onPick: (i, add) => pick(model.samples[i].source, add, true) });
+const strip = new StripView(
+  $<HTMLCanvasElement>('strip'),
+  $('strip-tip'),
+  $('strip-axis'),
+  palette,
+  (src, line) => post({ type: MessageType.OpenSample, source: src, line }),
+);
+
+function save(): void {
+  vscode.setState({ ...state, source, title: document.title, picked, page });
+}
+
+// --- rendering --------------------------------------------------------------------------------
+
+let scheduled = false;
+/** Coalesces bursts of messages (a folder loading, a fast watch) into one render per frame. */
+function scheduleRender(): void {
+  if (scheduled) return;
+  scheduled = true;
+  requestAnimationFrame(() => {
+    scheduled = false;
+    renderAll();
+  });
+}
+
+function pickedIndices(): number[] {
+  return picked.map((s) => model.indexOf(s)).filter((i) => i >= 0);
+}
+
+function renderAll(): void {
+  const box = $('chart-box');
+  const r = chart.render(pickedIndices());
+  box.dataset.samples = String(r.samples);
+  box.dataset.points = String(r.points);
+  box.dataset.renderMs = r.ms.toFixed(1);
+  if (r.samples > 0 && firstPaintMs === undefined) {
+    firstPaintMs = performance.now();
+    box.dataset.firstPaintMs = firstPaintMs.toFixed(1);
+  }
+  $('limit-note').textContent = chart.limitOffScale
+    ? `max_map_count (${formatCount(model.samples[model.size - 1]?.maxMapCount ?? 0)}) is above this scale.`
+    : '';
+  $('empty').hidden = model.size > 0 || (loading !== undefined && !loading.finished);
+  renderForecast();
+  renderSummary();
+  renderTable();
+  renderPicked();
+  ensureStrip();
+}
+
+function renderForecast(): void {
+  const fc = model.forecastLine();
+  const p = $('forecast');
+  p.textContent = fc ? fc.text : model.size < 3 ? 'Forecast: needs at least 3 samples.' : 'Forecast: the VMA count does not change.';
+  p.dataset.eta = fc?.forecast.etaMs !== undefined ? String(fc.forecast.etaMs) : '';
+  p.dataset.rate = fc ? String(fc.forecast.ratePerHour) : '';
+}
+
+function range(values: number[]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
+function renderSummary(): void {
+  const s = model.samples;
+  const p = $('summary');
+  p.dataset.sampleCount = String(s.length);
+  if (!s.length) {
+    p.textContent = loading && !loading.finished ? 'Loading…' : 'No samples.';
+    return;
+  }
+  const first = s[0];
+  const last = s[s.length - 1];
+  const [lo, hi] = range(s.map((x) => x.vmaCount));
+  const parts = [
+    `${formatCount(s.length)} sample${s.length === 1 ? '' : 's'}` +
+      (model.timed && s.length > 1 ? ` over ${formatDuration(last.time! - first.time!)}, from ${first.label} to ${last.label}.` : '.'),
+    `VMAs: ${formatCount(first.vmaCount)} in the first, ${formatCount(last.vmaCount)} in the last (${formatPercent(last.vmaCount / last.maxMapCount)} of max_map_count ${formatCount(last.maxMapCount)}); lowest ${formatCount(lo)}, highest ${formatCount(hi)}.`,
+  ];
+  const allocators = [...new Set(s.map((x) => x.allocator))];
+  parts.push(`Allocator: ${allocators.join(', ')}.`);
+  if (last.rss !== undefined) parts.push(`RSS in the last sample: ${formatBytes(last.rss)}.`);
+  p.textContent = parts.join(' ');
+}
+
+function findingsText(s: TimelineSample): string {
+  const e = s.findings.filter((f) => f.severity === 'error').length;
+  const w = s.findings.filter((f) => f.severity === 'warning').length;
+  return [e ? `${e} error${e > 1 ? 's' : ''}` : '', w ? `${w} warning${w > 1 ? 's' : ''}` : ''].filter(Boolean).join(', ') || '—';
+}
+
+function topKinds(s: TimelineSample): string {
+  return (Object.entries(s.kinds) as [VmaKind, { count: number }][])
+    .sort((a, b) => b[1].count - a[1].count)
+    .slice(0, 3)
+    .map(([k, v]) => `${KIND_INFO[k].label} ${formatCount(v.count)}`)
+    .join(', ');
+}
+
+function renderTable(): void {
+  const n = model.size;
+  const pages = Math.max(1, Math.ceil(n / PAGE));
+  // Follow the newest samples unless the reader went to another page.
+  const current = page === undefined ? pages - 1 : Math.min(page, pages - 1);
+  const body = $('samples-body');
+  const from = current * PAGE;
+  const to = Math.min(n, from + PAGE);
+  const rows: HTMLTableRowElement[] = [];
+  for (let i = from; i < to; i++) {
+    const s = model.samples[i];
+    const isPicked = picked.includes(s.source);
+    const open = el('button', { type: 'button', className: 'link', textContent: 'Open', title: `Open ${s.source}` });
+    open.addEventListener('click', () => pick(s.source, false, true));
+    const cmp = el('input', { type: 'checkbox', checked: isPicked && picked.length > 1, title: 'Compare' });
+    cmp.setAttribute('aria-label', `Compare sample ${i + 1}`);
+    cmp.addEventListener('change', () => toggleCompare(s.source, cmp.checked));
+    const row = el(
+      'tr',
+      {},
+      el('th', { scope: 'row', textContent: String(i + 1) }),
+      el('td', { textContent: s.label }),
+      el('td', { className: 'num', textContent: formatCount(s.vmaCount) }),
+      el('td', { className: 'num', textContent: formatPercent(s.vmaCount / s.maxMapCount) }),
+      el('td', { className: 'num', textContent: formatCount(s.maxMapCount) }),
+      el('td', { className: 'num', textContent: s.rss !== undefined ? formatBytes(s.rss) : '—' }),
+      el('td', { textContent: s.allocator }),
+      el('td', { textContent: topKinds(s) }),
+      el('td', { textContent: findingsText(s) }),
+      el('td', { className: 'actions' }, open, el('label', { className: 'cmp' }, cmp, ' compare')),
+    );
+    row.dataset.source = s.source;
+    if (isPicked) row.classList.add('picked');
+    rows.push(row);
+  }
+  body.replaceChildren(...rows);
+  $('samples-caption').textContent = n
+    ? `Samples ${formatCount(from + 1)}–${formatCount(to)} of ${formatCount(n)}`
+    : 'No samples';
+  const pager = $('pager');
+  pager.hidden = pages <= 1;
+  $<HTMLButtonElement>('prev-page').disabled = current === 0;
+  $<HTMLButtonElement>('next-page').disabled = current >= pages - 1;
+  $('page-label').textContent = `Page ${current + 1} of ${pages}`;
+}
+
+function renderPicked(): void {
+  const box = $('picked');
+  const ss = picked.map((p) => model.get(p)).filter((s): s is TimelineSample => !!s);
+  if (!ss.length) {
+    box.textContent = 'Click a sample in the chart to open it; Shift+click a second one to compare the two.';
+    return;
+  }
+  const describe = (s: TimelineSample) =>
+    `#${model.indexOf(s.source) + 1} ${s.label}: ${formatCount(s.vmaCount)} VMAs${s.rss !== undefined ? `, RSS ${formatBytes(s.rss)}` : ''}`;
+  box.replaceChildren(
+    ...ss.map((s, k) => {
+      const b = el('button', { type: 'button', className: 'link', textContent: 'open' });
+      b.addEventListener('click', () => post({ type: MessageType.OpenSample, source: s.source }));
+      return el('div', {}, el('strong', { textContent: ss.length > 1 ? (k ? 'B ' : 'A ') : '' }), describe(s) + ' ', b);
+    }),
+  );
+  if (ss.length === 1) box.append(el('div', { className: 'hint', textContent: 'Shift+click another sample (or tick “compare” in the table) to see what changed.' }));
+}
+
+// --- picking, diff and strip ---------------------------------------------------------------------
+
+function pick(src: string, add: boolean, open: boolean): void {
+  if (add && picked.length >= 1 && !picked.includes(src)) {
+    // A stays; the new sample becomes the other side.
+    picked = orderPair(picked[0], src);
+  } else {
+    picked = [src];
+    if (open) post({ type: MessageType.OpenSample, source: src });
+  }
+  afterPick();
+}
+
+function toggleCompare(src: string, on: boolean): void {
+  if (on) {
+    if (picked.length >= 2) picked = [picked[1]];
+    picked = picked.includes(src) ? picked : picked.length ? orderPair(picked[0], src) : [src];
+  } else {
+    picked = picked.filter((p) => p !== src);
+  }
+  afterPick();
+}
+
+function orderPair(a: string, b: string): string[] {
+  return model.indexOf(a) <= model.indexOf(b) ? [a, b] : [b, a];
+}
+
+function afterPick(): void {
+  userPickedStrip = true;
+  save();
+  if (picked.length === 2) {
+    $('diff-section').hidden = false;
+    $('diff').textContent = 'Comparing…';
+    post({ type: MessageType.RequestDiff, a: picked[0], b: picked[1] });
+  } else {
+    $('diff-section').hidden = true;
+  }
+  scheduleRender();
+}
+
+/** The strip follows the last picked sample, or the newest one. */
+function ensureStrip(): void {
+  const want = picked.length ? picked[picked.length - 1] : userPickedStrip ? undefined : model.samples[model.size - 1]?.source;
+  if (!want || want === stripRequested) return;
+  // During a fast load or watch, ask at most every 2 s for the newest sample.
+  if (!picked.length && stripThrottle) return;
+  stripRequested = want;
+  post({ type: MessageType.RequestStrip, source: want });
+  if (!picked.length) {
+    stripThrottle = true;
+    setTimeout(() => {
+      stripThrottle = false;
+      if (!picked.length) ensureStrip();
+    }, 2000);
+  }
+}
+let stripThrottle = false;
+
+/** A table with a caption, column headers, one row per cell list, and a line when it is empty. */
+function dataTable(id: string, caption: string, headers: string[], rows: HTMLElement[][], empty: string): HTMLTableElement {
+  return el(
+    'table',
+    { className: 'data', id },
+    el('caption', { textContent: caption }),
+    el('thead', {}, el('tr', {}, ...headers.map((t) => el('th', { scope: 'col', textContent: t })))),
+    el(
+      'tbody',
+      {},
+      ...(rows.length ? rows.map((cells) => el('tr', {}, ...cells)) : [el('tr', {}, el('td', { colSpan: headers.length, textContent: empty }))]),
+    ),
+  );
+}
+
+function renderDiff(m: DiffResultMessage): void {
+  if (m.a !== picked[0] || m.b !== picked[1]) return; // an older answer
+  const box = $('diff');
+  if (m.error || !m.diff) {
+    box.textContent = `Cannot compare: ${m.error ?? 'unknown error'}`;
+    return;
+  }
+  const d = m.diff;
+  const a = model.get(m.a);
+  const b = model.get(m.b);
+  const delta = (n: number) => (n > 0 ? `+${formatCount(n)}` : n < 0 ? `−${formatCount(-n)}` : '0');
+  const bytesDelta = (n: number) => (n > 0 ? `+${formatBytes(n)}` : n < 0 ? `−${formatBytes(-n)}` : '0');
+  const head = el(
+    'p',
+    { id: 'diff-summary' },
+    `A ${a?.label ?? m.a} → B ${b?.label ?? m.b}: ${formatCount(d.vmaCountA)} → ${formatCount(d.vmaCountB)} VMAs (${delta(d.vmaCountB - d.vmaCountA)}); ${formatCount(d.added)} added, ${formatCount(d.removed)} removed, ${formatCount(d.unchanged)} unchanged.`,
+  );
+  const kinds = (Object.entries(d.kinds) as [VmaKind, NonNullable<(typeof d.kinds)[VmaKind]>][])
+    .filter(([, k]) => k.countA !== k.countB || k.bytesA !== k.bytesB)
+    .sort((x, y) => Math.abs(y[1].countB - y[1].countA) - Math.abs(x[1].countB - x[1].countA));
+  const num = (text: string) => el('td', { className: 'num', textContent: text });
+  const kindTable = dataTable(
+    'diff-kinds',
+    'By kind',
+    ['Kind', 'VMAs in A', 'VMAs in B', 'Change', 'Bytes change'],
+    kinds.map(([k, v]) => [
+      el('th', { scope: 'row', textContent: KIND_INFO[k].label }),
+      num(formatCount(v.countA)),
+      num(formatCount(v.countB)),
+      num(delta(v.countB - v.countA)),
+      num(bytesDelta(v.bytesB - v.bytesA)),
+    ]),
+    'No kind changed.',
+  );
+  const rangeTable = dataTable(
+    'diff-ranges',
+    'Top-growing address ranges',
+    ['Range', 'Kind', 'VMAs', 'Added', 'Removed', 'Bytes', ''],
+    d.topRanges.map((r) => {
+      const open = el('button', { type: 'button', className: 'link', textContent: `open line ${r.line}` });
+      open.addEventListener('click', () => post({ type: MessageType.OpenSample, source: r.added ? m.b : m.a, line: r.line }));
+      return [
+        el('th', { scope: 'row', className: 'mono', textContent: `${r.startHex}-${r.endHex}` }),
+        el('td', { textContent: KIND_INFO[r.kind].label }),
+        num(delta(r.vmaDelta)),
+        num(formatCount(r.added)),
+        num(formatCount(r.removed)),
+        num(bytesDelta(r.byteDelta)),
+        el('td', {}, open),
+      ];
+    }),
+    'No VMA was added or removed.',
+  );
+  box.replaceChildren(head, kindTable, rangeTable);
+}
+
+// --- watch and notices ---------------------------------------------------------------------------
+
+function renderWatch(): void {
+  const box = $('watch');
+  box.hidden = !watch && source?.kind !== 'watch';
+  if (!watch) {
+    if (source?.kind === 'watch') {
+      $('watch-state').textContent = 'Not watching.';
+      show({ pause: false, resume: false, stop: false, restart: true });
+    }
+    return;
+  }
+  const s = watch;
+  box.dataset.state = s.state;
+  let text = s.message;
+  if (s.state === 'retrying' && s.nextAt) text += ` (next attempt in ${formatDuration(Math.max(0, s.nextAt - Date.now()))})`;
+  $('watch-state').textContent = text;
+  const live = s.state === 'running' || s.state === 'retrying';
+  show({ pause: live, resume: s.state === 'paused', stop: live || s.state === 'paused', restart: !live && s.state !== 'paused' && s.canRestart });
+}
+
+function show(buttons: Record<'pause' | 'resume' | 'stop' | 'restart', boolean>): void {
+  for (const [id, on] of Object.entries(buttons)) $(id).hidden = !on;
+}
+
+function renderNotices(extra?: { level: string; message: string }): void {
+  const box = $('notices');
+  const items: HTMLElement[] = [];
+  if (loading && !loading.finished) {
+    items.push(el('div', { className: 'notice info', id: 'loading' }, `Reading dumps… ${formatCount(loading.done)} of ${formatCount(loading.total)}`));
+  }
+  if (skipped.length) {
+    const det = el('details', { className: 'notice warning' });
+    det.append(
+      el('summary', { textContent: `${formatCount(skipped.length)} file${skipped.length > 1 ? 's' : ''} skipped` }),
+      el('ul', {}, ...skipped.slice(0, 50).map((f) => el('li', { textContent: `${f.file}: ${f.reason}` }))),
+    );
+    items.push(det);
+  }
+  if (extra) items.push(el('div', { className: `notice ${extra.level}`, textContent: extra.message }));
+  box.replaceChildren(...items);
+}
+
+// --- messages ------------------------------------------------------------------------------------
+
+function onInit(m: InitMessage): void {
+  model.clear();
+  model.intervalMs = m.intervalMs;
+  source = m.source;
+  document.title = m.title;
+  $('title').textContent = m.title;
+  skipped = m.skipped;
+  loading = m.loading;
+  watch = m.watch;
+  model.add(m.samples);
+  picked = picked.filter((p) => model.get(p));
+  stripRequested = undefined;
+  save();
+  renderNotices();
+  renderWatch();
+  if (picked.length === 2) post({ type: MessageType.RequestDiff, a: picked[0], b: picked[1] });
+  $('diff-section').hidden = picked.length !== 2;
+  scheduleRender();
+}
+
+window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
+  const m = e.data;
+  switch (m.type) {
+    case MessageType.Init:
+      onInit(m);
+      break;
+    case MessageType.SamplesAdded:
+      model.add(m.samples);
+      scheduleRender();
+      break;
+    case MessageType.LoadProgress:
+      loading = m.progress;
+      skipped = m.skipped;
+      renderNotices();
+      if (m.progress.finished) scheduleRender();
+      break;
+    case MessageType.WatchStatus:
+      watch = m.status;
+      renderWatch();
+      break;
+    case MessageType.DiffResult:
+      renderDiff(m);
+      break;
+    case MessageType.StripResult:
+      if (m.strip) {
+        strip.show(m.strip);
+        $('strip-note').textContent = strip.describe();
+        $('strip-section').dataset.source = m.strip.source;
+      } else {
+        $('strip-note').textContent = `Cannot show the address space: ${m.error ?? 'unknown error'}`;
+        strip.clear();
+      }
+      break;
+    case MessageType.Notice:
+      renderNotices(m);
+      break;
+  }
+});
+
+// --- controls ------------------------------------------------------------------------------------
+
+for (const action of ['pause', 'resume', 'stop', 'restart'] as const) {
+  $(action).addEventListener('click', () => post({ type: MessageType.WatchControl, action }));
+}
+$('prev-page').addEventListener('click', () => {
+  const pages = Math.max(1, Math.ceil(model.size / PAGE));
+  page = Math.max(0, (page ?? pages - 1) - 1);
+  save();
+  renderTable();
+});
+$('next-page').addEventListener('click', () => {
+  const pages = Math.max(1, Math.ceil(model.size / PAGE));
+  const next = (page ?? pages - 1) + 1;
+  page = next >= pages - 1 ? undefined : next;
+  save();
+  renderTable();
+});
+$('scale-limit').addEventListener('change', (e) => {
+  chart.scaleToLimit = (e.target as HTMLInputElement).checked;
+  scheduleRender();
+});
+$('zoom-in').addEventListener('click', () => strip.zoom(0.5));
+$('zoom-out').addEventListener('click', () => strip.zoom(2));
+$('zoom-reset').addEventListener('click', () => strip.reset());
+
+// Theme changes: VS Code swaps the body class and the CSS variables; re-read the palette.
+new MutationObserver(() => {
+  palette = readPalette();
+  chart.setPalette(palette);
+  strip.setPalette(palette);
+}).observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-id'] });
+new ResizeObserver(() => scheduleRender()).observe($('chart-box'));
+
+if (source) {
+  document.title = state.title ?? document.title;
+  $('title').textContent = document.title;
+}
+post({ type: MessageType.Ready });
