@@ -18,6 +18,8 @@ export const Commands = {
   openTimelineForFolder: 'vmaLens.openTimelineForFolder',
   watchProcess: 'vmaLens.watchProcess',
   stopWatch: 'vmaLens.stopWatch',
+  /** Internal (status bar item of a running watch): shows its timeline. */
+  revealTimeline: 'vmaLens.revealTimeline',
   copyCommand: 'vmaLens.copyCommand',
   openFix: 'vmaLens.openFix',
 } as const;

@@ -1,11 +1,12 @@
 import type * as vscode from 'vscode';
+import { registerTimeline } from './timeline/register';
 
 /**
  * Entry point: wiring only. Each feature area registers its own providers and commands and
  * pushes every disposable onto context.subscriptions.
  */
 export function activate(context: vscode.ExtensionContext): void {
-  void context;
+  registerTimeline(context);
 }
 
 export function deactivate(): void {}

@@ -1,0 +1,80 @@
+import { analyze } from '../core/analyze';
+import { sampleOf, type TimelineSample } from '../core/timeline';
+import type { AnalyzeOptions } from '../core/types';
+import { listDumpFiles, readDump } from '../node/dumpFile';
+import type { SkippedFile } from '../protocol';
+import { readWatchIndex, type WatchIndex } from './captureStore';
+
+/**
+ * Reads a folder of dumps into timeline samples: a few files at a time, handing samples over in
+ * batches so the chart can draw while a big folder is still loading. Only the per-sample summary
+ * is kept; each dump is dropped once analysed.
+ */
+
+export interface FolderLoadOptions {
+  analyzeOptions?: AnalyzeOptions;
+  /** New samples, about every `batchMs`. */
+  onBatch?(samples: TimelineSample[]): void;
+  onProgress?(done: number, total: number, skipped: SkippedFile[]): void;
+  signal?: AbortSignal;
+  concurrency?: number;
+  batchMs?: number;
+}
+
+export interface FolderLoad {
+  samples: TimelineSample[];
+  skipped: SkippedFile[];
+  files: number;
+  /** The index of a watch folder, when it is one. */
+  index?: WatchIndex;
+  /** Distinct "host pid" pairs named in the capture headers. */
+  processes: string[];
+  cancelled: boolean;
+}
+
+const collator = new Intl.Collator('en', { numeric: true });
+
+export async function loadFolder(folder: string, opts: FolderLoadOptions = {}): Promise<FolderLoad> {
+  const files = listDumpFiles(folder).sort((a, b) => collator.compare(a, b));
+  const samples: TimelineSample[] = [];
+  const skipped: SkippedFile[] = [];
+  const processes = new Set<string>();
+  const batchMs = opts.batchMs ?? 150;
+  let pending: TimelineSample[] = [];
+  let lastFlush = Date.now();
+  let done = 0;
+  let next = 0;
+  const flush = () => {
+    if (pending.length) opts.onBatch?.(pending);
+    pending = [];
+    lastFlush = Date.now();
+    opts.onProgress?.(done, files.length, skipped);
+  };
+  const worker = async () => {
+    while (next < files.length && !opts.signal?.aborted) {
+      const file = files[next++];
+      try {
+        const dump = await readDump(file, { signal: opts.signal });
+        if (dump.count === 0) {
+          const why = dump.malformedCount ? `no mappings (line ${dump.malformed[0].line}: ${dump.malformed[0].reason})` : 'no mappings found';
+          skipped.push({ file, reason: why });
+        } else {
+          const a = analyze(dump, opts.analyzeOptions);
+          const s = sampleOf(file, a);
+          samples.push(s);
+          pending.push(s);
+          if (a.header.pid !== undefined) processes.add(`${a.header.host ?? 'local'} ${a.header.pid}`);
+        }
+      } catch (err) {
+        if (opts.signal?.aborted) break;
+        skipped.push({ file, reason: (err as Error).message });
+      }
+      done++;
+      if (Date.now() - lastFlush >= batchMs) flush();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
+  flush();
+  const index = readWatchIndex(folder);
+  return { samples, skipped, files: files.length, ...(index ? { index } : {}), processes: [...processes], cancelled: !!opts.signal?.aborted };
+}

@@ -1,0 +1,435 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { captureLocal, captureRemote, CaptureError } from '../capture';
+import { analyzeOptions, setting } from '../config';
+import { Settings, Views } from '../constants';
+import { analyze } from '../core/analyze';
+import { diffDumps } from '../core/diff';
+import type { Dump } from '../core/dump';
+import { parseDump } from '../core/parse';
+import { sampleOf, type TimelineSample } from '../core/timeline';
+import type { Analysis } from '../core/types';
+import { readDump } from '../node/dumpFile';
+import {
+  isWebviewMessage,
+  MessageType,
+  type HostMessage,
+  type SkippedFile,
+  type TimelineSource,
+  type WatchTarget,
+  type WebviewMessage,
+} from '../protocol';
+import { Disposable } from '../util/disposable';
+import { CaptureStore } from './captureStore';
+import { loadFolder } from './folder';
+import { timelineHtml, webviewOptions } from './html';
+import { stripOf } from './strip';
+import { WatchSession, type WatchStatus } from './watch';
+
+/** Folders with at least this many dumps load under a progress notification. */
+const PROGRESS_FILES = 50;
+const DUMP_CACHE = 3;
+
+interface Loaded {
+  dump: Dump;
+  analysis: Analysis;
+}
+
+/** The last few dumps read for the strip and the diff (the timeline itself keeps summaries only). */
+class DumpCache {
+  private readonly map = new Map<string, Promise<Loaded>>();
+
+  get(file: string): Promise<Loaded> {
+    let p = this.map.get(file);
+    if (p) {
+      this.map.delete(file);
+    } else {
+      p = readDump(file).then((dump) => {
+        if (dump.count === 0) throw new Error(`no mappings in ${file}`);
+        return { dump, analysis: analyze(dump, analyzeOptions()) };
+      });
+      p.catch(() => this.map.delete(file));
+    }
+    this.map.set(file, p);
+    while (this.map.size > DUMP_CACHE) this.map.delete(this.map.keys().next().value!);
+    return p;
+  }
+
+  put(file: string, loaded: Loaded): void {
+    this.map.set(file, Promise.resolve(loaded));
+    while (this.map.size > DUMP_CACHE) this.map.delete(this.map.keys().next().value!);
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+/** The watch interval from the settings, in ms (at least 0.2 s, as the setting's schema says). */
+export function watchIntervalMs(): number {
+  const sec = Number(setting<number>(Settings.watchInterval));
+  return Math.max(0.2, Number.isFinite(sec) && sec > 0 ? sec : 10) * 1000;
+}
+
+export function describeTarget(t: WatchTarget): string {
+  return `process ${t.pid}${t.host ? ` on ${t.host}` : ''}`;
+}
+
+function programOf(t: WatchTarget): string {
+  const exe = (t.command ?? '').split(' ')[0] ?? '';
+  return exe.slice(exe.lastIndexOf('/') + 1);
+}
+
+export function titleOf(source: TimelineSource): string {
+  if (source.kind === 'folder') return `VMA timeline: ${path.basename(source.folder)}`;
+  const prog = programOf(source.target);
+  return `VMA watch: ${prog ? `${prog} ` : ''}${source.target.pid}${source.target.host ? `@${source.target.host}` : ''}`;
+}
+
+/** Something that wants to hear about watches starting, changing and ending (the status bar). */
+export interface WatchListener {
+  changed(panel: TimelinePanel): void;
+}
+
+/**
+ * One timeline panel: its source (a folder, or a live watch that writes into a folder), the
+ * samples it has sent, and the webview. Everything it starts (folder load, watch timers, the
+ * capture in flight) ends when the panel is closed.
+ */
+export class TimelinePanel extends Disposable {
+  static readonly all = new Set<TimelinePanel>();
+
+  private readonly samples = new Map<string, TimelineSample>();
+  private skipped: SkippedFile[] = [];
+  private progress: { done: number; total: number; finished: boolean } | undefined;
+  private ready = false;
+  private session: WatchSession | undefined;
+  private store: CaptureStore | undefined;
+  private loadAbort: AbortController | undefined;
+  private readonly dumps = new DumpCache();
+  private lastStatus: WatchStatus | undefined;
+  private notices: HostMessage[] = [];
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    public source: TimelineSource,
+    private readonly listener: WatchListener,
+  ) {
+    super();
+    TimelinePanel.all.add(this);
+    panel.webview.options = webviewOptions(extensionUri);
+    panel.webview.html = timelineHtml(panel.webview, extensionUri, titleOf(source));
+    panel.title = titleOf(source);
+    this.register(panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)));
+    this.register(
+      panel.onDidChangeViewState(() => {
+        // A hidden webview is torn down (no retainContextWhenHidden); it says Ready again when shown.
+        if (!panel.visible) this.ready = false;
+      }),
+    );
+    this.register(panel.onDidDispose(() => this.dispose()));
+  }
+
+  /** A new panel beside the active editor. */
+  static create(extensionUri: vscode.Uri, source: TimelineSource, listener: WatchListener): TimelinePanel {
+    const panel = vscode.window.createWebviewPanel(
+      Views.timelinePanel,
+      titleOf(source),
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+      webviewOptions(extensionUri),
+    );
+    return new TimelinePanel(panel, extensionUri, source, listener);
+  }
+
+  /** A panel VS Code restored after a reload (see the serializer). */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, source: TimelineSource, listener: WatchListener): TimelinePanel {
+    return new TimelinePanel(panel, extensionUri, source, listener);
+  }
+
+  get title(): string {
+    return titleOf(this.source);
+  }
+
+  get watch(): WatchSession | undefined {
+    return this.session;
+  }
+
+  get watching(): boolean {
+    return !!this.session?.active;
+  }
+
+  get sampleCount(): number {
+    return this.samples.size;
+  }
+
+  reveal(): void {
+    this.panel.reveal(undefined, false);
+  }
+
+  private post(m: HostMessage): void {
+    if (!this.ready || this.isDisposed) return;
+    try {
+      void this.panel.webview.postMessage(m);
+    } catch {
+      // The webview went away between the check and the call (the panel is closing).
+    }
+  }
+
+  private sendInit(): void {
+    void this.panel.webview.postMessage({
+      type: MessageType.Init,
+      title: this.title,
+      source: this.source,
+      samples: [...this.samples.values()],
+      intervalMs: watchIntervalMs(),
+      skipped: this.skipped,
+      ...(this.progress && !this.progress.finished ? { loading: this.progress } : {}),
+      ...(this.lastStatus ? { watch: this.lastStatus } : {}),
+    } satisfies HostMessage);
+    for (const n of this.notices) void this.panel.webview.postMessage(n);
+  }
+
+  private addSamples(samples: TimelineSample[]): void {
+    for (const s of samples) this.samples.set(s.source, s);
+    this.post({ type: MessageType.SamplesAdded, samples });
+  }
+
+  private notice(level: 'info' | 'warning' | 'error', message: string): void {
+    const m: HostMessage = { type: MessageType.Notice, level, message };
+    this.notices = [m];
+    this.post(m);
+  }
+
+  // --- folder ---------------------------------------------------------------------------------
+
+  /** (Re)reads the source folder. */
+  async loadFolder(): Promise<void> {
+    const folder = this.source.folder;
+    this.loadAbort?.abort();
+    const abort = new AbortController();
+    this.loadAbort = abort;
+    this.samples.clear();
+    this.skipped = [];
+    this.dumps.clear();
+    this.progress = { done: 0, total: 0, finished: false };
+    const run = (report?: (done: number, total: number) => void) =>
+      loadFolder(folder, {
+        analyzeOptions: analyzeOptions(),
+        signal: abort.signal,
+        onBatch: (s) => this.addSamples(s),
+        onProgress: (done, total, skipped) => {
+          this.progress = { done, total, finished: false };
+          this.skipped = skipped;
+          this.post({ type: MessageType.LoadProgress, progress: this.progress, skipped });
+          report?.(done, total);
+        },
+      });
+    let result;
+    try {
+      let files = 0;
+      try {
+        files = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(folder))).length;
+      } catch {
+        // loadFolder says why
+      }
+      if (files >= PROGRESS_FILES) {
+        result = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `Reading dumps in ${path.basename(folder)}`, cancellable: true },
+          (progress, token) => {
+            token.onCancellationRequested(() => abort.abort());
+            let last = 0;
+            return run((done, total) => {
+              progress.report({ message: `${done} of ${total}`, increment: total ? ((done - last) / total) * 100 : 0 });
+              last = done;
+            });
+          },
+        );
+      } else {
+        result = await run();
+      }
+    } catch (err) {
+      this.progress = { done: 0, total: 0, finished: true };
+      this.post({ type: MessageType.LoadProgress, progress: this.progress, skipped: this.skipped });
+      this.notice('error', `Cannot read ${folder}: ${(err as Error).message}`);
+      return;
+    }
+    if (this.loadAbort !== abort || this.isDisposed) return;
+    this.progress = { done: result.files, total: result.files, finished: true };
+    this.skipped = result.skipped;
+    this.post({ type: MessageType.LoadProgress, progress: this.progress, skipped: result.skipped });
+    if (result.cancelled) this.notice('warning', `Loading was cancelled: ${result.samples.length} of ${result.files} dumps read.`);
+    else if (result.files === 0) this.notice('warning', `No dump files in ${folder} (maps, smaps, *.maps, *.smaps, *.pmap, *.txt).`);
+    else if (result.processes.length > 1)
+      this.notice('warning', `These dumps come from ${result.processes.length} different processes (${result.processes.slice(0, 4).join(', ')}${result.processes.length > 4 ? ', …' : ''}): the timeline mixes them.`);
+    if (this.source.kind === 'watch' && !this.session) {
+      this.lastStatus = {
+        state: 'stopped',
+        message: `Not watching. ${result.samples.length} saved sample${result.samples.length === 1 ? '' : 's'} of ${describeTarget(this.source.target)}.`,
+        intervalMs: watchIntervalMs(),
+        canRestart: true,
+      };
+      this.post({ type: MessageType.WatchStatus, status: this.lastStatus });
+    }
+  }
+
+  // --- watch ----------------------------------------------------------------------------------
+
+  /** Starts sampling `target`, into `store` (a new watch folder, or the old one to continue). */
+  startWatch(store: CaptureStore): void {
+    if (this.source.kind !== 'watch') return;
+    this.session?.dispose();
+    this.store = store;
+    const target = this.source.target;
+    const intervalMs = watchIntervalMs();
+    const session = new WatchSession({
+      intervalMs,
+      what: describeTarget(target),
+      sample: (signal) => this.sampleOnce(target, store, signal),
+      onStatus: (status) => {
+        this.lastStatus = status;
+        this.post({ type: MessageType.WatchStatus, status });
+        this.listener.changed(this);
+      },
+    });
+    this.session = session;
+    void session.ended.then((state) => {
+      const reason = state === 'stopped' ? 'stopped' : `${state}: ${session.status().message}`;
+      void store.end(reason).catch(() => undefined);
+      if (this.session === session && state !== 'stopped') {
+        const msg = session.status().message;
+        if (state === 'exited') void vscode.window.showInformationMessage(`VMA Lens: ${msg}`);
+        else void vscode.window.showErrorMessage(`VMA Lens: the watch of ${describeTarget(target)} failed: ${msg}`);
+      }
+      this.listener.changed(this);
+    });
+    session.start();
+  }
+
+  private async sampleOnce(target: WatchTarget, store: CaptureStore, signal: AbortSignal): Promise<void> {
+    const cap = target.host
+      ? await captureRemote(target.host, target.pid, {
+          signal,
+          sudo: setting<boolean>(Settings.sshUseSudo),
+          connectTimeoutSeconds: setting<number>(Settings.sshTimeout),
+        })
+      : await captureLocal(target.pid, { signal });
+    const dump = parseDump(cap.text);
+    // A zombie (exited, not yet reaped) still has /proc/PID but no mappings.
+    if (dump.count === 0) throw new CaptureError('no-process', `Process ${target.pid} has no mappings left (it has exited).`);
+    const analysis = analyze(dump, analyzeOptions());
+    if (signal.aborted) return;
+    if (!target.command && cap.command) {
+      target.command = cap.command;
+      this.panel.title = this.title;
+    }
+    const file = await store.save(cap.text, cap.fileName, { time: analysis.header.time, vmaCount: analysis.vmaCount });
+    this.dumps.put(file, { dump, analysis });
+    this.addSamples([sampleOf(file, analysis)]);
+  }
+
+  private watchControl(action: 'pause' | 'resume' | 'stop' | 'restart'): void {
+    const s = this.session;
+    switch (action) {
+      case 'pause':
+        s?.pause();
+        break;
+      case 'resume':
+        s?.resume();
+        break;
+      case 'stop':
+        s?.stop();
+        break;
+      case 'restart': {
+        if (this.source.kind !== 'watch' || s?.active) return;
+        const store = this.store ?? CaptureStore.reopen(this.source.folder, watchIntervalMs() / 1000);
+        if (!store) {
+          this.notice('error', `Cannot continue the watch: ${this.source.folder} has no readable index.json.`);
+          return;
+        }
+        this.startWatch(store);
+        break;
+      }
+    }
+  }
+
+  stopWatch(): void {
+    this.session?.stop();
+  }
+
+  // --- webview messages -----------------------------------------------------------------------
+
+  private onMessage(raw: unknown): void {
+    if (!isWebviewMessage(raw)) return;
+    const m: WebviewMessage = raw;
+    switch (m.type) {
+      case MessageType.Ready:
+        this.ready = true;
+        this.sendInit();
+        break;
+      case MessageType.OpenSample:
+        void this.openSample(m.source, m.line);
+        break;
+      case MessageType.RequestDiff:
+        void this.diff(m.a, m.b);
+        break;
+      case MessageType.RequestStrip:
+        void this.strip(m.source);
+        break;
+      case MessageType.WatchControl:
+        this.watchControl(m.action);
+        break;
+    }
+  }
+
+  /** Opens a sample the panel knows (never an arbitrary path from the webview) beside the panel. */
+  private async openSample(source: string, line?: number): Promise<void> {
+    if (!this.samples.has(source)) return;
+    const pos = line ? new vscode.Position(line - 1, 0) : undefined;
+    try {
+      const editor = await vscode.window.showTextDocument(vscode.Uri.file(source), {
+        viewColumn: this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One,
+        preserveFocus: true,
+        preview: true,
+        ...(pos ? { selection: new vscode.Range(pos, pos) } : {}),
+      });
+      if (pos) editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    } catch (err) {
+      this.notice('error', `Cannot open ${source}: ${(err as Error).message}`);
+    }
+  }
+
+  private async diff(a: string, b: string): Promise<void> {
+    if (!this.samples.has(a) || !this.samples.has(b)) return;
+    try {
+      const [la, lb] = await Promise.all([this.dumps.get(a), this.dumps.get(b)]);
+      this.post({ type: MessageType.DiffResult, a, b, diff: diffDumps(la.dump, lb.dump) });
+    } catch (err) {
+      this.post({ type: MessageType.DiffResult, a, b, error: (err as Error).message });
+    }
+  }
+
+  private async strip(source: string): Promise<void> {
+    const s = this.samples.get(source);
+    if (!s) return;
+    try {
+      const { dump, analysis } = await this.dumps.get(source);
+      this.post({ type: MessageType.StripResult, source, strip: stripOf(dump, source, s.label, analysis.addressBits) });
+    } catch (err) {
+      this.post({ type: MessageType.StripResult, source, error: (err as Error).message });
+    }
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    // The webview is gone (or going): nothing may be posted to it from here on.
+    this.ready = false;
+    TimelinePanel.all.delete(this);
+    this.loadAbort?.abort();
+    this.session?.dispose();
+    this.dumps.clear();
+    super.dispose();
+    this.panel.dispose();
+    this.listener.changed(this);
+  }
+}

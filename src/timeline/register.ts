@@ -1,0 +1,276 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { listLocalProcesses, listRemoteProcesses, sshHostsFromConfig, validateHost, validatePid, type ProcessInfo } from '../capture';
+import { setting } from '../config';
+import { Commands, Settings, Views } from '../constants';
+import type { TimelineSource, WatchTarget, WebviewState } from '../protocol';
+import { CaptureStore } from './captureStore';
+import { TimelinePanel, watchIntervalMs, type WatchListener } from './panel';
+
+/** The status bar item that shows running watches, and the `vmaLens.watching` context key. */
+class WatchStatusBar implements WatchListener, vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('vmaLens.watch', vscode.StatusBarAlignment.Left, 10);
+
+  constructor() {
+    this.item.name = 'VMA Lens watch';
+    this.item.command = Commands.revealTimeline;
+  }
+
+  changed(): void {
+    const live = [...TimelinePanel.all].filter((p) => p.watching);
+    void vscode.commands.executeCommand('setContext', 'vmaLens.watching', live.length > 0);
+    if (!live.length) {
+      this.item.hide();
+      return;
+    }
+    if (live.length === 1) {
+      const p = live[0];
+      const st = p.watch!.state;
+      const icon = st === 'paused' ? '$(debug-pause)' : st === 'retrying' ? '$(sync~spin)' : '$(pulse)';
+      this.item.text = `${icon} VMA watch: ${p.title.replace(/^VMA watch: /, '')} · ${p.sampleCount}`;
+      this.item.tooltip = `${p.watch!.status().message}\n${p.sampleCount} samples. Click to show the timeline.`;
+      this.item.backgroundColor = st === 'retrying' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    } else {
+      this.item.text = `$(pulse) ${live.length} VMA watches`;
+      this.item.tooltip = live.map((p) => `${p.title}: ${p.watch!.status().message}`).join('\n');
+      this.item.backgroundColor = undefined;
+    }
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
+
+/** Where a new watch's folder goes: the setting, else the workspace, else the extension's storage. */
+function captureBase(context: vscode.ExtensionContext): string {
+  const configured = setting<string>(Settings.captureFolder)?.trim();
+  const ws = vscode.workspace.workspaceFolders?.[0]?.uri;
+  if (configured) {
+    const expanded = configured.replace(/^~(?=$|\/)/, os.homedir());
+    if (path.isAbsolute(expanded)) return expanded;
+    if (ws?.scheme === 'file') return path.join(ws.fsPath, expanded);
+  }
+  if (ws?.scheme === 'file') return path.join(ws.fsPath, 'vma-lens-captures');
+  return path.join(context.globalStorageUri.fsPath, 'captures');
+}
+
+interface ProcessItem extends vscode.QuickPickItem {
+  pid?: number;
+  info?: ProcessInfo;
+}
+
+/** Picks a process from a list (local or remote); a typed number is accepted as a PID too. */
+async function pickProcess(where: string, list: Promise<ProcessInfo[]>): Promise<{ pid: number; command?: string } | undefined> {
+  const qp = vscode.window.createQuickPick<ProcessItem>();
+  qp.title = `Watch Process: pick a process ${where}`;
+  qp.placeholder = 'Type to filter, or type a PID';
+  qp.matchOnDetail = true;
+  qp.busy = true;
+  let base: ProcessItem[] = [];
+  const refresh = () => {
+    const typed = qp.value.trim();
+    const extra: ProcessItem[] =
+      /^\d+$/.test(typed) && !base.some((i) => i.pid === Number(typed)) ? [{ label: `PID ${typed}`, description: 'watch this PID', pid: Number(typed), alwaysShow: true }] : [];
+    qp.items = [...extra, ...base];
+  };
+  qp.onDidChangeValue(refresh);
+  list.then(
+    (procs) => {
+      base = procs.map((p) => ({
+        label: `${p.pid}  ${p.comm}`,
+        description: p.vmas !== undefined ? `${p.vmas.toLocaleString('en-US')} VMAs` : 'maps not readable',
+        detail: p.cmdline,
+        pid: p.pid,
+        info: p,
+      }));
+      qp.busy = false;
+      refresh();
+    },
+    (err: unknown) => {
+      qp.busy = false;
+      qp.placeholder = `Cannot list processes (${(err as Error).message}); type a PID`;
+    },
+  );
+  qp.show();
+  return new Promise((resolve) => {
+    qp.onDidAccept(() => {
+      const it = qp.selectedItems[0] ?? (/^\d+$/.test(qp.value.trim()) ? { label: '', pid: Number(qp.value.trim()) } : undefined);
+      if (!it?.pid) return;
+      resolve({ pid: it.pid, ...(it.info?.cmdline ? { command: it.info.cmdline } : {}) });
+      qp.hide();
+    });
+    qp.onDidHide(() => {
+      resolve(undefined);
+      qp.dispose();
+    });
+  });
+}
+
+async function pickHost(): Promise<string | undefined> {
+  const hosts = sshHostsFromConfig();
+  const qp = vscode.window.createQuickPick();
+  qp.title = 'Watch Process: SSH host';
+  qp.placeholder = 'host, user@host or an alias from ~/.ssh/config';
+  const base = hosts.map((h) => ({ label: h, description: '~/.ssh/config' }));
+  qp.items = base;
+  qp.onDidChangeValue((v) => {
+    const t = v.trim();
+    qp.items = t && !hosts.includes(t) ? [{ label: t, description: 'connect', alwaysShow: true }, ...base] : base;
+  });
+  qp.show();
+  return new Promise((resolve) => {
+    qp.onDidAccept(() => {
+      const h = qp.selectedItems[0]?.label ?? qp.value.trim();
+      if (!h) return;
+      try {
+        resolve(validateHost(h));
+        qp.hide();
+      } catch (err) {
+        void vscode.window.showErrorMessage(`VMA Lens: ${(err as Error).message}`);
+      }
+    });
+    qp.onDidHide(() => {
+      resolve(undefined);
+      qp.dispose();
+    });
+  });
+}
+
+/** Arguments the watch command takes from code (tests, other commands): skips the pickers. */
+interface WatchArgs {
+  pid?: number | string;
+  host?: string;
+}
+
+async function chooseTarget(args: WatchArgs | undefined): Promise<WatchTarget | undefined> {
+  if (args?.pid !== undefined) {
+    return { pid: validatePid(args.pid), ...(args.host ? { host: validateHost(args.host) } : {}) };
+  }
+  const where = await vscode.window.showQuickPick(
+    [
+      { label: '$(vm) This machine', description: 'a local process', remote: false },
+      { label: '$(remote) SSH host…', description: 'a process on another machine, over your ssh', remote: true },
+    ],
+    { title: 'Watch Process', placeHolder: 'Where does the process run?' },
+  );
+  if (!where) return undefined;
+  if (!where.remote) {
+    const p = await pickProcess('on this machine', listLocalProcesses());
+    return p && { pid: p.pid, ...(p.command ? { command: p.command } : {}) };
+  }
+  const host = await pickHost();
+  if (!host) return undefined;
+  const p = await pickProcess(
+    `on ${host}`,
+    listRemoteProcesses(host, { sudo: setting<boolean>(Settings.sshUseSudo), connectTimeoutSeconds: setting<number>(Settings.sshTimeout) }),
+  );
+  return p && { host, pid: p.pid, ...(p.command ? { command: p.command } : {}) };
+}
+
+export function registerTimeline(context: vscode.ExtensionContext): void {
+  const statusBar = new WatchStatusBar();
+  const extensionUri = context.extensionUri;
+  context.subscriptions.push(statusBar);
+
+  const openFolder = async (folder: string, reuse?: vscode.WebviewPanel): Promise<TimelinePanel> => {
+    const source: TimelineSource = { kind: 'folder', folder };
+    const panel = reuse ? TimelinePanel.revive(reuse, extensionUri, source, statusBar) : TimelinePanel.create(extensionUri, source, statusBar);
+    void panel.loadFolder();
+    return panel;
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand(Commands.openTimelineForFolder, async (uri?: vscode.Uri) => {
+      let folder = uri instanceof vscode.Uri ? uri : undefined;
+      if (!folder) {
+        const picked = await vscode.window.showOpenDialog({
+          canSelectFolders: true,
+          canSelectFiles: false,
+          canSelectMany: false,
+          openLabel: 'Open Timeline',
+          title: 'Folder of maps dumps',
+          ...(vscode.workspace.workspaceFolders?.[0] ? { defaultUri: vscode.workspace.workspaceFolders[0].uri } : {}),
+        });
+        folder = picked?.[0];
+      }
+      if (!folder) return;
+      if (folder.scheme !== 'file') {
+        void vscode.window.showErrorMessage('VMA Lens: the timeline reads folders on this machine’s disk only.');
+        return;
+      }
+      // One panel per folder: bring an open one forward (and re-read it).
+      const open = [...TimelinePanel.all].find((p) => p.source.kind === 'folder' && p.source.folder === folder!.fsPath);
+      if (open) {
+        open.reveal();
+        void open.loadFolder();
+        return;
+      }
+      await openFolder(folder.fsPath);
+    }),
+
+    vscode.commands.registerCommand(Commands.watchProcess, async (args?: WatchArgs) => {
+      let target: WatchTarget | undefined;
+      try {
+        target = await chooseTarget(args);
+      } catch (err) {
+        void vscode.window.showErrorMessage(`VMA Lens: ${(err as Error).message}`);
+        return;
+      }
+      if (!target) return;
+      const running = [...TimelinePanel.all].find(
+        (p) => p.watching && p.source.kind === 'watch' && p.source.target.pid === target!.pid && p.source.target.host === target!.host,
+      );
+      if (running) {
+        running.reveal();
+        return;
+      }
+      let store: CaptureStore;
+      try {
+        store = CaptureStore.create(captureBase(context), target, watchIntervalMs() / 1000);
+      } catch (err) {
+        void vscode.window.showErrorMessage(`VMA Lens: cannot create the capture folder: ${(err as Error).message}`);
+        return;
+      }
+      const panel = TimelinePanel.create(extensionUri, { kind: 'watch', folder: store.folder, target }, statusBar);
+      panel.startWatch(store);
+    }),
+
+    vscode.commands.registerCommand(Commands.stopWatch, async () => {
+      const live = [...TimelinePanel.all].filter((p) => p.watching);
+      if (live.length <= 1) {
+        live[0]?.stopWatch();
+        return;
+      }
+      const pick = await vscode.window.showQuickPick(
+        live.map((p) => ({ label: p.title, description: p.watch!.status().message, panel: p })),
+        { title: 'Stop which watch?' },
+      );
+      pick?.panel.stopWatch();
+    }),
+
+    vscode.commands.registerCommand(Commands.revealTimeline, () => {
+      const live = [...TimelinePanel.all];
+      (live.find((p) => p.watching) ?? live[0])?.reveal();
+    }),
+
+    vscode.window.registerWebviewPanelSerializer(Views.timelinePanel, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: WebviewState | undefined) {
+        const source = state?.source;
+        if (source?.kind === 'folder' && typeof source.folder === 'string') {
+          await openFolder(source.folder, panel);
+        } else if (source?.kind === 'watch' && typeof source.folder === 'string' && Number.isInteger(source.target?.pid)) {
+          // The watch ended with the window; its samples are in its folder. "Watch again" continues it.
+          const p = TimelinePanel.revive(panel, extensionUri, source, statusBar);
+          void p.loadFolder();
+        } else {
+          panel.dispose();
+        }
+      },
+    }),
+
+    { dispose: () => [...TimelinePanel.all].forEach((p) => p.dispose()) },
+  );
+}

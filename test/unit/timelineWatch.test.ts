@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { captureLocal, CaptureError } from '../../src/capture';
+import { listDumpFiles } from '../../src/node/dumpFile';
+import { CaptureStore, readWatchIndex, watchFolderName } from '../../src/timeline/captureStore';
+import { loadFolder } from '../../src/timeline/folder';
+import { backoffDelay, classifyFailure, WatchSession, type Clock, type WatchStatus } from '../../src/timeline/watch';
+import { startProcess } from '../helpers/realProcess';
+
+/** A clock the test moves by hand. */
+class FakeClock implements Clock {
+  t = 1_000_000;
+  private timers = new Map<number, { at: number; fn: () => void }>();
+  private id = 0;
+  now = () => this.t;
+  setTimeout = (fn: () => void, ms: number) => {
+    this.timers.set(++this.id, { at: this.t + ms, fn });
+    return this.id;
+  };
+  clearTimeout = (h: unknown) => {
+    this.timers.delete(h as number);
+  };
+  get pending(): number {
+    return this.timers.size;
+  }
+  /** Moves time forward, firing due timers in order and letting promises settle after each. */
+  async advance(ms: number): Promise<void> {
+    const end = this.t + ms;
+    for (;;) {
+      await settle();
+      const due = [...this.timers.entries()].filter(([, v]) => v.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      this.timers.delete(due[0]);
+      this.t = due[1].at;
+      due[1].fn();
+    }
+    this.t = end;
+    await settle();
+  }
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+function session(clock: FakeClock, sample: (signal: AbortSignal) => Promise<void>) {
+  const statuses: WatchStatus[] = [];
+  const s = new WatchSession({ intervalMs: 10_000, sample, onStatus: (st) => statuses.push(st), what: 'process 42', clock });
+  return { s, statuses };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'vma-lens-watch-test-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('live watch session', () => {
+  it('samples at once and then every interval, from the start of one capture to the next', async () => {
+    const clock = new FakeClock();
+    const times: number[] = [];
+    const { s } = session(clock, async () => {
+      times.push(clock.now());
+      clock.t += 3000; // the capture takes 3 s
+    });
+    s.start();
+    await clock.advance(35_000);
+    assert.deepEqual(times.map((t) => t - 1_000_000), [0, 10_000, 20_000, 30_000]);
+    assert.equal(s.sampleCount, 4);
+    assert.equal(s.state, 'running');
+  });
+
+  it('pauses and resumes, and stops with nothing left pending', async () => {
+    const clock = new FakeClock();
+    let n = 0;
+    const { s, statuses } = session(clock, async () => void n++);
+    s.start();
+    await clock.advance(1000);
+    s.pause();
+    assert.equal(s.state, 'paused');
+    assert.equal(clock.pending, 0);
+    await clock.advance(60_000);
+    assert.equal(n, 1, 'no sample while paused');
+    s.resume();
+    await clock.advance(1000);
+    assert.equal(n, 2, 'resume samples at once');
+    s.stop();
+    assert.equal(s.state, 'stopped');
+    assert.equal(s.hasPendingWork, false);
+    await clock.advance(60_000);
+    assert.equal(n, 2);
+    assert.deepEqual([...new Set(statuses.map((x) => x.state))], ['running', 'paused', 'stopped']);
+    assert.equal(await s.ended, 'stopped');
+  });
+
+  it('stops with a message and keeps what it has when the process exits', async () => {
+    const clock = new FakeClock();
+    let n = 0;
+    const { s, statuses } = session(clock, async () => {
+      if (++n === 3) throw new CaptureError('no-process', 'There is no process 42 (it may have exited).');
+    });
+    s.start();
+    await clock.advance(30_000);
+    assert.equal(s.state, 'exited');
+    assert.equal(s.sampleCount, 2);
+    assert.equal(clock.pending, 0);
+    const last = statuses[statuses.length - 1];
+    assert.match(last.message, /^Process 42 exited; the watch stopped after 2 samples\./);
+    assert.equal(last.canRestart, true);
+  });
+
+  it('retries a dropped SSH connection with exponential backoff, visibly, and recovers', async () => {
+    const clock = new FakeClock();
+    const at: number[] = [];
+    let fail = 0;
+    const { s, statuses } = session(clock, async () => {
+      at.push(clock.now() - 1_000_000);
+      if (at.length >= 2 && fail < 4) {
+        fail++;
+        throw new CaptureError('ssh', 'ssh to db1 failed: Connection refused.');
+      }
+    });
+    s.start();
+    await clock.advance(60_000);
+    // 0 ok, 10 s fail, then +2 s, +4 s, +8 s fail, +16 s ok, then every 10 s again.
+    assert.deepEqual(at.slice(0, 7), [0, 10_000, 12_000, 16_000, 24_000, 40_000, 50_000]);
+    const retrying = statuses.filter((x) => x.state === 'retrying');
+    assert.deepEqual(retrying.map((x) => x.attempt), [1, 2, 3, 4]);
+    assert.match(retrying[0].message, /Connection refused\. Retrying in 2 s \(attempt 1\)\./);
+    assert.equal(retrying[2].nextAt! - 1_000_000, 24_000);
+    assert.equal(s.state, 'running');
+    assert.ok(statuses.some((x) => /^Reconnected/.test(x.message)));
+    assert.equal(backoffDelay(10), 60_000, 'backoff is capped');
+  });
+
+  it('gives up at once on a failure that waiting will not fix', async () => {
+    const clock = new FakeClock();
+    const { s, statuses } = session(clock, async () => {
+      throw new CaptureError('permission', 'Permission denied reading the memory map of process 42.');
+    });
+    s.start();
+    await clock.advance(1000);
+    assert.equal(s.state, 'failed');
+    assert.equal(statuses[statuses.length - 1].canRestart, false);
+    assert.equal(clock.pending, 0);
+    assert.equal(classifyFailure(new CaptureError('timeout', 'x')), 'retry');
+    assert.equal(classifyFailure(new CaptureError('sudo', 'x')), 'fatal');
+    assert.equal(classifyFailure(new Error('EIO')), 'retry');
+  });
+
+  it('closing the panel (dispose) clears the timer and cancels the capture in flight', async () => {
+    const clock = new FakeClock();
+    let aborted = false;
+    let calls = 0;
+    const { s, statuses } = session(
+      clock,
+      (signal) =>
+        new Promise((resolve) => {
+          calls++;
+          if (calls === 1) return resolve();
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve();
+          });
+        }),
+    );
+    s.start();
+    await clock.advance(10_000); // first sample done, second one in flight
+    assert.equal(calls, 2);
+    assert.equal(s.hasPendingWork, true);
+    const before = statuses.length;
+    s.dispose();
+    await settle();
+    assert.equal(aborted, true);
+    assert.equal(s.hasPendingWork, false);
+    assert.equal(clock.pending, 0);
+    await clock.advance(120_000);
+    assert.equal(calls, 2, 'nothing runs after dispose');
+    assert.equal(statuses.length, before + 1, 'one last "stopped" status, then silence');
+    assert.equal(statuses[statuses.length - 1].state, 'stopped');
+  });
+});
+
+describe('capture folder of a watch', () => {
+  it('saves every sample with an index that reopens it, in name order', async () => {
+    const store = CaptureStore.create(tmp, { pid: 42, command: '/usr/sbin/mariadbd --user=mysql' }, 10, new Date('2026-11-22T10:00:00Z'));
+    assert.match(store.folder, /local-42-mariadbd-20261122T100000Z$/);
+    const p1 = await store.save('# time: 2026-11-22T10:00:00Z\n', 'mariadbd-42-20261122T100000Z.maps', { time: '2026-11-22T10:00:00Z', vmaCount: 10 });
+    const p2 = await store.save('# time: 2026-11-22T10:00:10Z\n', 'mariadbd-42-20261122T100010Z.maps', { time: '2026-11-22T10:00:10Z', vmaCount: 12 });
+    assert.match(p1, /00001-mariadbd-42-20261122T100000Z\.maps$/);
+    assert.match(p2, /00002-/);
+    await store.end('exited: gone');
+    const idx = readWatchIndex(store.folder)!;
+    assert.equal(idx.target.pid, 42);
+    assert.equal(idx.samples.length, 2);
+    assert.equal(idx.samples[1].vmaCount, 12);
+    assert.equal(idx.endReason, 'exited: gone');
+    assert.deepEqual(listDumpFiles(store.folder).sort(), [p1, p2], 'the samples are dump files of the folder; the index is not');
+    assert.ok(!existsSync(join(store.folder, 'index.json.tmp')));
+    // Continue the same watch later.
+    const again = CaptureStore.reopen(store.folder, 5)!;
+    assert.equal(again.count, 2);
+    const p3 = await again.save('x', 'x.maps', { vmaCount: 1 });
+    assert.match(p3, /00003-x\.maps$/);
+    assert.equal(readWatchIndex(store.folder)!.ended, undefined);
+    assert.equal(watchFolderName({ host: 'db1.example.com', pid: 7 }, new Date('2026-01-02T03:04:05.678Z')), 'db1.example.com-7-20260102T030405Z');
+    writeFileSync(join(tmp, 'index.json'), '{"format":"other"}');
+    assert.equal(readWatchIndex(tmp), undefined);
+  });
+
+  it('loads a folder of real dumps of a growing process as ordered samples, skipping what is not a dump', async () => {
+    const dir = mkdtempSync(join(tmp, 'real-'));
+    const p = startProcess({ program: 'fragmenter', args: ['--rate', '2000', '--target', '20000'] });
+    try {
+      await p.ready;
+      for (let k = 1; k <= 6; k++) {
+        const cap = await captureLocal(p.pid);
+        writeFileSync(join(dir, `${String(k).padStart(2, '0')}-${cap.fileName}`), cap.text);
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    } finally {
+      await p.stop();
+    }
+    writeFileSync(join(dir, 'notes.txt'), 'not a dump\n');
+    const batches: number[] = [];
+    const r = await loadFolder(dir, { onBatch: (s) => batches.push(s.length), batchMs: 0, concurrency: 2 });
+    assert.equal(r.files, 7);
+    assert.equal(r.samples.length, 6);
+    assert.deepEqual(r.skipped.map((s) => s.file.split('/').pop()), ['notes.txt']);
+    assert.equal(batches.reduce((a, b) => a + b, 0), 6, 'every sample is handed over once');
+    assert.equal(r.processes.length, 1);
+    const counts = r.samples.sort((a, b) => a.source.localeCompare(b.source)).map((s) => s.vmaCount);
+    assert.ok(counts[5] > counts[0] + 200, `grows: ${counts.join(' ')}`);
+    assert.ok(r.samples.every((s) => s.rss !== undefined && s.time !== undefined && s.maxMapCount > 0));
+    assert.ok(readdirSync(dir).length === 7);
+    // Reading can be cancelled.
+    const ac = new AbortController();
+    ac.abort();
+    assert.equal((await loadFolder(dir, { signal: ac.signal })).cancelled, true);
+    assert.equal(readFileSync(join(dir, 'notes.txt'), 'utf8'), 'not a dump\n');
+  });
+});
