@@ -29,15 +29,12 @@ export function allocatorOfPath(path: string): AllocatorMatch | undefined {
 
 /** The allocator whose library is mapped (first by line), or glibc by default. */
 export function detectLoadedAllocator(dump: Dump): AllocatorInfo {
-  const matches = dump.names.map((n) => allocatorOfPath(n));
   const found: { name: AllocatorName; library: string; line: number; m: AllocatorMatch }[] = [];
-  const seen = new Set<number>();
-  for (let i = 0; i < dump.count; i++) {
-    const id = dump.nameId[i];
-    if (id < 0 || !matches[id] || seen.has(id)) continue;
-    seen.add(id);
-    found.push({ name: matches[id]!.name, library: dump.names[id], line: dump.line[i], m: matches[id]! });
-  }
+  dump.names.forEach((library, id) => {
+    const m = allocatorOfPath(library);
+    if (m) found.push({ name: m.name, library, line: dump.line[dump.nameFirst[id]], m });
+  });
+  found.sort((a, b) => a.line - b.line);
   if (found.length === 0) {
     return { name: 'glibc', confidence: 'default', evidence: 'no jemalloc, tcmalloc or mimalloc library is mapped', others: [] };
   }

@@ -42,6 +42,7 @@ export interface DumpTransfer {
   malformed: Malformed[];
   malformedCount: number;
   names: string[];
+  nameFirst: number[];
   vmFlagSets: string[];
   fields: [string, Float64Array][];
   columns: Record<Column, Uint32Array | Uint8Array | Float64Array | Int32Array | Uint16Array>;
@@ -65,6 +66,8 @@ export class Dump {
   malformedCount = 0;
   /** Interned names; nameId[i] indexes it, -1 for none. */
   readonly names: string[] = [];
+  /** Index of the first VMA with each name. */
+  readonly nameFirst: number[] = [];
   /** Interned VmFlags strings; index 0 is "none". */
   readonly vmFlagSets: string[] = [''];
   /** smaps / pmap -X fields by key, in kB (THPeligible and ProtectionKey as is); NaN = absent. */
@@ -134,7 +137,11 @@ export class Dump {
     this.reserve(base + n);
     for (const c of COLUMNS) (this[c] as Uint32Array).set((other[c] as Uint32Array).subarray(0, n), base);
     for (let i = base; i < base + n; i++) this.line[i] += lineOffset;
+    const known = this.names.length;
     const nameMap = reintern(this.names, other.names);
+    nameMap.forEach((id, j) => {
+      if (id >= known) this.nameFirst[id] = base + other.nameFirst[j];
+    });
     const flagMap = reintern(this.vmFlagSets, other.vmFlagSets);
     for (let i = base; i < base + n; i++) {
       if (this.nameId[i] >= 0) this.nameId[i] = nameMap[this.nameId[i]];
@@ -172,6 +179,7 @@ export class Dump {
       malformed: this.malformed,
       malformedCount: this.malformedCount,
       names: this.names,
+      nameFirst: this.nameFirst,
       vmFlagSets: this.vmFlagSets,
       fields: [...this.fields],
       columns,
@@ -195,6 +203,7 @@ export class Dump {
     d.malformed = t.malformed;
     d.malformedCount = t.malformedCount;
     d.names.push(...t.names);
+    d.nameFirst.push(...t.nameFirst);
     d.vmFlagSets.length = 0;
     d.vmFlagSets.push(...t.vmFlagSets);
     for (const [k, col] of t.fields) d.fields.set(k, col);

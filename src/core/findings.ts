@@ -43,19 +43,21 @@ function finding(
   return { id, severity, message, lines: lines.slice(0, MAX_FINDING_LINES), lineCount, fixes, data };
 }
 
-/** Lines of the VMAs of the given kinds (first MAX_FINDING_LINES) and how many there are. */
-function linesOfKinds(dump: Dump, kinds: number[]): { lines: number[]; count: number } {
+/** Lines of the VMAs of the given kinds (first MAX_FINDING_LINES), how many there are and their bytes. */
+function linesOfKinds(dump: Dump, kinds: number[]): { lines: number[]; count: number; bytes: number } {
   const want = new Uint8Array(KINDS.length);
   for (const k of kinds) want[k] = 1;
   const lines: number[] = [];
   let count = 0;
+  let bytes = 0;
   for (let i = 0; i < dump.count; i++) {
     if (want[dump.kind[i]]) {
       if (lines.length < MAX_FINDING_LINES) lines.push(dump.line[i]);
       count++;
+      bytes += dump.size(i);
     }
   }
-  return { lines, count };
+  return { lines, count, bytes };
 }
 
 export function findVmaLimit(f: FindingInput): Finding | undefined {
@@ -201,6 +203,8 @@ export function findJemallocHugepage(f: FindingInput): Finding | undefined {
   const { dump } = f;
   const hp = dump.header.hugePageSize;
   const bigHugePage = hp !== undefined && hp >= 32 * MIB;
+  const isJemalloc = f.allocator.name === 'jemalloc';
+  if (!isJemalloc && !bigHugePage) return undefined;
   const kps = dump.fields.get('KernelPageSize');
   let kernelPage64k = false;
   const lines: number[] = [];
@@ -226,10 +230,8 @@ export function findJemallocHugepage(f: FindingInput): Finding | undefined {
       if (lines.length < MAX_FINDING_LINES) lines.push(dump.line[i]);
     }
   }
-  const isJemalloc = f.allocator.name === 'jemalloc';
   const layout = aligned512 >= 2;
   if (!isJemalloc) {
-    if (!bigHugePage) return undefined;
     return finding(
       'jemalloc-hugepage',
       'info',
@@ -264,9 +266,7 @@ export function findThreadStacks(f: FindingInput): Finding | undefined {
   const { stats, dump } = f;
   if (stats.threadStacks === 0) return undefined;
   const vmas = stats.threadStacks + stats.guards;
-  const { lines, count } = linesOfKinds(dump, [KIND_INDEX['thread-stack']]);
-  let bytes = 0;
-  for (let i = 0; i < dump.count; i++) if (dump.kind[i] === KIND_INDEX['thread-stack']) bytes += dump.size(i);
+  const { lines, count, bytes } = linesOfKinds(dump, [KIND_INDEX['thread-stack']]);
   const heavy = vmas >= 0.25 * f.maxMapCount;
   const hdr = dump.header.threads;
   return finding(

@@ -352,6 +352,7 @@ export class DumpParser {
     if (id === undefined) {
       id = d.names.length;
       d.names.push(name);
+      d.nameFirst.push(i);
       this.nameIds.set(name, id);
     }
     this.lastName = buf.slice(p, e);

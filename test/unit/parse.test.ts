@@ -295,9 +295,16 @@ describe('smaps, smaps_rollup and pmap', () => {
     const { execFileSync, spawn } = require('node:child_process') as typeof import('node:child_process');
     const child = spawn('sleep', ['30']);
     try {
-      // Wait until the child runs sleep (after exec and the loader), so its maps hold still.
+      // Wait until sleep has exec'd, loaded libc and its locale files: the maps read the same twice.
       const mapsPath = `/proc/${child.pid}/maps`;
-      for (let k = 0; k < 200 && !/\/sleep\n[\s\S]*libc/.test(readFileSync(mapsPath, 'utf8')); k++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      const pause = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+      let last = '';
+      for (let k = 0; k < 100; k++) {
+        const now = readFileSync(mapsPath, 'utf8');
+        if (now === last && /\/sleep\n/.test(now)) break;
+        last = now;
+        pause();
+      }
       const maps = parseDump(readFileSync(mapsPath));
       for (const flag of ['-x', '-X', '-XX']) {
         const d = parseDump(execFileSync('pmap', [flag, String(child.pid)]));
