@@ -22,6 +22,10 @@ export const Commands = {
   revealTimeline: 'vmaLens.revealTimeline',
   copyCommand: 'vmaLens.copyCommand',
   openFix: 'vmaLens.openFix',
+  /** Internal (quick fixes): merges a fix into a config file of the workspace, after a preview. */
+  applyFixToFile: 'vmaLens.applyFixToFile',
+  /** Internal (report links): shows a line of a dump. */
+  revealLine: 'vmaLens.revealLine',
 } as const;
 
 export const SETTINGS_SECTION = 'vmaLens';
@@ -33,7 +37,11 @@ export const Settings = {
   captureFolder: 'watch.captureFolder',
   sshUseSudo: 'ssh.useSudo',
   sshTimeout: 'ssh.timeoutSeconds',
+  sshConfigFile: 'ssh.configFile',
 } as const;
+
+/** Where each finding and config check is explained (README sections, one anchor per id). */
+export const DOCS_URL = 'https://github.com/vma-lens/vma-lens/blob/main/README.md';
 
 export const Views = {
   timelinePanel: 'vmaLens.timeline',

@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import { registerEditorFeatures } from './editor';
 import { registerTimeline } from './timeline/register';
 
 /**
@@ -6,6 +7,7 @@ import { registerTimeline } from './timeline/register';
  * pushes every disposable onto context.subscriptions.
  */
 export function activate(context: vscode.ExtensionContext): void {
+  registerEditorFeatures(context);
   registerTimeline(context);
 }
 

@@ -15,6 +15,7 @@ export type CaptureErrorKind =
   | 'ssh' // ssh itself failed: connection, authentication, host key
   | 'timeout'
   | 'spawn' // sh or ssh could not be started
+  | 'cancelled' // the caller's AbortSignal fired
   | 'failed'; // anything else the script reported
 
 export class CaptureError extends Error {
@@ -140,7 +141,7 @@ function run(file: string, args: string[], timeoutMs: number, signal: AbortSigna
     }, timeoutMs);
     const onAbort = () => {
       kill();
-      finish(() => reject(new CaptureError('failed', `${what} was cancelled.`)));
+      finish(() => reject(new CaptureError('cancelled', `${what} was cancelled.`)));
     };
     signal?.addEventListener('abort', onAbort);
     if (signal?.aborted) onAbort();

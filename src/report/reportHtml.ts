@@ -96,7 +96,7 @@ function findingHtml(f: Finding, cmd: CommandIds, docUri: string | undefined, co
         .map((l) => (docUri ? `<a href="${commandUri(cmd.revealLine, [docUri, l])}">${l}</a>` : String(l)))
         .join(', ')}${f.lineCount > shown.length ? `, … (${formatCount(f.lineCount)} in all)` : ''}</div>`
     : '';
-  return `<div class="finding ${f.severity}" id="${esc(f.id)}"><span class="sev ${f.severity}">${SEV_LABEL[f.severity]}</span><code>${esc(f.id)}</code>
+  return `<div class="finding ${f.severity}" id="finding-${esc(f.id)}"><span class="sev ${f.severity}">${SEV_LABEL[f.severity]}</span><code>${esc(f.id)}</code>
 <div>${esc(f.message)}</div>${lines}${f.fixes.map((x) => fixButtons(x, cmd, commandLine)).join('')}</div>`;
 }
 
@@ -129,9 +129,9 @@ export function analysisHtml(
 <h1>VMA Lens — ${esc(p.source)}</h1>
 <div class="sub">${esc(a.format)} dump, ${a.addressBits}-bit${proc ? ` · ${proc}` : ''}${sys ? `<br>${sys}` : ''}${p.elapsedMs !== undefined ? `<br>analysed in ${p.elapsedMs} ms` : ''}</div>
 <div class="cards">
-  <div class="card" id="vma-count"><div class="label">VMAs / vm.max_map_count</div><div class="value">${formatCount(a.vmaCount)} / ${formatCount(a.maxMapCount)} (${formatPercent(ratio)})</div>
+  <div class="card" id="summary-vmas"><div class="label">VMAs / vm.max_map_count</div><div class="value">${formatCount(a.vmaCount)} / ${formatCount(a.maxMapCount)} (${formatPercent(ratio)})</div>
     <div class="meter ${limitSev}"><div style="width:${Math.min(100, ratio * 100).toFixed(1)}%"></div></div><div class="label">${source}</div></div>
-  <div class="card" id="allocator"><div class="label">Allocator</div><div class="value">${esc(al.name)}${al.variant ? ` (${esc(al.variant)})` : ''}</div>
+  <div class="card" id="summary-allocator"><div class="label">Allocator</div><div class="value">${esc(al.name)}${al.variant ? ` (${esc(al.variant)})` : ''}</div>
     <div class="label">${al.library ? `<code>${esc(al.library)}</code>` : esc(al.evidence)}</div></div>
   <div class="card"><div class="label">Threads</div><div class="value">${formatCount(a.threads)}</div><div class="label">${a.arenas ? `${formatCount(a.arenas)} glibc arenas` : '&nbsp;'}</div></div>
   <div class="card"><div class="label">Mapped</div><div class="value">${formatBytes(a.totals.bytes)}</div><div class="label">${hasRss ? `RSS ${formatBytes(a.totals.rss ?? 0)}` : h.rss ? `RSS ${formatBytes(h.rss)}` : 'no RSS in a plain maps dump'}</div></div>
@@ -172,7 +172,7 @@ export function diffHtml(d: DumpDiff, p: ReportPage & { nameA: string; nameB: st
 <h1>Compare — ${esc(p.nameA)} → ${esc(p.nameB)}</h1>
 <div class="sub">${esc(p.a.header.time ?? p.nameA)} → ${esc(p.b.header.time ?? p.nameB)}</div>
 <div class="cards">
-  <div class="card" id="vma-delta"><div class="label">VMAs</div><div class="value">${formatCount(d.vmaCountA)} → ${formatCount(d.vmaCountB)} (${signed(delta, formatCount)})</div>
+  <div class="card" id="summary-vmas"><div class="label">VMAs</div><div class="value">${formatCount(d.vmaCountA)} → ${formatCount(d.vmaCountB)} (${signed(delta, formatCount)})</div>
     <div class="label">limit ${formatCount(p.b.maxMapCount)}: ${formatPercent(d.vmaCountB / p.b.maxMapCount)} used</div></div>
   <div class="card"><div class="label">Added / removed / unchanged</div><div class="value">${formatCount(d.added)} / ${formatCount(d.removed)} / ${formatCount(d.unchanged)}</div></div>
   <div class="card"><div class="label">Allocator</div><div class="value">${esc(p.a.allocator.name)}${p.a.allocator.name !== p.b.allocator.name ? ` → ${esc(p.b.allocator.name)}` : ''}</div></div>

@@ -316,7 +316,7 @@ describe('report HTML', () => {
     assert.match(html, /65,530 \/ 65,530 \(100%\)/);
     assert.match(html, /<div class="value">glibc<\/div>/);
     assert.match(html, /<td title="[^"]*">Anonymous<\/td><td class="num">65,509<\/td>/);
-    for (const f of l.analysis.findings) assert.ok(html.includes(`id="${f.id}"`), f.id);
+    for (const f of l.analysis.findings) assert.ok(html.includes(`id="finding-${f.id}"`), f.id);
     const sysctl = l.analysis.findings.find((f) => f.id === 'vma-limit')!.fixes[0];
     assert.ok(html.includes(commandUri('vmaLens.openFix', [sysctl])));
     assert.ok(html.includes(commandUri('vmaLens.copyCommand', ['sudo sysctl -w vm.max_map_count=262144'])));

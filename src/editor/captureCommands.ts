@@ -1,0 +1,137 @@
+import * as vscode from 'vscode';
+import {
+  captureLocal,
+  captureRemote,
+  listLocalProcesses,
+  listRemoteProcesses,
+  sshHostsFromConfig,
+  validateHost,
+  type Capture,
+  type ProcessInfo,
+  type SshOptions,
+} from '../capture';
+import { setting } from '../config';
+import { Commands, Settings } from '../constants';
+import { formatCount } from '../core/format';
+import { guarded } from './log';
+import { openDumpText } from './openDump';
+
+/** "Capture from Local Process…" and "Capture from SSH Host…": pick, capture, open as a dump. */
+
+function trusted(): boolean {
+  if (vscode.workspace.isTrusted) return true;
+  void vscode.window.showWarningMessage('Capturing runs programs (sh, ssh): trust this workspace first (Workspaces: Manage Workspace Trust).');
+  return false;
+}
+
+function processItem(p: ProcessInfo): vscode.QuickPickItem & { pid: number } {
+  const vmas = p.vmas === undefined ? 'maps not readable' : `${formatCount(p.vmas)} VMAs`;
+  return {
+    label: `${p.database ? '$(database) ' : ''}${p.comm || p.cmdline.split(' ')[0]}`,
+    description: `pid ${p.pid} · ${vmas}${p.uid !== undefined ? ` · uid ${p.uid}` : ''}`,
+    detail: p.cmdline.length > 200 ? `${p.cmdline.slice(0, 200)}…` : p.cmdline,
+    pid: p.pid,
+  };
+}
+
+/** A process picked from the list, or a PID typed in the filter box. */
+async function pickProcess(list: ProcessInfo[], where: string): Promise<number | undefined> {
+  const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { pid: number }>();
+  qp.title = `Capture /proc/PID/maps ${where}`;
+  qp.placeholder = 'Pick a process (mysqld and mariadbd first), or type a PID';
+  qp.matchOnDescription = true;
+  qp.matchOnDetail = true;
+  qp.items = list.map(processItem);
+  return new Promise((resolve) => {
+    let done = false;
+    qp.onDidAccept(() => {
+      const sel = qp.selectedItems[0] ?? qp.activeItems[0];
+      const typed = qp.value.trim();
+      done = true;
+      resolve(sel ? sel.pid : /^\d+$/.test(typed) ? Number(typed) : undefined);
+      qp.hide();
+    });
+    qp.onDidHide(() => {
+      if (!done) resolve(undefined);
+      qp.dispose();
+    });
+    qp.show();
+  });
+}
+
+async function withProgress<T>(title: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_p, token) => {
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    return fn(abort.signal);
+  });
+}
+
+async function openCapture(c: Capture): Promise<void> {
+  await openDumpText(c.text, c.fileName);
+}
+
+export async function captureLocalCommand(): Promise<void> {
+  if (!trusted()) return;
+  const list = await withProgress('Listing processes…', (signal) => listLocalProcesses({ signal }));
+  const pid = await pickProcess(list, 'on this machine');
+  if (pid === undefined) return;
+  const c = await withProgress(`Capturing process ${pid}…`, (signal) => captureLocal(pid, { signal }));
+  await openCapture(c);
+}
+
+function sshOptions(): SshOptions {
+  const configFile = setting<string>(Settings.sshConfigFile)?.trim();
+  return {
+    sudo: setting<boolean>(Settings.sshUseSudo),
+    connectTimeoutSeconds: setting<number>(Settings.sshTimeout),
+    ...(configFile ? { configFile } : {}),
+  };
+}
+
+/** A host from ssh_config, or one typed in. */
+async function pickHost(configFile: string | undefined): Promise<string | undefined> {
+  const hosts = configFile ? sshHostsFromConfig(configFile) : sshHostsFromConfig();
+  const qp = vscode.window.createQuickPick();
+  qp.title = 'Capture over SSH: pick a host';
+  qp.placeholder = hosts.length ? 'A host from your ssh config, or type user@host' : 'Type a host: host, user@host or an ssh config alias';
+  const fromConfig = hosts.map((h) => ({ label: h, description: 'ssh config' }));
+  qp.items = fromConfig;
+  qp.onDidChangeValue((v) => {
+    const typed = v.trim();
+    qp.items = typed && !hosts.includes(typed) ? [{ label: typed, description: 'connect to this host' }, ...fromConfig] : fromConfig;
+  });
+  return new Promise((resolve) => {
+    let done = false;
+    qp.onDidAccept(() => {
+      done = true;
+      resolve((qp.selectedItems[0] ?? qp.activeItems[0])?.label ?? (qp.value.trim() || undefined));
+      qp.hide();
+    });
+    qp.onDidHide(() => {
+      if (!done) resolve(undefined);
+      qp.dispose();
+    });
+    qp.show();
+  });
+}
+
+export async function captureSshCommand(): Promise<void> {
+  if (!trusted()) return;
+  const opts = sshOptions();
+  const host = await pickHost(opts.configFile);
+  if (!host) return;
+  validateHost(host);
+  const list = await withProgress(`Listing processes on ${host}…`, (signal) => listRemoteProcesses(host, { ...opts, signal }));
+  const pid = await pickProcess(list, `on ${host}`);
+  if (pid === undefined) return;
+  const c = await withProgress(`Capturing process ${pid} on ${host}…`, (signal) => captureRemote(host, pid, { ...opts, signal }));
+  await openCapture(c);
+}
+
+export function registerCaptureCommands(): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand(Commands.captureLocal, guarded('Capture failed', captureLocalCommand)),
+    vscode.commands.registerCommand(Commands.captureSsh, guarded('SSH capture failed', captureSshCommand)),
+  ];
+}

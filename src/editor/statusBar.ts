@@ -1,0 +1,58 @@
+import * as vscode from 'vscode';
+import { Commands } from '../constants';
+import { formatCount, formatPercent } from '../core/format';
+import type { Analysis } from '../core/types';
+import { Disposable } from '../util/disposable';
+import { DumpIndex, isDumpDocument } from './dumpIndex';
+
+/** `N VMAs / limit (p%) · allocator`, for the text shown in the status bar. */
+export function statusText(a: Analysis): string {
+  const alloc = a.allocator.name + (a.allocator.confidence === 'suspected' ? '?' : '');
+  return `${formatCount(a.vmaCount)} VMAs / ${formatCount(a.maxMapCount)} (${formatPercent(a.vmaCount / a.maxMapCount)}) · ${alloc}`;
+}
+
+/** The summary of the active dump in the status bar; a click opens the analysis report. */
+export class DumpStatusBar extends Disposable {
+  private readonly item = this.register(vscode.window.createStatusBarItem('vmaLens.summary', vscode.StatusBarAlignment.Left, 50));
+
+  constructor(private readonly index: DumpIndex) {
+    super();
+    this.item.name = 'VMA Lens';
+    this.item.command = Commands.analyze;
+    this.register(vscode.window.onDidChangeActiveTextEditor(() => this.refresh()));
+    this.register(
+      index.onDidIndex((e) => {
+        if (vscode.window.activeTextEditor?.document.uri.toString() === e.uri) this.refresh();
+      }),
+    );
+    this.refresh();
+  }
+
+  refresh(): void {
+    const doc = vscode.window.activeTextEditor?.document;
+    if (!doc || !isDumpDocument(doc)) {
+      this.item.hide();
+      return;
+    }
+    const { analysis: a } = this.index.get(doc);
+    const limit = a.findings.find((f) => f.id === 'vma-limit');
+    this.item.text = `$(layers) ${statusText(a)}`;
+    this.item.backgroundColor =
+      limit?.severity === 'error'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : limit?.severity === 'warning'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
+    const source = { header: 'from the capture header', option: 'set', default: 'default (no header)' }[a.maxMapCountSource];
+    this.item.tooltip = new vscode.MarkdownString(
+      [
+        `**VMA Lens** — ${formatCount(a.vmaCount)} VMAs of vm.max_map_count ${formatCount(a.maxMapCount)} (${source})`,
+        '',
+        `Allocator: **${a.allocator.name}** — ${a.allocator.evidence}`,
+        '',
+        `${a.findings.length} finding${a.findings.length === 1 ? '' : 's'}. Click for the analysis report.`,
+      ].join('\n'),
+    );
+    this.item.show();
+  }
+}

@@ -1,0 +1,253 @@
+import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import * as vscode from 'vscode';
+import { analyzeOptions } from '../config';
+import { Commands, Views } from '../constants';
+import { analyze } from '../core/analyze';
+import { diffDumps } from '../core/diff';
+import type { Dump } from '../core/dump';
+import { formatBytes } from '../core/format';
+import type { Analysis } from '../core/types';
+import { readDump } from '../node/dumpFile';
+import type { DumpIndex } from '../editor/dumpIndex';
+import { isDumpDocument } from '../editor/dumpIndex';
+import { fixCommandLine } from '../editor/fixCommands';
+import { guarded, log, since } from '../editor/log';
+import { analysisHtml, diffHtml, messageHtml, type CommandIds } from './reportHtml';
+
+/** Commands the report's buttons run (the only ones its webview may run). */
+const CMD: CommandIds = { openFix: Commands.openFix, copyCommand: Commands.copyCommand, revealLine: Commands.revealLine };
+
+/** What a report shows, kept in the webview's state so that a reload can rebuild it. */
+type ReportState = { kind: 'analysis'; uri: string } | { kind: 'compare'; a: string; b: string };
+
+interface Analysed {
+  dump: Dump;
+  analysis: Analysis;
+  /** Display name. */
+  name: string;
+  /** The document's URI when it came from an editor (its lines can be revealed). */
+  docUri?: string;
+  ms: number;
+}
+
+const nonce = () => randomBytes(16).toString('base64');
+
+function basename(uri: vscode.Uri): string {
+  return uri.path.slice(uri.path.lastIndexOf('/') + 1) || uri.toString();
+}
+
+/** Reads and analyses a dump file from disk with a cancellable progress notification. */
+export async function analyzeFile(uri: vscode.Uri): Promise<Analysed | undefined> {
+  const name = basename(uri);
+  const size = (await stat(uri.fsPath).catch(() => undefined))?.size;
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Analysing ${name}${size ? ` (${formatBytes(size)})` : ''}`, cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      const t0 = performance.now();
+      let reported = 0;
+      const dump = await readDump(uri.fsPath, {
+        signal: abort.signal,
+        onProgress: ({ bytes, total }) => {
+          const pct = total ? Math.floor((bytes / total) * 90) : 0;
+          if (pct > reported) {
+            progress.report({ increment: pct - reported, message: `${formatBytes(bytes)} read` });
+            reported = pct;
+          }
+        },
+      });
+      progress.report({ increment: 100 - reported, message: 'analysing' });
+      const analysis = analyze(dump, analyzeOptions(uri));
+      const ms = since(t0);
+      log().info(`analysed ${uri.fsPath} from disk: ${dump.count} VMAs, ${dump.lineCount} lines in ${ms} ms`);
+      return { dump, analysis, name, ms };
+    },
+  );
+}
+
+function fromDocument(index: DumpIndex, doc: vscode.TextDocument): Analysed {
+  const e = index.get(doc);
+  return { dump: e.dump, analysis: e.analysis, name: basename(doc.uri), docUri: doc.uri.toString(), ms: e.ms };
+}
+
+/**
+ * The analysis of a URI: its open document when there is one, else the file read from disk (how
+ * files over 50 MB, which VS Code does not hand to extensions, are analysed).
+ */
+async function analyzeUri(index: DumpIndex, uri: vscode.Uri): Promise<Analysed | undefined> {
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (doc && (isDumpDocument(doc) || doc.isUntitled)) return fromDocument(index, doc);
+  if (uri.scheme !== 'file') {
+    const opened = await vscode.workspace.openTextDocument(uri);
+    return fromDocument(index, opened);
+  }
+  return analyzeFile(uri);
+}
+
+/** The report panels: one per source, revealed again when asked twice; restored after a reload. */
+export class ReportPanels {
+  private readonly panels = new Map<string, vscode.WebviewPanel>();
+
+  constructor(private readonly index: DumpIndex) {}
+
+  private panel(key: string, title: string): vscode.WebviewPanel {
+    const existing = this.panels.get(key);
+    if (existing) {
+      existing.title = title;
+      existing.reveal(existing.viewColumn ?? vscode.ViewColumn.Beside);
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(Views.reportPanel, title, vscode.ViewColumn.Beside, this.options());
+    this.adopt(key, panel);
+    return panel;
+  }
+
+  private options(): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+    return { enableScripts: true, enableCommandUris: [CMD.openFix, CMD.copyCommand, CMD.revealLine], localResourceRoots: [], enableFindWidget: true };
+  }
+
+  private adopt(key: string, panel: vscode.WebviewPanel): void {
+    this.panels.set(key, panel);
+    panel.onDidDispose(() => {
+      if (this.panels.get(key) === panel) this.panels.delete(key);
+    });
+  }
+
+  showAnalysis(r: Analysed, uri: string, panel?: vscode.WebviewPanel): void {
+    const title = `Analysis: ${r.name}`;
+    const p = panel ?? this.panel(`a:${uri}`, title);
+    p.title = title;
+    p.webview.html = analysisHtml(r.analysis, {
+      nonce: nonce(),
+      cspSource: p.webview.cspSource,
+      source: r.name,
+      state: { kind: 'analysis', uri } satisfies ReportState,
+      cmd: CMD,
+      docUri: r.docUri,
+      commandLine: fixCommandLine,
+      elapsedMs: r.ms,
+    });
+  }
+
+  showDiff(a: Analysed, b: Analysed, uris: [string, string], panel?: vscode.WebviewPanel): void {
+    const title = `Compare: ${a.name} → ${b.name}`;
+    const p = panel ?? this.panel(`c:${uris.join('|')}`, title);
+    p.title = title;
+    p.webview.html = diffHtml(diffDumps(a.dump, b.dump), {
+      nonce: nonce(),
+      cspSource: p.webview.cspSource,
+      source: title,
+      state: { kind: 'compare', a: uris[0], b: uris[1] } satisfies ReportState,
+      nameA: a.name,
+      nameB: b.name,
+      a: a.analysis,
+      b: b.analysis,
+    });
+  }
+
+  /** "Analyze Dump": the given file, else the active dump editor, else a file picked from disk. */
+  async analyze(arg?: vscode.Uri): Promise<void> {
+    let uri = arg instanceof vscode.Uri ? arg : undefined;
+    const active = vscode.window.activeTextEditor?.document;
+    if (!uri && active && isDumpDocument(active)) uri = active.uri;
+    if (!uri) {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectMany: false,
+        openLabel: 'Analyze',
+        title: 'Analyze a maps, smaps or pmap dump',
+        filters: { Dumps: ['maps', 'smaps', 'pmap', 'txt'], 'All files': ['*'] },
+      });
+      uri = picked?.[0];
+      if (!uri) return;
+    }
+    const r = await analyzeUri(this.index, uri);
+    if (r) this.showAnalysis(r, uri.toString());
+  }
+
+  /** "Compare Snapshots…": two open dumps, or two files picked from disk; older first. */
+  async compare(): Promise<void> {
+    const uris = await pickTwoDumps();
+    if (!uris) return;
+    const [a, b] = await Promise.all(uris.map((u) => analyzeUri(this.index, u)));
+    if (!a || !b) return;
+    const older = (x: Analysed) => Date.parse(x.analysis.header.time ?? '') || 0;
+    const [first, second, ua, ub] = older(a) <= older(b) ? [a, b, uris[0], uris[1]] : [b, a, uris[1], uris[0]];
+    this.showDiff(first, second, [ua.toString(), ub.toString()]);
+  }
+
+  /** Rebuilds a report after a window reload from the state its page saved. */
+  async revive(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    panel.webview.options = this.options();
+    const s = state as ReportState | undefined;
+    try {
+      if (s?.kind === 'analysis') {
+        const uri = vscode.Uri.parse(s.uri);
+        this.adopt(`a:${s.uri}`, panel);
+        const r = await analyzeUri(this.index, uri);
+        if (r) return this.showAnalysis(r, s.uri, panel);
+      } else if (s?.kind === 'compare') {
+        this.adopt(`c:${s.a}|${s.b}`, panel);
+        const [a, b] = await Promise.all([s.a, s.b].map((u) => analyzeUri(this.index, vscode.Uri.parse(u))));
+        if (a && b) return this.showDiff(a, b, [s.a, s.b], panel);
+      }
+    } catch (err) {
+      log().warn(`cannot restore report: ${(err as Error).message}`);
+    }
+    panel.webview.html = messageHtml(
+      { nonce: nonce(), cspSource: panel.webview.cspSource, source: '' },
+      'Report not available',
+      'The dump this report was made from is no longer available. Run "VMA Lens: Analyze Dump" again.',
+    );
+  }
+}
+
+async function pickTwoDumps(): Promise<vscode.Uri[] | undefined> {
+  const open = vscode.workspace.textDocuments.filter(isDumpDocument);
+  if (open.length >= 2) {
+    const browse = { label: '$(folder-opened) Choose files…', uri: undefined as vscode.Uri | undefined };
+    const items = [
+      ...open.map((d) => ({ label: basename(d.uri), description: vscode.workspace.asRelativePath(d.uri), uri: d.uri as vscode.Uri | undefined })),
+      browse,
+    ];
+    const picked = await vscode.window.showQuickPick(items, { canPickMany: true, title: 'Compare two snapshots: pick two dumps (or Choose files…)' });
+    if (!picked) return undefined;
+    if (!picked.includes(browse)) {
+      const uris = picked.map((p) => p.uri!).filter(Boolean);
+      if (uris.length === 2) return uris;
+      void vscode.window.showWarningMessage(`Pick exactly two dumps to compare (you picked ${uris.length}).`);
+      return undefined;
+    }
+  }
+  const files = await vscode.window.showOpenDialog({
+    canSelectMany: true,
+    openLabel: 'Compare',
+    title: 'Pick two dumps of the same process',
+    filters: { Dumps: ['maps', 'smaps', 'pmap', 'txt'], 'All files': ['*'] },
+  });
+  if (!files) return undefined;
+  if (files.length !== 2) {
+    void vscode.window.showWarningMessage(`Pick exactly two dumps to compare (you picked ${files.length}).`);
+    return undefined;
+  }
+  return files;
+}
+
+async function revealLine(uri: string, line: number): Promise<void> {
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
+  const pos = new vscode.Position(Math.max(0, Number(line) - 1), 0);
+  await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), viewColumn: vscode.ViewColumn.One });
+}
+
+export function registerReports(index: DumpIndex): vscode.Disposable[] {
+  const reports = new ReportPanels(index);
+  return [
+    vscode.commands.registerCommand(Commands.analyze, guarded('Analysis failed', (uri?: vscode.Uri) => reports.analyze(uri))),
+    vscode.commands.registerCommand(Commands.compareSnapshots, guarded('Compare failed', () => reports.compare())),
+    vscode.commands.registerCommand(Commands.revealLine, guarded('Cannot show the line', (uri: string, line: number) => revealLine(uri, line))),
+    vscode.window.registerWebviewPanelSerializer(Views.reportPanel, {
+      deserializeWebviewPanel: (panel, state) => reports.revive(panel, state),
+    }),
+  ];
+}
