@@ -68,7 +68,7 @@ export async function readDump(
   try {
     const total = (await handle.stat()).size;
     const parser = new DumpParser(total);
-    const buf = new Uint8Array(CHUNK * 4);
+    const buf = new Uint8Array(total > 0 && total < CHUNK * 4 ? total + 1 : CHUNK * 4);
     let bytes = 0;
     for (;;) {
       if (options.signal?.aborted) throw new DumpReadError('cancelled');
