@@ -16,6 +16,9 @@ import { ANON_KINDS, KIND_INDEX, KINDS } from './kinds';
 import type { AllocatorInfo, Finding, Fix, MaxMapCountSource, Severity } from './types';
 
 const MIB = 1048576;
+
+/** "1 hole", "65,506 holes". */
+const plural = (n: number, noun: string) => `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
 /** Findings list at most this many lines; lineCount has the total. */
 export const MAX_FINDING_LINES = 200;
 
@@ -151,8 +154,8 @@ export function findFragmentation(f: FindingInput): Finding | undefined {
       ? ' With jemalloc, MALLOC_CONF=retain:true (the 64-bit Linux default since 5.x) keeps freed extents mapped instead of unmapping pieces.'
       : '';
   const message =
-    `${formatCount(vmas)} small anonymous VMAs in ${formatCount(clusters.length)} fragmented run${clusters.length === 1 ? '' : 's'}` +
-    ` (${formatCount(holes)} holes, ${formatCount(splits)} permission splits) cost ${formatCount(cost)} VMAs of the limit:` +
+    `${formatCount(vmas)} small anonymous VMAs in ${plural(clusters.length, 'fragmented run')}` +
+    ` (${plural(holes, 'hole')}, ${plural(splits, 'permission split')}) cost ${formatCount(cost)} VMAs of the limit:` +
     ' memory unmapped or re-protected page by page inside larger mappings (the munmap-splitting signature).' +
     fixAdvice;
   return finding(
@@ -187,7 +190,7 @@ export function findArenas(f: FindingInput): Finding | undefined {
   return finding(
     'glibc-arenas',
     many ? 'warning' : 'info',
-    `${formatCount(stats.arenaSlots)} glibc malloc arena heap${stats.arenaSlots === 1 ? '' : 's'}${cores}: ` +
+    `${plural(stats.arenaSlots, 'glibc malloc arena heap')}${cores}: ` +
       `${formatCount(stats.arenaVmas)} VMAs and ${formatBytes(stats.arenaSlots * slot)} of address space in ${formatBytes(slot)} slots. ` +
       'glibc gives threads their own arenas, up to 8 per core; memory freed in one arena is not reused by another, so many threads mean sprawl. ' +
       'Cap them with MALLOC_ARENA_MAX or switch to jemalloc or tcmalloc.',
@@ -272,7 +275,7 @@ export function findThreadStacks(f: FindingInput): Finding | undefined {
   return finding(
     'thread-stacks',
     heavy ? 'warning' : 'info',
-    `${formatCount(stats.threadStacks)} thread stack${stats.threadStacks === 1 ? '' : 's'} (${formatBytes(bytes)} reserved) cost ` +
+    `${plural(stats.threadStacks, 'thread stack')} (${formatBytes(bytes)} reserved) cost ` +
       `${formatCount(vmas)} VMAs: each pthread has a stack and a guard page below it.` +
       (hdr !== undefined ? ` The capture counted ${formatCount(hdr)} threads.` : ''),
     lines,
