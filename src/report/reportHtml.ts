@@ -64,6 +64,8 @@ a.button { display: inline-block; padding: 2px 10px; margin: 2px 6px 2px 0; bord
   color: var(--vscode-button-foreground); background: var(--vscode-button-background); }
 a.button:hover { background: var(--vscode-button-hoverBackground); }
 a.button.secondary { color: var(--vscode-button-secondaryForeground); background: var(--vscode-button-secondaryBackground); }
+.columns { display: grid; grid-template-columns: 1fr; column-gap: 36px; }
+@media (min-width: 1000px) { .columns { grid-template-columns: max-content minmax(0, 1fr); } }
 .plus { color: var(--vscode-charts-red, #c33); }
 .minus { color: var(--vscode-charts-green, #3a3); }
 `;
@@ -136,12 +138,15 @@ export function analysisHtml(
   <div class="card"><div class="label">Threads</div><div class="value">${formatCount(a.threads)}</div><div class="label">${a.arenas ? `${formatCount(a.arenas)} glibc arenas` : '&nbsp;'}</div></div>
   <div class="card"><div class="label">Mapped</div><div class="value">${formatBytes(a.totals.bytes)}</div><div class="label">${hasRss ? `RSS ${formatBytes(a.totals.rss ?? 0)}` : h.rss ? `RSS ${formatBytes(h.rss)}` : 'no RSS in a plain maps dump'}</div></div>
 </div>
+<div class="columns"><section>
 <h2>Summary by kind</h2>
 <table id="kinds"><thead><tr><th>Kind</th><th class="num">VMAs</th><th class="num">Share</th><th class="num">Size</th>${hasRss ? '<th class="num">RSS</th>' : ''}</tr></thead>
 <tbody>${rows}
 <tr class="total"><td>Total</td><td class="num">${formatCount(a.totals.count)}</td><td></td><td class="num">${formatBytes(a.totals.bytes)}</td>${hasRss ? `<td class="num">${formatBytes(a.totals.rss ?? 0)}</td>` : ''}</tr></tbody></table>
+</section><section>
 <h2>Findings (${a.findings.length})</h2>
 <div id="findings">${a.findings.map((f) => findingHtml(f, p.cmd, p.docUri, p.commandLine)).join('\n') || '<p>Nothing to report.</p>'}</div>
+</section></div>
 ${a.malformedCount ? `<p class="lines">${formatCount(a.malformedCount)} line(s) were not understood and skipped.</p>` : ''}`;
   return page(p, `VMA Lens — ${p.source}`, body);
 }

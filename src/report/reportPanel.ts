@@ -204,7 +204,11 @@ export class ReportPanels {
 }
 
 async function pickTwoDumps(): Promise<vscode.Uri[] | undefined> {
-  const open = vscode.workspace.textDocuments.filter(isDumpDocument);
+  // Dumps open in editor tabs (workspace.textDocuments also keeps recently closed ones).
+  const inTabs = new Set(
+    vscode.window.tabGroups.all.flatMap((g) => g.tabs).flatMap((t) => (t.input instanceof vscode.TabInputText ? [t.input.uri.toString()] : [])),
+  );
+  const open = vscode.workspace.textDocuments.filter((d) => isDumpDocument(d) && inTabs.has(d.uri.toString()));
   if (open.length >= 2) {
     const browse = { label: '$(folder-opened) Choose files…', uri: undefined as vscode.Uri | undefined };
     const items = [

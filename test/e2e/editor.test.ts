@@ -6,6 +6,7 @@
  * and capture from a real local process and over SSH from a private sshd on 127.0.0.1.
  *
  * Run: node --import tsx --test test/e2e/editor.test.ts   (as root: the sshd logs in as root)
+ * README screenshots: VMA_LENS_README_SCREENSHOTS=1 node --import tsx --test test/e2e/editor.test.ts
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -23,6 +24,7 @@ import {
   closeTabs,
   command,
   explorerContextMenu,
+  pickMany,
   problemCounts,
   quickFix,
   quickPick,
@@ -35,7 +37,11 @@ import { poll, startVSCode, tempFolder, type VSCode } from './harness';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const sample = (name: string) => fs.readFileSync(path.join(ROOT, 'samples', name), 'utf8');
-const MEDIA = path.join(ROOT, 'media');
+/**
+ * The README's screenshots are retaken into media/ only when asked
+ * (VMA_LENS_README_SCREENSHOTS=1); otherwise they go to test-output/screenshots/ with the rest.
+ */
+const MEDIA = process.env.VMA_LENS_README_SCREENSHOTS === '1' ? path.join(ROOT, 'media') : path.join(ROOT, 'test-output', 'screenshots');
 const isRoot = process.getuid?.() === 0;
 
 const AT_LIMIT = sample('fragmenter-at-limit.maps');
@@ -82,11 +88,16 @@ describe('VMA Lens editor features in VS Code', { timeout: 900_000 }, () => {
       files: {
         'fragmenter-at-limit.maps': AT_LIMIT,
         'mariadbd-glibc.maps': sample('mariadbd-glibc.maps'),
+        'mariadbd-jemalloc.maps': sample('mariadbd-jemalloc.maps'),
         'etc/my.cnf': MY_CNF,
         'etc/sysctl.d/10-db.conf': '# database host\nvm.swappiness = 1\nvm.max_map_count = 65530\n',
         'etc/mysql/arm64.cnf': '[mysqld_safe]\nmalloc-lib = /usr/lib/aarch64-linux-gnu/libjemalloc.so.2\n',
       },
-      settings: sshd ? { 'vmaLens.ssh.configFile': sshd.configFile, 'vmaLens.ssh.timeoutSeconds': 5 } : {},
+      settings: {
+        // Every opened file keeps its tab (the compare picks among open dumps).
+        'workbench.editor.enablePreview': false,
+        ...(sshd ? { 'vmaLens.ssh.configFile': sshd.configFile, 'vmaLens.ssh.timeoutSeconds': 5 } : {}),
+      },
     });
     bigDump(folder);
   });
@@ -243,7 +254,12 @@ describe('VMA Lens editor features in VS Code', { timeout: 900_000 }, () => {
     assert.ok(kinds.some((r) => /^Anonymous\s+65,509\s+100%\s+256 MiB$/.test(r.trim())), JSON.stringify(kinds));
     assert.ok(kinds.some((r) => /^Total\s+65,531/.test(r.trim())));
     assert.equal(await view.locator('.finding').count(), 3);
+    // The report alone for the picture: panel hidden, its editor group maximised.
+    await command(vsc, 'View: Hide Panel');
+    await command(vsc, 'View: Toggle Maximize Editor Group');
+    await view.locator('#finding-vma-limit').waitFor();
     await vsc.screenshot(path.join(MEDIA, 'analysis-report.png'));
+    await command(vsc, 'View: Toggle Maximize Editor Group');
     await view.locator('#finding-vma-limit a.button', { hasText: 'Copy command' }).click();
     assert.equal(await poll(() => vsc.readClipboard(), (c) => c.startsWith('sudo')), 'sudo sysctl -w vm.max_map_count=262144');
     await view.locator('#finding-vma-limit a.button', { hasText: 'Open fix' }).click();
@@ -267,6 +283,28 @@ describe('VMA Lens editor features in VS Code', { timeout: 900_000 }, () => {
     assert.ok(wall <= 5000, `report shown after ${wall} ms`);
     assert.match(vsc.extensionLog(), /analysed \S+fragmented-1000000\.maps from disk: 1000\d{3} VMAs/);
     await closeTabs(vsc, /^Analysis: /);
+  });
+
+  it('compares two snapshots: what changed from the glibc server to the jemalloc one', async () => {
+    await closeAllEditors(vsc);
+    await vsc.openFromExplorer('mariadbd-jemalloc.maps');
+    await vsc.openFromExplorer('mariadbd-glibc.maps');
+    await runPickCommand(vsc, 'VMA Lens: Compare Snapshots…');
+    await quickPickLabels(vsc, (l) => l.includes('mariadbd-jemalloc.maps') && l.includes('mariadbd-glibc.maps'));
+    await pickMany(vsc, [
+      { filter: 'jemalloc', row: /^mariadbd-jemalloc\.maps/ },
+      { filter: 'glibc', row: /^mariadbd-glibc\.maps/ },
+    ]);
+    const view = vsc.webviewFrame();
+    // Ordered by capture time (the headers), whatever order they were picked in.
+    await view.locator('h1', { hasText: 'Compare — mariadbd-glibc.maps → mariadbd-jemalloc.maps' }).waitFor({ timeout: 20_000 });
+    const glibc = analyzeText(sample('mariadbd-glibc.maps'));
+    const jemalloc = analyzeText(sample('mariadbd-jemalloc.maps'));
+    assert.match(await view.locator('#summary-vmas .value').innerText(), new RegExp(`^${glibc.vmaCount} → ${jemalloc.vmaCount} `));
+    assert.match(await view.locator('.card', { hasText: 'Allocator' }).innerText(), /glibc → jemalloc/);
+    const kinds = await view.locator('#kinds tbody tr').allInnerTexts();
+    assert.ok(kinds.some((r) => r.startsWith('glibc arena')), JSON.stringify(kinds));
+    await closeTabs(vsc, /^Compare: /);
   });
 
   it('captures a real local process picked from the list', async () => {

@@ -88,7 +88,8 @@ export async function command(vsc: VSCode, title: string, opts: { keepsInput?: b
   const box = quickInput(vsc).locator('.quick-input-box input');
   for (let attempt = 1; ; attempt++) {
     try {
-      await poll(() => box.evaluate((el) => el.closest('[inert]') !== null).catch(() => false), (inert) => !inert, 5000, 50);
+      const inert = () => box.evaluate((el) => el.closest('[inert]') !== null, undefined, { timeout: 500 }).catch(() => false);
+      await poll(inert, (x) => !x, 5000, 50);
       await vsc.page.keyboard.press('F1');
       await box.waitFor({ timeout: 5000 });
       await box.fill(`>${title}`, { timeout: 5000 });
@@ -158,6 +159,25 @@ export async function quickPick(vsc: VSCode, opts: { type?: string; row?: RegExp
     await sleep(300);
     await vsc.page.keyboard.press('Enter');
   }
+}
+
+/**
+ * In an open multi-select quick pick: for each pattern, filters the list by `filter` text, ticks
+ * the first row matching it, then clears the filter; finally accepts.
+ */
+export async function pickMany(vsc: VSCode, rows: { filter: string; row: RegExp }[]): Promise<void> {
+  const box = quickInput(vsc).locator('.quick-input-box input');
+  for (const { filter, row: re } of rows) {
+    await box.fill(filter);
+    const row = quickInput(vsc).locator('.monaco-list-row', { has: vsc.page.locator('.label-name', { hasText: re }) }).first();
+    await row.waitFor({ timeout: 10_000 });
+    await sleep(200);
+    const check = row.locator('.quick-input-list-checkbox, .monaco-checkbox, input[type="checkbox"]').first();
+    await ((await check.count()) ? check : row).click();
+    await box.fill('');
+    await sleep(200);
+  }
+  await vsc.page.keyboard.press('Enter');
 }
 
 /** Texts of the notification toasts on screen. */
