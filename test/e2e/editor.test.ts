@@ -113,7 +113,7 @@ describe('VMA Lens editor features in VS Code', { timeout: 900_000 }, () => {
     await sshd?.stop();
   });
 
-  it('shows the Problems of an at-the-limit dump within 1 s of opening it', async (t) => {
+  it('shows the Problems of an at-the-limit dump; the extension needs well under 1 s of it', async (t) => {
     // Quick Open, and the clock starts when Enter opens the file.
     await vsc.page.keyboard.press('Control+P');
     const box = vsc.page.locator('.quick-input-widget .quick-input-box input');
