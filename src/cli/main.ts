@@ -3,7 +3,6 @@ import { diffDumps } from '../core/diff';
 import { forecast, orderSamples, sampleOf } from '../core/timeline';
 import type { AnalyzeOptions } from '../core/types';
 import { DumpReadError, listDumpFiles, readDumpSync } from '../node/dumpFile';
-import { readDumpParallel, runParseWorker } from '../node/parallelRead';
 import { renderAnalysis, renderDiff, renderTimeline, style } from './report';
 
 const USAGE = `Usage: vma-lens <command> [options]
@@ -50,7 +49,7 @@ function write(text: string): void {
   process.stdout.write(text);
 }
 
-export async function main(argv: string[]): Promise<number> {
+export function main(argv: string[]): number {
   let args: Args;
   try {
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
@@ -70,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'analyze': {
         need(args, 1, 'one FILE (or - for standard input)');
         const file = args.files[0];
-        const dump = await readDumpParallel(file, __filename);
+        const dump = readDumpSync(file);
         if (dump.count === 0) {
           const bad = dump.malformedCount ? ` (${dump.malformedCount} malformed line${dump.malformedCount === 1 ? '' : 's'}, first: line ${dump.malformed[0].line}: ${dump.malformed[0].reason})` : '';
           throw new DumpReadError(`no mappings found in ${file === '-' ? 'standard input' : file}${bad}`);
@@ -82,8 +81,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'diff': {
         need(args, 2, 'two files, A and B');
         const [fa, fb] = args.files;
-        const da = await readDumpParallel(fa, __filename);
-        const db = await readDumpParallel(fb, __filename);
+        const da = readDumpSync(fa);
+        const db = readDumpSync(fb);
         for (const [d, f] of [[da, fa], [db, fb]] as const) {
           if (d.count === 0) throw new DumpReadError(`no mappings found in ${f}`);
           analyze(d, options); // classifies the VMAs the diff groups by kind
@@ -124,8 +123,5 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// The same bundle is the parse worker for big files (see parallelRead.ts).
-if (!runParseWorker()) {
-  // exitCode rather than process.exit(): exit() would cut off a large JSON written to a pipe.
-  void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
-}
+// exitCode rather than process.exit(): exit() would cut off a large JSON written to a pipe.
+process.exitCode = main(process.argv.slice(2));

@@ -1,5 +1,4 @@
 import { subtract, toHex, toNumber } from './addr';
-import { applyHeaderLine } from './header';
 import { KINDS } from './kinds';
 import type { DumpFormat, DumpHeader, Malformed, Vma, VmaKind } from './types';
 
@@ -18,40 +17,6 @@ export const MALFORMED_KEPT = 1000;
 const COLUMNS = ['startHi', 'startLo', 'endHi', 'endLo', 'perms', 'flags', 'kind', 'offset', 'dev', 'inode', 'nameId', 'line', 'vmFlags'] as const;
 type Column = (typeof COLUMNS)[number];
 
-/** Adds the strings of `source` missing from `target`; returns each source index's index in target. */
-function reintern(target: string[], source: readonly string[]): number[] {
-  const ids = new Map(target.map((v, id) => [v, id]));
-  return source.map((v) => {
-    let id = ids.get(v);
-    if (id === undefined) {
-      id = target.length;
-      target.push(v);
-      ids.set(v, id);
-    }
-    return id;
-  });
-}
-
-export interface DumpTransfer {
-  format: DumpFormat;
-  header: DumpHeader;
-  count: number;
-  lineCount: number;
-  sorted: boolean;
-  maxEndHi: number;
-  malformed: Malformed[];
-  malformedCount: number;
-  names: string[];
-  nameFirst: number[];
-  vmFlagSets: string[];
-  fields: [string, Float64Array][];
-  columns: Record<Column, Uint32Array | Uint8Array | Float64Array | Int32Array | Uint16Array>;
-}
-
-/**
- * A parsed dump, stored by column in typed arrays so that a million VMAs cost tens of
- * megabytes rather than hundreds. `vma(i)` materialises one row for display.
- */
 export class Dump {
   format: DumpFormat = 'empty';
   header: DumpHeader = { raw: {}, lines: {} };
@@ -125,89 +90,6 @@ export class Dump {
       this.fields.set(k, b);
     }
     this.capacity = cap;
-  }
-
-  /**
-   * Appends the VMAs of a dump parsed from the text that follows this one (a second half parsed
-   * in parallel): names and flag sets are re-interned, line numbers shifted by `lineOffset`.
-   */
-  append(other: Dump, lineOffset: number): void {
-    const base = this.count;
-    const n = other.count;
-    this.reserve(base + n);
-    for (const c of COLUMNS) (this[c] as Uint32Array).set((other[c] as Uint32Array).subarray(0, n), base);
-    for (let i = base; i < base + n; i++) this.line[i] += lineOffset;
-    const known = this.names.length;
-    const nameMap = reintern(this.names, other.names);
-    nameMap.forEach((id, j) => {
-      if (id >= known) this.nameFirst[id] = base + other.nameFirst[j];
-    });
-    const flagMap = reintern(this.vmFlagSets, other.vmFlagSets);
-    for (let i = base; i < base + n; i++) {
-      if (this.nameId[i] >= 0) this.nameId[i] = nameMap[this.nameId[i]];
-      this.vmFlags[i] = flagMap[this.vmFlags[i]];
-    }
-    for (const [k, col] of other.fields) this.field(k).set(col.subarray(0, n), base);
-    if (n > 0 && base > 0) {
-      const a = base - 1;
-      if (this.startHi[base] < this.startHi[a] || (this.startHi[base] === this.startHi[a] && this.startLo[base] < this.startLo[a])) {
-        this.sorted = false;
-      }
-    }
-    this.sorted &&= other.sorted;
-    this.maxEndHi = Math.max(this.maxEndHi, other.maxEndHi);
-    this.count = base + n;
-    this.lineCount += other.lineCount;
-    this.malformedCount += other.malformedCount;
-    for (const m of other.malformed.slice(0, MALFORMED_KEPT - this.malformed.length)) this.malformed.push({ ...m, line: m.line + lineOffset });
-    for (const [k, v] of Object.entries(other.header.raw)) {
-      if (!(k in this.header.raw)) applyHeaderLine(this.header, `# ${k}: ${v}`, other.header.lines[k] + lineOffset);
-    }
-    this.sortedOrder = undefined;
-  }
-
-  /** The plain data of this dump, for postMessage; pass transferables() as the transfer list. */
-  toTransfer(): DumpTransfer {
-    const columns = Object.fromEntries(COLUMNS.map((c) => [c, this[c]])) as DumpTransfer['columns'];
-    return {
-      format: this.format,
-      header: this.header,
-      count: this.count,
-      lineCount: this.lineCount,
-      sorted: this.sorted,
-      maxEndHi: this.maxEndHi,
-      malformed: this.malformed,
-      malformedCount: this.malformedCount,
-      names: this.names,
-      nameFirst: this.nameFirst,
-      vmFlagSets: this.vmFlagSets,
-      fields: [...this.fields],
-      columns,
-    };
-  }
-
-  transferables(): ArrayBuffer[] {
-    return [...COLUMNS.map((c) => this[c].buffer as ArrayBuffer), ...[...this.fields.values()].map((f) => f.buffer as ArrayBuffer)];
-  }
-
-  static fromTransfer(t: DumpTransfer): Dump {
-    const d = new Dump();
-    Object.assign(d, t.columns);
-    d.capacity = t.columns.line.length;
-    d.format = t.format;
-    d.header = t.header;
-    d.count = t.count;
-    d.lineCount = t.lineCount;
-    d.sorted = t.sorted;
-    d.maxEndHi = t.maxEndHi;
-    d.malformed = t.malformed;
-    d.malformedCount = t.malformedCount;
-    d.names.push(...t.names);
-    d.nameFirst.push(...t.nameFirst);
-    d.vmFlagSets.length = 0;
-    d.vmFlagSets.push(...t.vmFlagSets);
-    for (const [k, col] of t.fields) d.fields.set(k, col);
-    return d;
   }
 
   start(i: number): number {

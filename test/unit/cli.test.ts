@@ -106,7 +106,7 @@ describe('vma-lens analyze', () => {
 });
 
 describe('big files', () => {
-  it('a file over 8 MB (parsed on two threads) gives the same analysis as the same text on stdin', () => {
+  it('a file over 8 MB (read in chunks) gives the same analysis as the same text on stdin', () => {
     const regions = Array.from({ length: 200000 }, (_, k) =>
       k % 3 === 0 ? { size: 4 * KiB, perms: 'r--p', name: `/var/lib/mysql/t${k % 500}.ibd`, gap: 4 * KiB } : { size: 4 * KiB, perms: k % 3 === 1 ? 'rw-p' : '---p' },
     );
