@@ -242,6 +242,24 @@ export function codeServerConfigFile() {
   return file;
 }
 
+/**
+ * The command line that serves one folder with the extension: no login, loopback only, no
+ * telemetry or update checks, no Restricted Mode prompt, and its own user data and extensions.
+ */
+export function codeServerArgs({ port, userDataDir, extensionsDir, folder }) {
+  return [
+    '--config', codeServerConfigFile(),
+    '--auth', 'none',
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--user-data-dir', userDataDir,
+    '--extensions-dir', extensionsDir,
+    folder,
+  ];
+}
+
 /** What ends up in the .vsix (see .vscodeignore), hashed to know whether to run vsce again. */
 function packageInputsHash() {
   const h = createHash('sha256');

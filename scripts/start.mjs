@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  cacheDir, codeServerConfigFile, installVsix, packageExtension, provisionCodeServer, repoRoot, run,
+  cacheDir, codeServerArgs, installVsix, packageExtension, provisionCodeServer, repoRoot, run,
 } from './provision-code-server.mjs';
 
 const DEFAULT_PORT = 8080;
@@ -118,17 +118,7 @@ async function main() {
 
   const port = await pickPort();
   const folder = pickFolder();
-  const args = [
-    '--config', codeServerConfigFile(),
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
-    folder,
-  ];
+  const args = codeServerArgs({ port, userDataDir, extensionsDir, folder });
   // Own process group, so Ctrl-C here stops code-server and everything it started (extension
   // host, pty host) in one signal, and only once.
   const child = spawn(codeServerBin, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });

@@ -12,19 +12,19 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { chromium, type Browser, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
 
 import {
-  codeServerConfigFile,
+  codeServerArgs,
   installVsix,
   packageExtension,
   provisionCodeServer,
   repoRoot,
 } from '../../scripts/provision-code-server.mjs';
+import { freePort } from '../helpers/net';
 
 export const CHROMIUM = process.env.VMA_LENS_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.join(repoRoot, 'test-output', 'screenshots');
@@ -143,16 +143,6 @@ function prepare(): Promise<{ codeServerBin: string; extensionsDir: string }> {
   return prepared;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitHealthy(port: number, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -229,17 +219,7 @@ export async function startVSCode(opts: StartOptions): Promise<VSCode> {
   let output = '';
   const server = spawn(
     codeServerBin,
-    [
-      '--config', codeServerConfigFile(),
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${port}`,
-      '--disable-telemetry',
-      '--disable-update-check',
-      '--disable-workspace-trust',
-      '--user-data-dir', userDataDir,
-      '--extensions-dir', extensionsDir,
-      folder,
-    ],
+    codeServerArgs({ port, userDataDir, extensionsDir, folder }),
     // Own process group so close() can end everything it started with one signal.
     { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
