@@ -34,10 +34,10 @@ function processItem(p: ProcessInfo): vscode.QuickPickItem & { pid: number } {
   };
 }
 
-/** A process picked from the list, or a PID typed in the filter box. */
-async function pickProcess(list: ProcessInfo[], where: string): Promise<number | undefined> {
+/** A process picked from the list, or a PID typed in the filter box (also used by Watch Process). */
+export async function pickProcess(list: ProcessInfo[], where: string, title = `Capture /proc/PID/maps ${where}`): Promise<number | undefined> {
   const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { pid: number }>();
-  qp.title = `Capture /proc/PID/maps ${where}`;
+  qp.title = title;
   qp.placeholder = 'Pick a process (mysqld and mariadbd first), or type a PID';
   qp.matchOnDescription = true;
   qp.matchOnDetail = true;
@@ -59,7 +59,7 @@ async function pickProcess(list: ProcessInfo[], where: string): Promise<number |
   });
 }
 
-async function withProgress<T>(title: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withProgress<T>(title: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_p, token) => {
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
@@ -80,7 +80,7 @@ export async function captureLocalCommand(): Promise<void> {
   await openCapture(c);
 }
 
-function sshOptions(): SshOptions {
+export function sshOptions(): SshOptions {
   const configFile = setting<string>(Settings.sshConfigFile)?.trim();
   return {
     sudo: setting<boolean>(Settings.sshUseSudo),
@@ -89,11 +89,11 @@ function sshOptions(): SshOptions {
   };
 }
 
-/** A host from ssh_config, or one typed in. */
-async function pickHost(configFile: string | undefined): Promise<string | undefined> {
+/** A host from ssh_config, or one typed in (also used by Watch Process). */
+export async function pickHost(configFile: string | undefined, title = 'Capture over SSH: pick a host'): Promise<string | undefined> {
   const hosts = configFile ? sshHostsFromConfig(configFile) : sshHostsFromConfig();
   const qp = vscode.window.createQuickPick();
-  qp.title = 'Capture over SSH: pick a host';
+  qp.title = title;
   qp.placeholder = hosts.length ? 'A host from your ssh config, or type user@host' : 'Type a host: host, user@host or an ssh config alias';
   const fromConfig = hosts.map((h) => ({ label: h, description: 'ssh config' }));
   qp.items = fromConfig;

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { captureLocal, captureRemote, CaptureError } from '../capture';
+import { sshOptions } from '../editor/captureCommands';
 import { analyzeOptions, setting } from '../config';
 import { Settings, Views } from '../constants';
 import { analyze } from '../core/analyze';
@@ -308,11 +309,7 @@ export class TimelinePanel extends Disposable {
 
   private async sampleOnce(target: WatchTarget, store: CaptureStore, signal: AbortSignal): Promise<void> {
     const cap = target.host
-      ? await captureRemote(target.host, target.pid, {
-          signal,
-          sudo: setting<boolean>(Settings.sshUseSudo),
-          connectTimeoutSeconds: setting<number>(Settings.sshTimeout),
-        })
+      ? await captureRemote(target.host, target.pid, { ...sshOptions(), signal })
       : await captureLocal(target.pid, { signal });
     const dump = parseDump(cap.text);
     // A zombie (exited, not yet reaped) still has /proc/PID but no mappings.

@@ -1,7 +1,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { listLocalProcesses, listRemoteProcesses, sshHostsFromConfig, validateHost, validatePid, type ProcessInfo } from '../capture';
+import { listLocalProcesses, listRemoteProcesses, validateHost, validatePid, type ProcessInfo } from '../capture';
+import { pickHost, pickProcess, sshOptions, withProgress } from '../editor/captureCommands';
 import { setting } from '../config';
 import { Commands, Settings, Views } from '../constants';
 import type { TimelineSource, WatchTarget, WebviewState } from '../protocol';
@@ -57,88 +58,6 @@ function captureBase(context: vscode.ExtensionContext): string {
   return path.join(context.globalStorageUri.fsPath, 'captures');
 }
 
-interface ProcessItem extends vscode.QuickPickItem {
-  pid?: number;
-  info?: ProcessInfo;
-}
-
-/** Picks a process from a list (local or remote); a typed number is accepted as a PID too. */
-async function pickProcess(where: string, list: Promise<ProcessInfo[]>): Promise<{ pid: number; command?: string } | undefined> {
-  const qp = vscode.window.createQuickPick<ProcessItem>();
-  qp.title = `Watch Process: pick a process ${where}`;
-  qp.placeholder = 'Type to filter, or type a PID';
-  qp.matchOnDetail = true;
-  qp.busy = true;
-  let base: ProcessItem[] = [];
-  const refresh = () => {
-    const typed = qp.value.trim();
-    const extra: ProcessItem[] =
-      /^\d+$/.test(typed) && !base.some((i) => i.pid === Number(typed)) ? [{ label: `PID ${typed}`, description: 'watch this PID', pid: Number(typed), alwaysShow: true }] : [];
-    qp.items = [...extra, ...base];
-  };
-  qp.onDidChangeValue(refresh);
-  list.then(
-    (procs) => {
-      base = procs.map((p) => ({
-        label: `${p.pid}  ${p.comm}`,
-        description: p.vmas !== undefined ? `${p.vmas.toLocaleString('en-US')} VMAs` : 'maps not readable',
-        detail: p.cmdline,
-        pid: p.pid,
-        info: p,
-      }));
-      qp.busy = false;
-      refresh();
-    },
-    (err: unknown) => {
-      qp.busy = false;
-      qp.placeholder = `Cannot list processes (${(err as Error).message}); type a PID`;
-    },
-  );
-  qp.show();
-  return new Promise((resolve) => {
-    qp.onDidAccept(() => {
-      const it = qp.selectedItems[0] ?? (/^\d+$/.test(qp.value.trim()) ? { label: '', pid: Number(qp.value.trim()) } : undefined);
-      if (!it?.pid) return;
-      resolve({ pid: it.pid, ...(it.info?.cmdline ? { command: it.info.cmdline } : {}) });
-      qp.hide();
-    });
-    qp.onDidHide(() => {
-      resolve(undefined);
-      qp.dispose();
-    });
-  });
-}
-
-async function pickHost(): Promise<string | undefined> {
-  const hosts = sshHostsFromConfig();
-  const qp = vscode.window.createQuickPick();
-  qp.title = 'Watch Process: SSH host';
-  qp.placeholder = 'host, user@host or an alias from ~/.ssh/config';
-  const base = hosts.map((h) => ({ label: h, description: '~/.ssh/config' }));
-  qp.items = base;
-  qp.onDidChangeValue((v) => {
-    const t = v.trim();
-    qp.items = t && !hosts.includes(t) ? [{ label: t, description: 'connect', alwaysShow: true }, ...base] : base;
-  });
-  qp.show();
-  return new Promise((resolve) => {
-    qp.onDidAccept(() => {
-      const h = qp.selectedItems[0]?.label ?? qp.value.trim();
-      if (!h) return;
-      try {
-        resolve(validateHost(h));
-        qp.hide();
-      } catch (err) {
-        void vscode.window.showErrorMessage(`VMA Lens: ${(err as Error).message}`);
-      }
-    });
-    qp.onDidHide(() => {
-      resolve(undefined);
-      qp.dispose();
-    });
-  });
-}
-
 /** Arguments the watch command takes from code (tests, other commands): skips the pickers. */
 interface WatchArgs {
   pid?: number | string;
@@ -157,17 +76,23 @@ async function chooseTarget(args: WatchArgs | undefined): Promise<WatchTarget | 
     { title: 'Watch Process', placeHolder: 'Where does the process run?' },
   );
   if (!where) return undefined;
+  const commandOf = (list: ProcessInfo[], pid: number) => list.find((p) => p.pid === pid)?.cmdline;
   if (!where.remote) {
-    const p = await pickProcess('on this machine', listLocalProcesses());
-    return p && { pid: p.pid, ...(p.command ? { command: p.command } : {}) };
+    const list = await withProgress('Listing processes…', (signal) => listLocalProcesses({ signal }));
+    const pid = await pickProcess(list, 'on this machine', 'Watch Process: pick a process on this machine');
+    if (pid === undefined) return undefined;
+    const command = commandOf(list, pid);
+    return { pid: validatePid(pid), ...(command ? { command } : {}) };
   }
-  const host = await pickHost();
+  const opts = sshOptions();
+  const host = await pickHost(opts.configFile, 'Watch Process: pick an SSH host');
   if (!host) return undefined;
-  const p = await pickProcess(
-    `on ${host}`,
-    listRemoteProcesses(host, { sudo: setting<boolean>(Settings.sshUseSudo), connectTimeoutSeconds: setting<number>(Settings.sshTimeout) }),
-  );
-  return p && { host, pid: p.pid, ...(p.command ? { command: p.command } : {}) };
+  validateHost(host);
+  const list = await withProgress(`Listing processes on ${host}…`, (signal) => listRemoteProcesses(host, { ...opts, signal }));
+  const pid = await pickProcess(list, `on ${host}`, `Watch Process: pick a process on ${host}`);
+  if (pid === undefined) return undefined;
+  const command = commandOf(list, pid);
+  return { host, pid: validatePid(pid), ...(command ? { command } : {}) };
 }
 
 export function registerTimeline(context: vscode.ExtensionContext): void {
@@ -212,6 +137,10 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
     }),
 
     vscode.commands.registerCommand(Commands.watchProcess, async (args?: WatchArgs) => {
+      if (!vscode.workspace.isTrusted) {
+        void vscode.window.showWarningMessage('VMA Lens: watching a process runs programs (sh, ssh): trust this workspace first.');
+        return;
+      }
       let target: WatchTarget | undefined;
       try {
         target = await chooseTarget(args);
