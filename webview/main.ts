@@ -63,6 +63,7 @@ let stripRequested: string | undefined;
 let userPickedStrip = picked.length > 0;
 
 const chartCanvas = $<HTMLCanvasElement>('chart');
+$('chart-box').dataset.foreground = palette.foreground;
 const chart = new TimelineChart(chartCanvas, model, palette, { onPick: (i, add) => pick(model.samples[i].source, add, true) });
 const strip = new StripView(
   $<HTMLCanvasElement>('strip'),
@@ -79,14 +80,25 @@ function save(): void {
 // --- rendering --------------------------------------------------------------------------------
 
 let scheduled = false;
-/** Coalesces bursts of messages (a folder loading, a fast watch) into one render per frame. */
+let lastRenderAt = 0;
+let lastRenderCost = 0;
+/**
+ * Coalesces bursts of messages into one render per frame; while a big folder is still loading,
+ * renders at most every 250 ms (or five times what the last render cost), so drawing the first
+ * samples never slows down reading the rest.
+ */
 function scheduleRender(): void {
   if (scheduled) return;
   scheduled = true;
-  requestAnimationFrame(() => {
-    scheduled = false;
-    renderAll();
-  });
+  const busy = loading !== undefined && !loading.finished;
+  const wait = busy ? lastRenderAt + Math.max(250, 5 * lastRenderCost) - performance.now() : 0;
+  const go = () =>
+    requestAnimationFrame(() => {
+      scheduled = false;
+      renderAll();
+    });
+  if (wait > 0) setTimeout(go, wait);
+  else go();
 }
 
 function pickedIndices(): number[] {
@@ -94,6 +106,7 @@ function pickedIndices(): number[] {
 }
 
 function renderAll(): void {
+  const t0 = performance.now();
   const box = $('chart-box');
   const r = chart.render(pickedIndices());
   box.dataset.samples = String(r.samples);
@@ -112,6 +125,10 @@ function renderAll(): void {
   renderTable();
   renderPicked();
   ensureStrip();
+  // Chart plus summary, table and notes: what a new sample costs the panel.
+  lastRenderAt = performance.now();
+  lastRenderCost = lastRenderAt - t0;
+  box.dataset.renderAllMs = lastRenderCost.toFixed(1);
 }
 
 function renderForecast(): void {
@@ -297,7 +314,8 @@ function dataTable(id: string, caption: string, headers: string[], rows: HTMLEle
     'table',
     { className: 'data', id },
     el('caption', { textContent: caption }),
-    el('thead', {}, el('tr', {}, ...headers.map((t) => el('th', { scope: 'col', textContent: t })))),
+    // Number columns (as the first row's cells say) are right-aligned, headers too.
+    el('thead', {}, el('tr', {}, ...headers.map((t, i) => el('th', { scope: 'col', textContent: t, className: rows[0]?.[i]?.className.includes('num') ? 'num' : '' })))),
     el(
       'tbody',
       {},
@@ -495,6 +513,7 @@ $('zoom-reset').addEventListener('click', () => strip.reset());
 // Theme changes: VS Code swaps the body class and the CSS variables; re-read the palette.
 new MutationObserver(() => {
   palette = readPalette();
+  $('chart-box').dataset.foreground = palette.foreground;
   chart.setPalette(palette);
   strip.setPalette(palette);
 }).observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-id'] });

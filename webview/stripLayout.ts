@@ -53,6 +53,8 @@ export function layoutStrip(d: StripData): StripLayout {
     while (threshold > MIN_THRESHOLD && gaps.filter((g) => g > threshold).length * threshold > mapped * COLLAPSED_SHARE) {
       threshold = Math.max(MIN_THRESHOLD, threshold / 2);
     }
+    // Whole pages, so that virtual positions stay exact integers.
+    threshold = Math.max(MIN_THRESHOLD, Math.round(threshold / 4096) * 4096);
   }
   const collapsed: StripLayout['collapsed'] = [];
   let v = 0;
