@@ -91,6 +91,11 @@ export interface VSCode {
   openFromExplorer(relPath: string): Promise<void>;
   /** Runs a command by its palette title (F1), e.g. "VMA Lens: Analyze Dump". */
   runCommand(title: string): Promise<void>;
+  /**
+   * Runs a command that opens a quick pick or input of its own (runCommand would wait for the
+   * quick input to close): returns as soon as the palette has given way to it.
+   */
+  startCommand(title: string): Promise<void>;
   /** Opens a new untitled editor; types or pastes `text` into it when given. */
   newUntitled(text?: string, how?: 'paste' | 'type'): Promise<void>;
   /** Moves the cursor with Go to Line (Ctrl+G); 1-based. */
@@ -303,7 +308,7 @@ function makeVSCode(p: Parts): VSCode {
     if (box) await page.mouse.click(box.x + box.width / 2, box.y + Math.min(box.height - 5, 60));
   };
 
-  const runCommand = async (title: string): Promise<void> => {
+  const startCommand = async (title: string): Promise<void> => {
     await page.keyboard.press('F1');
     await quickInputBox.waitFor();
     await quickInputBox.fill(`>${title}`);
@@ -319,6 +324,17 @@ function makeVSCode(p: Parts): VSCode {
       throw new Error(`no command titled "${title}" in the palette; it offers: ${JSON.stringify(seen)}`);
     }
     await row.first().click();
+    // Done when the palette (its input starts with ">") is gone: hidden, or replaced by the command's own picker.
+    await poll(
+      async () => !(await quickInput.isVisible()) || !(await quickInputBox.inputValue().catch(() => '')).startsWith('>'),
+      (gone) => gone,
+      10_000,
+      50,
+    ).catch(() => undefined);
+  };
+
+  const runCommand = async (title: string): Promise<void> => {
+    await startCommand(title);
     await quickInput.waitFor({ state: 'hidden' }).catch(() => undefined);
   };
 
@@ -361,6 +377,7 @@ function makeVSCode(p: Parts): VSCode {
     extensionsDir: p.extensionsDir,
     close: p.close,
     runCommand,
+    startCommand,
     goTo,
 
     async openFile(relPath) {
