@@ -5,63 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator } from 'playwright-core';
 import { captureMaps, startProcess, type RealProcess } from '../helpers/realProcess';
-import { startVSCode, tempFolder, type VSCode } from './harness';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Runs a palette command, retrying while the palette does not offer it yet: right after start-up
- * the commands gated on workspace trust appear only once trust is resolved, and an open palette
- * does not refresh its list.
- */
-async function runCommand(vsc: VSCode, title: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await vsc.runCommand(title);
-      return;
-    } catch (err) {
-      await vsc.page.keyboard.press('Escape');
-      if (attempt >= 5) throw err;
-      await sleep(1000);
-    }
-  }
-}
-
-/** Right-clicks an explorer row and picks a menu item (retried: menus fill in once the extension host has scanned). */
-async function explorerMenu(page: Page, row: string, item: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: row }).first().click({ button: 'right' });
-    const entry = page.locator('.monaco-menu .action-label', { hasText: item });
-    try {
-      await entry.waitFor({ timeout: 1000 });
-      await entry.click();
-      return;
-    } catch {
-      await page.keyboard.press('Escape');
-      if (attempt > 20) throw new Error(`no "${item}" in the context menu of ${row}`);
-      await sleep(500);
-    }
-  }
-}
-
-async function sampleCount(f: FrameLocator): Promise<number> {
-  return Number(await f.locator('#summary').getAttribute('data-sample-count'));
-}
-
-/** Waits until the panel's accessible summary counts at least `n` samples; returns the count. */
-async function waitSamples(f: FrameLocator, n: number, timeout = 30_000): Promise<number> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const c = await sampleCount(f).catch(() => 0);
-    if (c >= n) return c;
-    if (Date.now() > deadline) throw new Error(`only ${c} samples after ${timeout} ms (wanted ${n})`);
-    await sleep(200);
-  }
-}
+import { startSshd, type TestSshd } from '../helpers/sshd';
+import { poll, startVSCode, tempFolder, type VSCode } from './harness';
+import { explorerMenu, runCommandWhenReady, sampleCount, sleep, waitSamples, watchProcess } from './timelineSteps';
 
 /** Clicks the chart at a fraction of the plot's width (Shift for the second pick). */
 async function clickChart(f: FrameLocator, fraction: number, shift = false): Promise<void> {
@@ -111,7 +62,16 @@ describe('VMA timeline (real VS Code)', { timeout: 600_000 }, () => {
     after(() => vsc?.close());
 
     it('renders the chart with one point per dump, read back from the accessible summary', async () => {
-      await explorerMenu(vsc.page, 'dumps', 'Open Timeline for Folder…');
+      const tab = vsc.page.locator('.tabs-container .tab', { hasText: 'VMA timeline: dumps' });
+      await explorerMenu(vsc, 'dumps', 'Open Timeline for Folder…', () =>
+        tab.waitFor({ timeout: 5000 }).then(
+          () => true,
+          async () => {
+            await vsc.screenshot('timeline-explorer-menu-retry');
+            return false;
+          },
+        ),
+      );
       const f = vsc.webviewFrame();
       assert.equal(await waitSamples(f, N), N);
       await f.locator('#chart-box[data-samples="12"]').waitFor();
@@ -186,6 +146,31 @@ describe('VMA timeline (real VS Code)', { timeout: 600_000 }, () => {
       }
       assert.equal(await f.locator('#title').innerText(), 'VMA timeline: dumps');
     });
+
+    it('follows the theme: switching to a light theme recolours the chart and the page', async () => {
+      const f = vsc.webviewFrame();
+      const look = () =>
+        f.locator('body').evaluate(() => ({
+          fg: (document.getElementById('chart-box') as HTMLElement).dataset.foreground!,
+          bg: getComputedStyle(document.body).backgroundColor,
+        }));
+      const dark = await look();
+      // Pick Light Modern in the theme picker.
+      await runCommandWhenReady(vsc, 'Preferences: Color Theme', true);
+      const qi = vsc.page.locator('.quick-input-widget');
+      await qi.locator('.quick-input-box input').fill('Light Modern');
+      await qi.locator('.monaco-list-row', { hasText: /^Light Modern/ }).first().waitFor();
+      await vsc.page.keyboard.press('Enter');
+      const light = await poll(look, (v) => v.fg !== dark.fg && v.bg !== dark.bg, 20_000);
+      const lum = (c: string) => {
+        const [r, g, b] = c.match(/\d+/g)!.map(Number);
+        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+      };
+      assert.ok(lum(dark.fg) > lum(dark.bg), `dark theme: light text on dark (${dark.fg} on ${dark.bg})`);
+      assert.ok(lum(light.fg) < lum(light.bg), `light theme: dark text on light (${light.fg} on ${light.bg})`);
+      // The chart was redrawn with the new palette, samples intact.
+      assert.equal(await sampleCount(f), N);
+    });
   });
 
   describe('live watch of a local process', () => {
@@ -205,22 +190,12 @@ describe('VMA timeline (real VS Code)', { timeout: 600_000 }, () => {
       await vsc?.close();
     });
 
-    async function watch(pid: number): Promise<void> {
-      const page = vsc.page;
-      await runCommand(vsc, 'VMA Lens: Watch Process…');
-      const qi = page.locator('.quick-input-widget');
-      await qi.locator('.monaco-list-row', { hasText: 'This machine' }).click();
-      await qi.locator('.quick-input-box input').fill(String(pid));
-      await qi.locator('.monaco-list-row', { hasText: new RegExp(`^\\s*(${pid}\\s|PID ${pid})`) }).first().waitFor({ timeout: 30_000 });
-      await page.keyboard.press('Enter');
-    }
-
     const statusBar = async () => (await vsc.statusBarText()).join(' | ');
 
     it('shows new samples arriving from a process whose VMA count grows, and a forecast', async () => {
       p = startProcess({ program: 'fragmenter', args: ['--rate', '300'] });
       await p.ready;
-      await watch(p.pid);
+      await watchProcess(vsc, p.pid);
       const f = vsc.webviewFrame();
       await f.locator('#watch[data-state="running"]').waitFor({ timeout: 30_000 });
       assert.match(await f.locator('#watch-state').innerText(), new RegExp(`Watching process ${p.pid} every 1 s\\.`));
@@ -266,8 +241,7 @@ describe('VMA timeline (real VS Code)', { timeout: 600_000 }, () => {
       assert.equal(await f.locator('#restart').isVisible(), true, '"Watch again" is offered');
       assert.equal(await f.locator('#stop').isVisible(), false);
       // The status bar no longer shows a watch; the index says why it ended.
-      for (let i = 0; i < 20 && /VMA watch/.test(await statusBar()); i++) await sleep(250);
-      assert.doesNotMatch(await statusBar(), /VMA watch/);
+      assert.doesNotMatch(await poll(statusBar, (t) => !/VMA watch/.test(t), 5000).catch(statusBar), /VMA watch/);
       const dir = path.join(captures, fs.readdirSync(captures)[0]!);
       const index = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8'));
       assert.match(index.endReason, /^exited: /);
@@ -280,20 +254,19 @@ describe('VMA timeline (real VS Code)', { timeout: 600_000 }, () => {
 
     it('closing the panel stops its watch: no more captures, no status bar item', async () => {
       // One webview at a time, so that the frame below is this watch's panel.
-      await runCommand(vsc, 'View: Close All Editors');
+      await runCommandWhenReady(vsc, 'View: Close All Editors');
       await vsc.page.locator('.tabs-container .tab').first().waitFor({ state: 'detached' });
       p = startProcess({ cmd: 'sleep', args: ['600'] });
       await p.ready;
       const before = new Set(fs.readdirSync(captures));
-      await watch(p.pid);
+      await watchProcess(vsc, p.pid);
       const f = vsc.webviewFrame();
       await waitSamples(f, 2);
       const dir = path.join(captures, fs.readdirSync(captures).find((d) => !before.has(d))!);
       assert.match(await statusBar(), new RegExp(`VMA watch: sleep ${p.pid}`));
-      await runCommand(vsc, 'View: Close Editor');
+      await runCommandWhenReady(vsc, 'View: Close Editor');
       await vsc.page.locator('.tabs-container .tab', { hasText: 'VMA watch' }).waitFor({ state: 'detached' });
-      for (let i = 0; i < 20 && /VMA watch/.test(await statusBar()); i++) await sleep(250);
-      assert.doesNotMatch(await statusBar(), /VMA watch/);
+      assert.doesNotMatch(await poll(statusBar, (t) => !/VMA watch/.test(t), 5000).catch(statusBar), /VMA watch/);
       const files = () => fs.readdirSync(dir).filter((x) => x.endsWith('.maps')).length;
       const n = files();
       await sleep(3500);
@@ -303,6 +276,89 @@ describe('VMA timeline (real VS Code)', { timeout: 600_000 }, () => {
       assert.equal(p.alive(), true, 'the watched process itself is left alone');
       await p.stop();
       p = undefined;
+    });
+  });
+
+  describe('live watch over SSH', () => {
+    const folder = tempFolder('vma-lens-e2e-sshwatch-');
+    const captures = path.join(folder, 'captures');
+    let vsc: VSCode;
+    let sshd: TestSshd | undefined;
+    let p: RealProcess | undefined;
+    // A TCP relay in front of a private sshd: closing it is the network dropping.
+    const sockets = new Set<net.Socket>();
+    const relay = net.createServer((client) => {
+      const upstream = net.connect(sshd!.port, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+        s.on('error', () => s.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    let relayPort = 0;
+    const listen = (port: number) => new Promise<void>((r) => relay.listen(port, '127.0.0.1', () => r()));
+    const drop = () =>
+      new Promise<void>((r) => {
+        relay.close(() => r());
+        for (const s of sockets) s.destroy();
+      });
+
+    before(async () => {
+      sshd = await startSshd('vmalens-watch');
+      await listen(0);
+      relayPort = (relay.address() as net.AddressInfo).port;
+      // The helper's ssh_config, pointed at the relay.
+      const configFile = path.join(folder, 'ssh_config');
+      fs.writeFileSync(configFile, fs.readFileSync(sshd.configFile, 'utf8').replace(/^(\s*Port )\d+$/m, `$1${relayPort}`));
+      vsc = await startVSCode({
+        folder,
+        settings: {
+          'vmaLens.watch.intervalSeconds': 1,
+          'vmaLens.watch.captureFolder': captures,
+          'vmaLens.ssh.configFile': configFile,
+          'vmaLens.ssh.timeoutSeconds': 3,
+        },
+      });
+    });
+    after(async () => {
+      await p?.stop();
+      await vsc?.close();
+      relay.close();
+      for (const s of sockets) s.destroy();
+      await sshd?.stop();
+    });
+
+    it('retries with backoff while the connection is down, visibly, and carries on when it is back', async () => {
+      p = startProcess({ cmd: 'sleep', args: ['600'] });
+      await p.ready;
+      await watchProcess(vsc, p.pid, 'vmalens-watch');
+      const f = vsc.webviewFrame();
+      await f.locator('#watch[data-state="running"]').waitFor({ timeout: 30_000 });
+      assert.match(await f.locator('#watch-state').innerText(), new RegExp(`Watching process ${p.pid} on vmalens-watch every 1 s\\.`));
+      const before = await waitSamples(f, 2);
+
+      await drop();
+      await f.locator('#watch[data-state="retrying"]').waitFor({ timeout: 20_000 });
+      assert.match(await f.locator('#watch-state').innerText(), /^ssh to vmalens-watch failed: .+ Retrying in 2 s \(attempt 1\)\./);
+      // The delay doubles.
+      await f.locator('#watch-state', { hasText: '(attempt 2)' }).waitFor({ timeout: 20_000 });
+      assert.match(await f.locator('#watch-state').innerText(), /Retrying in 4 s \(attempt 2\)/);
+      assert.match((await vsc.statusBarText()).join(' '), /VMA watch: .*sleep/);
+      const during = await sampleCount(f);
+      assert.ok(during <= before + 1);
+
+      await listen(relayPort);
+      await f.locator('#watch[data-state="running"]').waitFor({ timeout: 30_000 });
+      assert.match(await f.locator('#watch-state').innerText(), /^Reconnected; watching process \d+ on vmalens-watch every 1 s\./);
+      await waitSamples(f, during + 2);
+
+      await f.locator('#stop').click();
+      await f.locator('#watch[data-state="stopped"]').waitFor();
+      const dir = path.join(captures, fs.readdirSync(captures)[0]!);
+      await poll(() => JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')).endReason, (r) => r === 'stopped');
+      assert.match(fs.readdirSync(captures)[0]!, new RegExp(`^vmalens-watch-${p.pid}-sleep-`));
+      assert.deepEqual(vsc.extensionErrors(), []);
     });
   });
 });
