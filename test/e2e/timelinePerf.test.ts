@@ -96,6 +96,8 @@ describe('timeline speed and memory (real VS Code)', { timeout: 900_000 }, () =>
 
     it('a 1,000-sample timeline paints its first samples fast and is complete within seconds', async () => {
       const t0 = await openFolderTimeline(vsc, path.join(root, 'thousand'));
+      // A big folder loads under a (cancellable) progress notification.
+      await vsc.page.locator('.notifications-toasts', { hasText: 'Reading dumps in thousand' }).waitFor({ timeout: 5000 });
       const f = vsc.webviewFrame();
       await f.locator('#chart-box[data-first-paint-ms]').waitFor({ timeout: 60_000 });
       const first = Date.now() - t0;
