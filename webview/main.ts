@@ -4,7 +4,6 @@
  * the fragmentation strip, the diff of two picked samples and an accessible summary table.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import './style.css';
 
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../src/core/format';
