@@ -1,4 +1,4 @@
-import { formatDuration } from './format';
+import { formatCount, formatDuration } from './format';
 import type { Analysis, Severity, VmaKind } from './types';
 
 /** One sample of a timeline: what the webview and the CLI need, never the whole dump. */
@@ -94,7 +94,7 @@ export function forecast(samples: TimelineSample[], options: { window?: number; 
       last.vmaCount >= last.maxMapCount
         ? 'at the limit now'
         : slope < 0
-          ? `shrinking by about ${Math.abs(rounded)} VMAs per hour`
+          ? `shrinking by about ${formatCount(Math.abs(rounded))} VMAs per hour`
           : 'not growing';
     return { ratePerHour, basedOn: n, text, ...(last.vmaCount >= last.maxMapCount ? { etaMs: 0, reachAt: lastX } : {}) };
   }
@@ -106,6 +106,6 @@ export function forecast(samples: TimelineSample[], options: { window?: number; 
     etaMs,
     reachAt: lastX + etaMs,
     basedOn: n,
-    text: `limit in about ${formatDuration(etaMs)} at the current rate (${rounded >= 0 ? '+' : ''}${rounded} VMAs/h)`,
+    text: `limit in about ${formatDuration(etaMs)} at the current rate (+${formatCount(rounded)} VMAs/h)`,
   };
 }

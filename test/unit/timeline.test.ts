@@ -35,7 +35,7 @@ describe('timeline', () => {
     const f = forecast(grow)!;
     assert.equal(Math.round(f.ratePerHour), 5000);
     assert.equal(Math.round(f.etaMs! / 60000), Math.round(((65530 - 25000) / 5000) * 60));
-    assert.match(f.text, /^limit in about 8 h 6 min at the current rate \(\+5000 VMAs\/h\)$/);
+    assert.match(f.text, /^limit in about 8 h 6 min at the current rate \(\+5,000 VMAs\/h\)$/);
     assert.equal(forecast(grow.slice(0, 2)), undefined, 'two samples are not a trend');
     assert.match(forecast([0, 1, 2].map((k) => sample(500 - k * 10, k * h)))!.text, /shrinking by about 10 VMAs per hour/);
     assert.equal(forecast([0, 1, 2].map((k) => sample(500, k * h)))!.etaMs, undefined);

@@ -95,7 +95,7 @@ describe('timeline model (webview)', () => {
     assert.equal(f.segment.reachesLimit, true);
     assert.equal(Math.round(f.segment.to.y), 65_530);
     assert.equal(Math.round((f.segment.to.x - 9 * H) / 60_000), Math.round(5.53 * 60));
-    assert.match(f.text, /^Forecast: limit in about 5 h 31 min at the current rate \(\+1000 VMAs\/h\), fitted over the last 10 samples\.$/);
+    assert.match(f.text, /^Forecast: limit in about 5 h 31 min at the current rate \(\+1,000 VMAs\/h\), fitted over the last 10 samples\.$/);
   });
 
   it('clips a far forecast at one timeline span and says when it had to assume an interval', () => {
