@@ -42,15 +42,18 @@ function int(v: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** A `# key: value` header line: groups are the `#` prefix, the key and the value. */
+export const HEADER_LINE = /^(#\s*)([A-Za-z_][\w .-]*?)\s*[:=]\s*(.*?)\s*$/;
+
 /**
  * Reads one `# key: value` line into the header. Returns false for a plain comment.
  * Sizes accept "2048 kB" (as /proc/meminfo prints), "2M", "65536" (bytes).
  */
 export function applyHeaderLine(header: DumpHeader, text: string, line: number): boolean {
-  const m = /^#\s*([A-Za-z_][\w .-]*?)\s*[:=]\s*(.*?)\s*$/.exec(text);
+  const m = HEADER_LINE.exec(text);
   if (!m) return false;
-  const key = normaliseKey(m[1]);
-  const value = m[2];
+  const key = normaliseKey(m[2]);
+  const value = m[3];
   header.raw[key] = value;
   header.lines[key] = line;
   switch (key) {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { affectsAnalysis } from '../config';
 import { DOCS_URL } from '../constants';
 import type { Analysis, Finding, Severity } from '../core/types';
+import { formatCount } from '../core/format';
 import { Disposable } from '../util/disposable';
 import { DumpIndex, isDumpDocument } from './dumpIndex';
 import { log, since } from './log';
@@ -32,7 +33,7 @@ export function findingDiagnostics(doc: vscode.TextDocument, f: Finding): vscode
     const l = Math.min(Math.max(0, line - 1), doc.lineCount - 1);
     const range = doc.lineAt(l).range;
     const first = k === 0;
-    const more = f.lineCount > 1 ? ` (${k + 1} of ${f.lineCount.toLocaleString('en-US')} lines)` : '';
+    const more = f.lineCount > 1 ? ` (${k + 1} of ${formatCount(f.lineCount)} lines)` : '';
     const severity = !first && f.severity === 'info' ? vscode.DiagnosticSeverity.Hint : SEVERITY[f.severity];
     const d = new vscode.Diagnostic(range, first ? f.message : `${f.message}${more}`, severity);
     d.source = DIAGNOSTIC_SOURCE;

@@ -7,7 +7,7 @@ import { isAligned, toBigInt } from '../core/addr';
 import { allocatorOfPath } from '../core/allocator';
 import type { Dump } from '../core/dump';
 import { formatBytes, formatCount, formatPercent } from '../core/format';
-import { normaliseKey, thpMode } from '../core/header';
+import { HEADER_LINE, normaliseKey, thpMode } from '../core/header';
 import { KIND_INFO } from '../core/kinds';
 import type { Analysis, VmaKind } from '../core/types';
 import { SMAPS_FIELD_INFO, VMFLAG_INFO } from '../core/vmflags';
@@ -348,7 +348,7 @@ const HEADER_INFO: Record<string, (value: string, src: HoverSource) => string> =
 };
 
 function hoverHeaderLine(src: HoverSource, text: string): HoverResult | undefined {
-  const m = /^(#\s*)([A-Za-z_][\w .-]*?)\s*[:=]\s*(.*?)\s*$/.exec(text);
+  const m = HEADER_LINE.exec(text);
   if (!m) {
     if (/^#\s*vma-lens capture/.test(text)) {
       return { markdown: 'A VMA Lens capture: the `#` lines below are the context of the dump (host, process, limits, page sizes), then the maps.', start: 0, end: text.length };
