@@ -1,7 +1,6 @@
-import { isAligned } from './addr';
 import { detectLoadedAllocator } from './allocator';
 import { classify, ClassifyStats } from './classify';
-import { Dump, PERM_R, PERM_W, PERM_X } from './dump';
+import { Dump } from './dump';
 import {
   FindingInput,
   findAllocator,
@@ -16,6 +15,7 @@ import {
 import { fixContext } from './fixes';
 import { countsTowardLimit, KIND_INDEX, KINDS } from './kinds';
 import { parseDump } from './parse';
+import { tally, Tally } from './tally';
 import type { AllocatorInfo, Analysis, AnalyzeOptions, Finding, KindSummary, MaxMapCountSource, VmaKind } from './types';
 
 export const DEFAULT_MAX_MAP_COUNT = 65530;
@@ -28,7 +28,8 @@ export function analyze(dump: Dump, options: AnalyzeOptions = {}): Analysis {
   const stats = classify(dump, allocator.name, addressBits);
   if (allocator.confidence === 'default') allocator = suspectStaticJemalloc(dump, stats) ?? allocator;
 
-  const { kinds, totals, vmaCount } = summarise(dump);
+  const t = tally(dump);
+  const { kinds, totals, vmaCount } = summarise(t);
   let maxMapCount = DEFAULT_MAX_MAP_COUNT;
   let maxMapCountSource: MaxMapCountSource = 'default';
   if (options.maxMapCount) {
@@ -44,6 +45,8 @@ export function analyze(dump: Dump, options: AnalyzeOptions = {}): Analysis {
   const input: FindingInput = {
     dump,
     stats,
+    kinds,
+    tally: t,
     allocator,
     vmaCount,
     maxMapCount,
@@ -87,33 +90,18 @@ export function analyzeText(text: string | Uint8Array, options?: AnalyzeOptions)
   return analyze(parseDump(text), options);
 }
 
-function summarise(dump: Dump): { kinds: Partial<Record<VmaKind, KindSummary>>; totals: KindSummary; vmaCount: number } {
-  const n = KINDS.length;
-  const count = new Float64Array(n);
-  const bytes = new Float64Array(n);
-  const rss = new Float64Array(n);
-  const pss = new Float64Array(n);
-  const swap = new Float64Array(n);
-  const rssCol = dump.fields.get('Rss');
-  const pssCol = dump.fields.get('Pss');
-  const swapCol = dump.fields.get('Swap');
-  for (let i = 0; i < dump.count; i++) {
-    const k = dump.kind[i];
-    count[k]++;
-    bytes[k] += dump.size(i);
-    if (rssCol && rssCol[i] === rssCol[i]) rss[k] += rssCol[i] * 1024;
-    if (pssCol && pssCol[i] === pssCol[i]) pss[k] += pssCol[i] * 1024;
-    if (swapCol && swapCol[i] === swapCol[i]) swap[k] += swapCol[i] * 1024;
-  }
+/** The per-kind summary of the report, the totals, and the VMAs that count toward the limit. */
+function summarise(t: Tally): { kinds: Partial<Record<VmaKind, KindSummary>>; totals: KindSummary; vmaCount: number } {
+  const { count, bytes, rss, pss, swap } = t;
   const kinds: Partial<Record<VmaKind, KindSummary>> = {};
   const totals: KindSummary = { count: 0, bytes: 0 };
   let vmaCount = 0;
   KINDS.forEach((kind, k) => {
     if (!count[k]) return;
     const s: KindSummary = { count: count[k], bytes: bytes[k] };
-    if (rssCol) s.rss = rss[k];
-    if (pssCol) s.pss = pss[k];
-    if (swapCol) s.swap = swap[k];
+    if (rss) s.rss = rss[k];
+    if (pss) s.pss = pss[k];
+    if (swap) s.swap = swap[k];
     kinds[kind] = s;
     if (kind === 'rollup') return;
     totals.count += s.count;
@@ -138,19 +126,9 @@ function summarise(dump: Dump): { kinds: Partial<Record<VmaKind, KindSummary>>; 
  * glibc arena slots even though threads exist.
  */
 function suspectStaticJemalloc(dump: Dump, stats: ClassifyStats): AllocatorInfo | undefined {
-  if (stats.arenaSlots > 0) return undefined;
-  const MIB = 1048576;
-  let big = 0;
-  let aligned = 0;
+  const { bigAnon: big, bigAnonAligned: aligned } = stats;
+  if (stats.arenaSlots > 0 || aligned < 8 || aligned * 10 < big * 7 || stats.threadStacks === 0) return undefined;
   const anon = KIND_INDEX.anon;
-  for (let i = 0; i < dump.count; i++) {
-    if (dump.kind[i] !== anon || (dump.perms[i] & (PERM_R | PERM_W | PERM_X)) !== (PERM_R | PERM_W)) continue;
-    const size = dump.size(i);
-    if (size < 2 * MIB) continue;
-    big++;
-    if (size % (2 * MIB) === 0 && isAligned(dump.startHi[i], dump.startLo[i], 21)) aligned++;
-  }
-  if (aligned < 8 || aligned * 10 < big * 7 || stats.threadStacks === 0) return undefined;
   for (let i = 0; i < dump.count; i++) if (dump.kind[i] === anon) dump.kind[i] = KIND_INDEX.allocator;
   return {
     name: 'jemalloc',

@@ -22,6 +22,9 @@ export interface ClassifyStats {
   arenaBytes: number;
   /** log2 of the arena slot size used. */
   arenaSlotBits: number;
+  /** Anonymous rw-p mappings of 2 MiB or more, and how many of them are 2 MiB-aligned multiples of 2 MiB. */
+  bigAnon: number;
+  bigAnonAligned: number;
 }
 
 /** How a name classifies before looking at neighbours; `undefined` = decide by layout. */
@@ -64,11 +67,6 @@ function nameClasses(dump: Dump): { cls: Uint8Array; special: Int16Array } {
   const n = dump.names.length;
   const cls = new Uint8Array(n);
   const special = new Int16Array(n).fill(-1);
-  const exec = new Uint8Array(n);
-  for (let i = 0; i < dump.count; i++) {
-    const id = dump.nameId[i];
-    if (id >= 0 && dump.perms[i] & PERM_X) exec[id] = 1;
-  }
   dump.names.forEach((name, id) => {
     const sk = specialKind(name);
     if (sk !== undefined) {
@@ -76,7 +74,7 @@ function nameClasses(dump: Dump): { cls: Uint8Array; special: Int16Array } {
       special[id] = sk;
     } else if (SHM_NAME.test(name)) cls[id] = NameClass.Shm;
     else if (name.startsWith('[')) cls[id] = NameClass.Anonymous; // [anon:NAME] and unknown pseudo-paths
-    else if (exec[id] || LIBRARY_NAME.test(name)) cls[id] = NameClass.Image;
+    else if (dump.namePerms[id] & PERM_X || LIBRARY_NAME.test(name)) cls[id] = NameClass.Image;
     else cls[id] = NameClass.File;
   });
   return { cls, special };
@@ -95,16 +93,26 @@ function isAnonPrivate(dump: Dump, i: number, cls: Uint8Array): boolean {
  */
 export function classify(dump: Dump, allocator: AllocatorName, addressBits: 32 | 64): ClassifyStats {
   const { cls, special } = nameClasses(dump);
-  const order = dump.order();
+  const order = dump.orderIfUnsorted();
   const kind = dump.kind;
   const slotBits = addressBits === 64 ? 26 : 20;
   const slotSize = 2 ** slotBits;
   const ownAnon = allocator === 'glibc' ? K.anon : K.allocator;
-  const stats: ClassifyStats = { threadStacks: 0, guards: 0, arenaSlots: 0, arenaVmas: 0, arenaBytes: 0, arenaSlotBits: slotBits };
-  const n = order.length;
+  const stats: ClassifyStats = {
+    threadStacks: 0,
+    guards: 0,
+    arenaSlots: 0,
+    arenaVmas: 0,
+    arenaBytes: 0,
+    arenaSlotBits: slotBits,
+    bigAnon: 0,
+    bigAnonAligned: 0,
+  };
+  const n = dump.count;
+  const at = (k: number) => (order === undefined ? k : order[k]);
 
   for (let k = 0; k < n; k++) {
-    const i = order[k];
+    const i = at(k);
     const id = dump.nameId[i];
     const perms = dump.perms[i];
     const c = id < 0 ? NameClass.Anonymous : cls[id];
@@ -134,13 +142,13 @@ export function classify(dump: Dump, allocator: AllocatorName, addressBits: 32 |
       continue;
     }
     const prot = perms & (PERM_R | PERM_W | PERM_X);
-    if (k > 0 && prot === RW && kind[order[k - 1]] === K.data && dump.gap(order[k - 1], i) === 0) {
+    if (k > 0 && prot === RW && kind[at(k - 1)] === K.data && dump.gap(at(k - 1), i) === 0) {
       kind[i] = K.bss;
       continue;
     }
     // Only glibc has arenas: mimalloc's 32 MiB segments can sit on a 64 MiB boundary too.
     if (allocator === 'glibc' && prot === RW && isAligned(dump.startHi[i], dump.startLo[i], slotBits)) {
-      const taken = markArenaSlot(dump, order, k, slotSize, cls);
+      const taken = markArenaSlot(dump, at, k, slotSize, cls);
       if (taken > 0) {
         stats.arenaSlots++;
         stats.arenaVmas += taken;
@@ -150,7 +158,7 @@ export function classify(dump: Dump, allocator: AllocatorName, addressBits: 32 |
       }
     }
     if (prot === 0 && k + 1 < n) {
-      const j = order[k + 1];
+      const j = at(k + 1);
       const size = dump.size(i);
       const above = dump.size(j);
       if (
@@ -170,6 +178,13 @@ export function classify(dump: Dump, allocator: AllocatorName, addressBits: 32 |
       }
     }
     kind[i] = prot === 0 ? K.reserved : ownAnon;
+    if (prot === RW) {
+      const size = dump.size(i);
+      if (size >= 2 * MIB) {
+        stats.bigAnon++;
+        if (size % (2 * MIB) === 0 && isAligned(dump.startHi[i], dump.startLo[i], 21)) stats.bigAnonAligned++;
+      }
+    }
   }
   return stats;
 }
@@ -178,15 +193,15 @@ export function classify(dump: Dump, allocator: AllocatorName, addressBits: 32 |
  * Marks the VMAs filling one arena slot starting at order[k]; returns how many, or 0 when the
  * run does not exactly fill the slot (rw-p head, then an optional ---p reserve).
  */
-function markArenaSlot(dump: Dump, order: Uint32Array, k: number, slotSize: number, cls: Uint8Array): number {
-  const first = order[k];
+function markArenaSlot(dump: Dump, at: (k: number) => number, k: number, slotSize: number, cls: Uint8Array): number {
+  const first = at(k);
   let covered = 0;
   let m = k;
   let sawReserve = false;
-  for (; m < order.length && covered < slotSize; m++) {
-    const i = order[m];
+  for (; m < dump.count && covered < slotSize; m++) {
+    const i = at(m);
     if (!isAnonPrivate(dump, i, cls)) return 0;
-    if (m > k && dump.gap(order[m - 1], i) !== 0) return 0;
+    if (m > k && dump.gap(at(m - 1), i) !== 0) return 0;
     const prot = dump.perms[i] & (PERM_R | PERM_W | PERM_X);
     if (prot === 0) sawReserve = true;
     else if (prot !== RW || sawReserve) return 0; // the head comes first, the reserve after
@@ -194,7 +209,7 @@ function markArenaSlot(dump: Dump, order: Uint32Array, k: number, slotSize: numb
   }
   if (covered !== slotSize || dump.size(first) === 0) return 0;
   for (let t = k; t < m; t++) {
-    const i = order[t];
+    const i = at(t);
     dump.kind[i] = dump.perms[i] & PERM_W ? K.arena : K['arena-reserve'];
   }
   return m - k;

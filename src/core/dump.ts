@@ -33,6 +33,8 @@ export class Dump {
   readonly names: string[] = [];
   /** Index of the first VMA with each name. */
   readonly nameFirst: number[] = [];
+  /** PERM_* bits of all the VMAs with each name, or-ed (is any of them executable?). */
+  readonly namePerms: number[] = [];
   /** Interned VmFlags strings; index 0 is "none". */
   readonly vmFlagSets: string[] = [''];
   /** smaps / pmap -X fields by key, in kB (THPeligible and ProtectionKey as is); NaN = absent. */
@@ -64,6 +66,14 @@ export class Dump {
   add(): number {
     if (this.count === this.capacity) this.grow(this.capacity * 2);
     return this.count++;
+  }
+
+  /** Makes room for n more VMAs and returns the index of the first. */
+  addMany(n: number): number {
+    const at = this.count;
+    if (at + n > this.capacity) this.grow(Math.max(at + n, this.capacity * 2));
+    this.count += n;
+    return at;
   }
 
   /** A column for an smaps field, created on first use. */
@@ -130,6 +140,14 @@ export class Dump {
     const major = Math.floor(d / 1048576);
     const minor = d % 1048576;
     return `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}`;
+  }
+
+  /**
+   * For hot loops: order() when the input was not in address order, else undefined (position k
+   * is VMA k), which spares a million-entry identity array.
+   */
+  orderIfUnsorted(): Uint32Array | undefined {
+    return this.sorted ? undefined : this.order();
   }
 
   /** Indices in ascending address order (identity when the input was sorted). */

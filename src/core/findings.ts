@@ -1,6 +1,6 @@
 import { isAligned, toHex } from './addr';
 import type { ClassifyStats } from './classify';
-import { Dump, PERM_SHARED } from './dump';
+import { Dump } from './dump';
 import {
   FixContext,
   jemallocLgHugepage,
@@ -12,19 +12,20 @@ import {
   systemdLdPreload,
 } from './fixes';
 import { formatBytes, formatCount, formatPercent } from './format';
-import { ANON_KINDS, KIND_INDEX, KINDS } from './kinds';
-import type { AllocatorInfo, Finding, Fix, MaxMapCountSource, Severity } from './types';
+import { KIND_INDEX } from './kinds';
+import { MAX_FINDING_LINES, Tally } from './tally';
+import type { AllocatorInfo, Finding, Fix, KindSummary, MaxMapCountSource, Severity, VmaKind } from './types';
 
 const MIB = 1048576;
 
 /** "1 hole", "65,506 holes". */
 const plural = (n: number, noun: string) => `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
-/** Findings list at most this many lines; lineCount has the total. */
-export const MAX_FINDING_LINES = 200;
 
 export interface FindingInput {
   dump: Dump;
   stats: ClassifyStats;
+  kinds: Partial<Record<VmaKind, KindSummary>>;
+  tally: Tally;
   allocator: AllocatorInfo;
   vmaCount: number;
   maxMapCount: number;
@@ -44,23 +45,6 @@ function finding(
   lineCount = lines.length,
 ): Finding {
   return { id, severity, message, lines: lines.slice(0, MAX_FINDING_LINES), lineCount, fixes, data };
-}
-
-/** Lines of the VMAs of the given kinds (first MAX_FINDING_LINES), how many there are and their bytes. */
-function linesOfKinds(dump: Dump, kinds: number[]): { lines: number[]; count: number; bytes: number } {
-  const want = new Uint8Array(KINDS.length);
-  for (const k of kinds) want[k] = 1;
-  const lines: number[] = [];
-  let count = 0;
-  let bytes = 0;
-  for (let i = 0; i < dump.count; i++) {
-    if (want[dump.kind[i]]) {
-      if (lines.length < MAX_FINDING_LINES) lines.push(dump.line[i]);
-      count++;
-      bytes += dump.size(i);
-    }
-  }
-  return { lines, count, bytes };
 }
 
 export function findVmaLimit(f: FindingInput): Finding | undefined {
@@ -96,57 +80,20 @@ export function findVmaLimit(f: FindingInput): Finding | undefined {
  */
 export function findFragmentation(f: FindingInput): Finding | undefined {
   const { dump } = f;
-  const order = dump.order();
-  const anon = new Uint8Array(KINDS.length);
-  for (const k of ANON_KINDS) anon[KIND_INDEX[k]] = 1;
-  const HOLE = MIB;
-  const SMALL = MIB;
+  // Largest first: the finding's first line is the worst run.
+  const clusters = [...f.tally.runs].sort((a, b) => b.vmas - a.vmas);
   let cost = 0;
+  let vmas = 0;
   let holes = 0;
   let splits = 0;
-  let vmas = 0;
-  const clusters: { first: number; last: number; n: number }[] = [];
-  let start = -1;
-  let n = 0;
-  let small = 0;
-  let cHoles = 0;
-  let cSplits = 0;
-  const close = (lastK: number) => {
-    if (n >= 16 && small * 2 >= n) {
-      cost += n - 1;
-      vmas += n;
-      holes += cHoles;
-      splits += cSplits;
-      clusters.push({ first: order[start], last: order[lastK], n });
-    }
-  };
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k];
-    const isAnon = anon[dump.kind[i]] === 1 && (dump.perms[i] & PERM_SHARED) === 0;
-    if (!isAnon) {
-      if (start >= 0) close(k - 1);
-      start = -1;
-      continue;
-    }
-    const gap = start >= 0 ? dump.gap(order[k - 1], i) : -1;
-    if (start >= 0 && gap >= 0 && gap <= HOLE) {
-      n++;
-      if (gap > 0) cHoles++;
-      else cSplits++;
-    } else {
-      if (start >= 0) close(k - 1);
-      start = k;
-      n = 1;
-      small = 0;
-      cHoles = 0;
-      cSplits = 0;
-    }
-    if (dump.size(i) <= SMALL) small++;
+  for (const c of clusters) {
+    cost += c.vmas - 1;
+    vmas += c.vmas;
+    holes += c.holes;
+    splits += c.splits;
   }
-  if (start >= 0) close(order.length - 1);
   const significant = cost >= 1000 || (cost >= 256 && cost >= 0.2 * f.vmaCount);
   if (!significant) return undefined;
-  clusters.sort((a, b) => b.n - a.n);
   const top = clusters[0];
   const severity: Severity = cost >= 0.1 * f.maxMapCount || f.vmaCount >= f.warnRatio * f.maxMapCount ? 'warning' : 'info';
   const fixAdvice =
@@ -170,7 +117,7 @@ export function findFragmentation(f: FindingInput): Finding | undefined {
       cost,
       holes,
       splits,
-      largestRunVmas: top.n,
+      largestRunVmas: top.vmas,
       largestRunStart: toHex(dump.startHi[top.first], dump.startLo[top.first]),
       largestRunEnd: toHex(dump.endHi[top.last], dump.endLo[top.last]),
     },
@@ -183,7 +130,8 @@ export function findArenas(f: FindingInput): Finding | undefined {
   if (stats.arenaSlots === 0) return undefined;
   const slot = 2 ** stats.arenaSlotBits;
   const many = stats.arenaSlots >= 32 || stats.arenaVmas >= 0.05 * f.maxMapCount;
-  const { lines, count } = linesOfKinds(dump, [KIND_INDEX.arena]);
+  const lines = f.tally.kindLines[KIND_INDEX.arena];
+  const count = f.kinds.arena?.count ?? 0;
   const switchFixes =
     f.allocator.name !== 'glibc' ? [] : f.ctx.server === 'other' ? [systemdLdPreload(f.ctx)] : [mysqldSafeMallocLib(f.ctx), systemdLdPreload(f.ctx)];
   const cores = dump.header.cpus ? ` (${dump.header.cpus} CPUs allow up to ${8 * dump.header.cpus})` : '';
@@ -269,7 +217,8 @@ export function findThreadStacks(f: FindingInput): Finding | undefined {
   const { stats, dump } = f;
   if (stats.threadStacks === 0) return undefined;
   const vmas = stats.threadStacks + stats.guards;
-  const { lines, count, bytes } = linesOfKinds(dump, [KIND_INDEX['thread-stack']]);
+  const lines = f.tally.kindLines[KIND_INDEX['thread-stack']];
+  const { count, bytes } = f.kinds['thread-stack'] ?? { count: 0, bytes: 0 };
   const heavy = vmas >= 0.25 * f.maxMapCount;
   const hdr = dump.header.threads;
   return finding(
@@ -287,19 +236,13 @@ export function findThreadStacks(f: FindingInput): Finding | undefined {
 
 export function findDeleted(f: FindingInput): Finding | undefined {
   const { dump } = f;
+  const count = f.kinds.deleted?.count ?? 0;
+  if (count === 0) return undefined;
   const del = KIND_INDEX.deleted;
-  const files = new Map<string, number>();
-  const lines: number[] = [];
-  let count = 0;
-  for (let i = 0; i < dump.count; i++) {
-    if (dump.kind[i] !== del) continue;
-    const name = dump.name(i) ?? '';
-    files.set(name, (files.get(name) ?? 0) + 1);
-    if (lines.length < MAX_FINDING_LINES) lines.push(dump.line[i]);
-    count++;
-  }
-  if (files.size === 0) return undefined;
-  const names = [...files.keys()];
+  const files = new Set<string>();
+  for (let i = 0; i < dump.count; i++) if (dump.kind[i] === del) files.add(dump.name(i) ?? '');
+  const lines = f.tally.kindLines[del];
+  const names = [...files];
   const libs = names.filter((n) => /\.so\b/.test(n) || dump.names.indexOf(n) === 0);
   const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? `, and ${names.length - 3} more` : '');
   return finding(

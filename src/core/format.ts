@@ -15,8 +15,17 @@ export function formatBytes(bytes: number): string {
   return `${sign}${v.toFixed(digits).replace(/\.0+$/, '')} ${UNITS[u]}`;
 }
 
+/**
+ * "65,530": what toLocaleString('en-US') gives (at most three decimals), without it: its first
+ * call loads ICU data, which costs the CLI milliseconds.
+ */
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+  if (!Number.isFinite(n) || Math.abs(n) >= 1e21) return n.toLocaleString('en-US');
+  const abs = Math.abs(n);
+  const [int, frac] = (Number.isInteger(abs) ? abs : Math.round(abs * 1000) / 1000).toString().split('.');
+  let grouped = int;
+  for (let at = int.length - 3; at > 0; at -= 3) grouped = `${grouped.slice(0, at)},${grouped.slice(at)}`;
+  return `${n < 0 || Object.is(n, -0) ? '-' : ''}${grouped}${frac ? `.${frac}` : ''}`;
 }
 
 export function formatPercent(ratio: number): string {

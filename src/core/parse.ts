@@ -1,11 +1,13 @@
+import { addBytes, parseHex } from './addr';
 import { Dump, FLAG_DELETED, MALFORMED_KEPT, PERM_R, PERM_SHARED, PERM_W, PERM_X } from './dump';
 import { applyHeaderLine } from './header';
+import { acquireScanner, releaseScanner, ScanResult } from './mapsScan';
 import { VMFLAGS } from './vmflags';
 
 /**
  * One parser for every input, fed bytes in chunks: a string is encoded and pushed whole, a file
- * is streamed, and both give the same Dump. It scans bytes directly (no per-line strings on the
- * hot path) because a million-line dump must parse in a fraction of a second.
+ * is streamed, and both give the same Dump. Maps lines, nearly all of any dump, go through the
+ * WebAssembly scanner (mapsScan.c) a window at a time; the rest is scanned here byte by byte.
  */
 
 const enum Mode {
@@ -32,20 +34,28 @@ const REASONS = [
   'line is longer than 64 KiB',
 ] as const;
 
+/** As in mapsScan.c: the bytes scanned at a time, and the longest line. */
+const WINDOW = 1 << 20;
 const MAX_LINE = 65536;
 const DELETED = ' (deleted)';
 
-/** Hex digit value per byte, -1 for anything else. */
-const HEX = new Int8Array(256).fill(-1);
-for (let c = 0; c < 16; c++) {
-  HEX['0123456789abcdef'.charCodeAt(c)] = c;
-  HEX['0123456789ABCDEF'.charCodeAt(c)] = c;
+const isHexByte = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+
+/** `r-xp` (or pmap's `r-x--`) as PERM_* bits. */
+function permsOf(mode: string): number {
+  return (
+    (mode[0] === 'r' ? PERM_R : 0) | (mode[1] === 'w' ? PERM_W : 0) | (mode[2] === 'x' ? PERM_X : 0) | (mode[3] === 's' ? PERM_SHARED : 0)
+  );
 }
 
 const encoder = new TextEncoder();
 
 export class DumpParser {
   private readonly dump = new Dump();
+  private readonly scanner = acquireScanner();
+  private ended = false;
+  /** The scanner's input: an unfinished line carried over, then the next window of bytes. */
+  private readonly buf = this.scanner.input;
 
   /** sizeHint: the input's size in bytes, if known, to pre-size the columns (about 50 bytes a line). */
   constructor(sizeHint = 0) {
@@ -53,8 +63,10 @@ export class DumpParser {
   }
 
   private readonly decoder = new TextDecoder('utf-8');
-  private carry: Uint8Array | undefined;
-  private carryTooLong = false;
+  /** Bytes of an unfinished line at the start of buf. */
+  private carry = 0;
+  /** The start of a line longer than MAX_LINE, whose bytes are dropped up to its newline. */
+  private longLine: Uint8Array | undefined;
   private lineNo = 0;
   private mode = Mode.Maps;
   private pmapColumns: string[] = [];
@@ -63,10 +75,6 @@ export class DumpParser {
   private prevHi = -1;
   private prevLo = 0;
   private sawFields = false;
-  // Scratch results of the byte scanners (avoids allocating tuples per field).
-  private hi = 0;
-  private lo = 0;
-  private pos = 0;
   // Name interning: consecutive lines usually repeat the previous name.
   private lastName: Uint8Array = new Uint8Array(0);
   private lastNameId = -1;
@@ -75,26 +83,8 @@ export class DumpParser {
   private readonly flagIds = new Map<string, number>();
 
   push(chunk: Uint8Array): void {
-    let s = 0;
-    if (this.carry) {
-      const nl = chunk.indexOf(10);
-      if (nl < 0) {
-        this.appendCarry(chunk);
-        return;
-      }
-      this.appendCarry(chunk.subarray(0, nl));
-      this.flushCarry();
-      s = nl + 1;
-    }
-    const last = chunk.lastIndexOf(10);
-    if (last >= s) {
-      this.lines(chunk, s, last + 1);
-      s = last + 1;
-    }
-    if (s < chunk.length) {
-      this.carry = chunk.slice(s, Math.min(chunk.length, s + MAX_LINE + 1));
-      this.carryTooLong = chunk.length - s > MAX_LINE;
-    }
+    if (this.ended) throw new Error('DumpParser: push() after end()');
+    for (let at = 0; at < chunk.length; at += WINDOW) this.window(chunk.subarray(at, at + WINDOW));
   }
 
   pushString(text: string): void {
@@ -102,7 +92,14 @@ export class DumpParser {
   }
 
   end(): Dump {
-    if (this.carry) this.flushCarry();
+    if (this.ended) return this.dump;
+    if (this.longLine) this.tooLong();
+    else if (this.carry > 0) {
+      // The last line has no newline: give it one.
+      this.buf[this.carry] = 10;
+      this.lines(0, this.carry + 1);
+      this.carry = 0;
+    }
     const d = this.dump;
     d.lineCount = this.lineNo;
     if (this.mode === Mode.PmapX) d.format = 'pmap-x';
@@ -111,33 +108,39 @@ export class DumpParser {
     else if (d.count === 0) d.format = 'empty';
     else if (this.sawFields) d.format = d.count === 1 && d.name(0) === '[rollup]' ? 'smaps_rollup' : 'smaps';
     else d.format = 'maps';
+    this.ended = true;
+    releaseScanner(this.scanner);
     return d;
   }
 
-  private appendCarry(bytes: Uint8Array): void {
-    const c = this.carry!;
-    if (c.length >= MAX_LINE) {
-      this.carryTooLong ||= bytes.length > 0;
+  /** Up to WINDOW bytes: appended to the carried line, complete lines parsed, the rest carried. */
+  private window(bytes: Uint8Array): void {
+    if (this.longLine) {
+      const nl = bytes.indexOf(10);
+      if (nl < 0) return;
+      this.tooLong();
+      bytes = bytes.subarray(nl + 1);
+    }
+    const buf = this.buf;
+    buf.set(bytes, this.carry);
+    const len = this.carry + bytes.length;
+    const last = len > 0 ? buf.lastIndexOf(10, len - 1) : -1;
+    const s = last + 1;
+    if (s > 0) this.lines(0, s);
+    if (len - s > MAX_LINE) {
+      this.longLine = buf.slice(s, s + 80);
+      this.carry = 0;
       return;
     }
-    const take = bytes.subarray(0, MAX_LINE + 1 - c.length);
-    const joined = new Uint8Array(c.length + take.length);
-    joined.set(c);
-    joined.set(take, c.length);
-    this.carry = joined;
-    this.carryTooLong ||= take.length < bytes.length || joined.length > MAX_LINE;
+    buf.copyWithin(0, s, len);
+    this.carry = len - s;
   }
 
-  private flushCarry(): void {
-    const c = this.carry!;
-    this.carry = undefined;
-    if (this.carryTooLong) {
-      this.carryTooLong = false;
-      this.lineNo++;
-      this.malformed(13, c, 0, Math.min(c.length, 80));
-      return;
-    }
-    this.line(c, 0, c.length);
+  private tooLong(): void {
+    const start = this.longLine!;
+    this.longLine = undefined;
+    this.lineNo++;
+    this.malformed(13, start, 0, start.length);
   }
 
   private malformed(reason: number, buf: Uint8Array, s: number, e: number): void {
@@ -156,20 +159,18 @@ export class DumpParser {
     }
   }
 
-  /**
-   * Every line in [s, limit), where limit follows a newline. Maps lines take a fast path that finds
-   * the line's end while scanning it; anything else (or a maps line that fails) goes through line().
-   */
-  private lines(buf: Uint8Array, s: number, limit: number): void {
+  /** Every line of buf in [s, limit), where limit follows a newline. */
+  private lines(s: number, limit: number): void {
+    const buf = this.buf;
     while (s < limit) {
       const c = buf[s];
       if (this.mode === Mode.Maps && ((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) {
-        this.lineNo++;
-        if (this.mapsLine(buf, s, limit) === 0) {
-          s = this.pos;
+        const next = this.scanner.scan(s, limit, this.lineNo);
+        this.lineNo += this.takeStaged();
+        if (next > s) {
+          s = next;
           continue;
         }
-        this.lineNo--;
       }
       const nl = buf.indexOf(10, s);
       this.line(buf, s, nl);
@@ -177,9 +178,56 @@ export class DumpParser {
     }
   }
 
-  private line(buf: Uint8Array, s: number, e: number): void {
+  /** Copies the lines the scanner staged into the Dump and interns their names; returns how many. */
+  private takeStaged(): number {
+    const sc = this.scanner;
+    const r = sc.result;
+    const n = r[ScanResult.Staged];
+    if (n === 0) return 0;
+    const d = this.dump;
+    const at = d.addMany(n);
+    if (n >= 16) {
+      d.startHi.set(sc.startHi.subarray(0, n), at);
+      d.startLo.set(sc.startLo.subarray(0, n), at);
+      d.endHi.set(sc.endHi.subarray(0, n), at);
+      d.endLo.set(sc.endLo.subarray(0, n), at);
+      d.perms.set(sc.perms.subarray(0, n), at);
+      d.line.set(sc.line.subarray(0, n), at);
+      // The Dump's columns are zero past its count: copy only what is not.
+      const nonZero = r[ScanResult.NonZero];
+      if (nonZero & 1) d.offset.set(sc.offset.subarray(0, n), at);
+      if (nonZero & 2) d.dev.set(sc.dev.subarray(0, n), at);
+      if (nonZero & 4) d.inode.set(sc.inode.subarray(0, n), at);
+    } else {
+      for (let j = 0; j < n; j++) {
+        d.startHi[at + j] = sc.startHi[j];
+        d.startLo[at + j] = sc.startLo[j];
+        d.endHi[at + j] = sc.endHi[j];
+        d.endLo[at + j] = sc.endLo[j];
+        d.perms[at + j] = sc.perms[j];
+        d.offset[at + j] = sc.offset[j];
+        d.dev[at + j] = sc.dev[j];
+        d.inode[at + j] = sc.inode[j];
+        d.line[at + j] = sc.line[j];
+      }
+    }
+    for (let k = 0, named = r[ScanResult.Named]; k < named; k++) {
+      const j = sc.named[k];
+      this.setName(at + j, this.buf, sc.nameStart[j], sc.nameEnd[j]);
+    }
+    if (r[ScanResult.Unsorted]) d.sorted = false;
+    if (r[ScanResult.MaxEndHi] > d.maxEndHi) d.maxEndHi = r[ScanResult.MaxEndHi];
+    return n;
+  }
+
+  /** The line of buf in [s, nl), nl its newline. */
+  private line(buf: Uint8Array, s: number, nl: number): void {
     this.lineNo++;
-    if (e > s && buf[e - 1] === 13) e--;
+    if (nl - s > MAX_LINE) {
+      this.malformed(13, buf, s, s + 80);
+      return;
+    }
+    const e = nl > s && buf[nl - 1] === 13 ? nl - 1 : nl;
     let p = s;
     while (p < e && (buf[p] === 32 || buf[p] === 9)) p++;
     if (p === e) return;
@@ -194,9 +242,11 @@ export class DumpParser {
           this.fieldLine(buf, p, e, s);
           return;
         }
-        if (p === s && HEX[c] >= 0) {
-          const r = this.mapsLine(buf, p, e);
-          if (r === 0) return;
+        if (p === s && isHexByte(c)) {
+          // The scanner, on this one line: it stages it, or says what is wrong with it.
+          this.scanner.scan(s, nl + 1, this.lineNo - 1);
+          const r = this.scanner.result[ScanResult.Reason];
+          if (this.takeStaged() === 1) return;
           if (this.dump.count === 0 && !this.pmapTitleSeen && this.pmapTitle(buf, p, e)) return;
           this.malformed(r, buf, s, e);
           return;
@@ -207,119 +257,6 @@ export class DumpParser {
       default:
         this.pmapLine(buf, p, e, s);
     }
-  }
-
-  /** Scans hex digits from p into hi/lo (pos = first byte after); returns digit count (17 = too many). */
-  private hex(buf: Uint8Array, p: number, e: number): number {
-    // Up to 13 digits (52 bits: every user-space address) a double holds the value exactly.
-    let q = p;
-    let v = 0;
-    let d: number;
-    while (q < e && (d = HEX[buf[q]]) >= 0) {
-      v = v * 16 + d;
-      q++;
-    }
-    this.pos = q;
-    const n = q - p;
-    if (n <= 13) {
-      const hi = Math.floor(v / 4294967296);
-      this.hi = hi;
-      this.lo = v - hi * 4294967296;
-      return n;
-    }
-    if (n > 16) return 17;
-    // Longer (kernel-half addresses such as [vsyscall]): the low 8 digits and the rest apart.
-    let hi = 0;
-    let lo = 0;
-    for (let k = p; k < q - 8; k++) hi = hi * 16 + HEX[buf[k]];
-    for (let k = q - 8; k < q; k++) lo = lo * 16 + HEX[buf[k]];
-    this.hi = hi;
-    this.lo = lo;
-    return n;
-  }
-
-  /** Parses `start-end perms offset dev inode [name]`; 0 on success, else a reason code. */
-  private mapsLine(buf: Uint8Array, p: number, e: number): number {
-    let n = this.hex(buf, p, e);
-    if (n === 17) return 2;
-    if (this.pos >= e || buf[this.pos] !== 45 /* - */) return 1;
-    const sHi = this.hi;
-    const sLo = this.lo;
-    n = this.hex(buf, this.pos + 1, e);
-    if (n === 0) return 1;
-    if (n === 17) return 2;
-    const eHi = this.hi;
-    const eLo = this.lo;
-    if (eHi < sHi || (eHi === sHi && eLo < sLo)) return 3;
-    p = this.pos;
-    if (p + 5 > e || buf[p] !== 32) return 4;
-    const perms = this.perms4(buf, p + 1);
-    if (perms < 0 || (p + 5 < e && buf[p + 5] !== 32)) return 4;
-    p += 6;
-    n = this.hex(buf, p, e);
-    if (n === 0 || n === 17 || (this.pos < e && buf[this.pos] !== 32)) return 5;
-    const offset = this.hi * 4294967296 + this.lo;
-    const dev = this.device(buf, this.pos + 1, e);
-    if (dev < 0) return 6;
-    p = this.pos;
-    if (p >= e || buf[p] !== 32) return 7;
-    p++;
-    let inode = 0;
-    const p0 = p;
-    while (p < e && buf[p] >= 48 && buf[p] <= 57) inode = inode * 10 + (buf[p++] - 48);
-    if (p === p0 || (p < e && buf[p] !== 32 && buf[p] !== 10 && buf[p] !== 13)) return 7;
-    while (p < e && buf[p] === 32) p++;
-    // The name runs to the end of the line; e may lie past it (fast path) or at it (one line).
-    let nl = p;
-    while (nl < e && buf[nl] !== 10) {
-      if (buf[nl] === 0) return 8;
-      nl++;
-    }
-    const lineEnd = nl > p && buf[nl - 1] === 13 ? nl - 1 : nl;
-    const i = this.addVma(sHi, sLo, eHi, eLo, perms);
-    const d = this.dump;
-    d.offset[i] = offset;
-    d.dev[i] = dev;
-    d.inode[i] = inode;
-    if (lineEnd > p) this.setName(i, buf, p, lineEnd);
-    this.pos = nl + 1;
-    return 0;
-  }
-
-  private perms4(buf: Uint8Array, p: number): number {
-    const r = buf[p];
-    const w = buf[p + 1];
-    const x = buf[p + 2];
-    const s = buf[p + 3];
-    if ((r !== 114 && r !== 45) || (w !== 119 && w !== 45) || (x !== 120 && x !== 45)) return -1;
-    if (s !== 112 && s !== 115) return -1;
-    return (r === 114 ? PERM_R : 0) | (w === 119 ? PERM_W : 0) | (x === 120 ? PERM_X : 0) | (s === 115 ? PERM_SHARED : 0);
-  }
-
-  /** `major:minor` in hex into MKDEV form (major << 20 | minor); -1 when malformed. */
-  private device(buf: Uint8Array, p: number, e: number): number {
-    let n = this.hex(buf, p, e);
-    if (n === 0 || n > 3 || this.pos >= e || buf[this.pos] !== 58) return -1;
-    const major = this.lo;
-    n = this.hex(buf, this.pos + 1, e);
-    if (n === 0 || n > 5) return -1;
-    return major * 1048576 + this.lo;
-  }
-
-  private addVma(sHi: number, sLo: number, eHi: number, eLo: number, perms: number): number {
-    const d = this.dump;
-    const i = d.add();
-    d.startHi[i] = sHi;
-    d.startLo[i] = sLo;
-    d.endHi[i] = eHi;
-    d.endLo[i] = eLo;
-    d.perms[i] = perms;
-    d.line[i] = this.lineNo;
-    if (sHi < this.prevHi || (sHi === this.prevHi && sLo < this.prevLo)) d.sorted = false;
-    if (eHi > d.maxEndHi) d.maxEndHi = eHi;
-    this.prevHi = sHi;
-    this.prevLo = sLo;
-    return i;
   }
 
   /** Name from p to e (trailing blanks trimmed), " (deleted)" split off, `\012` decoded. */
@@ -343,6 +280,7 @@ export class DumpParser {
       }
       if (same) {
         d.nameId[i] = this.lastNameId;
+        d.namePerms[this.lastNameId] |= d.perms[i];
         return;
       }
     }
@@ -353,11 +291,13 @@ export class DumpParser {
       id = d.names.length;
       d.names.push(name);
       d.nameFirst.push(i);
+      d.namePerms.push(0);
       this.nameIds.set(name, id);
     }
     this.lastName = buf.slice(p, e);
     this.lastNameId = id;
     d.nameId[i] = id;
+    d.namePerms[id] |= d.perms[i];
   }
 
   private endsWithDeleted(buf: Uint8Array, e: number): boolean {
@@ -489,12 +429,7 @@ export class DumpParser {
   private pmapSimpleRow(text: string, extended: boolean): boolean {
     const m = DumpParser.SIMPLE_ROW.exec(text);
     if (!m || extended !== (m[3] !== undefined)) return false;
-    const kb = Number(m[2]);
-    const mode = m[5];
-    const perms =
-      (mode[0] === 'r' ? PERM_R : 0) | (mode[1] === 'w' ? PERM_W : 0) | (mode[2] === 'x' ? PERM_X : 0) | (mode[3] === 's' ? PERM_SHARED : 0);
-    const i = this.rowVma(m[1], kb, perms);
-    if (i < 0) return false;
+    const i = this.rowVma(m[1], Number(m[2]), permsOf(m[5]));
     const d = this.dump;
     if (extended) {
       if (m[3] !== '-') d.field('Rss')[i] = Number(m[3]);
@@ -525,9 +460,7 @@ export class DumpParser {
     }
     const sizeIdx = numeric.indexOf('Size');
     if (sizeIdx < 0) return false;
-    const perms = this.perms4(encoder.encode(perm), 0);
-    const i = this.rowVma(addr, values[sizeIdx], perms);
-    if (i < 0) return false;
+    const i = this.rowVma(addr, values[sizeIdx], permsOf(perm));
     const d = this.dump;
     d.offset[i] = parseInt(off, 16);
     d.dev[i] = parseInt(dm[1], 16) * 1048576 + parseInt(dm[2], 16);
@@ -550,14 +483,23 @@ export class DumpParser {
     return true;
   }
 
+  /** A pmap row's VMA from its hex address (checked by the caller) and size. */
   private rowVma(addrHex: string, kb: number, perms: number): number {
-    this.hex(encoder.encode(addrHex), 0, addrHex.length);
-    const sHi = this.hi;
-    const sLo = this.lo;
-    const bytes = kb * 1024;
-    const lo = sLo + (bytes % 4294967296);
-    const eHi = sHi + Math.floor(bytes / 4294967296) + Math.floor(lo / 4294967296);
-    return this.addVma(sHi, sLo, eHi, lo % 4294967296, perms);
+    const [sHi, sLo] = parseHex(addrHex)!;
+    const [eHi, eLo] = addBytes(sHi, sLo, kb * 1024);
+    const d = this.dump;
+    const i = d.add();
+    d.startHi[i] = sHi;
+    d.startLo[i] = sLo;
+    d.endHi[i] = eHi;
+    d.endLo[i] = eLo;
+    d.perms[i] = perms;
+    d.line[i] = this.lineNo;
+    if (sHi < this.prevHi || (sHi === this.prevHi && sLo < this.prevLo)) d.sorted = false;
+    if (eHi > d.maxEndHi) d.maxEndHi = eHi;
+    this.prevHi = sHi;
+    this.prevLo = sLo;
+    return i;
   }
 
   private setNameString(i: number, name: string): void {
