@@ -1,3 +1,5 @@
+import { writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { analyze } from '../core/analyze';
 import { diffDumps } from '../core/diff';
 import { forecast, orderSamples, sampleOf } from '../core/timeline';
@@ -45,8 +47,22 @@ function need(args: Args, n: number, what: string): void {
   if (args.files.length !== n) throw new UsageError(`${args.command} takes ${what}`);
 }
 
+/**
+ * Straight to descriptor 1, synchronously: process.stdout would load Node's stream machinery (ms
+ * of start-up), and a synchronous write cannot be cut short by the process exiting.
+ */
 function write(text: string): void {
-  process.stdout.write(text);
+  const bytes = Buffer.from(text);
+  for (let at = 0; at < bytes.length; ) {
+    try {
+      at += writeSync(1, bytes, at);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return; // the reader has gone (| head): nothing more to say
+      if (code !== 'EAGAIN') throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // a non-blocking pipe is full
+    }
+  }
 }
 
 export function main(argv: string[]): number {
@@ -61,7 +77,7 @@ export function main(argv: string[]): number {
     process.stderr.write(`vma-lens: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  const color = !args.json && process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const color = !args.json && isatty(1) && !process.env.NO_COLOR;
   const st = style(color);
   const options: AnalyzeOptions = args.maxMapCount ? { maxMapCount: args.maxMapCount } : {};
   try {
@@ -99,7 +115,9 @@ export function main(argv: string[]): number {
         const samples = orderSamples(
           files.flatMap((f) => {
             const dump = readDumpSync(f);
-            return dump.count ? [sampleOf(f, analyze(dump, options))] : [];
+            const sample = dump.count ? [sampleOf(f, analyze(dump, options))] : [];
+            dump.release(); // the next file reuses its memory
+            return sample;
           }),
         );
         const fc = forecast(samples);
@@ -123,5 +141,4 @@ export function main(argv: string[]): number {
   }
 }
 
-// exitCode rather than process.exit(): exit() would cut off a large JSON written to a pipe.
 process.exitCode = main(process.argv.slice(2));

@@ -87,7 +87,10 @@ export function analyze(dump: Dump, options: AnalyzeOptions = {}): Analysis {
 
 /** Parse and analyse in one call. */
 export function analyzeText(text: string | Uint8Array, options?: AnalyzeOptions): Analysis {
-  return analyze(parseDump(text), options);
+  const dump = parseDump(text);
+  const analysis = analyze(dump, options);
+  dump.release(); // the analysis holds no column of it
+  return analysis;
 }
 
 /** The per-kind summary of the report, the totals, and the VMAs that count toward the limit. */

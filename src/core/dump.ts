@@ -1,4 +1,5 @@
 import { subtract, toHex, toNumber } from './addr';
+import { acquireKernel, Kernel, KERNEL_COLUMNS, type KernelColumn } from './kernel';
 import { KINDS } from './kinds';
 import type { DumpFormat, DumpHeader, Malformed, Vma, VmaKind } from './types';
 
@@ -13,9 +14,6 @@ const INITIAL_CAPACITY = 1024;
 /** Malformed lines kept with their text; malformedCount counts them all. */
 export const MALFORMED_KEPT = 1000;
 
-/** The per-VMA typed-array columns of a Dump. */
-const COLUMNS = ['startHi', 'startLo', 'endHi', 'endLo', 'perms', 'flags', 'kind', 'offset', 'dev', 'inode', 'nameId', 'line', 'vmFlags'] as const;
-type Column = (typeof COLUMNS)[number];
 
 export class Dump {
   format: DumpFormat = 'empty';
@@ -40,22 +38,50 @@ export class Dump {
   /** smaps / pmap -X fields by key, in kB (THPeligible and ProtectionKey as is); NaN = absent. */
   readonly fields = new Map<string, Float64Array>();
 
-  startHi = new Uint32Array(INITIAL_CAPACITY);
-  startLo = new Uint32Array(INITIAL_CAPACITY);
-  endHi = new Uint32Array(INITIAL_CAPACITY);
-  endLo = new Uint32Array(INITIAL_CAPACITY);
-  perms = new Uint8Array(INITIAL_CAPACITY);
-  flags = new Uint8Array(INITIAL_CAPACITY);
-  kind = new Uint8Array(INITIAL_CAPACITY);
-  offset = new Float64Array(INITIAL_CAPACITY);
-  dev = new Uint32Array(INITIAL_CAPACITY);
-  inode = new Float64Array(INITIAL_CAPACITY);
-  nameId = new Int32Array(INITIAL_CAPACITY).fill(-1);
-  line = new Uint32Array(INITIAL_CAPACITY);
+  /** Per-VMA columns in the kernel's memory (kernel.ts moves them as they grow, while parsing). */
+  startHi!: Uint32Array;
+  startLo!: Uint32Array;
+  endHi!: Uint32Array;
+  endLo!: Uint32Array;
+  perms!: Uint8Array;
+  flags!: Uint8Array;
+  kind!: Uint8Array;
+  offset!: Float64Array;
+  dev!: Uint32Array;
+  inode!: Float64Array;
+  /** Index into names, -1 for none. */
+  nameId!: Int32Array;
+  line!: Uint32Array;
+  /** Index into vmFlagSets. */
   vmFlags = new Uint16Array(INITIAL_CAPACITY);
 
+  private owner: Kernel | undefined = acquireKernel();
   private capacity = INITIAL_CAPACITY;
   private sortedOrder: Uint32Array | undefined;
+
+  constructor() {
+    this.kernel.placeColumns(this, INITIAL_CAPACITY);
+  }
+
+  /** The WebAssembly kernel whose memory holds the columns, and which runs the per-VMA passes. */
+  get kernel(): Kernel {
+    if (!this.owner) throw new Error('Dump used after release()');
+    return this.owner;
+  }
+
+  /**
+   * Gives the kernel, and the memory that holds the columns, to the next parse: for code that
+   * parses many dumps in a row and keeps only their analyses. The Dump is empty afterwards.
+   */
+  release(): void {
+    const k = this.owner;
+    if (!k) return;
+    this.owner = undefined;
+    this.count = 0;
+    this.sortedOrder = undefined;
+    for (const [name, type] of KERNEL_COLUMNS) (this as unknown as Record<KernelColumn, unknown>)[name] = new type(0);
+    k.release();
+  }
 
   /** Pre-sizes the columns, e.g. from a file's size, so that a large dump is not copied while growing. */
   reserve(capacity: number): void {
@@ -66,6 +92,12 @@ export class Dump {
   add(): number {
     if (this.count === this.capacity) this.grow(this.capacity * 2);
     return this.count++;
+  }
+
+  /** Room for at least n more VMAs (doubling, so that a growing dump is copied rarely); returns it. */
+  room(n: number): number {
+    if (this.count + n > this.capacity) this.grow(Math.max(this.count + n, this.capacity * 2));
+    return this.capacity - this.count;
   }
 
   /** Makes room for n more VMAs and returns the index of the first. */
@@ -87,13 +119,10 @@ export class Dump {
   }
 
   private grow(cap: number): void {
-    for (const c of COLUMNS) {
-      const old = this[c];
-      const b = new (old.constructor as new (n: number) => typeof old)(cap);
-      b.set(old as never);
-      (this as Record<Column, typeof old>)[c] = b;
-    }
-    this.nameId.fill(-1, this.capacity);
+    this.kernel.placeColumns(this, cap);
+    const flags = new Uint16Array(cap);
+    flags.set(this.vmFlags);
+    this.vmFlags = flags;
     for (const [k, col] of this.fields) {
       const b = new Float64Array(cap).fill(NaN);
       b.set(col);
@@ -142,25 +171,22 @@ export class Dump {
     return `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}`;
   }
 
-  /**
-   * For hot loops: order() when the input was not in address order, else undefined (position k
-   * is VMA k), which spares a million-entry identity array.
-   */
-  orderIfUnsorted(): Uint32Array | undefined {
-    return this.sorted ? undefined : this.order();
-  }
-
   /** Indices in ascending address order (identity when the input was sorted). */
   order(): Uint32Array {
-    if (!this.sortedOrder) {
-      const idx = new Uint32Array(this.count);
-      for (let i = 0; i < this.count; i++) idx[i] = i;
-      if (!this.sorted) {
-        idx.sort((a, b) => this.startHi[a] - this.startHi[b] || this.startLo[a] - this.startLo[b]);
-      }
-      this.sortedOrder = idx;
-    }
+    if (!this.sortedOrder) this.sortedOrder = this.addressOrder(new Uint32Array(this.count));
     return this.sortedOrder;
+  }
+
+  /** Fills idx (count long) with the indices in address order; the parser puts it in the kernel. */
+  addressOrder(idx: Uint32Array): Uint32Array {
+    for (let i = 0; i < this.count; i++) idx[i] = i;
+    if (!this.sorted) idx.sort((a, b) => this.startHi[a] - this.startHi[b] || this.startLo[a] - this.startLo[b]);
+    return idx;
+  }
+
+  /** Called by the parser when the dump is complete: the kernel's last allocations. */
+  seal(): void {
+    this.kernel.seal(this, this.sorted ? undefined : (into) => (this.sortedOrder = this.addressOrder(into)));
   }
 
   /** Index of the VMA on a 1-based line, or -1 (binary search: lines ascend with the index). */

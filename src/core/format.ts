@@ -16,13 +16,27 @@ export function formatBytes(bytes: number): string {
 }
 
 /**
+ * At most three decimals, rounded half up from the shortest decimal form of the number, as ICU
+ * does (toFixed rounds the exact binary value instead, and differs on a few).
+ */
+function roundTo3(abs: number): string {
+  const s = String(abs);
+  if (s.includes('e')) return '0'; // below 1e-6 (formatCount takes nothing from 1e21 up)
+  const [int, dec = ''] = s.split('.');
+  if (dec.length <= 3) return s;
+  let digits = BigInt(int + dec.slice(0, 3));
+  if (dec[3] >= '5') digits += 1n;
+  const t = digits.toString().padStart(4, '0');
+  return `${t.slice(0, -3)}.${t.slice(-3)}`.replace(/\.?0+$/, '');
+}
+
+/**
  * "65,530": what toLocaleString('en-US') gives (at most three decimals), without it: its first
  * call loads ICU data, which costs the CLI milliseconds.
  */
 export function formatCount(n: number): string {
   if (!Number.isFinite(n) || Math.abs(n) >= 1e21) return n.toLocaleString('en-US');
-  const abs = Math.abs(n);
-  const [int, frac] = (Number.isInteger(abs) ? abs : Math.round(abs * 1000) / 1000).toString().split('.');
+  const [int, frac] = roundTo3(Math.abs(n)).split('.');
   let grouped = int;
   for (let at = int.length - 3; at > 0; at -= 3) grouped = `${grouped.slice(0, at)},${grouped.slice(at)}`;
   return `${n < 0 || Object.is(n, -0) ? '-' : ''}${grouped}${frac ? `.${frac}` : ''}`;

@@ -1,13 +1,14 @@
 import { addBytes, parseHex } from './addr';
 import { Dump, FLAG_DELETED, MALFORMED_KEPT, PERM_R, PERM_SHARED, PERM_W, PERM_X } from './dump';
 import { applyHeaderLine } from './header';
-import { acquireScanner, releaseScanner, ScanResult } from './mapsScan';
+import { ScanResult } from './kernel';
 import { VMFLAGS } from './vmflags';
 
 /**
  * One parser for every input, fed bytes in chunks: a string is encoded and pushed whole, a file
- * is streamed, and both give the same Dump. Maps lines, nearly all of any dump, go through the
- * WebAssembly scanner (mapsScan.c) a window at a time; the rest is scanned here byte by byte.
+ * is streamed, and both give the same Dump. Maps lines, nearly all of any dump, are written into
+ * the Dump's columns by the WebAssembly kernel (kernel.c) a window at a time; the rest is scanned
+ * here byte by byte.
  */
 
 const enum Mode {
@@ -34,7 +35,7 @@ const REASONS = [
   'line is longer than 64 KiB',
 ] as const;
 
-/** As in mapsScan.c: the bytes scanned at a time, and the longest line. */
+/** As in kernel.c: the bytes scanned at a time, and the longest line. */
 const WINDOW = 1 << 20;
 const MAX_LINE = 65536;
 const DELETED = ' (deleted)';
@@ -52,10 +53,8 @@ const encoder = new TextEncoder();
 
 export class DumpParser {
   private readonly dump = new Dump();
-  private readonly scanner = acquireScanner();
+  private readonly kernel = this.dump.kernel;
   private ended = false;
-  /** The scanner's input: an unfinished line carried over, then the next window of bytes. */
-  private readonly buf = this.scanner.input;
 
   /** sizeHint: the input's size in bytes, if known, to pre-size the columns (about 50 bytes a line). */
   constructor(sizeHint = 0) {
@@ -63,7 +62,7 @@ export class DumpParser {
   }
 
   private readonly decoder = new TextDecoder('utf-8');
-  /** Bytes of an unfinished line at the start of buf. */
+  /** Bytes of an unfinished line at the start of the kernel's input. */
   private carry = 0;
   /** The start of a line longer than MAX_LINE, whose bytes are dropped up to its newline. */
   private longLine: Uint8Array | undefined;
@@ -96,7 +95,7 @@ export class DumpParser {
     if (this.longLine) this.tooLong();
     else if (this.carry > 0) {
       // The last line has no newline: give it one.
-      this.buf[this.carry] = 10;
+      this.kernel.input[this.carry] = 10;
       this.lines(0, this.carry + 1);
       this.carry = 0;
     }
@@ -109,7 +108,7 @@ export class DumpParser {
     else if (this.sawFields) d.format = d.count === 1 && d.name(0) === '[rollup]' ? 'smaps_rollup' : 'smaps';
     else d.format = 'maps';
     this.ended = true;
-    releaseScanner(this.scanner);
+    d.seal();
     return d;
   }
 
@@ -121,18 +120,20 @@ export class DumpParser {
       this.tooLong();
       bytes = bytes.subarray(nl + 1);
     }
-    const buf = this.buf;
+    const buf = this.kernel.input;
     buf.set(bytes, this.carry);
     const len = this.carry + bytes.length;
     const last = len > 0 ? buf.lastIndexOf(10, len - 1) : -1;
     const s = last + 1;
     if (s > 0) this.lines(0, s);
+    // Parsing may have grown the kernel's memory: its input is a new view.
+    const rest = this.kernel.input;
     if (len - s > MAX_LINE) {
-      this.longLine = buf.slice(s, s + 80);
+      this.longLine = rest.slice(s, s + 80);
       this.carry = 0;
       return;
     }
-    buf.copyWithin(0, s, len);
+    rest.copyWithin(0, s, len);
     this.carry = len - s;
   }
 
@@ -159,65 +160,43 @@ export class DumpParser {
     }
   }
 
-  /** Every line of buf in [s, limit), where limit follows a newline. */
+  /** Every line of the kernel's input in [s, limit), where limit follows a newline. */
   private lines(s: number, limit: number): void {
-    const buf = this.buf;
     while (s < limit) {
-      const c = buf[s];
+      const c = this.kernel.input[s];
       if (this.mode === Mode.Maps && ((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) {
-        const next = this.scanner.scan(s, limit, this.lineNo);
-        this.lineNo += this.takeStaged();
+        const next = this.scan(s, limit, this.lineNo, this.dump.room(1));
+        this.lineNo += this.kernel.result[ScanResult.Written];
         if (next > s) {
           s = next;
           continue;
         }
       }
+      // The kernel's memory may have grown: fetch its input afresh.
+      const buf = this.kernel.input;
       const nl = buf.indexOf(10, s);
       this.line(buf, s, nl);
       s = nl + 1;
     }
   }
 
-  /** Copies the lines the scanner staged into the Dump and interns their names; returns how many. */
-  private takeStaged(): number {
-    const sc = this.scanner;
-    const r = sc.result;
-    const n = r[ScanResult.Staged];
-    if (n === 0) return 0;
+  /**
+   * The kernel writes the maps lines from s straight into the Dump's columns (at most room of
+   * them); here they are counted and their names interned. Returns where it stopped.
+   */
+  private scan(s: number, limit: number, lineNo: number, room: number): number {
+    const k = this.kernel;
     const d = this.dump;
-    const at = d.addMany(n);
-    if (n >= 16) {
-      d.startHi.set(sc.startHi.subarray(0, n), at);
-      d.startLo.set(sc.startLo.subarray(0, n), at);
-      d.endHi.set(sc.endHi.subarray(0, n), at);
-      d.endLo.set(sc.endLo.subarray(0, n), at);
-      d.perms.set(sc.perms.subarray(0, n), at);
-      d.line.set(sc.line.subarray(0, n), at);
-      // The Dump's columns are zero past its count: copy only what is not.
-      const nonZero = r[ScanResult.NonZero];
-      if (nonZero & 1) d.offset.set(sc.offset.subarray(0, n), at);
-      if (nonZero & 2) d.dev.set(sc.dev.subarray(0, n), at);
-      if (nonZero & 4) d.inode.set(sc.inode.subarray(0, n), at);
-    } else {
-      for (let j = 0; j < n; j++) {
-        d.startHi[at + j] = sc.startHi[j];
-        d.startLo[at + j] = sc.startLo[j];
-        d.endHi[at + j] = sc.endHi[j];
-        d.endLo[at + j] = sc.endLo[j];
-        d.perms[at + j] = sc.perms[j];
-        d.offset[at + j] = sc.offset[j];
-        d.dev[at + j] = sc.dev[j];
-        d.inode[at + j] = sc.inode[j];
-        d.line[at + j] = sc.line[j];
-      }
-    }
-    for (let k = 0, named = r[ScanResult.Named]; k < named; k++) {
-      const j = sc.named[k];
-      this.setName(at + j, this.buf, sc.nameStart[j], sc.nameEnd[j]);
+    const next = k.x.scan(s, limit, lineNo, d.count, room);
+    const r = k.result;
+    d.count += r[ScanResult.Written];
+    const buf = k.input;
+    for (let j = 0, named = r[ScanResult.Named]; j < named; j++) {
+      this.setName(k.namedIndex[j], buf, k.nameStart[j], k.nameEnd[j]);
     }
     if (r[ScanResult.Unsorted]) d.sorted = false;
     if (r[ScanResult.MaxEndHi] > d.maxEndHi) d.maxEndHi = r[ScanResult.MaxEndHi];
-    return n;
+    return next;
   }
 
   /** The line of buf in [s, nl), nl its newline. */
@@ -243,10 +222,12 @@ export class DumpParser {
           return;
         }
         if (p === s && isHexByte(c)) {
-          // The scanner, on this one line: it stages it, or says what is wrong with it.
-          this.scanner.scan(s, nl + 1, this.lineNo - 1);
-          const r = this.scanner.result[ScanResult.Reason];
-          if (this.takeStaged() === 1) return;
+          // The kernel, on this one line: it writes the VMA, or says what is wrong with the line.
+          this.dump.room(1);
+          this.scan(s, nl + 1, this.lineNo - 1, 1);
+          if (this.kernel.result[ScanResult.Written] === 1) return;
+          const r = this.kernel.result[ScanResult.Reason];
+          buf = this.kernel.input; // room() may have grown the kernel's memory
           if (this.dump.count === 0 && !this.pmapTitleSeen && this.pmapTitle(buf, p, e)) return;
           this.malformed(r, buf, s, e);
           return;
@@ -511,7 +492,7 @@ export class DumpParser {
 
 /** Parses a whole dump held in memory. */
 export function parseDump(text: string | Uint8Array): Dump {
-  const p = new DumpParser();
+  const p = new DumpParser(text.length);
   if (typeof text === 'string') p.pushString(text);
   else p.push(text);
   return p.end();

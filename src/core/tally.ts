@@ -1,16 +1,9 @@
-import { subtract } from './addr';
-import { Dump, PERM_SHARED } from './dump';
+import type { Dump } from './dump';
+import { Param, RUN_FIELDS } from './kernel';
 import { ANON_KINDS, KIND_INDEX, KINDS } from './kinds';
 
 /** Findings list at most this many lines; their lineCount has the total. */
 export const MAX_FINDING_LINES = 200;
-
-const MIB = 1048576;
-/** A fragmented run: anonymous VMAs at most this far apart… */
-const RUN_HOLE = MIB;
-/** …at least this many of them, half or more no bigger than RUN_SMALL. */
-const RUN_MIN_VMAS = 16;
-const RUN_SMALL = MIB;
 
 /** A run of small anonymous VMAs split by holes or permission changes (the munmap-splitting signature). */
 export interface FragmentedRun {
@@ -36,67 +29,40 @@ export interface Tally {
 }
 
 /**
- * One pass over the classified VMAs in address order: totals per kind and the fragmented runs.
- * A million-VMA dump is analysed cold, once, so every separate loop over it costs its own JIT
- * warm-up; this is the only one after classify().
+ * One pass over the classified VMAs in address order (tally() in kernel.c): totals per kind, the
+ * first lines of each, and the fragmented runs: anonymous private VMAs at most 1 MiB apart, 16
+ * or more of them, at least half no bigger than 1 MiB.
  */
 export function tally(dump: Dump): Tally {
-  const { kind, perms, startHi, startLo, endHi, endLo, line } = dump;
-  const order = dump.orderIfUnsorted();
+  const k = dump.kernel;
+  const p = k.params;
+  let anonKinds = 0;
+  for (const kind of ANON_KINDS) anonKinds |= 1 << KIND_INDEX[kind];
+  p[Param.Count] = dump.count;
+  p[Param.Order] = k.orderAt;
+  p[Param.AnonKinds] = anonKinds;
+  p[Param.Runs] = k.runsAt;
+  p[Param.RunsMax] = k.runsMax;
+  k.x.tally();
   const nk = KINDS.length;
-  const count = new Float64Array(nk);
-  const bytes = new Float64Array(nk);
-  const kindLines = KINDS.map((): number[] => []);
-  const anon = new Uint8Array(nk);
-  for (const k of ANON_KINDS) anon[KIND_INDEX[k]] = 1;
-  const runs: FragmentedRun[] = [];
-  // The current run: its first VMA and the previous one, its length, small VMAs, holes, splits.
-  let first = -1;
-  let prev = -1;
-  let n = 0;
-  let small = 0;
-  let holes = 0;
-  let splits = 0;
-  for (let k = 0; k <= dump.count; k++) {
-    const i = k === dump.count ? -1 : order === undefined ? k : order[k];
-    let isAnon = false;
-    let size = 0;
-    if (i >= 0) {
-      const kd = kind[i];
-      size = subtract(startHi[i], startLo[i], endHi[i], endLo[i]);
-      count[kd]++;
-      bytes[kd] += size;
-      const lines = kindLines[kd];
-      if (lines.length < MAX_FINDING_LINES) lines.push(line[i]);
-      isAnon = anon[kd] === 1 && (perms[i] & PERM_SHARED) === 0;
-    }
-    const gap = isAnon && first >= 0 ? subtract(endHi[prev], endLo[prev], startHi[i], startLo[i]) : -1;
-    if (gap >= 0 && gap <= RUN_HOLE) {
-      n++;
-      if (gap > 0) holes++;
-      else splits++;
-    } else {
-      if (first >= 0 && n >= RUN_MIN_VMAS && small * 2 >= n) runs.push({ first, last: prev, vmas: n, holes, splits });
-      first = isAnon ? i : -1;
-      n = 1;
-      small = 0;
-      holes = 0;
-      splits = 0;
-    }
-    if (isAnon && size <= RUN_SMALL) small++;
-    prev = i;
-  }
+  const linesMax = k.kindLines.length / k.kindCount.length;
+  const kindLines = KINDS.map((_, kd) => Array.from(k.kindLines.subarray(kd * linesMax, kd * linesMax + k.kindLineCount[kd])));
   // Listed in line order, as in a dump in address order.
-  if (order !== undefined) for (const lines of kindLines) lines.sort((a, b) => a - b);
+  if (!dump.sorted) for (const lines of kindLines) lines.sort((a, b) => a - b);
+  const r = k.u32(k.runsAt, k.x.runCount() * RUN_FIELDS);
+  const runs: FragmentedRun[] = [];
+  for (let at = 0; at < r.length; at += RUN_FIELDS) {
+    runs.push({ first: r[at], last: r[at + 1], vmas: r[at + 2], holes: r[at + 3], splits: r[at + 4] });
+  }
   const perKind = (col: Float64Array | undefined) => {
     if (!col) return undefined;
     const sum = new Float64Array(nk);
-    for (let i = 0; i < dump.count; i++) if (col[i] === col[i]) sum[kind[i]] += col[i] * 1024;
+    for (let i = 0; i < dump.count; i++) if (col[i] === col[i]) sum[dump.kind[i]] += col[i] * 1024;
     return sum;
   };
   return {
-    count,
-    bytes,
+    count: Float64Array.from(k.kindCount.subarray(0, nk)),
+    bytes: Float64Array.from(k.kindBytes.subarray(0, nk)),
     rss: perKind(dump.fields.get('Rss')),
     pss: perKind(dump.fields.get('Pss')),
     swap: perKind(dump.fields.get('Swap')),

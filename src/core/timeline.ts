@@ -53,14 +53,18 @@ export function sampleOf(source: string, a: Analysis, fallbackTime?: number): Ti
   };
 }
 
-const collator = new Intl.Collator('en', { numeric: true });
+let collator: Intl.Collator | undefined;
+
+/** Natural order of names ("maps.9" before "maps.10"). The collator is made on first use: it loads ICU data. */
+export function compareNames(a: string, b: string): number {
+  collator ??= new Intl.Collator('en', { numeric: true });
+  return collator.compare(a, b);
+}
 
 /** Orders samples by capture time when every sample has one, else by source name (natural order). */
 export function orderSamples(samples: TimelineSample[]): TimelineSample[] {
   const timed = samples.every((s) => s.time !== undefined);
-  return [...samples].sort((a, b) =>
-    timed ? a.time! - b.time! || collator.compare(a.source, b.source) : collator.compare(a.source, b.source),
-  );
+  return [...samples].sort((a, b) => (timed ? a.time! - b.time! : 0) || compareNames(a.source, b.source));
 }
 
 /**

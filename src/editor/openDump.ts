@@ -15,7 +15,9 @@ export function languageOfFormat(format: DumpFormat): string {
  * proposes it), in the language its content calls for.
  */
 export async function openDumpText(text: string, name?: string): Promise<vscode.TextEditor> {
-  const language = languageOfFormat(parseDump(text.slice(0, 1 << 20)).format);
+  const sniffed = parseDump(text.slice(0, 1 << 20));
+  const language = languageOfFormat(sniffed.format);
+  sniffed.release();
   let doc: vscode.TextDocument;
   if (name) {
     const uri = vscode.Uri.from({ scheme: 'untitled', path: name });
@@ -38,8 +40,10 @@ export async function pasteFromClipboard(): Promise<void> {
     return;
   }
   const dump = parseDump(text);
+  const empty = dump.count === 0;
+  dump.release();
   await openDumpText(text);
-  if (dump.count === 0) {
+  if (empty) {
     void vscode.window.showWarningMessage(
       'The clipboard holds no maps, smaps or pmap lines that VMA Lens understands; it was opened as it is.',
     );

@@ -1,5 +1,5 @@
 import { analyze } from '../core/analyze';
-import { sampleOf, type TimelineSample } from '../core/timeline';
+import { compareNames, sampleOf, type TimelineSample } from '../core/timeline';
 import type { AnalyzeOptions } from '../core/types';
 import { listDumpFiles, readDump } from '../node/dumpFile';
 import type { SkippedFile } from '../protocol';
@@ -32,10 +32,8 @@ export interface FolderLoad {
   cancelled: boolean;
 }
 
-const collator = new Intl.Collator('en', { numeric: true });
-
 export async function loadFolder(folder: string, opts: FolderLoadOptions = {}): Promise<FolderLoad> {
-  const files = listDumpFiles(folder).sort((a, b) => collator.compare(a, b));
+  const files = listDumpFiles(folder).sort(compareNames);
   const samples: TimelineSample[] = [];
   const skipped: SkippedFile[] = [];
   const processes = new Set<string>();
@@ -65,6 +63,7 @@ export async function loadFolder(folder: string, opts: FolderLoadOptions = {}): 
           pending.push(s);
           if (a.header.pid !== undefined) processes.add(`${a.header.host ?? 'local'} ${a.header.pid}`);
         }
+        dump.release(); // only the sample is kept: the next file reuses the memory
       } catch (err) {
         if (opts.signal?.aborted) break;
         skipped.push({ file, reason: (err as Error).message });

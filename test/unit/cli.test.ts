@@ -57,6 +57,19 @@ describe('vma-lens analyze', () => {
     assert.equal(j.findings[0].severity, 'error');
   });
 
+  it('stops quietly when the reader goes away (| head), and writes all of a large report otherwise', () => {
+    const file = write('many.maps', small(3000));
+    const full = run(['analyze', '--fixes', file]);
+    assert.ok(full.out.length > 2000, `${full.out.length} bytes`);
+    assert.match(full.out, /vm\.max_map_count/);
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${cli}" analyze --fixes "${file}" | head -c 100 >/dev/null; echo "\${PIPESTATUS[0]}"`], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    assert.equal(r.stderr, '');
+    assert.match(r.stdout.trim(), /^[01]$/);
+  });
+
   it('reads standard input with -', () => {
     const r = run(['analyze', '--json', '-'], small(3));
     assert.equal(r.code, 0, r.err);

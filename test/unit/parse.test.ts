@@ -218,10 +218,13 @@ describe('smaps, smaps_rollup and pmap', () => {
   });
 
   it('reads the real smaps of this process without a malformed line', () => {
-    const d = parseDump(readFileSync('/proc/self/smaps'));
+    // Both read before either is parsed: parsing maps memory, which changes this process's maps.
+    const smapsText = readFileSync('/proc/self/smaps');
+    const mapsText = readFileSync('/proc/self/maps');
+    const d = parseDump(smapsText);
     assert.equal(d.format, 'smaps');
     assert.equal(d.malformedCount, 0);
-    const maps = parseDump(readFileSync('/proc/self/maps'));
+    const maps = parseDump(mapsText);
     assert.ok(d.count > 10 && Math.abs(d.count - maps.count) < 10, `${d.count} vs ${maps.count}`);
     assert.ok(d.fields.get('Rss'));
   });
@@ -343,6 +346,19 @@ describe('streaming', () => {
     assert.equal(d.malformedCount, 1);
     assert.equal(d.malformed[0].reason, 'line is longer than 64 KiB');
     assert.equal(d.vma(0).line, 2);
+  });
+
+  it('reports a line over 64 KiB the same whether it arrives whole or across reads', () => {
+    const text = `${mapsLine('7f0000000000', '7f0000001000', 'rw-p')} /${'n'.repeat(100_000)}\n${mapsLine('7f0000001000', '7f0000002000', 'rw-p')}\n`;
+    const whole = parseDump(text);
+    const p = new DumpParser();
+    const bytes = Buffer.from(text);
+    for (let o = 0; o < bytes.length; o += 4096) p.push(bytes.subarray(o, o + 4096));
+    for (const d of [whole, p.end()]) {
+      assert.equal(d.count, 1);
+      assert.deepEqual(d.malformed.map((m) => [m.line, m.reason]), [[1, 'line is longer than 64 KiB']]);
+      assert.equal(d.vma(0).line, 2);
+    }
   });
 
   it('parses a last line without a newline, even when truncated', () => {

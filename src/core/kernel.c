@@ -1,0 +1,439 @@
+/*
+ * The hot loops of VMA Lens, compiled to WebAssembly by `npm run build:wasm` into kernelWasm.ts:
+ * the maps-line scanner of the parser (parse.ts), and the per-VMA passes of the analysis
+ * (classify.ts, tally.ts). A million-VMA dump must be analysed in a fraction of a second, and
+ * one cold pass of JavaScript over a million VMAs costs 15-20 ms of JIT warm-up and
+ * deoptimisations; here it costs a few.
+ *
+ * The Dump's columns live in this module's memory (kernel.ts allocates them above __heap_base),
+ * so the scanner writes each VMA where the analysis reads it. TypeScript keeps everything that is
+ * not a per-VMA loop: names, smaps fields, headers, pmap rows, and the meaning of each kind. No
+ * libc and no allocation here.
+ */
+typedef unsigned int u32;
+typedef int i32;
+typedef unsigned char u8;
+typedef unsigned long long u64;
+typedef long long i64;
+
+#define EXPORT(name) __attribute__((export_name(name)))
+
+/* One read window, plus a line carried over from the previous one (at most 64 KiB) and a newline. */
+#define WINDOW (1 << 20)
+#define MAX_LINE 65536
+#define INPUT_SIZE (MAX_LINE + 1 + WINDOW + 1)
+/* Named lines staged per scan() call, for parse.ts to intern their names. */
+#define NAMED_MAX 16384
+/* Kinds (kinds.ts has fewer than this), and lines kept per kind (MAX_FINDING_LINES in tally.ts). */
+#define KINDS_MAX 32
+#define LINES_MAX 200
+
+/* Reason codes: the index into REASONS in parse.ts. */
+enum { OK = 0, NOT_RANGE = 1, TOO_LONG = 2, END_BELOW_START = 3, BAD_PERMS = 4, BAD_OFFSET = 5, BAD_DEVICE = 6, BAD_INODE = 7, BINARY = 8, LINE_TOO_LONG = 13 };
+
+/*
+ * scan()'s results: lines written, why it stopped (0: limit or room), named lines staged, whether
+ * any start so far was below the one before, the highest end address's upper half so far.
+ */
+enum { RES_WRITTEN, RES_REASON, RES_NAMED, RES_UNSORTED, RES_MAX_END_HI, RES_COUNT };
+
+/* The Dump's columns, as placed by kernel.ts (setColumns after every move). */
+enum { COL_START_HI, COL_START_LO, COL_END_HI, COL_END_LO, COL_PERMS, COL_FLAGS, COL_KIND, COL_OFFSET, COL_DEV, COL_INODE, COL_NAME_ID, COL_LINE, COL_COUNT };
+
+/*
+ * What classify() and tally() need to know, set by classify.ts and tally.ts: the VMA count, where
+ * the address order and the per-name tables are, the allocator, the arena slot size, the kind
+ * numbers (kinds.ts is their only definition), and where fragmented runs go.
+ */
+enum {
+  P_COUNT, P_ORDER, P_NAME_CLASS, P_NAME_SPECIAL, P_GLIBC, P_SLOT_BITS, P_OWN_ANON,
+  P_SHM, P_DELETED, P_FILE, P_TEXT, P_DATA, P_RODATA, P_IMAGE_GAP, P_VSYSCALL, P_BSS,
+  P_ARENA, P_ARENA_RESERVE, P_GUARD, P_THREAD_STACK, P_RESERVED, P_ANON_KINDS, P_RUNS, P_RUNS_MAX,
+  P_COUNT_OF
+};
+/* classify()'s counts. */
+enum { S_THREAD_STACKS, S_GUARDS, S_ARENA_SLOTS, S_ARENA_VMAS, S_BIG_ANON, S_BIG_ANON_ALIGNED, S_COUNT };
+/* How classify.ts classed each name (NameClass there). */
+enum { NC_ANONYMOUS, NC_SPECIAL, NC_SHM, NC_IMAGE, NC_FILE };
+
+#define PERM_R 1
+#define PERM_W 2
+#define PERM_X 4
+#define PERM_SHARED 8
+#define RW (PERM_R | PERM_W)
+#define FLAG_DELETED 1
+#define MIB (1ull << 20)
+
+/* Eight bytes of slack: the name scan reads a word at a time, up to 7 bytes past a newline. */
+static u8 input[INPUT_SIZE + 8];
+static u32 result[RES_COUNT];
+static u32 namedIndex[NAMED_MAX], nameStart[NAMED_MAX], nameEnd[NAMED_MAX];
+static u32 params[P_COUNT_OF], stats[S_COUNT];
+static u32 kindCount[KINDS_MAX], kindLineCount[KINDS_MAX], kindLines[KINDS_MAX * LINES_MAX];
+static double kindBytes[KINDS_MAX];
+static u32 runCount;
+/* Across scan() calls: the previous start address, to tell whether the dump is in address order. */
+static u64 prevStart;
+
+static u32 *startHi, *startLo, *endHi, *endLo, *dev, *line;
+static u8 *perms, *flags, *kind;
+static double *offset, *inode;
+static i32 *nameId;
+
+extern u8 __heap_base;
+
+EXPORT("heapBase") u32 heapBase(void) { return (u32)&__heap_base; }
+EXPORT("input") u8 *inputPtr(void) { return input; }
+EXPORT("inputSize") u32 inputSize(void) { return INPUT_SIZE; }
+EXPORT("result") u32 *resultPtr(void) { return result; }
+EXPORT("resultCount") u32 resultCount(void) { return RES_COUNT; }
+EXPORT("namedIndex") u32 *namedIndexPtr(void) { return namedIndex; }
+EXPORT("nameStart") u32 *nameStartPtr(void) { return nameStart; }
+EXPORT("nameEnd") u32 *nameEndPtr(void) { return nameEnd; }
+EXPORT("namedMax") u32 namedMax(void) { return NAMED_MAX; }
+EXPORT("params") u32 *paramsPtr(void) { return params; }
+EXPORT("stats") u32 *statsPtr(void) { return stats; }
+EXPORT("kindCount") u32 *kindCountPtr(void) { return kindCount; }
+EXPORT("kindBytes") double *kindBytesPtr(void) { return kindBytes; }
+EXPORT("kindLineCount") u32 *kindLineCountPtr(void) { return kindLineCount; }
+EXPORT("kindLines") u32 *kindLinesPtr(void) { return kindLines; }
+EXPORT("kindsMax") u32 kindsMax(void) { return KINDS_MAX; }
+EXPORT("linesMax") u32 linesMax(void) { return LINES_MAX; }
+EXPORT("runCount") u32 runCountOf(void) { return runCount; }
+
+EXPORT("setColumns")
+void setColumns(u32 *sh, u32 *sl, u32 *eh, u32 *el, u8 *pm, u8 *fl, u8 *kd, double *of, u32 *dv, double *in, i32 *ni, u32 *ln) {
+  startHi = sh; startLo = sl; endHi = eh; endLo = el; perms = pm; flags = fl; kind = kd;
+  offset = of; dev = dv; inode = in; nameId = ni; line = ln;
+}
+
+/* ---------------------------------------------------------------- the maps-line scanner */
+
+static const signed char HEX[256] = {
+  ['0'] = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+  ['A'] = 11, 12, 13, 14, 15, 16,
+  ['a'] = 11, 12, 13, 14, 15, 16,
+};
+
+/* Hex digits at *p into *v; returns how many (17: more than 16). Stops at any other byte. */
+static u32 hex(u32 *p, u64 *v) {
+  u32 q = *p;
+  u64 x = 0;
+  int d;
+  while ((d = HEX[input[q]]) != 0) {
+    x = x << 4 | (u64)(d - 1);
+    q++;
+  }
+  u32 n = q - *p;
+  *p = q;
+  *v = x;
+  return n > 16 ? 17 : n;
+}
+
+/* Where a line ends: at its newline, or at a CR right before it. */
+static int atEnd(u32 p) {
+  return input[p] == '\n' || (input[p] == '\r' && input[p + 1] == '\n');
+}
+
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+/* Non-zero when any byte of v is zero. */
+#define HAS_ZERO(v) (((v) - ONES) & ~(v) & HIGHS)
+
+/*
+ * The line at p, walked once with its newline as the terminator (no byte of a field can be one):
+ * writes VMA i and sets *nl to the newline, or returns a reason. Nothing is written for a line
+ * that fails, and zeros are not written: the columns are zero past the Dump's count.
+ */
+static u32 parseLine(u32 p, u32 i, u32 *nl, u32 *nameAt, u32 *nameEndAt) {
+  const u8 *b = input;
+  u64 start, end, off, major, minor;
+  u32 n = hex(&p, &start);
+  if (n == 17) return TOO_LONG;
+  if (n == 0 || b[p] != '-') return NOT_RANGE;
+  p++;
+  n = hex(&p, &end);
+  if (n == 0) return NOT_RANGE;
+  if (n == 17) return TOO_LONG;
+  if (end < start) return END_BELOW_START;
+
+  if (b[p] != ' ') return BAD_PERMS;
+  u8 r = b[p + 1], w = b[p + 2], x = b[p + 3], s = b[p + 4];
+  if ((r != 'r' && r != '-') || (w != 'w' && w != '-') || (x != 'x' && x != '-') || (s != 'p' && s != 's')) return BAD_PERMS;
+  if (atEnd(p + 5)) return BAD_OFFSET; /* no offset field at all */
+  if (b[p + 5] != ' ') return BAD_PERMS;
+  p += 6;
+
+  n = hex(&p, &off);
+  if (n == 0 || n == 17) return BAD_OFFSET;
+  if (atEnd(p)) return BAD_DEVICE;
+  if (b[p] != ' ') return BAD_OFFSET;
+  p++;
+  n = hex(&p, &major);
+  if (n == 0 || n > 3 || b[p] != ':') return BAD_DEVICE;
+  p++;
+  n = hex(&p, &minor);
+  if (n == 0 || n > 5) return BAD_DEVICE;
+  if (b[p] != ' ') return BAD_INODE;
+  p++;
+  /* Accumulated as a double, like every other number the parser reads. */
+  double ino = 0;
+  u32 p0 = p;
+  while ((u32)(b[p] - '0') < 10) ino = ino * 10 + (b[p++] - '0');
+  if (p == p0 || (b[p] != ' ' && b[p] != '\n' && b[p] != '\r')) return BAD_INODE;
+  while (b[p] == ' ') p++;
+
+  /* The name runs to the newline (less one CR), eight bytes at a time; a NUL in it is junk. */
+  u32 q = p;
+  for (;;) {
+    u64 v;
+    __builtin_memcpy(&v, b + q, 8);
+    if (HAS_ZERO(v ^ ONES * '\n') | HAS_ZERO(v)) break;
+    q += 8;
+  }
+  while (b[q] != '\n') {
+    if (b[q] == 0) return BINARY;
+    q++;
+  }
+  *nl = q;
+  *nameAt = p;
+  *nameEndAt = q > p && b[q - 1] == '\r' ? q - 1 : q;
+
+  startHi[i] = (u32)(start >> 32);
+  startLo[i] = (u32)start;
+  endHi[i] = (u32)(end >> 32);
+  endLo[i] = (u32)end;
+  perms[i] = (r == 'r') | (w == 'w') << 1 | (x == 'x') << 2 | (s == 's') << 3;
+  if (off) offset[i] = (double)off;
+  if (major | minor) dev[i] = (u32)(major << 20 | minor);
+  if (ino != 0) inode[i] = ino;
+  return OK;
+}
+
+/* Ready for a new dump. */
+EXPORT("reset") void reset(void) {
+  prevStart = 0;
+  for (int r = 0; r < RES_COUNT; r++) result[r] = 0;
+}
+
+/*
+ * Writes consecutive maps lines from offset s as VMAs at, at+1, … (at most room of them),
+ * stopping at limit (just after a newline), when NAMED_MAX named lines are staged, or before the
+ * first line that is not a well-formed maps line (result[RES_REASON] says why; parse.ts decides
+ * what that line is). lineNo: the line number before s. Returns where it stopped.
+ */
+EXPORT("scan") u32 scan(u32 s, u32 limit, u32 lineNo, u32 at, u32 room) {
+  u32 n = 0, k = 0, reason = OK;
+  u32 maxEndHi = result[RES_MAX_END_HI], unsorted = result[RES_UNSORTED];
+  while (s < limit && n < room && k < NAMED_MAX) {
+    u32 i = at + n, nl = s, na = 0, ne = 0;
+    reason = parseLine(s, i, &nl, &na, &ne);
+    /* Over-long lines are malformed wherever they are (parse.ts says the same of the others). */
+    if (reason == OK && nl - s > MAX_LINE) reason = LINE_TOO_LONG;
+    if (reason != OK) {
+      /* The line may have been partly written: the columns must stay zero past the count. */
+      startHi[i] = startLo[i] = endHi[i] = endLo[i] = 0;
+      perms[i] = 0;
+      offset[i] = inode[i] = 0;
+      dev[i] = 0;
+      break;
+    }
+    u64 start = (u64)startHi[i] << 32 | startLo[i];
+    if (start < prevStart) unsorted = 1;
+    prevStart = start;
+    if (endHi[i] > maxEndHi) maxEndHi = endHi[i];
+    line[i] = lineNo + n + 1;
+    if (na < ne) {
+      namedIndex[k] = i;
+      nameStart[k] = na;
+      nameEnd[k] = ne;
+      k++;
+    }
+    n++;
+    s = nl + 1;
+  }
+  result[RES_WRITTEN] = n;
+  result[RES_REASON] = reason;
+  result[RES_NAMED] = k;
+  result[RES_UNSORTED] = unsorted;
+  result[RES_MAX_END_HI] = maxEndHi;
+  return s;
+}
+
+/* ---------------------------------------------------------------- the analysis passes */
+
+static u64 startOf(u32 i) { return (u64)startHi[i] << 32 | startLo[i]; }
+static u64 endOf(u32 i) { return (u64)endHi[i] << 32 | endLo[i]; }
+static u64 sizeOf(u32 i) { return endOf(i) - startOf(i); }
+/* Bytes from the end of a to the start of b, negative when they overlap. */
+static i64 gapOf(u32 a, u32 b) { return (i64)(startOf(b) - endOf(a)); }
+
+static const u32 *order;
+static u32 at(u32 k) { return order ? order[k] : k; }
+
+static int anonPrivate(u32 i, const u8 *nameClass) {
+  i32 id = nameId[i];
+  return (perms[i] & PERM_SHARED) == 0 && (id < 0 || nameClass[id] == NC_ANONYMOUS);
+}
+
+/*
+ * Marks the VMAs filling one glibc arena slot from position k: a rw-p head then an optional ---p
+ * reserve, exactly slotSize bytes. Returns how many, or 0.
+ */
+static u32 arenaSlot(u32 k, u32 n, u64 slotSize, const u8 *nameClass) {
+  u64 covered = 0;
+  u32 m = k;
+  int sawReserve = 0;
+  for (; m < n && covered < slotSize; m++) {
+    u32 i = at(m);
+    if (!anonPrivate(i, nameClass)) return 0;
+    if (m > k && gapOf(at(m - 1), i) != 0) return 0;
+    u32 prot = perms[i] & (PERM_R | PERM_W | PERM_X);
+    if (prot == 0) sawReserve = 1;
+    else if (prot != RW || sawReserve) return 0;
+    covered += sizeOf(i);
+  }
+  if (covered != slotSize || sizeOf(at(k)) == 0) return 0;
+  for (u32 t = k; t < m; t++) {
+    u32 i = at(t);
+    kind[i] = perms[i] & PERM_W ? params[P_ARENA] : params[P_ARENA_RESERVE];
+  }
+  return m - k;
+}
+
+/* Largest guard under a thread stack (one page; 64 KiB on 64K-page kernels), and stack sizes. */
+#define MAX_GUARD MIB
+#define MIN_THREAD_STACK (16 * 1024)
+#define MAX_THREAD_STACK (1024 * MIB)
+
+/* The kind of every VMA, by name, permissions and neighbours: the rules are in classify.ts. */
+EXPORT("classify") void classify(void) {
+  const u32 n = params[P_COUNT];
+  const u8 *nameClass = (const u8 *)params[P_NAME_CLASS];
+  const u8 *nameSpecial = (const u8 *)params[P_NAME_SPECIAL];
+  const int glibc = params[P_GLIBC];
+  const u32 slotBits = params[P_SLOT_BITS];
+  const u64 slotSize = 1ull << slotBits;
+  order = (const u32 *)params[P_ORDER];
+  for (int s = 0; s < S_COUNT; s++) stats[s] = 0;
+
+  for (u32 k = 0; k < n; k++) {
+    u32 i = at(k);
+    i32 id = nameId[i];
+    u32 pm = perms[i];
+    u32 c = id < 0 ? NC_ANONYMOUS : nameClass[id];
+
+    if (c == NC_SPECIAL) {
+      kind[i] = nameSpecial[id];
+      if (kind[i] == params[P_THREAD_STACK]) stats[S_THREAD_STACKS]++;
+      continue;
+    }
+    if (c == NC_SHM || (pm & PERM_SHARED && c == NC_ANONYMOUS)) {
+      kind[i] = params[P_SHM];
+      continue;
+    }
+    if (c == NC_IMAGE || c == NC_FILE) {
+      if (flags[i] & FLAG_DELETED) kind[i] = params[P_DELETED];
+      else if (c == NC_FILE) kind[i] = params[P_FILE];
+      else if (pm & PERM_X) kind[i] = params[P_TEXT];
+      else if (pm & PERM_W) kind[i] = params[P_DATA];
+      else if (pm & PERM_R) kind[i] = params[P_RODATA];
+      else kind[i] = params[P_IMAGE_GAP];
+      continue;
+    }
+
+    if (startOf(i) == 0xffffffffff600000ull) {
+      kind[i] = params[P_VSYSCALL];
+      continue;
+    }
+    u32 prot = pm & (PERM_R | PERM_W | PERM_X);
+    if (k > 0 && prot == RW && kind[at(k - 1)] == params[P_DATA] && gapOf(at(k - 1), i) == 0) {
+      kind[i] = params[P_BSS];
+      continue;
+    }
+    if (glibc && prot == RW && (startOf(i) & (slotSize - 1)) == 0) {
+      u32 taken = arenaSlot(k, n, slotSize, nameClass);
+      if (taken > 0) {
+        stats[S_ARENA_SLOTS]++;
+        stats[S_ARENA_VMAS] += taken;
+        k += taken - 1;
+        continue;
+      }
+    }
+    if (prot == 0 && k + 1 < n) {
+      u32 j = at(k + 1);
+      u64 above = sizeOf(j);
+      if (sizeOf(i) <= MAX_GUARD && anonPrivate(j, nameClass) && (perms[j] & (PERM_R | PERM_W | PERM_X)) == RW &&
+          gapOf(i, j) == 0 && above >= MIN_THREAD_STACK && above <= MAX_THREAD_STACK) {
+        kind[i] = params[P_GUARD];
+        kind[j] = params[P_THREAD_STACK];
+        stats[S_GUARDS]++;
+        stats[S_THREAD_STACKS]++;
+        k++;
+        continue;
+      }
+    }
+    kind[i] = prot == 0 ? params[P_RESERVED] : params[P_OWN_ANON];
+    if (prot == RW) {
+      u64 size = sizeOf(i);
+      if (size >= 2 * MIB) {
+        stats[S_BIG_ANON]++;
+        if (size % (2 * MIB) == 0 && (startOf(i) & (2 * MIB - 1)) == 0) stats[S_BIG_ANON_ALIGNED]++;
+      }
+    }
+  }
+}
+
+/* A fragmented run (tally.ts): anonymous VMAs at most RUN_HOLE apart, enough of them, mostly small. */
+#define RUN_HOLE MIB
+#define RUN_MIN_VMAS 16
+#define RUN_SMALL MIB
+/* Each run in the P_RUNS array: first VMA, last VMA, VMAs, holes, splits. */
+#define RUN_FIELDS 5
+
+/* Counts, bytes and first lines per kind, and the fragmented runs, in address order. */
+EXPORT("tally") void tally(void) {
+  const u32 n = params[P_COUNT];
+  const u32 anonKinds = params[P_ANON_KINDS];
+  u32 *runs = (u32 *)params[P_RUNS];
+  const u32 runsMax = params[P_RUNS_MAX];
+  order = (const u32 *)params[P_ORDER];
+  for (int k = 0; k < KINDS_MAX; k++) kindCount[k] = kindLineCount[k] = 0, kindBytes[k] = 0;
+  runCount = 0;
+  i64 first = -1;
+  u32 prev = 0, len = 0, small = 0, holes = 0, splits = 0;
+  for (u32 k = 0; k <= n; k++) {
+    int isAnon = 0;
+    u32 i = 0;
+    u64 size = 0;
+    if (k < n) {
+      i = at(k);
+      u32 kd = kind[i];
+      size = sizeOf(i);
+      kindCount[kd]++;
+      kindBytes[kd] += (double)size;
+      if (kindLineCount[kd] < LINES_MAX) kindLines[kd * LINES_MAX + kindLineCount[kd]++] = line[i];
+      isAnon = (anonKinds >> kd & 1) && (perms[i] & PERM_SHARED) == 0;
+    }
+    i64 gap = isAnon && first >= 0 ? gapOf(prev, i) : -1;
+    if (gap >= 0 && gap <= (i64)RUN_HOLE) {
+      len++;
+      if (gap > 0) holes++;
+      else splits++;
+    } else {
+      if (first >= 0 && len >= RUN_MIN_VMAS && small * 2 >= len && runCount < runsMax) {
+        u32 *r = runs + runCount++ * RUN_FIELDS;
+        r[0] = (u32)first;
+        r[1] = prev;
+        r[2] = len;
+        r[3] = holes;
+        r[4] = splits;
+      }
+      first = isAnon ? (i64)i : -1;
+      len = 1;
+      small = holes = splits = 0;
+    }
+    if (isAnon && size <= RUN_SMALL) small++;
+    prev = i;
+  }
+}

@@ -1,0 +1,257 @@
+import type { Dump } from './dump';
+import { KERNEL_WASM } from './kernelWasm';
+
+/**
+ * The WebAssembly kernel (kernel.c): one instance per Dump, whose memory holds the Dump's
+ * per-VMA columns. Its memory only grows while the dump is parsed; seal() makes the last
+ * allocations, so views taken after parsing never go stale.
+ *
+ * Each instance's memory reserves gigabytes of address space, and the garbage collector works
+ * hard to reclaim thousands of them: code that parses many dumps in a row (a timeline folder)
+ * gives each Dump's kernel back with Dump.release(), and the next parse reuses it.
+ */
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  input(): number;
+  inputSize(): number;
+  result(): number;
+  resultCount(): number;
+  namedIndex(): number;
+  nameStart(): number;
+  nameEnd(): number;
+  namedMax(): number;
+  params(): number;
+  stats(): number;
+  kindCount(): number;
+  kindBytes(): number;
+  kindLineCount(): number;
+  kindLines(): number;
+  kindsMax(): number;
+  linesMax(): number;
+  runCount(): number;
+  reset(): void;
+  setColumns(...columns: number[]): void;
+  scan(s: number, limit: number, lineNo: number, at: number, room: number): number;
+  classify(): void;
+  tally(): void;
+}
+
+/** The Dump's columns that live in the kernel's memory, in kernel.c's COL_* order. */
+export const KERNEL_COLUMNS = [
+  ['startHi', Uint32Array],
+  ['startLo', Uint32Array],
+  ['endHi', Uint32Array],
+  ['endLo', Uint32Array],
+  ['perms', Uint8Array],
+  ['flags', Uint8Array],
+  ['kind', Uint8Array],
+  ['offset', Float64Array],
+  ['dev', Uint32Array],
+  ['inode', Float64Array],
+  ['nameId', Int32Array],
+  ['line', Uint32Array],
+] as const;
+export type KernelColumn = (typeof KERNEL_COLUMNS)[number][0];
+
+/** Indices into Kernel.result, as in kernel.c. */
+export const enum ScanResult {
+  Written,
+  Reason,
+  Named,
+  Unsorted,
+  MaxEndHi,
+}
+
+/** Indices into Kernel.params, as in kernel.c. */
+export const enum Param {
+  Count,
+  Order,
+  NameClass,
+  NameSpecial,
+  Glibc,
+  SlotBits,
+  OwnAnon,
+  Shm,
+  Deleted,
+  File,
+  Text,
+  Data,
+  Rodata,
+  ImageGap,
+  Vsyscall,
+  Bss,
+  Arena,
+  ArenaReserve,
+  Guard,
+  ThreadStack,
+  Reserved,
+  AnonKinds,
+  Runs,
+  RunsMax,
+}
+
+/** Indices into Kernel.stats, as in kernel.c. */
+export const enum Stat {
+  ThreadStacks,
+  Guards,
+  ArenaSlots,
+  ArenaVmas,
+  BigAnon,
+  BigAnonAligned,
+}
+
+/** u32 fields per fragmented run: first VMA, last VMA, VMAs, holes, splits. */
+export const RUN_FIELDS = 5;
+const PAGE = 65536;
+/** Idle kernels kept for reuse, and the largest memory worth keeping. */
+const POOL_SIZE = 4;
+const POOL_MAX_BYTES = 32 << 20;
+const idle: Kernel[] = [];
+
+/** A kernel for a new Dump: a released one when there is one. */
+export function acquireKernel(): Kernel {
+  return idle.pop() ?? new Kernel();
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+function kernelModule(): WebAssembly.Module {
+  if (!compiled) {
+    const bin = atob(KERNEL_WASM);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    compiled = new WebAssembly.Module(bytes);
+  }
+  return compiled;
+}
+
+export class Kernel {
+  readonly x: Exports;
+  /** Next free byte above the module's own data. */
+  private top: number;
+  private sealed = false;
+  /** Where the Dump's columns are, and for how many VMAs. */
+  private columnsAt: number[] = [];
+  private capacity = 0;
+  private dump: Dump | undefined;
+  /** Name tables, runs and (for a dump out of address order) the order, placed by seal(). */
+  nameClassAt = 0;
+  nameSpecialAt = 0;
+  runsAt = 0;
+  runsMax = 0;
+  orderAt = 0;
+
+  // Views on the module's own data: remade whenever the memory grows.
+  input!: Uint8Array;
+  result!: Uint32Array;
+  namedIndex!: Uint32Array;
+  nameStart!: Uint32Array;
+  nameEnd!: Uint32Array;
+  params!: Uint32Array;
+  stats!: Uint32Array;
+  kindCount!: Uint32Array;
+  kindBytes!: Float64Array;
+  kindLineCount!: Uint32Array;
+  kindLines!: Uint32Array;
+
+  constructor() {
+    this.x = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as Exports;
+    this.top = this.x.heapBase();
+    this.views();
+  }
+
+  /** Back to the pool, zeroed (the scanner relies on fresh columns being zero), or left to the GC. */
+  release(): void {
+    if (idle.length >= POOL_SIZE || this.x.memory.buffer.byteLength > POOL_MAX_BYTES) return;
+    const base = this.x.heapBase();
+    this.u8(base, this.top - base).fill(0);
+    this.top = base;
+    this.sealed = false;
+    this.columnsAt = [];
+    this.capacity = 0;
+    this.dump = undefined;
+    this.orderAt = 0;
+    this.x.reset();
+    idle.push(this);
+  }
+
+  /** Moves the dump's columns to room for `capacity` VMAs, keeping the first dump.count. */
+  placeColumns(dump: Dump, capacity: number): void {
+    const before = this.columnsAt;
+    const count = before.length ? dump.count : 0;
+    const at = KERNEL_COLUMNS.map(([, type]) => this.alloc(capacity * type.BYTES_PER_ELEMENT));
+    const now = this.columnViews(at, capacity);
+    if (count) this.columnViews(before, count).forEach((old, c) => now[c].set(old as never));
+    this.dump = dump;
+    this.columnsAt = at;
+    this.capacity = capacity;
+    this.columnViewsInto(dump);
+    dump.nameId.fill(-1, count);
+    this.x.setColumns(...at);
+  }
+
+  /** The last allocations, once the dump is parsed: name tables, fragmented runs, the address order. */
+  seal(dump: Dump, order: ((into: Uint32Array) => void) | undefined): void {
+    const names = Math.max(1, dump.names.length);
+    this.nameClassAt = this.alloc(names);
+    this.nameSpecialAt = this.alloc(names);
+    this.runsMax = Math.floor(dump.count / 16) + 1;
+    this.runsAt = this.alloc(this.runsMax * RUN_FIELDS * 4);
+    if (order) {
+      this.orderAt = this.alloc(dump.count * 4);
+      order(this.u32(this.orderAt, dump.count));
+    }
+    this.sealed = true;
+  }
+
+  u8(at: number, n: number): Uint8Array {
+    return new Uint8Array(this.x.memory.buffer, at, n);
+  }
+
+  u32(at: number, n: number): Uint32Array {
+    return new Uint32Array(this.x.memory.buffer, at, n);
+  }
+
+  private alloc(bytes: number): number {
+    if (this.sealed) throw new Error('kernel memory is sealed');
+    const at = (this.top + 7) & ~7;
+    this.top = at + bytes;
+    const mem = this.x.memory;
+    if (this.top > mem.buffer.byteLength) {
+      mem.grow(Math.ceil((this.top - mem.buffer.byteLength) / PAGE));
+      this.views();
+      if (this.dump) this.columnViewsInto(this.dump);
+    }
+    return at;
+  }
+
+  private columnViews(at: number[], n: number): (Uint32Array | Uint8Array | Float64Array | Int32Array)[] {
+    const buf = this.x.memory.buffer;
+    return KERNEL_COLUMNS.map(([, type], c) => new type(buf, at[c], n));
+  }
+
+  private columnViewsInto(dump: Dump): void {
+    this.columnViews(this.columnsAt, this.capacity).forEach((view, c) => {
+      (dump as unknown as Record<KernelColumn, typeof view>)[KERNEL_COLUMNS[c][0]] = view;
+    });
+  }
+
+  private views(): void {
+    const { x } = this;
+    const buf = x.memory.buffer;
+    const kinds = x.kindsMax();
+    this.input = new Uint8Array(buf, x.input(), x.inputSize());
+    this.result = new Uint32Array(buf, x.result(), x.resultCount());
+    this.namedIndex = new Uint32Array(buf, x.namedIndex(), x.namedMax());
+    this.nameStart = new Uint32Array(buf, x.nameStart(), x.namedMax());
+    this.nameEnd = new Uint32Array(buf, x.nameEnd(), x.namedMax());
+    this.params = new Uint32Array(buf, x.params(), Param.RunsMax + 1);
+    this.stats = new Uint32Array(buf, x.stats(), Stat.BigAnonAligned + 1);
+    this.kindCount = new Uint32Array(buf, x.kindCount(), kinds);
+    this.kindBytes = new Float64Array(buf, x.kindBytes(), kinds);
+    this.kindLineCount = new Uint32Array(buf, x.kindLineCount(), kinds);
+    this.kindLines = new Uint32Array(buf, x.kindLines(), kinds * x.linesMax());
+  }
+}

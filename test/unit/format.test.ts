@@ -1,0 +1,17 @@
+/** The number formats of messages and reports. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatCount } from '../../src/core/format';
+
+describe('formatCount', () => {
+  it('groups digits exactly as toLocaleString("en-US") does, without loading ICU', () => {
+    const fixed = [0, -0, 1, 999, 1000, 65530, 1_000_251, -1234.5, 0.0004, -0.0004, 999.9995, 1062831.4, 2 ** 53, 1e20 + 12345, Infinity, NaN];
+    let x = 12345;
+    const random = Array.from({ length: 20_000 }, (_, i) => {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      const v = (x / 2 ** 31 - 0.3) * 10 ** (i % 13);
+      return i % 2 ? Math.round(v) : v;
+    });
+    for (const n of [...fixed, ...random]) assert.equal(formatCount(n), n.toLocaleString('en-US'), String(n));
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * The WebAssembly kernel (src/core/kernel.c): the committed binary is what the C source compiles
+ * to; the maps-line scanner agrees with the reference grammar below (the JavaScript scanner it
+ * replaced) on every prefix of real and hand-made lines; released kernels are reused clean; the
+ * columns survive the memory growing under them.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { analyzeText } from '../../src/core/analyze';
+import { DumpParser, parseDump } from '../../src/core/parse';
+import { KERNEL_WASM } from '../../src/core/kernelWasm';
+
+// @ts-expect-error: a plain .mjs script, typed by use
+import { compileKernel } from '../../scripts/build-wasm.mjs';
+
+/**
+ * The reference grammar of a maps line, written for clarity: the reason code (an index into the
+ * parser's REASONS) of the first check that fails, in the order the parser has always checked,
+ * or the fields.
+ */
+type Ref = { reason: number } | { start: bigint; end: bigint; perms: string; offset: number; dev: number; inode: number; name: string };
+function reference(line: string): Ref {
+  const HEX = /^[0-9a-fA-F]*/;
+  const hexRun = (s: string) => HEX.exec(s)![0];
+  let rest = line;
+  const start = hexRun(rest);
+  if (start.length > 16) return { reason: 2 };
+  if (start.length === 0 || rest[start.length] !== '-') return { reason: 1 };
+  rest = rest.slice(start.length + 1);
+  const end = hexRun(rest);
+  if (end.length === 0) return { reason: 1 };
+  if (end.length > 16) return { reason: 2 };
+  if (BigInt('0x' + end) < BigInt('0x' + start)) return { reason: 3 };
+  rest = rest.slice(end.length);
+  if (rest.length < 5 || rest[0] !== ' ' || !/^[r-][w-][x-][ps]$/.test(rest.slice(1, 5))) return { reason: 4 };
+  const perms = rest.slice(1, 5);
+  if (rest.length === 5) return { reason: 5 };
+  if (rest[5] !== ' ') return { reason: 4 };
+  rest = rest.slice(6);
+  const off = hexRun(rest);
+  if (off.length === 0 || off.length > 16) return { reason: 5 };
+  rest = rest.slice(off.length);
+  if (rest.length === 0) return { reason: 6 };
+  if (rest[0] !== ' ') return { reason: 5 };
+  rest = rest.slice(1);
+  const major = hexRun(rest);
+  if (major.length === 0 || major.length > 3 || rest[major.length] !== ':') return { reason: 6 };
+  rest = rest.slice(major.length + 1);
+  const minor = hexRun(rest);
+  if (minor.length === 0 || minor.length > 5) return { reason: 6 };
+  rest = rest.slice(minor.length);
+  if (rest[0] !== ' ') return { reason: 7 };
+  rest = rest.slice(1);
+  const inode = /^\d*/.exec(rest)![0];
+  if (inode.length === 0 || (rest.length > inode.length && !' \r'.includes(rest[inode.length]))) return { reason: 7 };
+  const name = rest.slice(inode.length).replace(/^ +/, '');
+  if (name.includes('\0')) return { reason: 8 };
+  return {
+    start: BigInt('0x' + start),
+    end: BigInt('0x' + end),
+    perms,
+    offset: Number(BigInt('0x' + off)),
+    dev: parseInt(major, 16) * 1048576 + parseInt(minor, 16),
+    inode: [...inode].reduce((v, d) => v * 10 + Number(d), 0),
+    name: name.replace(/ +$/, ''),
+  };
+}
+
+function parsed(line: string, eol: string): Ref {
+  const d = parseDump(line + eol);
+  if (d.count === 1) {
+    const v = d.vma(0);
+    return {
+      start: BigInt('0x' + v.startHex),
+      end: BigInt('0x' + v.endHex),
+      perms: v.perms,
+      offset: v.offset,
+      dev: d.dev[0],
+      inode: v.inode,
+      name: (d.names[d.nameId[0]] ?? '') + (v.deleted ? ' (deleted)' : ''),
+    };
+  }
+  assert.equal(d.malformed.length, 1, JSON.stringify(line));
+  return { reason: -1 };
+}
+
+describe('kernel', () => {
+  it('is built from kernel.c: the committed WebAssembly is what clang makes of it now', () => {
+    const fresh = (compileKernel() as Buffer).toString('base64');
+    assert.equal(KERNEL_WASM, fresh, 'src/core/kernelWasm.ts is stale: run npm run build:wasm');
+  });
+
+  it('scans every prefix of real and hand-made maps lines as the reference grammar does', () => {
+    const real = readFileSync('/proc/self/maps', 'latin1').split('\n').filter(Boolean).slice(0, 40);
+    const made = [
+      'ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]',
+      'FFFFFFFFFF600000-FFFFFFFFFF601000 --xp 0000ABCD 0A:1F 12 /x y (deleted)',
+      '0-1 r--p 0 0:0 0',
+      '123456789abcdef0-123456789abcdef1 rw-s 123456789abcdef 123:12345 18446744073709551615 n',
+      '-1000 r--p 0 0:0 0',
+      '1000-2000 r--p 0 0:0 0 a\u0000b',
+      '1234567890abcdef1-ffffffffffffffffff r--p 0 0:0 0',
+      '1000-0fff r--p 0 0:0 0',
+      '1000-2000 rwxq 0 0:0 0',
+      '1000-2000 r--p 0 1234:0 0',
+      '1000-2000 r--p 0 0:123456 0',
+      '1000-2000 r--p 0 00:00 0x',
+      '1000-2000  r--p 0 0:0 0',
+      '1000-2000 r--p  0 0:0 0',
+      '7f0000000000-7f0000001000 rw-p 00000000 00:00 0  \r trailing CR in the name',
+    ];
+    let checked = 0;
+    for (const eol of ['\n', '\r\n']) {
+      for (const full of [...real, ...made]) {
+        for (let cut = 1; cut <= full.length; cut++) {
+          const line = full.slice(0, cut);
+          // A CR right before the newline ends the line, whatever eol adds.
+          const want = reference(eol === '\n' ? line.replace(/\r$/, '') : line);
+          const got = parsed(line, eol);
+          if ('reason' in want) assert.ok('reason' in got, `${JSON.stringify(line)}: the reference rejects it, the kernel took it`);
+          else assert.deepEqual(got, want, JSON.stringify(line));
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked > 5000, `${checked} prefixes`);
+  });
+
+  it('gives each malformed prefix the reason the reference grammar gives', () => {
+    const REASON_TEXT = [
+      '',
+      'expected an address range "start-end" in hexadecimal',
+      'address has more than 16 hexadecimal digits',
+      'end address is below the start address',
+      'permissions must be four characters like "r-xp"',
+      'offset is not hexadecimal',
+      'device must be "major:minor" in hexadecimal',
+      'inode is not a decimal number',
+      'binary data (NUL bytes) in the line',
+    ];
+    const full = '7f2c1a000000-7f2c1a021000 rw-p 0001f000 fe:01 1234567 /usr/lib/x86_64-linux-gnu/libc.so.6';
+    for (const eol of ['\n', '\r\n']) {
+      for (let cut = 1; cut < full.length; cut++) {
+        const line = full.slice(0, cut);
+        const want = reference(line);
+        if (!('reason' in want)) continue;
+        const d = parseDump(line + eol);
+        assert.equal(d.malformed[0]?.reason, REASON_TEXT[want.reason], JSON.stringify(line));
+      }
+    }
+  });
+
+  it('reuses a released kernel with nothing of the last dump left in it', () => {
+    // A dump with offsets, devices and inodes everywhere, then one with none: the kernel does not
+    // write zeros, so the second must find its columns zeroed.
+    const files = readFileSync('/proc/self/maps', 'latin1');
+    const first = parseDump(files);
+    const count = first.count;
+    first.release();
+    assert.equal(first.count, 0);
+    assert.throws(() => first.kernel, /after release/);
+    const anon = Array.from({ length: count }, (_, i) => {
+      const a = (0x600000000000 + i * 8192).toString(16);
+      const b = (0x600000000000 + i * 8192 + 4096).toString(16);
+      return `${a}-${b} rw-p 00000000 00:00 0 `;
+    }).join('\n');
+    const second = parseDump(anon);
+    assert.equal(second.count, count);
+    for (let i = 0; i < count; i++) {
+      assert.equal(second.offset[i], 0);
+      assert.equal(second.dev[i], 0);
+      assert.equal(second.inode[i], 0);
+      assert.equal(second.nameId[i], -1);
+      assert.equal(second.kind[i], 0);
+    }
+  });
+
+  it('keeps every column as the memory grows under a dump fed in small pieces', () => {
+    const lines = Array.from({ length: 50_000 }, (_, i) => {
+      const a = (0x500000000000 + i * 0x3000).toString(16);
+      const b = (0x500000000000 + i * 0x3000 + 0x1000).toString(16);
+      return `${a}-${b} r-xp ${(i * 4096).toString(16).padStart(8, '0')} 08:0${i % 10} ${i} /lib/${i % 7}.so`;
+    });
+    const text = Buffer.from(lines.join('\n') + '\n');
+    const p = new DumpParser(); // no size hint: the columns start at 1,024 VMAs and move as they grow
+    for (let o = 0; o < text.length; o += 777) p.push(text.subarray(o, o + 777));
+    const d = p.end();
+    assert.equal(d.count, 50_000);
+    for (const i of [0, 1023, 1024, 4095, 31_000, 49_999]) {
+      const v = d.vma(i);
+      assert.equal(v.start, 0x500000000000 + i * 0x3000);
+      assert.equal(v.offset, i * 4096);
+      assert.equal(v.inode, i);
+      assert.equal(v.dev, `08:0${i % 10}`);
+      assert.equal(v.name, `/lib/${i % 7}.so`);
+      assert.equal(v.line, i + 1);
+    }
+    const a = analyzeText(text);
+    assert.equal(a.kinds.text?.count, 50_000);
+  });
+});
