@@ -18,7 +18,8 @@ const enum Mode {
   PmapPlain, // pmap: Address Kbytes(K) Mode Mapping
 }
 
-const REASONS = [
+/** Why a line is malformed, by the reason codes the parser and kernel.c give. */
+export const REASONS = [
   '',
   'expected an address range "start-end" in hexadecimal',
   'address has more than 16 hexadecimal digits',

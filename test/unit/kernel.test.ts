@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { analyzeText } from '../../src/core/analyze';
-import { DumpParser, parseDump } from '../../src/core/parse';
+import { DumpParser, parseDump, REASONS } from '../../src/core/parse';
 import { KERNEL_WASM } from '../../src/core/kernelWasm';
 
 // @ts-expect-error: a plain .mjs script, typed by use
@@ -128,17 +128,6 @@ describe('kernel', () => {
   });
 
   it('gives each malformed prefix the reason the reference grammar gives', () => {
-    const REASON_TEXT = [
-      '',
-      'expected an address range "start-end" in hexadecimal',
-      'address has more than 16 hexadecimal digits',
-      'end address is below the start address',
-      'permissions must be four characters like "r-xp"',
-      'offset is not hexadecimal',
-      'device must be "major:minor" in hexadecimal',
-      'inode is not a decimal number',
-      'binary data (NUL bytes) in the line',
-    ];
     const full = '7f2c1a000000-7f2c1a021000 rw-p 0001f000 fe:01 1234567 /usr/lib/x86_64-linux-gnu/libc.so.6';
     for (const eol of ['\n', '\r\n']) {
       for (let cut = 1; cut < full.length; cut++) {
@@ -146,7 +135,7 @@ describe('kernel', () => {
         const want = reference(line);
         if (!('reason' in want)) continue;
         const d = parseDump(line + eol);
-        assert.equal(d.malformed[0]?.reason, REASON_TEXT[want.reason], JSON.stringify(line));
+        assert.equal(d.malformed[0]?.reason, REASONS[want.reason], JSON.stringify(line));
       }
     }
   });
