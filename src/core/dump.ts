@@ -100,14 +100,6 @@ export class Dump {
     return this.capacity - this.count;
   }
 
-  /** Makes room for n more VMAs and returns the index of the first. */
-  addMany(n: number): number {
-    const at = this.count;
-    if (at + n > this.capacity) this.grow(Math.max(at + n, this.capacity * 2));
-    this.count += n;
-    return at;
-  }
-
   /** A column for an smaps field, created on first use. */
   field(key: string): Float64Array {
     let col = this.fields.get(key);

@@ -216,7 +216,7 @@ export class Kernel {
 
   private alloc(bytes: number): number {
     if (this.sealed) throw new Error('kernel memory is sealed');
-    const at = (this.top + 7) & ~7;
+    const at = Math.ceil(this.top / 8) * 8; // not `& ~7`: past 2 GiB that turns negative
     this.top = at + bytes;
     const mem = this.x.memory;
     if (this.top > mem.buffer.byteLength) {

@@ -10,7 +10,7 @@ import { poll, type VSCode } from './harness';
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const quickInput = (vsc: VSCode) => vsc.page.locator('.quick-input-widget');
+export const quickInput = (vsc: VSCode) => vsc.page.locator('.quick-input-widget');
 
 /**
  * Go to Line, after closing whatever hover or widget is still up: a Go to Line opened while a
@@ -44,10 +44,19 @@ function actionRows(vsc: VSCode): Locator {
  * is given, runs the first action whose title matches it.
  */
 export async function quickFix(vsc: VSCode, line: number, column: number, pick?: RegExp): Promise<string[]> {
-  await goToSafely(vsc, line, column);
-  await command(vsc, 'Quick Fix...');
   const rows = actionRows(vsc);
-  await rows.first().waitFor({ timeout: 10_000 });
+  // The menu opens empty-handed (and so not at all) while the file's diagnostics are still on
+  // their way, which a busy machine can stretch: ask again.
+  for (let attempt = 1; ; attempt++) {
+    await goToSafely(vsc, line, column);
+    await command(vsc, 'Quick Fix...');
+    try {
+      await rows.first().waitFor({ timeout: 5000 });
+      break;
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+  }
   const titles = (await rows.allInnerTexts()).map((t) => t.trim());
   if (!pick) {
     await vsc.page.keyboard.press('Escape');

@@ -10,6 +10,8 @@ import { describe, it } from 'node:test';
 import { analyzeText } from '../../src/core/analyze';
 import { DumpParser, parseDump, REASONS } from '../../src/core/parse';
 import { KERNEL_WASM } from '../../src/core/kernelWasm';
+import { KINDS } from '../../src/core/kinds';
+import { MAX_FINDING_LINES } from '../../src/core/tally';
 
 // @ts-expect-error: a plain .mjs script, typed by use
 import { compileKernel } from '../../scripts/build-wasm.mjs';
@@ -89,6 +91,12 @@ describe('kernel', () => {
   it('is built from kernel.c: the committed WebAssembly is what clang makes of it now', () => {
     const fresh = (compileKernel() as Buffer).toString('base64');
     assert.equal(KERNEL_WASM, fresh, 'src/core/kernelWasm.ts is stale: run npm run build:wasm');
+  });
+
+  it('has room for every kind, and keeps as many lines per kind as a finding lists', () => {
+    const k = parseDump('1000-2000 r--p 0 0:0 0\n').kernel;
+    assert.ok(KINDS.length <= k.x.kindsMax(), `${KINDS.length} kinds, room for ${k.x.kindsMax()}`);
+    assert.equal(k.x.linesMax(), MAX_FINDING_LINES);
   });
 
   it('scans every prefix of real and hand-made maps lines as the reference grammar does', () => {
