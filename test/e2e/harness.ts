@@ -323,7 +323,15 @@ function makeVSCode(p: Parts): VSCode {
       await page.keyboard.press('Escape');
       throw new Error(`no command titled "${title}" in the palette; it offers: ${JSON.stringify(seen)}`);
     }
-    await row.first().click();
+    // A busy workbench can keep re-rendering the list, so that a click never finds the row
+    // stable: when the wanted row is the focused one, Enter runs it just as well.
+    const focused = await quickInput
+      .locator('.monaco-list-row.focused .label-name')
+      .first()
+      .innerText({ timeout: 1000 })
+      .catch(() => '');
+    if (focused.trim() === title) await page.keyboard.press('Enter');
+    else await row.first().click();
     // Done when the palette (its input starts with ">") is gone: hidden, or replaced by the command's own picker.
     await poll(
       async () => !(await quickInput.isVisible()) || !(await quickInputBox.inputValue().catch(() => '')).startsWith('>'),

@@ -1,4 +1,5 @@
 /** Steps the timeline's end-to-end tests and its screenshot script share. */
+import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import { poll, type VSCode } from './harness';
 
@@ -30,10 +31,23 @@ export async function openFolderTimeline(vsc: VSCode, folder: string): Promise<n
   const input = vsc.page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor();
   await input.fill(`${folder}/`);
-  await sleep(300);
-  const t0 = Date.now();
-  await vsc.page.keyboard.press('Enter');
-  return t0;
+  // The dialog moves into the typed folder as it reads it; Enter before that accepts the folder
+  // it was showing, and a busy machine stretches the wait. So: Enter until this folder's
+  // timeline tab is the active one.
+  const tab = vsc.page.locator('.tabs-container .tab.active', { hasText: `VMA timeline: ${path.basename(folder)}` });
+  let t0 = 0;
+  for (let attempt = 1; ; attempt++) {
+    await poll(() => input.inputValue().catch(() => ''), (v) => v === `${folder}/`, 5000).catch(() => undefined);
+    await sleep(500 * attempt);
+    t0 = Date.now();
+    await vsc.page.keyboard.press('Enter');
+    try {
+      await tab.first().waitFor({ timeout: 10_000 });
+      return t0;
+    } catch (e) {
+      if (attempt === 3 || !(await input.isVisible())) throw e;
+    }
+  }
 }
 
 /**
