@@ -1,5 +1,5 @@
 import { Dump, PERM_X } from './dump';
-import { Param, Stat } from './kernel';
+import { KERNEL_BATCH, Param, Stat } from './kernel';
 import { KIND_INDEX } from './kinds';
 import type { AllocatorName } from './types';
 
@@ -109,7 +109,11 @@ export function classify(dump: Dump, allocator: AllocatorName, addressBits: 32 |
   p[Param.Guard] = K.guard;
   p[Param.ThreadStack] = K['thread-stack'];
   p[Param.Reserved] = K.reserved;
-  k.x.classify();
+  // At least one call, even for no VMA: the first resets the counts.
+  for (let at = 0; ; ) {
+    at = k.x.classify(at, Math.min(dump.count, at + KERNEL_BATCH));
+    if (at >= dump.count) break;
+  }
   const st = k.stats;
   return {
     threadStacks: st[Stat.ThreadStacks],

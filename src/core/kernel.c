@@ -307,7 +307,12 @@ static u32 arenaSlot(u32 k, u32 n, u64 slotSize, const u8 *nameClass) {
 #define MAX_THREAD_STACK (1024 * MIB)
 
 /* The kind of every VMA, by name, permissions and neighbours: the rules are in classify.ts. */
-EXPORT("classify") void classify(void) {
+/*
+ * Positions [from, to) of the address order; returns where the next call starts (past `to` when
+ * the last VMA took its neighbours along). Called in batches: V8 runs a call in baseline code
+ * until the function has tiered up, and only a later call gets the optimised code.
+ */
+EXPORT("classify") u32 classify(u32 from, u32 to) {
   const u32 n = params[P_COUNT];
   const u8 *nameClass = (const u8 *)params[P_NAME_CLASS];
   const u8 *nameSpecial = (const u8 *)params[P_NAME_SPECIAL];
@@ -315,9 +320,11 @@ EXPORT("classify") void classify(void) {
   const u32 slotBits = params[P_SLOT_BITS];
   const u64 slotSize = 1ull << slotBits;
   order = (const u32 *)params[P_ORDER];
-  for (int s = 0; s < S_COUNT; s++) stats[s] = 0;
+  if (from == 0)
+    for (int s = 0; s < S_COUNT; s++) stats[s] = 0;
 
-  for (u32 k = 0; k < n; k++) {
+  u32 k = from;
+  for (; k < to; k++) {
     u32 i = at(k);
     i32 id = nameId[i];
     u32 pm = perms[i];
@@ -382,6 +389,7 @@ EXPORT("classify") void classify(void) {
       }
     }
   }
+  return k;
 }
 
 /* A fragmented run (tally.ts): anonymous VMAs at most RUN_HOLE apart, enough of them, mostly small. */
@@ -391,49 +399,58 @@ EXPORT("classify") void classify(void) {
 /* Each run in the P_RUNS array: first VMA, last VMA, VMAs, holes, splits. */
 #define RUN_FIELDS 5
 
-/* Counts, bytes and first lines per kind, and the fragmented runs, in address order. */
-EXPORT("tally") void tally(void) {
+/* The run being followed across tally() calls: its first VMA (-1: none), the last, and counts. */
+static i64 runFirst;
+static u32 runPrev, runLen, runSmall, runHoles, runSplits;
+
+static void closeRun(u32 *runs, u32 runsMax) {
+  if (runFirst >= 0 && runLen >= RUN_MIN_VMAS && runSmall * 2 >= runLen && runCount < runsMax) {
+    u32 *r = runs + runCount++ * RUN_FIELDS;
+    r[0] = (u32)runFirst;
+    r[1] = runPrev;
+    r[2] = runLen;
+    r[3] = runHoles;
+    r[4] = runSplits;
+  }
+}
+
+/*
+ * Counts, bytes and first lines per kind, and the fragmented runs, over positions [from, to) of
+ * the address order; in batches, as classify().
+ */
+EXPORT("tally") void tally(u32 from, u32 to) {
   const u32 n = params[P_COUNT];
   const u32 anonKinds = params[P_ANON_KINDS];
   u32 *runs = (u32 *)params[P_RUNS];
   const u32 runsMax = params[P_RUNS_MAX];
   order = (const u32 *)params[P_ORDER];
-  for (int k = 0; k < KINDS_MAX; k++) kindCount[k] = kindLineCount[k] = 0, kindBytes[k] = 0;
-  runCount = 0;
-  i64 first = -1;
-  u32 prev = 0, len = 0, small = 0, holes = 0, splits = 0;
-  for (u32 k = 0; k <= n; k++) {
-    int isAnon = 0;
-    u32 i = 0;
-    u64 size = 0;
-    if (k < n) {
-      i = at(k);
-      u32 kd = kind[i];
-      size = sizeOf(i);
-      kindCount[kd]++;
-      kindBytes[kd] += (double)size;
-      if (kindLineCount[kd] < LINES_MAX) kindLines[kd * LINES_MAX + kindLineCount[kd]++] = line[i];
-      isAnon = (anonKinds >> kd & 1) && (perms[i] & PERM_SHARED) == 0;
-    }
-    i64 gap = isAnon && first >= 0 ? gapOf(prev, i) : -1;
-    if (gap >= 0 && gap <= (i64)RUN_HOLE) {
-      len++;
-      if (gap > 0) holes++;
-      else splits++;
-    } else {
-      if (first >= 0 && len >= RUN_MIN_VMAS && small * 2 >= len && runCount < runsMax) {
-        u32 *r = runs + runCount++ * RUN_FIELDS;
-        r[0] = (u32)first;
-        r[1] = prev;
-        r[2] = len;
-        r[3] = holes;
-        r[4] = splits;
-      }
-      first = isAnon ? (i64)i : -1;
-      len = 1;
-      small = holes = splits = 0;
-    }
-    if (isAnon && size <= RUN_SMALL) small++;
-    prev = i;
+  if (from == 0) {
+    for (int k = 0; k < KINDS_MAX; k++) kindCount[k] = kindLineCount[k] = 0, kindBytes[k] = 0;
+    runCount = 0;
+    runFirst = -1;
+    runPrev = runLen = runSmall = runHoles = runSplits = 0;
   }
+  for (u32 k = from; k < to; k++) {
+    u32 i = at(k);
+    u32 kd = kind[i];
+    u64 size = sizeOf(i);
+    kindCount[kd]++;
+    kindBytes[kd] += (double)size;
+    if (kindLineCount[kd] < LINES_MAX) kindLines[kd * LINES_MAX + kindLineCount[kd]++] = line[i];
+    int isAnon = (anonKinds >> kd & 1) && (perms[i] & PERM_SHARED) == 0;
+    i64 gap = isAnon && runFirst >= 0 ? gapOf(runPrev, i) : -1;
+    if (gap >= 0 && gap <= (i64)RUN_HOLE) {
+      runLen++;
+      if (gap > 0) runHoles++;
+      else runSplits++;
+    } else {
+      closeRun(runs, runsMax);
+      runFirst = isAnon ? (i64)i : -1;
+      runLen = 1;
+      runSmall = runHoles = runSplits = 0;
+    }
+    if (isAnon && size <= RUN_SMALL) runSmall++;
+    runPrev = i;
+  }
+  if (to == n) closeRun(runs, runsMax);
 }

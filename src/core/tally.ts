@@ -1,5 +1,5 @@
 import type { Dump } from './dump';
-import { Param, RUN_FIELDS } from './kernel';
+import { KERNEL_BATCH, Param, RUN_FIELDS } from './kernel';
 import { ANON_KINDS, KIND_INDEX, KINDS } from './kinds';
 
 /** Findings list at most this many lines; their lineCount has the total. */
@@ -43,7 +43,12 @@ export function tally(dump: Dump): Tally {
   p[Param.AnonKinds] = anonKinds;
   p[Param.Runs] = k.runsAt;
   p[Param.RunsMax] = k.runsMax;
-  k.x.tally();
+  // At least one call, even for no VMA: the first resets the tallies.
+  for (let at = 0; ; ) {
+    const to = Math.min(dump.count, at + KERNEL_BATCH);
+    k.x.tally(at, to);
+    if ((at = to) >= dump.count) break;
+  }
   const nk = KINDS.length;
   const linesMax = k.kindLines.length / k.kindCount.length;
   const kindLines = KINDS.map((_, kd) => Array.from(k.kindLines.subarray(kd * linesMax, kd * linesMax + k.kindLineCount[kd])));

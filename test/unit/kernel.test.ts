@@ -173,6 +173,17 @@ describe('kernel', () => {
     }
   });
 
+  it('gives an analysis nothing of the dump its kernel served before', () => {
+    const busy = analyzeText(readFileSync('/proc/self/maps')); // Node's worker threads have stacks
+    assert.ok(busy.threads > 1, `${busy.threads} threads`);
+    for (const text of ['', '7f0000000000-7f0000001000 rw-p 00000000 00:00 0\n']) {
+      const a = analyzeText(text);
+      assert.equal(a.threads, 0, JSON.stringify(text));
+      assert.equal(a.arenas, 0);
+      assert.equal(a.totals.count, a.vmaCount);
+    }
+  });
+
   it('keeps every column as the memory grows under a dump fed in small pieces', () => {
     const lines = Array.from({ length: 50_000 }, (_, i) => {
       const a = (0x500000000000 + i * 0x3000).toString(16);
