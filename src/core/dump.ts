@@ -14,7 +14,10 @@ const INITIAL_CAPACITY = 1024;
 /** Malformed lines kept with their text; malformedCount counts them all. */
 export const MALFORMED_KEPT = 1000;
 
-
+/**
+ * A parsed dump, stored by column in typed arrays so that a million VMAs cost tens of megabytes
+ * rather than hundreds. `vma(i)` materialises one row for display.
+ */
 export class Dump {
   format: DumpFormat = 'empty';
   header: DumpHeader = { raw: {}, lines: {} };

@@ -50,7 +50,7 @@ export function tally(dump: Dump): Tally {
     if ((at = to) >= dump.count) break;
   }
   const nk = KINDS.length;
-  const linesMax = k.kindLines.length / k.kindCount.length;
+  const linesMax = k.x.linesMax();
   const kindLines = KINDS.map((_, kd) => Array.from(k.kindLines.subarray(kd * linesMax, kd * linesMax + k.kindLineCount[kd])));
   // Listed in line order, as in a dump in address order.
   if (!dump.sorted) for (const lines of kindLines) lines.sort((a, b) => a - b);

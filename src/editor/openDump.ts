@@ -10,14 +10,20 @@ export function languageOfFormat(format: DumpFormat): string {
   return Languages.maps;
 }
 
+/** The format of a dump text, from its first MiB (enough to tell maps, smaps and pmap apart). */
+function sniffFormat(text: string): DumpFormat {
+  const dump = parseDump(text.slice(0, 1 << 20));
+  const { format } = dump;
+  dump.release();
+  return format;
+}
+
 /**
  * Opens text as a new untitled dump, named `name` when given (a capture's file name, so Save
- * proposes it), in the language its content calls for.
+ * proposes it), in the language its content calls for (`format`, when the caller parsed it).
  */
-export async function openDumpText(text: string, name?: string): Promise<vscode.TextEditor> {
-  const sniffed = parseDump(text.slice(0, 1 << 20));
-  const language = languageOfFormat(sniffed.format);
-  sniffed.release();
+export async function openDumpText(text: string, name?: string, format = sniffFormat(text)): Promise<vscode.TextEditor> {
+  const language = languageOfFormat(format);
   let doc: vscode.TextDocument;
   if (name) {
     const uri = vscode.Uri.from({ scheme: 'untitled', path: name });
@@ -40,10 +46,10 @@ export async function pasteFromClipboard(): Promise<void> {
     return;
   }
   const dump = parseDump(text);
-  const empty = dump.count === 0;
+  const { count, format } = dump;
   dump.release();
-  await openDumpText(text);
-  if (empty) {
+  await openDumpText(text, undefined, format);
+  if (count === 0) {
     void vscode.window.showWarningMessage(
       'The clipboard holds no maps, smaps or pmap lines that VMA Lens understands; it was opened as it is.',
     );
