@@ -1,0 +1,148 @@
+/**
+ * The architecture's import boundaries, checked rather than remembered (see ARCHITECTURE.md):
+ * - src/core is pure: it imports only other src/core modules (no `vscode`, no `node:*`, no
+ *   package), so the extension host, the CLI, the webview and a web worker can all run it;
+ * - the webview bundle reaches only webview/, src/protocol.ts and src/core, plus its UI packages;
+ * - the CLI and the Node helpers never import `vscode`.
+ * Each rule is also run on a made-up violation, so a checker that silently passes everything fails.
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Module specifiers of `import … from`, `export … from`, `import '…'` and `import('…')`. */
+export function importsOf(source: string): string[] {
+  const out: string[] = [];
+  const re = /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
+  for (let m = re.exec(source); m; m = re.exec(source)) out.push(m[1] ?? m[2] ?? m[3]);
+  return out;
+}
+
+type Files = Map<string, string>; // repo-relative path → source
+
+function readTree(dir: string, files: Files = new Map()): Files {
+  for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+    const rel = path.posix.join(dir, e.name);
+    if (e.isDirectory()) readTree(rel, files);
+    else if (/\.ts$/.test(e.name) && !e.name.endsWith('.d.ts')) files.set(rel, fs.readFileSync(path.join(ROOT, rel), 'utf8'));
+  }
+  return files;
+}
+
+/** A relative specifier resolved to a repo-relative .ts path (as esbuild would), else undefined. */
+function resolveLocal(from: string, spec: string, files: Files): string | undefined {
+  if (!spec.startsWith('.')) return undefined;
+  const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
+  return [`${base}.ts`, `${base}/index.ts`, base].find((p) => files.has(p)) ?? `${base}.ts`;
+}
+
+/** Violations of "src/core imports only src/core". */
+export function coreViolations(files: Files): string[] {
+  const bad: string[] = [];
+  for (const [file, src] of files) {
+    if (!file.startsWith('src/core/')) continue;
+    for (const spec of importsOf(src)) {
+      const target = resolveLocal(file, spec, files);
+      if (!target?.startsWith('src/core/')) bad.push(`${file} imports '${spec}'`);
+    }
+  }
+  return bad;
+}
+
+const WEBVIEW_PACKAGES = /^(?:chart\.js|@vscode-elements\/elements|@vscode\/l10n)(?:\/|$)/;
+
+/** Violations of the webview bundle's reach: everything imported from its entry, transitively. */
+export function webviewViolations(files: Files, entry = 'webview/main.ts'): string[] {
+  const bad: string[] = [];
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const spec of importsOf(files.get(file) ?? '')) {
+      const target = resolveLocal(file, spec, files);
+      if (!target) {
+        if (!WEBVIEW_PACKAGES.test(spec)) bad.push(`${file} imports '${spec}' (webview bundle)`);
+      } else if (target.startsWith('webview/') || target.startsWith('src/core/') || target === 'src/protocol.ts') {
+        visit(target);
+      } else bad.push(`${file} imports ${target} (outside webview/, src/core and src/protocol.ts)`);
+    }
+  };
+  visit(entry);
+  return bad;
+}
+
+/** Violations of "the CLI and Node helpers never import vscode". */
+export function cliViolations(files: Files): string[] {
+  const bad: string[] = [];
+  for (const [file, src] of files) {
+    if (!/^src\/(?:cli|node)\//.test(file)) continue;
+    for (const spec of importsOf(src)) if (spec === 'vscode') bad.push(`${file} imports 'vscode'`);
+  }
+  return bad;
+}
+
+describe('architecture boundaries', () => {
+  const files = new Map([...readTree('src'), ...readTree('webview')]);
+
+  it('finds every kind of import statement', () => {
+    const src = [
+      "import { a } from './a';",
+      "import type { B } from '../b';",
+      "export { c } from './c';",
+      "export * from 'node:fs';",
+      "import 'side-effect';",
+      "const m = await import('vscode');",
+      'import {\n  multi,\n  line,\n} from "./multi";',
+    ].join('\n');
+    assert.deepEqual(importsOf(src), ['./a', '../b', './c', 'node:fs', 'side-effect', 'vscode', './multi']);
+  });
+
+  it('src/core imports only src/core', () => {
+    assert.ok([...files.keys()].filter((f) => f.startsWith('src/core/')).length > 10, 'read src/core');
+    assert.deepEqual(coreViolations(files), []);
+  });
+
+  it('the core rule catches node:, vscode, packages and escapes from src/core', () => {
+    const fake: Files = new Map([
+      ['src/core/a.ts', "import * as fs from 'node:fs';\nimport * as vscode from 'vscode';\nimport { x } from '../editor/x';\nimport { y } from 'chart.js';\nimport { ok } from './b';"],
+      ['src/core/b.ts', ''],
+    ]);
+    assert.deepEqual(coreViolations(fake), [
+      "src/core/a.ts imports 'node:fs'",
+      "src/core/a.ts imports 'vscode'",
+      "src/core/a.ts imports '../editor/x'",
+      "src/core/a.ts imports 'chart.js'",
+    ]);
+  });
+
+  it('src/core type-checks without Node or VS Code types (src/core/tsconfig.json)', () => {
+    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    execFileSync(process.execPath, [tsc, '--noEmit', '-p', path.join(ROOT, 'src', 'core', 'tsconfig.json')], { stdio: 'pipe' });
+  });
+
+  it('the webview bundle reaches only webview/, src/protocol.ts, src/core and its UI packages', () => {
+    assert.deepEqual(webviewViolations(files), []);
+  });
+
+  it('the webview rule follows imports transitively and catches what the host owns', () => {
+    const fake: Files = new Map([
+      ['webview/main.ts', "import { p } from '../src/protocol';\nimport { Chart } from 'chart.js';"],
+      ['src/protocol.ts', "import type { D } from './core/diff';\nimport { cfg } from './config';"],
+      ['src/core/diff.ts', "import * as vscode from 'vscode';"],
+      ['src/config.ts', ''],
+    ]);
+    assert.deepEqual(webviewViolations(fake), [
+      "src/core/diff.ts imports 'vscode' (webview bundle)",
+      'src/protocol.ts imports src/config.ts (outside webview/, src/core and src/protocol.ts)',
+    ]);
+  });
+
+  it('the CLI and the Node helpers never import vscode', () => {
+    assert.deepEqual(cliViolations(files), []);
+    assert.deepEqual(cliViolations(new Map([['src/cli/x.ts', "import * as vscode from 'vscode';"]])), ["src/cli/x.ts imports 'vscode'"]);
+  });
+});
