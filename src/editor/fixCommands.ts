@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { Commands } from '../constants';
 import type { Fix } from '../core/types';
-import { configFlavourOfFix, configFlavourOfPath, mergeConfig, type TextEdit } from './configMerge';
+import { configFlavourOfFix, configFlavourOfPath, mergeFix, type TextEdit } from './configMerge';
 import { guarded } from './log';
 
 /**
@@ -57,7 +57,7 @@ export async function applyFixToFile(fix: Fix, uri: vscode.Uri): Promise<boolean
     return false;
   }
   const doc = await vscode.workspace.openTextDocument(uri);
-  const edits = mergeConfig(doc.getText(), fix.text, flavour);
+  const edits = mergeFix(doc.getText(), fix, flavour);
   const rel = vscode.workspace.asRelativePath(uri);
   if (edits.length === 0) {
     void vscode.window.showInformationMessage(`${rel} already has this setting.`);
