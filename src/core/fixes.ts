@@ -282,3 +282,13 @@ export function kernelDefaultHugepagesz(ctx: FixContext): Fix {
     commands: rhel ? ['sudo grubby --update-kernel=ALL --args="default_hugepagesz=2M"'] : ['sudo update-grub'],
   };
 }
+
+/**
+ * The command line a "copy command" action copies: what applies the fix now. Each command's
+ * words from the dump are already shell-quoted where the command is built.
+ */
+export function fixCommandLine(fix: Fix): string | undefined {
+  if (!fix.commands.length) return undefined;
+  // sysctl: `sysctl -w` applies at once; `sysctl -p FILE` needs the file written first.
+  return fix.id === 'sysctl-max-map-count' ? fix.commands[0] : fix.commands.join(' && ');
+}
