@@ -290,6 +290,10 @@ describe('item 6: smaller gaps', () => {
     assert.match(big.stderr, /--max-map-count takes a whole number from 1 to 2147483647/);
     const max = cli(['analyze', '--json', '--max-map-count=2147483647', file]);
     assert.equal(JSON.parse(max.stdout).maxMapCount, 2147483647);
+    // The same in a header: ignored (the kernel default applies), never Infinity (null in JSON).
+    const header = cli(['analyze', '--json', '-'], dumpNamed('/usr/bin/x', `# max_map_count: ${'9'.repeat(400)}\n# pid: ${'9'.repeat(30)}\n`));
+    const j = JSON.parse(header.stdout);
+    assert.deepEqual([j.maxMapCount, j.maxMapCountSource, j.header.pid], [65530, 'default', undefined]);
   });
 
   it('timeline DIR skips an unreadable dump and says so, and follows symlinked dumps', () => {
