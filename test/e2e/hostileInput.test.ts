@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 
@@ -44,11 +45,13 @@ describe('hostile input in VS Code', { timeout: 600_000 }, () => {
   let vsc: VSCode;
   let folder: string;
   let sshd: TestSshd | undefined;
+  /** Outside the workspace: the hostile host's script and the shell's working folder. */
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'vma-lens-e2e-hostile-scratch-'));
 
   before(async () => {
     folder = tempFolder('vma-lens-e2e-hostile-');
     if (isRoot) {
-      const script = path.join(folder, '..', `${path.basename(folder)}-hostile-host.sh`);
+      const script = path.join(scratch, 'hostile-host.sh');
       fs.writeFileSync(script, HOSTILE_HOST, { mode: 0o755 });
       sshd = await startSshd('vmalens-hostile', [`ForceCommand ${script}`]);
     }
@@ -66,6 +69,7 @@ describe('hostile input in VS Code', { timeout: 600_000 }, () => {
   after(async () => {
     await vsc?.close();
     await sshd?.stop();
+    fs.rmSync(scratch, { recursive: true, force: true });
   });
 
   it('a mapping name with \\012[mysqld]\\012… merges malloc-lib only into the workspace my.cnf', async () => {
@@ -87,7 +91,7 @@ describe('hostile input in VS Code', { timeout: 600_000 }, () => {
     assert.ok(offered.includes(`Copy command: sudo systemctl daemon-reload && sudo systemctl restart '${unit}'`), JSON.stringify(offered));
     const copied = await poll(() => vsc.readClipboard(), (t) => t.startsWith('sudo systemctl'));
     // A real sh runs what was copied, with sudo a function that prints its words.
-    const cwd = fs.mkdtempSync(path.join(folder, '..', 'sh-'));
+    const cwd = fs.mkdtempSync(path.join(scratch, 'sh-'));
     const out = execFileSync('sh', ['-c', `sudo() { printf '%s\\n' "$*"; }\n${copied}`], { cwd, encoding: 'utf8' });
     assert.equal(out, `systemctl daemon-reload\nsystemctl restart ${unit}\n`);
     assert.deepEqual(fs.readdirSync(cwd), [], 'the command substitution never ran');
