@@ -9,10 +9,13 @@ export function setting<T>(key: (typeof Settings)[keyof typeof Settings], scope?
 
 /** Analysis options from the settings: default limit and thresholds. */
 export function analyzeOptions(scope?: vscode.ConfigurationScope): AnalyzeOptions {
+  // Workspace settings come with the folder (Restricted Mode too): only values in range count.
+  const inRange = (v: unknown, min: number, max: number) => (typeof v === 'number' && v >= min && v <= max ? v : undefined);
+  const limit = inRange(setting<number>(Settings.defaultMaxMapCount, scope), 1, 2147483647);
   return {
-    defaultMaxMapCount: setting<number>(Settings.defaultMaxMapCount, scope),
-    warnRatio: setting<number>(Settings.warnRatio, scope),
-    errorRatio: setting<number>(Settings.errorRatio, scope),
+    defaultMaxMapCount: limit === undefined ? undefined : Math.floor(limit),
+    warnRatio: inRange(setting<number>(Settings.warnRatio, scope), 0, 1),
+    errorRatio: inRange(setting<number>(Settings.errorRatio, scope), 0, 1),
   };
 }
 

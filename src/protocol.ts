@@ -127,6 +127,8 @@ export interface StripData {
 
 export interface StripResultMessage {
   type: MessageType.StripResult;
+  /** The id of the RequestStrip this answers: the webview draws only the answer to its latest. */
+  id: number;
   source: string;
   strip?: StripData;
   error?: string;
@@ -169,6 +171,8 @@ export interface RequestDiffMessage {
 
 export interface RequestStripMessage {
   type: MessageType.RequestStrip;
+  /** Increases with every request; echoed in the StripResult. */
+  id: number;
   source: string;
 }
 
@@ -210,7 +214,7 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
     case MessageType.RequestDiff:
       return typeof o.a === 'string' && typeof o.b === 'string';
     case MessageType.RequestStrip:
-      return typeof o.source === 'string';
+      return typeof o.source === 'string' && Number.isSafeInteger(o.id);
     case MessageType.WatchControl:
       return o.action === 'pause' || o.action === 'resume' || o.action === 'stop' || o.action === 'restart';
     default:

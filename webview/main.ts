@@ -59,6 +59,8 @@ let loading: { done: number; total: number; finished: boolean } | undefined;
 let watch: WatchStatusMessage['status'] | undefined;
 let firstPaintMs: number | undefined;
 let stripRequested: string | undefined;
+/** The id of the latest strip request: an older answer arriving late is not drawn. */
+let stripRequestId = 0;
 let userPickedStrip = picked.length > 0;
 
 const chartCanvas = $<HTMLCanvasElement>('chart');
@@ -296,7 +298,7 @@ function ensureStrip(): void {
   // During a fast load or watch, ask at most every 2 s for the newest sample.
   if (!picked.length && stripThrottle) return;
   stripRequested = want;
-  post({ type: MessageType.RequestStrip, source: want });
+  post({ type: MessageType.RequestStrip, id: ++stripRequestId, source: want });
   if (!picked.length) {
     stripThrottle = true;
     setTimeout(() => {
@@ -468,6 +470,7 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
       renderDiff(m);
       break;
     case MessageType.StripResult:
+      if (m.id !== stripRequestId) break; // the answer to an earlier request
       if (m.strip) {
         strip.show(m.strip);
         $('strip-note').textContent = strip.describe();

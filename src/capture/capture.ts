@@ -110,7 +110,9 @@ function run(file: string, args: string[], timeoutMs: number, signal: AbortSigna
   return new Promise((resolve, reject) => {
     let child;
     try {
-      child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+      // Its own process group (detached: setsid), so that a cancel or a timeout ends the script's
+      // children too (cat, awk; ssh's ProxyCommand), not only sh or ssh.
+      child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, detached: true });
     } catch (err) {
       reject(new CaptureError('spawn', `Cannot run ${file}: ${(err as Error).message}.`));
       return;
@@ -128,7 +130,8 @@ function run(file: string, args: string[], timeoutMs: number, signal: AbortSigna
     };
     const kill = () => {
       try {
-        child.kill('SIGKILL');
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        else child.kill('SIGKILL');
       } catch {
         /* gone */
       }
@@ -235,18 +238,27 @@ export function explainFailure(r: RunResult, pid: number | undefined, remote: { 
   return new CaptureError('failed', `Capture${whereText(host)} failed: ${msg}.`.replace(/\.\.$/, '.'), r.stderr);
 }
 
-/** `mariadbd-1234-20261122T012728Z.maps` from the header the script wrote. */
-function captureFileName(text: string, pid: number, file: string): string {
-  const head = text.slice(0, 8192);
-  const command = /^# command: (.*)$/m.exec(head)?.[1] ?? '';
-  const time = /^# time: (.*)$/m.exec(head)?.[1] ?? new Date().toISOString();
-  const exe = command.replace(/^\[|\]$/g, '').split(' ')[0] ?? '';
-  const base = (exe.slice(exe.lastIndexOf('/') + 1) || 'process').replace(/[^\w.-]+/g, '_').slice(0, 40);
-  const stamp = time.replace(/\.\d+/, '').replace(/[-:]/g, '');
-  return `${base}-${pid}-${stamp}.${file}`;
+/** A capture time as the script writes it (`date -u +%Y-%m-%dT%H:%M:%SZ`), as `20261122T012728Z`. */
+function timeStamp(time: string | undefined): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?Z$/.exec(time ?? '');
+  return m ? `${m[1]}${m[2]}${m[3]}T${m[4]}${m[5]}${m[6]}Z` : undefined;
 }
 
-function toCapture(r: RunResult, pid: number, host: string, file: string): Capture {
+/**
+ * `mariadbd-1234-20261122T012728Z.maps` from the header the script wrote. The text may come
+ * from a remote host: every part is validated (the PID is ours, the time must be a time, the
+ * program name keeps word characters only), so the name is always one plain file name.
+ */
+export function captureFileName(text: string, pid: number, file: 'maps' | 'smaps', now = new Date()): string {
+  const head = text.slice(0, 8192);
+  const command = /^# command: (.*)$/m.exec(head)?.[1] ?? '';
+  const stamp = timeStamp(/^# time: (.*)$/m.exec(head)?.[1]) ?? timeStamp(now.toISOString())!;
+  const exe = command.replace(/^\[|\]$/g, '').split(' ')[0] ?? '';
+  const base = exe.slice(exe.lastIndexOf('/') + 1).replace(/[^\w.-]+/g, '_').replace(/^[.-]+/, '').slice(0, 40) || 'process';
+  return `${base}-${validatePid(pid)}-${stamp}.${file}`;
+}
+
+function toCapture(r: RunResult, pid: number, host: string, file: 'maps' | 'smaps'): Capture {
   const command = /^# command: (.*)$/m.exec(r.stdout.slice(0, 65536))?.[1] ?? '';
   return { text: r.stdout, pid, host, command, fileName: captureFileName(r.stdout, pid, file) };
 }

@@ -1,6 +1,7 @@
 import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { analyze } from '../core/analyze';
+import { showEscaped } from '../core/escape';
 import { diffDumps } from '../core/diff';
 import { forecast, orderSamples, sampleOf } from '../core/timeline';
 import type { AnalyzeOptions } from '../core/types';
@@ -19,6 +20,13 @@ Exit status: 0 analysed with no error finding, 1 an error-severity finding, 2 un
 
 class UsageError extends Error {}
 
+const MAX_MAP_COUNT_MAX = 2147483647;
+
+/** A message to stderr, one line per line, control characters shown escaped (file names, reasons). */
+function warn(text: string): void {
+  process.stderr.write(text.split('\n').map(showEscaped).join('\n'));
+}
+
 interface Args {
   command: string;
   files: string[];
@@ -35,7 +43,10 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--fixes') args.fixes = true;
     else if (a === '--max-map-count' || a.startsWith('--max-map-count=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
-      if (!v || !/^\d+$/.test(v) || Number(v) === 0) throw new UsageError('--max-map-count takes a positive whole number');
+      // The sysctl is a C int: anything above INT_MAX is no setting the kernel could have.
+      if (!v || !/^\d+$/.test(v) || Number(v) === 0 || Number(v) > MAX_MAP_COUNT_MAX) {
+        throw new UsageError(`--max-map-count takes a whole number from 1 to ${MAX_MAP_COUNT_MAX}`);
+      }
       args.maxMapCount = Number(v);
     } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
     else args.files.push(a);
@@ -74,7 +85,7 @@ export function main(argv: string[]): number {
     }
     args = parseArgs(argv);
   } catch (err) {
-    process.stderr.write(`vma-lens: ${(err as Error).message}\n${USAGE}`);
+    warn(`vma-lens: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
   const color = !args.json && isatty(1) && !process.env.NO_COLOR;
@@ -112,16 +123,28 @@ export function main(argv: string[]): number {
         const dir = args.files[0];
         const files = listDumpFiles(dir);
         if (files.length === 0) throw new DumpReadError(`no dump files (maps, smaps, *.maps, *.pmap…) in ${dir}`);
+        const skipped: { file: string; reason: string }[] = [];
         const samples = orderSamples(
           files.flatMap((f) => {
-            const dump = readDumpSync(f);
+            let dump;
+            try {
+              dump = readDumpSync(f);
+            } catch (err) {
+              // One unreadable file does not hide the others (the panel does the same).
+              if (!(err instanceof DumpReadError)) throw err;
+              skipped.push({ file: f, reason: err.message });
+              return [];
+            }
             const sample = dump.count ? [sampleOf(f, analyze(dump, options))] : [];
+            if (!dump.count) skipped.push({ file: f, reason: 'no mappings found' });
             dump.release(); // the next file reuses its memory
             return sample;
           }),
         );
+        for (const s of skipped) warn(`vma-lens: skipped ${s.file}: ${s.reason}\n`);
+        if (samples.length === 0) throw new DumpReadError(`no readable dump in ${dir} (${skipped.length} skipped)`);
         const fc = forecast(samples);
-        write(args.json ? JSON.stringify({ dir, samples, forecast: fc ?? null }) + '\n' : renderTimeline(samples, fc, dir, st));
+        write(args.json ? JSON.stringify({ dir, samples, forecast: fc ?? null, skipped }) + '\n' : renderTimeline(samples, fc, dir, st));
         return samples.some((s) => s.findings.some((f) => f.severity === 'error')) ? 1 : 0;
       }
       default:
@@ -129,12 +152,12 @@ export function main(argv: string[]): number {
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`vma-lens: ${err.message}\n${USAGE}`);
+      warn(`vma-lens: ${err.message}\n${USAGE}`);
     } else if (err instanceof DumpReadError) {
-      process.stderr.write(`vma-lens: ${err.message}\n`);
+      warn(`vma-lens: ${err.message}\n`);
     } else {
       // Anything else is our bug: one line for the user, the stack only when asked.
-      process.stderr.write(`vma-lens: internal error: ${(err as Error).message} (set VMA_LENS_DEBUG=1 for details)\n`);
+      warn(`vma-lens: internal error: ${(err as Error).message} (set VMA_LENS_DEBUG=1 for details)\n`);
       if (process.env.VMA_LENS_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
     }
     return 2;

@@ -1,10 +1,15 @@
 import type { DumpDiff } from '../core/diff';
+import { showEscaped as esc } from '../core/escape';
 import { formatBytes, formatCount, formatPercent } from '../core/format';
 import { KIND_INFO, KINDS } from '../core/kinds';
 import type { Forecast, TimelineSample } from '../core/timeline';
 import type { Analysis, Severity } from '../core/types';
 
-/** Plain-text reports for a terminal; colour only when asked (a TTY without NO_COLOR). */
+/**
+ * Plain-text reports for a terminal; colour only when asked (a TTY without NO_COLOR). Every text
+ * from the dump or the command line goes through `esc`: a control character in a header or a
+ * path would otherwise drive the terminal (set its title, clear the screen).
+ */
 
 export interface Style {
   bold(s: string): string;
@@ -33,12 +38,12 @@ function bar(ratio: number, width = 30): string {
 export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes: boolean): string {
   const out: string[] = [];
   const h = a.header;
-  out.push(st.bold(`VMA Lens — ${source}`) + st.dim(` (${a.format}, ${a.addressBits}-bit)`));
-  const proc = [h.command && `${h.command.split(/\s+/)[0]}`, h.pid !== undefined && `pid ${h.pid}`, h.host && `on ${h.host}`, h.time && `at ${h.time}`]
+  out.push(st.bold(`VMA Lens — ${esc(source)}`) + st.dim(` (${a.format}, ${a.addressBits}-bit)`));
+  const proc = [h.command && `${esc(h.command.split(/\s+/)[0])}`, h.pid !== undefined && `pid ${h.pid}`, h.host && `on ${esc(h.host)}`, h.time && `at ${esc(h.time)}`]
     .filter(Boolean)
     .join(' ');
   if (proc) out.push(`Process    ${proc}`);
-  const sys = [h.kernel && `kernel ${h.kernel}`, h.arch, h.pageSize && `page ${formatBytes(h.pageSize)}`, h.hugePageSize && `huge page ${formatBytes(h.hugePageSize)}`, h.thp && `THP ${h.thp}`]
+  const sys = [h.kernel && `kernel ${esc(h.kernel)}`, h.arch && esc(h.arch), h.pageSize && `page ${formatBytes(h.pageSize)}`, h.hugePageSize && `huge page ${formatBytes(h.hugePageSize)}`, h.thp && `THP ${esc(h.thp)}`]
     .filter(Boolean)
     .join(', ');
   if (sys) out.push(`System     ${sys}`);
@@ -51,7 +56,7 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
   const al = a.allocator;
   out.push(
     `Allocator  ${st.bold(al.name)}${al.variant ? ` (${al.variant})` : ''}` +
-      (al.library ? ` — ${al.library}` : st.dim(al.confidence === 'suspected' ? ` — suspected: ${al.evidence}` : ' — no allocator library mapped')),
+      (al.library ? ` — ${esc(al.library)}` : st.dim(al.confidence === 'suspected' ? ` — suspected: ${esc(al.evidence)}` : ' — no allocator library mapped')),
   );
   out.push(`Threads    ${formatCount(a.threads)}${a.arenas ? `, glibc arenas ${formatCount(a.arenas)}` : ''}`);
   out.push('');
@@ -72,16 +77,16 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
   for (const f of a.findings) {
     const where = f.lines.length ? st.dim(` (line${f.lineCount > 1 ? 's' : ''} ${f.lines.slice(0, 5).join(', ')}${f.lineCount > 5 ? ', …' : ''})`) : '';
     out.push(`${st.sev(f.severity, SEV_MARK[f.severity])} ${st.bold(f.id)}${where}`);
-    out.push(`    ${f.message}`);
+    out.push(`    ${esc(f.message)}`);
     for (const fix of f.fixes) {
-      out.push(`    ${st.bold('fix')} ${fix.title} ${st.dim(`→ ${fix.path}`)}`);
-      if (showFixes) out.push(...fix.text.trimEnd().split('\n').map((l) => `        ${l}`));
+      out.push(`    ${st.bold('fix')} ${esc(fix.title)} ${st.dim(`→ ${esc(fix.path)}`)}`);
+      if (showFixes) out.push(...fix.text.trimEnd().split('\n').map((l) => `        ${esc(l)}`));
     }
   }
   if (a.malformedCount) {
     out.push('');
     out.push(st.sev('warning', `Malformed lines (${formatCount(a.malformedCount)}), skipped:`));
-    for (const m of a.malformed.slice(0, 10)) out.push(`    line ${m.line}: ${m.reason}: ${st.dim(m.text)}`);
+    for (const m of a.malformed.slice(0, 10)) out.push(`    line ${m.line}: ${esc(m.reason)}: ${st.dim(esc(m.text))}`);
     if (a.malformedCount > 10) out.push(st.dim(`    … and ${formatCount(a.malformedCount - 10)} more`));
   }
   if (!showFixes && a.findings.some((f) => f.fixes.length)) out.push('', st.dim('Run with --fixes to print the fix files.'));
@@ -91,7 +96,7 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
 export function renderDiff(d: DumpDiff, a: string, b: string, st: Style): string {
   const out: string[] = [];
   const delta = d.vmaCountB - d.vmaCountA;
-  out.push(st.bold(`VMA Lens diff — ${a} → ${b}`));
+  out.push(st.bold(`VMA Lens diff — ${esc(a)} → ${esc(b)}`));
   out.push(`VMAs       ${formatCount(d.vmaCountA)} → ${formatCount(d.vmaCountB)} (${delta >= 0 ? '+' : ''}${formatCount(delta)})`);
   out.push(`Changes    ${formatCount(d.added)} added, ${formatCount(d.removed)} removed, ${formatCount(d.unchanged)} unchanged`);
   out.push('');
@@ -118,17 +123,17 @@ export function renderDiff(d: DumpDiff, a: string, b: string, st: Style): string
 }
 
 export function renderTimeline(samples: TimelineSample[], fc: Forecast | undefined, dir: string, st: Style): string {
-  const out: string[] = [st.bold(`VMA Lens timeline — ${dir} (${samples.length} samples)`), ''];
+  const out: string[] = [st.bold(`VMA Lens timeline — ${esc(dir)} (${samples.length} samples)`), ''];
   const rows: string[][] = [['Sample', 'VMAs', 'Limit', 'Use', 'RSS', 'Allocator', 'Worst finding']];
   for (const s of samples) {
     const worst = s.findings.find((f) => f.severity === 'error') ?? s.findings.find((f) => f.severity === 'warning');
     rows.push([
-      s.label,
+      esc(s.label),
       formatCount(s.vmaCount),
       formatCount(s.maxMapCount),
       formatPercent(s.vmaCount / s.maxMapCount),
       s.rss !== undefined ? formatBytes(s.rss) : '-',
-      s.allocator,
+      esc(s.allocator),
       worst ? `${worst.severity} ${worst.id}` : '-',
     ]);
   }

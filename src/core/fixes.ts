@@ -1,3 +1,4 @@
+import { oneLine, shQuote, unitNameOf } from './escape';
 import { formatCount } from './format';
 import type { AllocatorName, Fix } from './types';
 
@@ -91,6 +92,23 @@ function packageHint(ctx: FixContext, allocator: Exclude<AllocatorName, 'glibc'>
   return ctx.distro === 'debian' ? `sudo apt-get install ${deb}` : `sudo dnf install ${rpm}`;
 }
 
+/**
+ * The unit as systemd and the shell take it (the program name comes from the dump, untrusted):
+ * a valid unit name, escaped as systemd-escape does when needed, or "myservice" when even that
+ * is impossible; with a comment line saying which.
+ */
+function unitOf(ctx: FixContext): { unit: string; note: string[] } {
+  const unit = unitNameOf(ctx.unit);
+  if (unit === ctx.unit) return { unit, note: [] };
+  if (unit) return { unit, note: [`# "${oneLine(ctx.unit, 80)}" is not a valid unit name: escaped as systemd-escape does.`] };
+  return { unit: 'myservice', note: ['# The program name cannot make a unit name (empty or too long): put your unit in place of myservice.'] };
+}
+
+/** The program's name for a comment: one line, escaped (it comes from the dump). */
+function programOf(ctx: FixContext): string {
+  return oneLine(ctx.program, 80);
+}
+
 /** Smallest of 262144, 524288, 1048576… that is at least 4× the observed count. */
 export function recommendedMaxMapCount(vmaCount: number): number {
   let v = 262144;
@@ -107,7 +125,7 @@ export function sysctlMaxMapCount(ctx: FixContext, reason: string): Fix {
     path,
     language: 'properties',
     text: [
-      `# Written by VMA Lens: ${reason}`,
+      `# Written by VMA Lens: ${oneLine(reason, 400)}`,
       `# Observed ${formatCount(ctx.vmaCount)} VMAs; the limit was ${formatCount(ctx.maxMapCount)} (kernel default 65530).`,
       '# vm.max_map_count is the most memory mappings (VMAs) one process may have; past it mmap, munmap,',
       '# mprotect and madvise fail with ENOMEM. Each VMA costs a few hundred bytes of kernel memory only.',
@@ -127,7 +145,8 @@ export function mysqldSafeMallocLib(ctx: FixContext, allocator: Exclude<Allocato
   const refused = !MYSQLD_SAFE_LIB_DIRS.includes(dir);
   const isMaria = ctx.server === 'mariadb';
   const cnf = ctx.distro === 'debian' ? (isMaria ? '/etc/mysql/mariadb.conf.d/99-malloc.cnf' : '/etc/mysql/conf.d/malloc.cnf') : '/etc/my.cnf.d/malloc.cnf';
-  const lines = [`# Written by VMA Lens: run ${ctx.server === 'other' ? 'mysqld' : ctx.program} with ${allocator} instead of glibc malloc.`];
+  const { unit, note } = unitOf(ctx);
+  const lines = [`# Written by VMA Lens: run ${ctx.server === 'other' ? 'mysqld' : programOf(ctx)} with ${allocator} instead of glibc malloc.`, ...note];
   if (refused && !isMaria) {
     lines.push(
       `# WARNING: MySQL's mysqld_safe accepts malloc-lib only from ${MYSQLD_SAFE_LIB_DIRS.join(', ')};`,
@@ -153,52 +172,56 @@ export function mysqldSafeMallocLib(ctx: FixContext, allocator: Exclude<Allocato
     path: cnf,
     language: 'ini',
     text: lines.join('\n'),
-    commands: [`sudo systemctl restart ${ctx.unit}`],
+    commands: [`sudo systemctl restart ${shQuote(unit)}`],
   };
 }
 
 export function systemdLdPreload(ctx: FixContext, allocator: Exclude<AllocatorName, 'glibc'> = 'jemalloc'): Fix {
   const lib = allocatorLibrary(ctx, allocator);
-  const path = `/etc/systemd/system/${ctx.unit}.service.d/vma-lens-malloc.conf`;
+  const { unit, note } = unitOf(ctx);
+  const path = `/etc/systemd/system/${unit}.service.d/vma-lens-malloc.conf`;
   return {
     id: 'systemd-ld-preload',
-    title: `Preload ${allocator} in ${ctx.unit}.service (systemd drop-in)`,
+    title: `Preload ${allocator} in ${unit}.service (systemd drop-in)`,
     path,
     language: 'ini',
     text: [
-      `# Written by VMA Lens: start ${ctx.program} with ${allocator} preloaded (works without mysqld_safe).`,
+      `# Written by VMA Lens: start ${programOf(ctx)} with ${allocator} preloaded (works without mysqld_safe).`,
+      ...note,
       `# Install the library first: ${packageHint(ctx, allocator)}`,
-      `# Apply:  sudo systemctl daemon-reload && sudo systemctl restart ${ctx.unit}`,
-      `# Check:  grep ${allocator} /proc/$(systemctl show -p MainPID --value ${ctx.unit})/maps`,
-      ...(ctx.server === 'other' ? [`# Rename the directory if your unit is not called ${ctx.unit}.service.`] : []),
+      `# Apply:  sudo systemctl daemon-reload && sudo systemctl restart ${shQuote(unit)}`,
+      `# Check:  grep ${allocator} /proc/$(systemctl show -p MainPID --value ${shQuote(unit)})/maps`,
+      ...(ctx.server === 'other' ? [`# Rename the directory if your unit is not called ${unit}.service.`] : []),
       '[Service]',
       `Environment="LD_PRELOAD=${lib}"`,
       '',
     ].join('\n'),
-    commands: ['sudo systemctl daemon-reload', `sudo systemctl restart ${ctx.unit}`],
+    commands: ['sudo systemctl daemon-reload', `sudo systemctl restart ${shQuote(unit)}`],
   };
 }
 
 export function mallocArenaMax(ctx: FixContext, value = 4): Fix {
-  const path = `/etc/systemd/system/${ctx.unit}.service.d/vma-lens-arena-max.conf`;
+  const { unit, note } = unitOf(ctx);
+  const path = `/etc/systemd/system/${unit}.service.d/vma-lens-arena-max.conf`;
   return {
     id: 'malloc-arena-max',
     title: `Cap glibc malloc arenas at ${value} (MALLOC_ARENA_MAX)`,
     path,
     language: 'ini',
     text: [
-      `# Written by VMA Lens: cap glibc malloc at ${value} arenas for ${ctx.program}.`,
+      `# Written by VMA Lens: cap glibc malloc at ${value} arenas for ${programOf(ctx)}.`,
+      ...note,
       '# glibc gives busy threads their own arena (up to 8 per core on 64-bit), each in a 64 MiB slot;',
       '# many arenas mean more VMAs and memory held but not reused. Fewer arenas trade a little',
       '# lock contention for a smaller, steadier footprint. Not needed with jemalloc or tcmalloc.',
-      `# Apply:  sudo systemctl daemon-reload && sudo systemctl restart ${ctx.unit}`,
+      `# Apply:  sudo systemctl daemon-reload && sudo systemctl restart ${shQuote(unit)}`,
       '# Without systemd: export MALLOC_ARENA_MAX in the service\'s environment file',
       '# (/etc/sysconfig/mysql on RPM systems, /etc/default/<service> on Debian).',
       '[Service]',
       `Environment="MALLOC_ARENA_MAX=${value}"`,
       '',
     ].join('\n'),
-    commands: ['sudo systemctl daemon-reload', `sudo systemctl restart ${ctx.unit}`],
+    commands: ['sudo systemctl daemon-reload', `sudo systemctl restart ${shQuote(unit)}`],
   };
 }
 
@@ -223,7 +246,7 @@ export function jemallocLgHugepage(ctx: FixContext, hugePageSize?: number): Fix 
       './configure --prefix=/usr/local --with-lg-hugepage=21',
       'make -j"$(nproc)"',
       'sudo make install',
-      `# Then point ${ctx.program} at /usr/local/lib/libjemalloc.so.2 (systemd LD_PRELOAD drop-in or malloc-lib).`,
+      `# Then point ${programOf(ctx)} at /usr/local/lib/libjemalloc.so.2 (systemd LD_PRELOAD drop-in or malloc-lib).`,
       '',
     ].join('\n'),
     commands: ['./configure --with-lg-hugepage=21 && make -j"$(nproc)" && sudo make install'],
@@ -258,4 +281,14 @@ export function kernelDefaultHugepagesz(ctx: FixContext): Fix {
     ].join('\n'),
     commands: rhel ? ['sudo grubby --update-kernel=ALL --args="default_hugepagesz=2M"'] : ['sudo update-grub'],
   };
+}
+
+/**
+ * The command line a "copy command" action copies: what applies the fix now. Each command's
+ * words from the dump are already shell-quoted where the command is built.
+ */
+export function fixCommandLine(fix: Fix): string | undefined {
+  if (!fix.commands.length) return undefined;
+  // sysctl: `sysctl -w` applies at once; `sysctl -p FILE` needs the file written first.
+  return fix.id === 'sysctl-max-map-count' ? fix.commands[0] : fix.commands.join(' && ');
 }

@@ -37,10 +37,16 @@ export function normaliseKey(key: string): string {
   return ALIASES[k] ?? k;
 }
 
-function int(v: string): number | undefined {
+/** A leading whole number up to `max` (a 400-digit value is no number the kernel wrote: ignored). */
+function int(v: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
   const m = /^\s*(\d+)/.exec(v);
-  return m ? Number(m[1]) : undefined;
+  const n = m ? Number(m[1]) : NaN;
+  return n <= max ? n : undefined;
 }
+
+/** vm.max_map_count is a C int; a PID is at most PID_MAX_LIMIT. */
+const INT_MAX = 2147483647;
+const PID_MAX = 4194304;
 
 /** A `# key: value` header line: groups are the `#` prefix, the key and the value. */
 export const HEADER_LINE = /^(#\s*)([A-Za-z_][\w .-]*?)\s*[:=]\s*(.*?)\s*$/;
@@ -61,7 +67,7 @@ export function applyHeaderLine(header: DumpHeader, text: string, line: number):
       header.host = value;
       break;
     case 'pid':
-      header.pid = int(value);
+      header.pid = int(value, PID_MAX);
       break;
     case 'command':
       header.command = value;
@@ -70,7 +76,7 @@ export function applyHeaderLine(header: DumpHeader, text: string, line: number):
       header.time = value;
       break;
     case 'max_map_count':
-      header.maxMapCount = int(value);
+      header.maxMapCount = int(value, INT_MAX);
       break;
     case 'page_size':
       header.pageSize = parseSize(value);

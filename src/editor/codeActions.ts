@@ -4,7 +4,7 @@ import type { Finding, Fix } from '../core/types';
 import { configGlobOfFix } from './configMerge';
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
 import type { DumpIndex } from './dumpIndex';
-import { fixCommandLine } from './fixCommands';
+import { fixCommandLine } from '../core/fixes';
 
 const MAX_TARGET_FILES = 5;
 

@@ -3,6 +3,7 @@
  * minimal text edits: a key already set in the right section is replaced in place, a missing key
  * joins the existing section, a missing section is appended. Pure (no `vscode`).
  */
+import { isOneLine, oneLine } from '../core/escape';
 import type { Fix } from '../core/types';
 
 export type ConfigFlavour = 'mycnf' | 'sysctl' | 'systemd';
@@ -43,6 +44,46 @@ export function configFlavourOfFix(fix: Fix): ConfigFlavour | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * The settings a fix may write (section, key id): a merge takes nothing else from its text, so a
+ * name from the dump that smuggled lines into a comment can never become a setting.
+ */
+export function intendedKeys(fix: Fix): { section: string; id: string }[] | undefined {
+  switch (fix.id) {
+    case 'mysqld-safe-malloc-lib':
+      return [{ section: 'mysqld_safe', id: 'malloc-lib' }];
+    case 'sysctl-max-map-count':
+      return [{ section: '', id: 'vm.max_map_count' }];
+    case 'systemd-ld-preload':
+      return [{ section: 'Service', id: 'Environment:LD_PRELOAD' }];
+    case 'malloc-arena-max':
+      return [{ section: 'Service', id: 'Environment:MALLOC_ARENA_MAX' }];
+    default:
+      return undefined;
+  }
+}
+
+/** Refuses a fix text with a setting (or a line break VS Code sees and the merge does not) it should not have. */
+export class UnintendedLineError extends Error {}
+
+/**
+ * mergeConfig for a fix: only its intended settings, each on one line of printable characters,
+ * or an UnintendedLineError naming the first line that is not.
+ */
+export function mergeFix(existing: string, fix: Fix, flavour: ConfigFlavour): TextEdit[] {
+  const allowed = intendedKeys(fix);
+  if (!allowed) throw new UnintendedLineError(`"${fix.id}" is not a fix that can be merged into a config file`);
+  // A \r or another control character would split or hide a line differently in VS Code.
+  const bad = fix.text.split('\n').find((l) => !isOneLine(l));
+  if (bad !== undefined) throw new UnintendedLineError(`the fix text has a line with control characters (${oneLine(bad, 80)}): nothing was merged`);
+  for (const e of entriesOf(fix.text, flavour)) {
+    if (!allowed.some((a) => a.section === e.section && a.id === e.id)) {
+      throw new UnintendedLineError(`the fix text sets something it should not (${oneLine(e.text, 80)}): nothing was merged`);
+    }
+  }
+  return mergeConfig(existing, fix.text, flavour);
 }
 
 /** Glob (for workspace.findFiles) of the files a fix can be merged into. */

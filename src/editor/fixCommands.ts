@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { Commands } from '../constants';
+import { fixCommandLine } from '../core/fixes';
 import type { Fix } from '../core/types';
-import { configFlavourOfFix, configFlavourOfPath, mergeConfig, type TextEdit } from './configMerge';
+import { configFlavourOfFix, configFlavourOfPath, mergeFix, type TextEdit } from './configMerge';
 import { guarded } from './log';
 
 /**
@@ -12,13 +13,6 @@ import { guarded } from './log';
 function isFix(x: unknown): x is Fix {
   const f = x as Fix;
   return !!f && typeof f.text === 'string' && typeof f.path === 'string' && typeof f.language === 'string';
-}
-
-/** The command line a "copy command" action copies: what applies the fix now. */
-export function fixCommandLine(fix: Fix): string | undefined {
-  if (!fix.commands.length) return undefined;
-  // sysctl: `sysctl -w` applies at once; `sysctl -p FILE` needs the file written first.
-  return fix.id === 'sysctl-max-map-count' ? fix.commands[0] : fix.commands.join(' && ');
 }
 
 async function languageOr(language: string, fallback = 'plaintext'): Promise<string> {
@@ -57,7 +51,7 @@ export async function applyFixToFile(fix: Fix, uri: vscode.Uri): Promise<boolean
     return false;
   }
   const doc = await vscode.workspace.openTextDocument(uri);
-  const edits = mergeConfig(doc.getText(), fix.text, flavour);
+  const edits = mergeFix(doc.getText(), fix, flavour);
   const rel = vscode.workspace.asRelativePath(uri);
   if (edits.length === 0) {
     void vscode.window.showInformationMessage(`${rel} already has this setting.`);

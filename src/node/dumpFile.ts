@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
+import { isatty } from 'node:tty';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dump } from '../core/dump';
@@ -20,13 +21,37 @@ function explain(path: string, err: unknown): DumpReadError {
   return new DumpReadError(`cannot read ${path}: ${what}`);
 }
 
+/**
+ * Opened without blocking: a FIFO would otherwise wait for a writer before the type check could
+ * refuse it. O_NONBLOCK does nothing to the reads of a regular file.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
+/**
+ * Only regular files are dumps (/proc/PID/maps is one): a device (/dev/zero, /dev/urandom) or a
+ * FIFO given as a path would be read forever. Standard input may be a pipe or a terminal, never
+ * a device that does not end.
+ */
+function refuseNonRegular(path: string, st: Stats, stdin: boolean): void {
+  if (st.isFile()) return;
+  if (stdin && (st.isFIFO() || st.isSocket() || isatty(0))) return;
+  const what = st.isDirectory() ? 'is a directory' : st.isFIFO() ? 'is a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'is a device' : 'is not a regular file';
+  throw new DumpReadError(`cannot read ${stdin ? 'standard input' : path}: ${what}; give a dump file or pipe one in`);
+}
+
 /** Streams a file (or descriptor 0 for "-") through the parser synchronously: fastest for the CLI. */
 export function readDumpSync(path: string): Dump {
   let fd: number;
   try {
-    fd = path === '-' ? 0 : openSync(path, 'r');
+    fd = path === '-' ? 0 : openSync(path, OPEN_FLAGS);
   } catch (err) {
     throw explain(path, err);
+  }
+  try {
+    refuseNonRegular(path, fstatSync(fd), fd === 0);
+  } catch (err) {
+    if (fd !== 0) closeSync(fd);
+    throw err;
   }
   const parser = new DumpParser(fd === 0 ? 0 : fstatSync(fd).size);
   const buf = new Uint8Array(CHUNK);
@@ -61,12 +86,14 @@ export async function readDump(
 ): Promise<Dump> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    handle = await open(path, OPEN_FLAGS);
   } catch (err) {
     throw explain(path, err);
   }
   try {
-    const total = (await handle.stat()).size;
+    const st = await handle.stat();
+    refuseNonRegular(path, st, false);
+    const total = st.size;
     const parser = new DumpParser(total);
     const buf = new Uint8Array(total > 0 && total < CHUNK * 4 ? total + 1 : CHUNK * 4);
     let bytes = 0;
@@ -88,7 +115,16 @@ export async function readDump(
 
 const DUMP_FILE = /(^|[./_-])(maps|smaps|smaps_rollup|pmap)([._-]|$)|\.(maps|smaps|pmap|txt)$/;
 
-/** Dump files of a folder, by name, for a timeline. */
+/** Whether a symbolic link leads to a regular file (a dump kept elsewhere and linked in). */
+function linksToFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return true; // a dangling or unreadable link: listed, so the reader says why it is skipped
+  }
+}
+
+/** Dump files of a folder, by name, for a timeline (symbolic links to dumps included). */
 export function listDumpFiles(dir: string): string[] {
   let entries;
   try {
@@ -97,6 +133,6 @@ export function listDumpFiles(dir: string): string[] {
     throw explain(dir, err);
   }
   return entries
-    .filter((e) => e.isFile() && DUMP_FILE.test(e.name))
+    .filter((e) => DUMP_FILE.test(e.name) && (e.isFile() || (e.isSymbolicLink() && linksToFile(join(dir, e.name)))))
     .map((e) => join(dir, e.name));
 }

@@ -11,7 +11,7 @@ import type { Analysis } from '../core/types';
 import { readDump } from '../node/dumpFile';
 import type { DumpIndex } from '../editor/dumpIndex';
 import { isDumpDocument } from '../editor/dumpIndex';
-import { fixCommandLine } from '../editor/fixCommands';
+import { fixCommandLine } from '../core/fixes';
 import { guarded, log, since } from '../editor/log';
 import { analysisHtml, diffHtml, messageHtml, type CommandIds } from './reportHtml';
 

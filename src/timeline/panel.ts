@@ -6,11 +6,8 @@ import { analyzeOptions, setting } from '../config';
 import { Settings, Views } from '../constants';
 import { analyze } from '../core/analyze';
 import { diffDumps } from '../core/diff';
-import type { Dump } from '../core/dump';
 import { parseDump } from '../core/parse';
 import { sampleOf, type TimelineSample } from '../core/timeline';
-import type { Analysis } from '../core/types';
-import { readDump } from '../node/dumpFile';
 import {
   isWebviewMessage,
   MessageType,
@@ -22,6 +19,7 @@ import {
 } from '../protocol';
 import { Disposable } from '../util/disposable';
 import { CaptureStore } from './captureStore';
+import { DumpCache } from './dumpCache';
 import { loadFolder } from './folder';
 import { timelineHtml, webviewOptions } from './html';
 import { stripOf } from './strip';
@@ -29,43 +27,6 @@ import { WatchSession, type WatchStatus } from './watch';
 
 /** Folders with at least this many dumps load under a progress notification. */
 const PROGRESS_FILES = 50;
-const DUMP_CACHE = 3;
-
-interface Loaded {
-  dump: Dump;
-  analysis: Analysis;
-}
-
-/** The last few dumps read for the strip and the diff (the timeline itself keeps summaries only). */
-class DumpCache {
-  private readonly map = new Map<string, Promise<Loaded>>();
-
-  get(file: string): Promise<Loaded> {
-    let p = this.map.get(file);
-    if (p) {
-      this.map.delete(file);
-    } else {
-      p = readDump(file).then((dump) => {
-        if (dump.count === 0) throw new Error(`no mappings in ${file}`);
-        return { dump, analysis: analyze(dump, analyzeOptions()) };
-      });
-      p.catch(() => this.map.delete(file));
-    }
-    this.map.set(file, p);
-    while (this.map.size > DUMP_CACHE) this.map.delete(this.map.keys().next().value!);
-    return p;
-  }
-
-  put(file: string, loaded: Loaded): void {
-    this.map.set(file, Promise.resolve(loaded));
-    while (this.map.size > DUMP_CACHE) this.map.delete(this.map.keys().next().value!);
-  }
-
-  clear(): void {
-    this.map.clear();
-  }
-}
-
 /** The watch interval from the settings, in ms (at least 0.2 s, as the setting's schema says). */
 export function watchIntervalMs(): number {
   const sec = Number(setting<number>(Settings.watchInterval));
@@ -107,7 +68,7 @@ export class TimelinePanel extends Disposable {
   private session: WatchSession | undefined;
   private store: CaptureStore | undefined;
   private loadAbort: AbortController | undefined;
-  private readonly dumps = new DumpCache();
+  private readonly dumps = new DumpCache(analyzeOptions);
   private lastStatus: WatchStatus | undefined;
   private notices: HostMessage[] = [];
 
@@ -339,6 +300,11 @@ export class TimelinePanel extends Disposable {
         break;
       case 'restart': {
         if (this.source.kind !== 'watch' || s?.active) return;
+        // Watching runs programs (sh, ssh), as Watch Process does: only in a trusted workspace.
+        if (!vscode.workspace.isTrusted) {
+          this.notice('error', 'Watching runs programs (sh, ssh): trust this workspace first (Workspaces: Manage Workspace Trust).');
+          return;
+        }
         const store = this.store ?? CaptureStore.reopen(this.source.folder, watchIntervalMs() / 1000);
         if (!store) {
           this.notice('error', `Cannot continue the watch: ${this.source.folder} has no readable index.json.`);
@@ -371,7 +337,7 @@ export class TimelinePanel extends Disposable {
         void this.diff(m.a, m.b);
         break;
       case MessageType.RequestStrip:
-        void this.strip(m.source);
+        void this.strip(m.id, m.source);
         break;
       case MessageType.WatchControl:
         this.watchControl(m.action);
@@ -406,14 +372,14 @@ export class TimelinePanel extends Disposable {
     }
   }
 
-  private async strip(source: string): Promise<void> {
+  private async strip(id: number, source: string): Promise<void> {
     const s = this.samples.get(source);
     if (!s) return;
     try {
       const { dump, analysis } = await this.dumps.get(source);
-      this.post({ type: MessageType.StripResult, source, strip: stripOf(dump, source, s.label, analysis.addressBits) });
+      this.post({ type: MessageType.StripResult, id, source, strip: stripOf(dump, source, s.label, analysis.addressBits) });
     } catch (err) {
-      this.post({ type: MessageType.StripResult, source, error: (err as Error).message });
+      this.post({ type: MessageType.StripResult, id, source, error: (err as Error).message });
     }
   }
 
@@ -424,7 +390,7 @@ export class TimelinePanel extends Disposable {
     TimelinePanel.all.delete(this);
     this.loadAbort?.abort();
     this.session?.dispose();
-    this.dumps.clear();
+    this.dumps.close();
     super.dispose();
     this.panel.dispose();
     this.listener.changed(this);

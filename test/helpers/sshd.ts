@@ -36,7 +36,8 @@ function canConnect(port: number): Promise<boolean> {
 
 export const SSHD = '/usr/sbin/sshd';
 
-export async function startSshd(alias = 'vmalens-test'): Promise<TestSshd> {
+/** `sshdExtra`: more sshd_config lines (a ForceCommand that plays a hostile host, say). */
+export async function startSshd(alias = 'vmalens-test', sshdExtra: string[] = []): Promise<TestSshd> {
   if (!fs.existsSync(SSHD)) throw new Error(`${SSHD} not found (install openssh-server: scripts/setup-deps.sh)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vma-lens-sshd-'));
   fs.chmodSync(dir, 0o700);
@@ -67,6 +68,7 @@ export async function startSshd(alias = 'vmalens-test'): Promise<TestSshd> {
       'X11Forwarding no',
       'PrintMotd no',
       'LogLevel ERROR',
+      ...sshdExtra,
       '',
     ].join('\n'),
   );

@@ -106,7 +106,7 @@ describe('vma-lens analyze', () => {
     ['an empty file', ['analyze', '-'], '', /no mappings found/],
     ['no command', [], undefined, /Usage: vma-lens/],
     ['an unknown command', ['frobnicate'], undefined, /unknown command "frobnicate"/],
-    ['a bad option value', ['analyze', '--max-map-count', 'lots', 'x'], undefined, /--max-map-count takes a positive whole number/],
+    ['a bad option value', ['analyze', '--max-map-count', 'lots', 'x'], undefined, /--max-map-count takes a whole number from 1 to 2147483647/],
     ['two files to analyze', ['analyze', 'a', 'b'], undefined, /analyze takes one FILE/],
   ] as const) {
     it(`exit 2 and one clear line for ${what}, never a stack trace`, () => {
