@@ -4,7 +4,7 @@
  */
 
 /** The input formats the parser understands. A file may start as one and carry `#` headers. */
-export type DumpFormat = 'maps' | 'smaps' | 'smaps_rollup' | 'pmap' | 'pmap-x' | 'pmap-X' | 'empty';
+export type DumpFormat = 'maps' | 'smaps' | 'smaps_rollup' | 'pmap' | 'pmap-x' | 'pmap-d' | 'pmap-X' | 'empty';
 
 /** What a VMA most likely is. Order matters only for display (see KIND_ORDER). */
 export type VmaKind =
@@ -67,6 +67,25 @@ export interface Malformed {
   reason: string;
   /** The first characters of the line, printable. */
   text: string;
+}
+
+/** Something the parser noticed about the input as a whole, at the line it is about. */
+export interface DumpNote {
+  line: number;
+  message: string;
+}
+
+/** One process of a file that holds several (see Dump.sections). */
+export interface DumpSection {
+  /** What the file calls it: the `==> f <==` name, the pmap title, or '' when unnamed. */
+  label: string;
+  /** 1-based line where it starts. */
+  line: number;
+  /** Index of its first VMA. */
+  first: number;
+  header: DumpHeader;
+  /** Its addresses ascend. */
+  sorted: boolean;
 }
 
 /** A VMA materialised as a plain object (for display; hot loops use the Dump columns). */
