@@ -91,7 +91,18 @@ export function main(argv: string[]): number {
           throw new DumpReadError(`no mappings found in ${file === '-' ? 'standard input' : file}${bad}`);
         }
         const a = analyze(dump, options);
-        write(args.json ? JSON.stringify({ file, ...a }) + '\n' : renderAnalysis(a, file === '-' ? 'standard input' : file, st, args.fixes));
+        const name = file === '-' ? 'standard input' : file;
+        if (a.processes) {
+          // Several processes: one analysis each, never a sum (no top-level counts to misread).
+          const notes = a.findings.find((f) => f.id === 'input-notes');
+          write(
+            args.json
+              ? JSON.stringify({ file, processes: a.processes }) + '\n'
+              : `${notes?.message ?? ''}\n\n` + a.processes.map((p) => renderAnalysis(p, `${name}, line ${p.line}${p.label ? ` (${p.label})` : ''}`, st, args.fixes)).join('\n'),
+          );
+          return a.processes.some((p) => p.findings.some((f) => f.severity === 'error')) ? 1 : 0;
+        }
+        write(args.json ? JSON.stringify({ file, ...a }) + '\n' : renderAnalysis(a, name, st, args.fixes));
         return a.findings.some((f) => f.severity === 'error') ? 1 : 0;
       }
       case 'diff': {

@@ -7,6 +7,7 @@ import {
   findArenas,
   findDeleted,
   findFragmentation,
+  findInputNotes,
   findJemallocHugepage,
   findMalformed,
   findThreadStacks,
@@ -16,13 +17,34 @@ import { fixContext } from './fixes';
 import { countsTowardLimit, KIND_INDEX, KINDS } from './kinds';
 import { parseDump } from './parse';
 import { tally, Tally } from './tally';
-import type { AllocatorInfo, Analysis, AnalyzeOptions, Finding, KindSummary, MaxMapCountSource, VmaKind } from './types';
+import type { AllocatorInfo, Analysis, AnalyzeOptions, Finding, KindSummary, MaxMapCountSource, ProcessAnalysis, VmaKind } from './types';
 
 export const DEFAULT_MAX_MAP_COUNT = 65530;
 const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
 
-/** Everything the report, the diagnostics and the CLI show, from one parsed dump. */
+/**
+ * Everything the report, the diagnostics and the CLI show, from one parsed dump. A file of
+ * several processes is analysed process by process: the result is the first's, with all of them
+ * in `processes`.
+ */
 export function analyze(dump: Dump, options: AnalyzeOptions = {}): Analysis {
+  if (dump.sections.length < 2) return analyzeOne(dump, options);
+  const processes: ProcessAnalysis[] = dump.sections.map((sec, k) => {
+    const part = dump.section(k);
+    const a = analyzeOne(part, options);
+    dump.kind.set(part.kind.subarray(0, part.count), sec.first); // hovers and the outline read the whole file's kinds
+    part.release();
+    return { label: sec.label, line: sec.line, ...a };
+  });
+  const notes = findInputNotes(dump, processes);
+  const first = processes[0];
+  const findings = [...first.findings.filter((f) => f.id !== 'input-notes'), ...(notes ? [notes] : [])];
+  findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+  const { label: _label, line: _line, ...top } = first;
+  return { ...top, findings, processes };
+}
+
+function analyzeOne(dump: Dump, options: AnalyzeOptions): Analysis {
   const addressBits: 32 | 64 = dump.maxEndHi > 0 ? 64 : 32;
   let allocator = detectLoadedAllocator(dump);
   const stats = classify(dump, allocator.name, addressBits);
@@ -64,6 +86,7 @@ export function analyze(dump: Dump, options: AnalyzeOptions = {}): Analysis {
     findDeleted(input),
     dump.count > 0 && dump.format !== 'smaps_rollup' ? findAllocator(input) : undefined,
     findMalformed(dump),
+    findInputNotes(dump, []),
   ].filter((f): f is Finding => f !== undefined);
   findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 

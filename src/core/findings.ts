@@ -303,3 +303,27 @@ export function findMalformed(dump: Dump): Finding | undefined {
     dump.malformedCount,
   );
 }
+
+/**
+ * What the parser noticed about the input as a whole: several processes in one file, ranges out
+ * of order or overlapping, more field names than any real smaps.
+ */
+export function findInputNotes(dump: Dump, processes: { label: string; line: number }[]): Finding | undefined {
+  const notes = [...dump.notes];
+  if (processes.length > 1) {
+    const list = processes.map((p) => `line ${p.line}${p.label ? ` (${p.label})` : ''}`).join(', ');
+    notes.unshift({
+      line: processes[1].line,
+      message: `The file holds ${processes.length} processes, starting at ${list}; each is analysed on its own and never summed (this report is of the first; the CLI and JSON list them all).`,
+    });
+  }
+  if (notes.length === 0) return undefined;
+  return finding(
+    'input-notes',
+    'warning',
+    notes.map((n) => `Line ${n.line}: ${n.message}`).join(' '),
+    notes.map((n) => n.line),
+    [],
+    { notes: notes.length, processes: Math.max(1, processes.length) },
+  );
+}

@@ -127,13 +127,7 @@ export class DumpParser {
     d.lineCount = this.lineNo;
     this.closeOrphans();
     this.closeSection();
-    if (d.sections.length > 1) {
-      d.sorted = d.sections.every((sec) => sec.sorted);
-      d.notes.unshift({
-        line: d.sections[1].line,
-        message: `the file holds ${d.sections.length} processes (${d.sections.map((sec) => `line ${sec.line}${sec.label ? `: ${sec.label}` : ''}`).join('; ')}); each is analysed on its own, never summed`,
-      });
-    }
+    if (d.sections.length > 1) d.sorted = d.sections.every((sec) => sec.sorted);
     if (d.extraFieldNames > 0) {
       d.notes.push({
         line: 1,

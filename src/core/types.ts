@@ -24,6 +24,7 @@ export type VmaKind =
   | 'anon' // other private anonymous memory (glibc mmap()ed chunks, JITs, buffers)
   | 'reserved' // large ---p anonymous reservations
   | 'shm' // shared memory: SysV, memfd, /dev/zero, [anon_shmem:], anonymous shared
+  | 'hugetlb' // hugetlbfs huge pages (MAP_HUGETLB): /anon_hugepage (deleted)
   | 'deleted' // a file mapped after it was deleted (other than shm)
   | 'vdso'
   | 'vvar'
@@ -165,7 +166,8 @@ export type FindingId =
   | 'thread-stacks'
   | 'deleted-mapping'
   | 'allocator'
-  | 'malformed-lines';
+  | 'malformed-lines'
+  | 'input-notes';
 
 export interface Finding {
   id: FindingId;
@@ -210,4 +212,16 @@ export interface Analysis {
   malformedCount: number;
   /** 64 if any address needs more than 32 bits, else 32. */
   addressBits: 32 | 64;
+  /**
+   * When the file holds several processes: each one's analysis (the top level is then the
+   * first's, with an input-notes finding that says so).
+   */
+  processes?: ProcessAnalysis[];
+}
+
+export interface ProcessAnalysis extends Analysis {
+  /** What the file calls it (`==> f <==` name, pmap title), '' when unnamed. */
+  label: string;
+  /** 1-based line where it starts. */
+  line: number;
 }

@@ -230,6 +230,8 @@ export function pathMeaning(name: string, deleted: boolean, isFirst: boolean): s
   if (name.startsWith('[anon:')) return `${code(name)}: anonymous memory named by the program with prctl(PR_SET_VMA_ANON_NAME) (Linux 5.17+); glibc 2.39+ names its own with glibc.mem.decorate_maps.`;
   if (name.startsWith('[anon_shmem:')) return `${code(name)}: named shared anonymous memory (Linux 6.2+).`;
   if (name === '/dev/zero') return '`/dev/zero (deleted)`: shared anonymous memory (mmap MAP_SHARED|MAP_ANONYMOUS), shown as a deleted /dev/zero.';
+  if (name === '/anon_hugepage') return '`/anon_hugepage (deleted)`: huge-page memory from the hugetlbfs pool (mmap MAP_HUGETLB, e.g. mimalloc\'s reserved 1 GiB pages, a database\'s huge-page buffer pool), not a deleted file; `HugePages_*` in /proc/meminfo counts it.';
+  if (name.startsWith('[ shmid=')) return `${code(name)}: pmap\'s name for a System V shared memory segment (its shmid; \`ipcs -m\` lists it).`;
   if (name.startsWith('/memfd:')) return `${code(name)}: a memfd_create() file: memory-backed, unlinked from the start (always "(deleted)").`;
   const sysv = /^\/SYSV([0-9a-f]{8})$/.exec(name);
   if (sysv) return `${code(name)}: a System V shared memory segment, key 0x${sysv[1]} (\`ipcs -m\` lists it).`;
