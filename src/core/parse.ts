@@ -127,6 +127,8 @@ export class DumpParser {
     d.lineCount = this.lineNo;
     this.closeOrphans();
     this.closeSection();
+    // A separator after the last process (`echo ---` in a loop) starts nothing.
+    if (d.sections.length > 1 && d.sections[d.sections.length - 1].first === d.count) d.sections.pop();
     if (d.sections.length > 1) d.sorted = d.sections.every((sec) => sec.sorted);
     if (d.extraFieldNames > 0) {
       d.notes.push({

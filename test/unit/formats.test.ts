@@ -1,0 +1,273 @@
+/**
+ * Every dump as it is really printed (issue 10): smaps quirks, every pmap mode, pmap's basenames of
+ * kernel objects, several processes in one file, and a bound on distinct field names. Truth comes
+ * from live processes (/proc/PID/maps, the fixture's own report of what it mapped); hand-written
+ * lines only where this machine cannot print them, marked so.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { analyze } from '../../src/core/analyze';
+import { parseDump } from '../../src/core/parse';
+import { parseMaps, startProcess, type RealProcess } from '../helpers/realProcess';
+
+const CLI = resolve(__dirname, '../../dist/cli.js');
+
+function readMaps(pid: number): string {
+  return readFileSync(`/proc/${pid}/maps`, 'utf8');
+}
+
+describe('smaps as kernels print it', () => {
+  let proc: RealProcess;
+  let smaps = '';
+  before(async () => {
+    proc = startProcess({ cmd: 'sleep', args: ['300'], readyCheck: () => readMaps(proc.pid).includes('libc.so') });
+    await proc.ready;
+    smaps = readFileSync(`/proc/${proc.pid}/smaps`, 'utf8');
+  });
+  after(() => proc.stop());
+
+  it('reads values after tabs (THPeligible:\\t\\t0, as kernels printed it until 2020) like values after blanks', () => {
+    // This kernel prints blanks; the tabs are put back where those kernels had them.
+    const tabbed = smaps.replace(/^THPeligible:\s+/gm, 'THPeligible:\t\t').replace(/^(Rss|Pss):\s+/gm, '$1:\t');
+    assert.match(tabbed, /THPeligible:\t\t\d/);
+    const a = parseDump(smaps);
+    const b = parseDump(tabbed);
+    assert.equal(b.malformedCount, 0, JSON.stringify(b.malformed));
+    assert.equal(b.count, a.count);
+    for (let i = 0; i < a.count; i++) assert.deepEqual(b.vma(i), a.vma(i));
+  });
+
+  it('attributes the field lines under a rejected mapping line to nothing, and reports them with it', () => {
+    const lines = smaps.split('\n');
+    const headers = lines.flatMap((l, n) => (/^[0-9a-f]+-[0-9a-f]+ /.test(l) ? [n] : []));
+    const k = headers[2];
+    // End below start: the kernel never prints it; a corrupted or edited dump does.
+    const [range, ...rest] = lines[k].split(' ');
+    const [s, e] = range.split('-');
+    lines[k] = [`${e}-${s}`, ...rest].join(' ');
+    const fieldsBelow = headers[3] - k - 1;
+    const good = parseDump(smaps);
+    const bad = parseDump(lines.join('\n'));
+    assert.equal(bad.count, good.count - 1);
+    // The VMA above keeps its own Rss (it would have taken the rejected one's).
+    assert.deepEqual(bad.vma(1).smaps, good.vma(1).smaps);
+    assert.equal(bad.malformedCount, 1);
+    assert.equal(bad.malformed[0].line, k + 1);
+    assert.match(bad.malformed[0].reason, new RegExp(`end address is below the start address \\(and its ${fieldsBelow} field lines below, ignored\\)`));
+  });
+
+  it('keeps unknown fields by name (Android Writeback:, future kernels) and reads 2.6-era smaps with ?? in VmFlags', () => {
+    // Hand-written (no such kernel here): a 2.6.32 smaps block, no LazyFree, `??` flags, and an
+    // Android `Writeback:` line; an anonymous VMA printed with its address as the offset.
+    const old = [
+      '00400000-0040b000 r-xp 00000000 08:01 393228                             /bin/cat',
+      'Size:                 44 kB',
+      'Rss:                  28 kB',
+      'Pss:                  28 kB',
+      'Writeback:             0 kB',
+      'VmFlags: rd ex mr mw me dw ?? ',
+      '7f1e2c000000-7f1e2c021000 rw-p 7f1e2c000000 00:00 0',
+      'Size:                132 kB',
+    ].join('\n');
+    const d = parseDump(old);
+    assert.equal(d.malformedCount, 0, JSON.stringify(d.malformed));
+    assert.equal(d.count, 2);
+    assert.equal(d.vma(0).smaps?.Writeback, 0);
+    assert.deepEqual(d.vma(0).vmFlags, ['rd', 'ex', 'mr', 'mw', 'me', 'dw', '??']);
+    assert.equal(d.vma(1).offset, 0x7f1e2c000000);
+    assert.equal(d.vma(1).name, '');
+  });
+
+  it('reads WSL1 emulated smaps (only Pss, devices 00:00 with inodes) and ARM 32-bit lines', () => {
+    // Hand-written after WSL1's and an armv7 kernel's output (neither runs here).
+    const wsl = ['00400000-00401000 r-xp 00000000 00:00 1125899907121838 /usr/bin/true', 'Pss: 4 kB', 'VmFlags: rd ex'].join('\n');
+    const d = parseDump(wsl);
+    assert.equal(d.malformedCount, 0);
+    assert.equal(d.vma(0).inode, 1125899907121838);
+    assert.equal(d.vma(0).smaps?.Pss, 4);
+    const arm = ['00010000-00011000 r-xp 00000000 b3:02 12345      /bin/busybox', 'b6f00000-b6f21000 rw-p 00000000 00:00 0', 'bec8f000-becb0000 rw-p 00000000 00:00 0          [stack]', 'ffff0000-ffff1000 r-xp 00000000 00:00 0          [vectors]'].join('\n');
+    const a = analyze(parseDump(arm));
+    assert.equal(a.vmaCount, 4);
+    assert.equal(a.addressBits, 32);
+    assert.equal(a.malformedCount, 0);
+  });
+
+  it('notes ranges out of order or overlapping, at their line', () => {
+    const lines = readMaps(proc.pid).trim().split('\n');
+    const swapped = [lines[1], lines[0], ...lines.slice(2)].join('\n');
+    const a = analyze(parseDump(swapped));
+    const notes = a.findings.find((f) => f.id === 'input-notes');
+    assert.ok(notes, 'an input-notes finding');
+    assert.equal(notes.lines[0], 2);
+    assert.match(notes.message, /not in address order/);
+    const overlapping = [lines[0], lines[0], ...lines.slice(1)].join('\n');
+    const b = analyze(parseDump(overlapping));
+    assert.match(b.findings.find((f) => f.id === 'input-notes')?.message ?? '', /Line 2: a mapping starts inside the one before it/);
+    assert.equal(analyze(parseDump(lines.join('\n'))).findings.find((f) => f.id === 'input-notes'), undefined);
+  });
+});
+
+const PMAP_MODES = [[], ['-x'], ['-X'], ['-XX'], ['-d'], ['-q'], ['-x', '-q'], ['-d', '-q'], ['-X', '-q'], ['-XX', '-q'], ['-p'], ['-x', '-p'], ['-X', '-p'], ['-XX', '-p'], ['-d', '-p'], ['-x', '-p', '-q']];
+
+describe('every pmap mode, and the kernel objects pmap names by their basenames', () => {
+  let proc: RealProcess;
+  let made: Record<string, string>;
+  let hugePagesBefore = '';
+  before(async () => {
+    // A real MAP_HUGETLB mapping needs pages in the pool: reserve two 2 MiB pages, put it back after.
+    hugePagesBefore = readFileSync('/proc/sys/vm/nr_hugepages', 'utf8').trim();
+    writeFileSync('/proc/sys/vm/nr_hugepages', String(Number(hugePagesBefore) + 2));
+    proc = startProcess({ program: 'shmkinds', args: ['--hugetlb'] });
+    await proc.ready;
+    made = proc.result()!;
+  });
+  after(async () => {
+    await proc?.stop();
+    writeFileSync('/proc/sys/vm/nr_hugepages', hugePagesBefore);
+  });
+
+  it('made the kernel objects it says, as the kernel names them in maps', () => {
+    const maps = parseMaps(readMaps(proc.pid));
+    const byStart = (hex: string) => maps.find((m) => m.start === BigInt(`0x${hex}`))?.path;
+    assert.equal(byStart(made.zero), '/dev/zero (deleted)');
+    assert.equal(byStart(made.memfd), '/memfd:vma-lens-memfd (deleted)');
+    assert.match(byStart(made.sysv) ?? '', /^\/SYSV[0-9a-f]{8} \(deleted\)$/);
+    assert.equal(byStart(made.huge), '/anon_hugepage (deleted)');
+  });
+
+  it('gives, in every mode, the VMAs of the process maps, with shared memory and huge pages for what they are', () => {
+    const maps = readMaps(proc.pid);
+    const truth = analyze(parseDump(maps));
+    const truthDump = parseDump(maps);
+    const byStart = new Map(Array.from({ length: truthDump.count }, (_, i) => [BigInt(`0x${truthDump.vma(i).startHex}`), truthDump.vma(i)]));
+    assert.equal(truth.kinds.hugetlb?.count, 1);
+    assert.equal(truth.findings.find((f) => f.id === 'deleted-mapping'), undefined, 'nothing here is a deleted file');
+    for (const mode of PMAP_MODES) {
+      const out = execFileSync('pmap', [...mode, String(proc.pid)], { encoding: 'utf8' });
+      const what = `pmap ${mode.join(' ')}`;
+      const d = parseDump(out);
+      assert.equal(d.malformedCount, 0, `${what}: ${JSON.stringify(d.malformed)}`);
+      assert.equal(d.count, truthDump.count, what);
+      const a = analyze(d);
+      assert.equal(a.vmaCount, truth.vmaCount, what);
+      assert.equal(a.kinds.hugetlb?.count, 1, `${what}: the MAP_HUGETLB mapping is huge-page memory`);
+      assert.equal(a.kinds.shm?.count, truth.kinds.shm?.count, `${what}: shared memory`);
+      assert.equal(a.findings.find((f) => f.id === 'deleted-mapping'), undefined, `${what}: no deleted file`);
+      for (let i = 0; i < d.count; i++) {
+        const v = d.vma(i);
+        const t = byStart.get(BigInt(`0x${v.startHex}`));
+        assert.ok(t, `${what}: ${v.startHex} is a VMA of the maps`);
+        assert.equal(BigInt(`0x${v.endHex}`), BigInt(`0x${t.endHex}`), `${what}: end of ${v.startHex}`);
+        assert.equal(v.perms, t.perms, `${what}: perms of ${v.startHex}`);
+        // Without -p, pmap prints basenames: the kernel objects get their full names back.
+        if (t.name.startsWith('/dev/zero') || t.name.startsWith('/memfd:') || t.name === '/anon_hugepage') {
+          assert.equal(v.name, t.name, `${what}: name of ${v.startHex}`);
+          assert.equal(v.deleted, true);
+        }
+        if (t.name.startsWith('/SYSV')) assert.match(v.name, /^(?:\/SYSV[0-9a-f]{8}|\[ shmid=0x[0-9a-f]+ \])$/, what);
+      }
+    }
+  });
+
+  it('reads rows pasted from the middle of pmap output, with no title or header, and a redacted title', () => {
+    for (const mode of [[], ['-x'], ['-d'], ['-X'], ['-XX']]) {
+      const out = execFileSync('pmap', [...mode, String(proc.pid)], { encoding: 'utf8' }).split('\n');
+      const rows = out.filter((l) => /^\s*[0-9a-f]{8,16}\s/.test(l));
+      const middle = rows.slice(3, 9);
+      const d = parseDump(middle.join('\n'));
+      assert.equal(d.count, 6, `pmap ${mode.join(' ')} fragment: ${JSON.stringify(d.malformed)}`);
+      assert.equal(d.malformedCount, 0);
+      const redacted = ['PROCESS:   dashd', ...out.slice(1)].join('\n');
+      const r = parseDump(redacted);
+      assert.equal(r.malformedCount, 0, `pmap ${mode.join(' ')} redacted: ${JSON.stringify(r.malformed)}`);
+      assert.equal(r.count, rows.length);
+      assert.equal(r.header.command, 'dashd');
+      assert.equal(r.header.pid, undefined);
+    }
+  });
+});
+
+describe('several processes in one file', () => {
+  let a: RealProcess;
+  let b: RealProcess;
+  before(async () => {
+    a = startProcess({ cmd: 'sleep', args: ['300'], readyCheck: () => readMaps(a.pid).includes('libc.so') });
+    b = startProcess({ program: 'shmkinds' });
+    await Promise.all([a.ready, b.ready]);
+  });
+  after(async () => {
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  const counts = () => [a, b].map((p) => analyze(parseDump(readMaps(p.pid))).vmaCount);
+
+  it('splits `head` of several maps files at its ==> f <== lines and analyses each', () => {
+    const text = execFileSync('head', ['-n', '1000', `/proc/${a.pid}/maps`, `/proc/${b.pid}/maps`], { encoding: 'utf8' });
+    const d = parseDump(text);
+    assert.equal(d.sections.length, 2);
+    assert.deepEqual(d.sections.map((s) => s.label), [`/proc/${a.pid}/maps`, `/proc/${b.pid}/maps`]);
+    const an = analyze(d);
+    assert.deepEqual(an.processes?.map((p) => p.vmaCount), counts());
+    // The top level is the first process, never the sum.
+    assert.equal(an.vmaCount, counts()[0]);
+    assert.match(an.findings.find((f) => f.id === 'input-notes')?.message ?? '', /holds 2 processes/);
+  });
+
+  it('splits smaps_rollup files joined by ---, and pmap -x of two pids', () => {
+    const rollups = execFileSync('sh', ['-c', `for p in ${a.pid} ${b.pid}; do cat /proc/$p/smaps_rollup; echo ---; done`], { encoding: 'utf8' });
+    const r = analyze(parseDump(rollups));
+    assert.equal(r.processes?.length, 2);
+    const rss = [a, b].map((p) => Number(/^Rss:\s+(\d+)/m.exec(readFileSync(`/proc/${p.pid}/smaps_rollup`, 'utf8'))![1]) * 1024);
+    // Rss moves a little between reads; each process keeps its own total, never the sum.
+    r.processes!.forEach((p, k) => assert.ok(Math.abs((p.totals.rss ?? 0) - rss[k]) < 256 * 1024, `rollup ${k}: ${p.totals.rss} vs ${rss[k]}`));
+    const pm = analyze(parseDump(execFileSync('pmap', ['-x', String(a.pid), String(b.pid)], { encoding: 'utf8' })));
+    assert.deepEqual(pm.processes?.map((p) => p.vmaCount), counts());
+    assert.deepEqual(pm.processes?.map((p) => p.header.pid), [a.pid, b.pid]);
+  });
+
+  it('lists the processes in the CLI JSON, with no top-level counts to misread', () => {
+    const text = execFileSync('head', ['-n', '1000', `/proc/${a.pid}/maps`, `/proc/${b.pid}/maps`], { encoding: 'utf8' });
+    const res = spawnSync(process.execPath, [CLI, 'analyze', '--json', '-'], { input: text, encoding: 'utf8' });
+    assert.equal(res.status, 0, res.stderr);
+    const j = JSON.parse(res.stdout);
+    assert.equal(j.vmaCount, undefined);
+    assert.deepEqual(j.processes.map((p: { label: string }) => p.label), [`/proc/${a.pid}/maps`, `/proc/${b.pid}/maps`]);
+    assert.deepEqual(j.processes.map((p: { vmaCount: number }) => p.vmaCount), counts());
+    const txt = spawnSync(process.execPath, [CLI, 'analyze', '-'], { input: text, encoding: 'utf8' });
+    assert.match(txt.stdout, /holds 2 processes/);
+    assert.equal(txt.stdout.match(/^VMA Lens — /gm)?.length, 2);
+  });
+});
+
+describe('distinct smaps field names', () => {
+  it('keeps memory proportional to the input for 10,000 distinct names (crafted 0.7 MB smaps)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vma-lens-fields-'));
+    try {
+      const lines: string[] = [];
+      for (let v = 0; lines.length < 10_000 + 100; v++) {
+        lines.push(`7f${(v * 16).toString(16).padStart(10, '0')}000-7f${(v * 16 + 1).toString(16).padStart(10, '0')}000 rw-p 00000000 00:00 0`);
+        for (let k = 0; k < 100; k++) lines.push(`Crafted_field_name_number_${lines.length}_padding_to_make_it_long: 4 kB`);
+      }
+      const text = lines.join('\n') + '\n';
+      assert.ok(text.length > 600_000 && text.length < 800_000, `${text.length} bytes`);
+      const file = join(dir, 'crafted.smaps');
+      writeFileSync(file, text);
+      const res = spawnSync('/usr/bin/time', ['-v', process.execPath, CLI, 'analyze', '--json', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
+      assert.equal(res.status, 0, res.stderr);
+      const peakKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(res.stderr)![1]);
+      assert.ok(peakKb < 200 * 1024, `peak RSS ${peakKb} kB`);
+      const j = JSON.parse(res.stdout);
+      const note = j.findings.find((f: { id: string }) => f.id === 'input-notes');
+      assert.match(note.message, /distinct field names/);
+      // Every value is still there, by name.
+      const d = parseDump(text);
+      assert.equal(d.vma(d.count - 1).smaps?.[lines[lines.length - 1].split(':')[0]], 4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
