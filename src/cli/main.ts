@@ -5,6 +5,7 @@ import { diffDumps } from '../core/diff';
 import { forecast, orderSamples, sampleOf } from '../core/timeline';
 import type { AnalyzeOptions } from '../core/types';
 import { DumpReadError, listDumpFiles, readDumpSync } from '../node/dumpFile';
+import { writeRecords } from './records';
 import { renderAnalysis, renderDiff, renderTimeline, style } from './report';
 
 const USAGE = `Usage: vma-lens <command> [options]
@@ -13,6 +14,7 @@ Commands:
   analyze [--json] [--fixes] [--max-map-count N] FILE|-   report on a maps, smaps, smaps_rollup or pmap dump
   diff [--json] A B                                      what changed between two dumps of a process
   timeline [--json] [--max-map-count N] DIR              one line per dump in a folder, and a forecast
+  parse [--json|--jsonl|--csv] FILE|-                    one record per VMA for other tools (jc's field names and more)
 
 Exit status: 0 analysed with no error finding, 1 an error-severity finding, 2 unusable input or usage.
 `;
@@ -24,15 +26,19 @@ interface Args {
   files: string[];
   json: boolean;
   fixes: boolean;
+  jsonl: boolean;
+  csv: boolean;
   maxMapCount?: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { command: argv[0] ?? '', files: [], json: false, fixes: false };
+  const args: Args = { command: argv[0] ?? '', files: [], json: false, fixes: false, jsonl: false, csv: false };
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') args.json = true;
     else if (a === '--fixes') args.fixes = true;
+    else if (a === '--jsonl') args.jsonl = true;
+    else if (a === '--csv') args.csv = true;
     else if (a === '--max-map-count' || a.startsWith('--max-map-count=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       if (!v || !/^\d+$/.test(v) || Number(v) === 0) throw new UsageError('--max-map-count takes a positive whole number');
@@ -134,6 +140,18 @@ export function main(argv: string[]): number {
         const fc = forecast(samples);
         write(args.json ? JSON.stringify({ dir, samples, forecast: fc ?? null }) + '\n' : renderTimeline(samples, fc, dir, st));
         return samples.some((s) => s.findings.some((f) => f.severity === 'error')) ? 1 : 0;
+      }
+      case 'parse': {
+        need(args, 1, 'one FILE (or - for standard input)');
+        if (Number(args.json) + Number(args.jsonl) + Number(args.csv) > 1) throw new UsageError('parse takes one of --json, --jsonl, --csv');
+        const dump = readDumpSync(args.files[0]);
+        if (dump.count > 0) analyze(dump, options); // the kind of each VMA
+        writeRecords(dump, args.csv ? 'csv' : args.jsonl ? 'jsonl' : 'json', write);
+        if (dump.malformedCount) {
+          const m = dump.malformed[0];
+          process.stderr.write(`vma-lens: ${dump.malformedCount} malformed line${dump.malformedCount === 1 ? '' : 's'} skipped (first: line ${m.line}: ${m.reason})\n`);
+        }
+        return dump.count === 0 ? 2 : 0;
       }
       default:
         throw new UsageError(`unknown command "${args.command}"`);
