@@ -15,6 +15,7 @@ import {
 } from './findings';
 import { fixContext } from './fixes';
 import { countsTowardLimit, KIND_INDEX, KINDS } from './kinds';
+import { numaNodeBytes } from './numa';
 import { parseDump } from './parse';
 import { tally, Tally } from './tally';
 import type { AllocatorInfo, Analysis, AnalyzeOptions, Finding, KindSummary, MaxMapCountSource, ProcessAnalysis, VmaKind } from './types';
@@ -49,9 +50,11 @@ function analyzeOne(dump: Dump, options: AnalyzeOptions): Analysis {
   let allocator = detectLoadedAllocator(dump);
   const stats = classify(dump, allocator.name, addressBits);
   if (allocator.confidence === 'default') allocator = suspectStaticJemalloc(dump, stats) ?? allocator;
+  if (dump.permsUnknown) unknownPermsKinds(dump);
 
   const t = tally(dump);
   const { kinds, totals, vmaCount } = summarise(t);
+  const nodes = numaNodeBytes(dump);
   let maxMapCount = DEFAULT_MAX_MAP_COUNT;
   let maxMapCountSource: MaxMapCountSource = 'default';
   if (options.maxMapCount) {
@@ -87,7 +90,7 @@ function analyzeOne(dump: Dump, options: AnalyzeOptions): Analysis {
     dump.count > 0 && dump.format !== 'smaps_rollup' ? findAllocator(input) : undefined,
     findMalformed(dump),
     findInputNotes(dump, []),
-  ].filter((f): f is Finding => f !== undefined);
+  ].filter((f): f is Finding => f !== undefined && !(dump.permsUnknown && LAYOUT_FINDINGS.has(f.id)));
   findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 
   return {
@@ -105,7 +108,24 @@ function analyzeOne(dump: Dump, options: AnalyzeOptions): Analysis {
     malformed: dump.malformed,
     malformedCount: dump.malformedCount,
     addressBits,
+    ...(nodes ? { numaNodes: nodes } : {}),
   };
+}
+
+/** Findings read from permissions and sizes: not made when the input lacks them (numa_maps, old gdb). */
+const LAYOUT_FINDINGS: ReadonlySet<Finding['id']> = new Set(['vma-fragmentation', 'glibc-arenas', 'thread-stacks', 'jemalloc-hugepage']);
+
+/**
+ * Without permissions every VMA reads as `---p`: anonymous ones would pass for reservations and
+ * images for their padding. They are only what their names say: anonymous memory, mapped files.
+ */
+function unknownPermsKinds(dump: Dump): void {
+  const reserved = KIND_INDEX.reserved;
+  const gap = KIND_INDEX['image-gap'];
+  for (let i = 0; i < dump.count; i++) {
+    if (dump.kind[i] === reserved) dump.kind[i] = KIND_INDEX.anon;
+    else if (dump.kind[i] === gap) dump.kind[i] = KIND_INDEX.file;
+  }
 }
 
 /** Parse and analyse in one call. */

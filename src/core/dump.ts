@@ -36,6 +36,10 @@ export class Dump {
   maxEndHi = 0;
   malformed: Malformed[] = [];
   malformedCount = 0;
+  /** gdb without Perms, numa_maps: every perms column is 0 because the input does not say. */
+  permsUnknown = false;
+  /** numa_maps: every VMA has size 0 because the input gives only start addresses. */
+  sizesUnknown = false;
   /** What the parser noticed about the input as a whole (order, overlaps, unusual shapes). */
   notes: DumpNote[] = [];
   /**
@@ -263,6 +267,8 @@ export class Dump {
     d.sections = [{ ...sec, first: 0 }];
     d.format = this.format;
     d.sorted = sec.sorted;
+    d.permsUnknown = this.permsUnknown;
+    d.sizesUnknown = this.sizesUnknown;
     d.lineCount = this.lineCount;
     const inside = (m: { line: number }) => m.line >= sec.line && m.line < lastLine;
     d.malformed = this.malformed.filter(inside);

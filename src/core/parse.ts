@@ -2,6 +2,7 @@ import { addBytes, parseHex } from './addr';
 import { Dump, FLAG_DELETED, MALFORMED_KEPT, PERM_R, PERM_SHARED, PERM_W, PERM_X } from './dump';
 import { applyHeaderLine } from './header';
 import { ScanResult } from './kernel';
+import { GDB_HEADER, GDB_PREAMBLE, GDB_TRAILER, gdbRow, HS_ERR_BANNER, HS_ERR_LIBRARIES, hsErrFact, numaRow } from './toolDumps';
 import { VMFLAGS } from './vmflags';
 
 /**
@@ -17,6 +18,9 @@ const enum Mode {
   PmapBigX, // pmap -X / -XX: smaps fields as columns
   PmapPlain, // pmap: Address Kbytes(K) Mode Mapping
   PmapD, // pmap -d: Address Kbytes Mode Offset Device Mapping
+  Gdb, // gdb info proc mappings: Start Addr End Addr Size Offset [Perms] objfile
+  Numa, // /proc/PID/numa_maps: address policy key=value…
+  Skip, // a JVM crash log outside its Dynamic libraries: section
 }
 
 /** Why a line is malformed, by the reason codes the parser and kernel.c give. */
@@ -35,6 +39,8 @@ export const REASONS = [
   'not a maps, smaps or pmap line',
   'pmap row does not match its header',
   'line is longer than 64 KiB',
+  'gdb row does not match "Start Addr End Addr Size Offset [Perms] objfile"',
+  'numa_maps row is not "address policy key=value…"',
 ] as const;
 
 /** pmap rows by shape, so that headerless output (`-q`, pasted rows) is read too. */
@@ -98,6 +104,9 @@ export class DumpParser {
   /** First unsorted and overlapping line of the section (0: none), from the kernel or pmap rows. */
   private unsortedLine = 0;
   private overlapLine = 0;
+  /** A JVM crash log, and whether its maps lines (Dynamic libraries:) are being read. */
+  private hsErr = false;
+  private hsErrLibs = false;
   // Name interning: consecutive lines usually repeat the previous name.
   private lastName: Uint8Array = new Uint8Array(0);
   private lastNameId = -1;
@@ -136,7 +145,16 @@ export class DumpParser {
         message: `${d.fields.size + d.extraFieldNames} distinct field names: the ${d.extraFieldNames} past the first ${d.fields.size} are kept per VMA (no real smaps has so many)`,
       });
     }
-    if (this.mode === Mode.PmapX) d.format = 'pmap-x';
+    if (d.permsUnknown) {
+      d.notes.push({
+        line: 1,
+        message: `${d.sizesUnknown ? 'numa_maps gives no sizes and no permissions' : 'this gdb prints no Perms column'}: what depends on them (code or data, guard pages, arenas, thread stacks${d.sizesUnknown ? ', sizes, fragmentation' : ''}) is not told`,
+      });
+    }
+    if (this.hsErr) d.format = 'hs_err';
+    else if (this.mode === Mode.Gdb) d.format = 'gdb';
+    else if (this.mode === Mode.Numa) d.format = 'numa_maps';
+    else if (this.mode === Mode.PmapX) d.format = 'pmap-x';
     else if (this.mode === Mode.PmapD) d.format = 'pmap-d';
     else if (this.mode === Mode.PmapBigX) d.format = 'pmap-X';
     else if (this.mode === Mode.PmapPlain) d.format = 'pmap';
@@ -251,8 +269,27 @@ export class DumpParser {
     const e = nl > s && buf[nl - 1] === 13 ? nl - 1 : nl;
     let p = s;
     while (p < e && (buf[p] === 32 || buf[p] === 9)) p++;
-    if (p === e) return;
+    if (p === e) {
+      if (this.hsErrLibs) {
+        this.hsErrLibs = false;
+        this.mode = Mode.Skip;
+      }
+      return;
+    }
     const c = buf[p];
+    if (this.mode === Mode.Skip) {
+      const text = this.decoder.decode(buf.subarray(p, e));
+      if (HS_ERR_LIBRARIES.test(text)) {
+        this.mode = Mode.Maps;
+        this.hsErrLibs = true;
+      } else hsErrFact(text, this.section.header, this.lineNo);
+      return;
+    }
+    if (c === 35 && this.dump.count === 0 && HS_ERR_BANNER.test(this.decoder.decode(buf.subarray(p, e)))) {
+      this.hsErr = true;
+      this.mode = Mode.Skip;
+      return;
+    }
     if (c === 35 /* # */) {
       applyHeaderLine(this.section.header, this.decoder.decode(buf.subarray(p, e)), this.lineNo);
       return;
@@ -261,6 +298,7 @@ export class DumpParser {
     const fresh = this.dump.count === this.section.first;
     if (fresh && !this.pmapTitleSeen && c !== 48 && this.pmapTitle(buf, p, e)) return;
     if (fresh && c === 65 /* A */ && this.pmapHeader(this.decoder.decode(buf.subarray(p, e)))) return;
+    if (fresh && (c === 83 /* S */ || c === 112 /* p */ || c === 77) /* M */ && this.gdbMeta(this.decoder.decode(buf.subarray(p, e)))) return;
     switch (this.mode) {
       case Mode.Maps: {
         if (c >= 65 && c <= 90 && this.isFieldKey(buf, p, e)) {
@@ -277,25 +315,90 @@ export class DumpParser {
           }
           const r = this.kernel.result[ScanResult.Reason];
           buf = this.kernel.input; // room() may have grown the kernel's memory
-          if (fresh && r === 1 && this.pmapRowStarts(buf, p, e, s)) return;
+          if (fresh && r === 1 && this.rowStarts(buf, p, e, s)) return;
           this.closeOrphans();
           this.malformed(r, buf, s, e);
           // Field lines under it are its own, not the VMA above's.
           this.orphanOf = this.lineNo;
           return;
         }
-        if (fresh && isHexByte(c) && this.pmapRowStarts(buf, p, e, s)) return;
+        if (fresh && isHexByte(c) && this.rowStarts(buf, p, e, s)) return;
         this.malformed(11, buf, s, e);
         return;
       }
+      case Mode.Gdb:
+        if (c === 91 /* [ */ && GDB_TRAILER.test(this.decoder.decode(buf.subarray(p, e)))) return;
+        if (!this.gdbLine(this.decoder.decode(buf.subarray(p, e)))) this.malformed(14, buf, s, e);
+        return;
+      case Mode.Numa:
+        if (!this.numaLine(this.decoder.decode(buf.subarray(p, e)))) this.malformed(15, buf, s, e);
+        return;
       default:
         this.pmapLine(buf, p, e, s);
     }
   }
 
-  /** A headerless pmap row (`-q`, rows pasted from the middle) as the first VMA: picks the mode by its shape. */
-  private pmapRowStarts(buf: Uint8Array, p: number, e: number, s: number): boolean {
+  /** gdb's `process N`, `Mapped address spaces:` and column header above its rows. */
+  private gdbMeta(text: string): boolean {
+    const pre = GDB_PREAMBLE.exec(text);
+    if (pre) {
+      if (pre[1]) this.section.header.pid ??= Number(pre[1]);
+      return true;
+    }
+    if (!GDB_HEADER.test(text)) return false;
+    this.mode = Mode.Gdb;
+    return true;
+  }
+
+  private gdbLine(text: string): boolean {
+    const row = gdbRow(text);
+    if (!row) return false;
+    const [sHi, sLo] = parseHex(row.start)!;
+    const [eHi, eLo] = parseHex(row.end)!;
+    if (eHi < sHi || (eHi === sHi && eLo < sLo)) return false;
+    if (row.perms === undefined) this.dump.permsUnknown = true;
+    const i = this.rowAt(sHi, sLo, eHi, eLo, row.perms ? permsOf(row.perms) : 0);
+    this.dump.offset[i] = row.offset;
+    this.setNameString(i, row.name);
+    return true;
+  }
+
+  /** A numa_maps row: a start address and pages per node, no end and no permissions. */
+  private numaLine(text: string): boolean {
+    const row = numaRow(text);
+    if (!row) return false;
+    const d = this.dump;
+    d.permsUnknown = d.sizesUnknown = true;
+    const [sHi, sLo] = parseHex(row.start)!;
+    const i = this.rowAt(sHi, sLo, sHi, sLo, 0);
+    let pages = 0;
+    let pageKb = 4;
+    for (const [k, v] of row.fields) {
+      d.setField(k, i, v);
+      if (/^N\d+$/.test(k)) pages += v;
+      else if (k === 'kernelpagesize_kB') pageKb = v;
+    }
+    // Pages on the nodes are the resident ones: the RSS of the VMA, in kB like smaps.
+    d.setField('Rss', i, pages * pageKb);
+    this.sawFields = true;
+    if (row.name) this.setNameString(i, row.deleted ? `${row.name} (deleted)` : row.name);
+    return true;
+  }
+
+  /**
+   * The first row of a dump that is not maps (pmap `-q` or pasted from the middle, gdb, numa_maps,
+   * with or without their headers): picks the mode by its shape.
+   */
+  private rowStarts(buf: Uint8Array, p: number, e: number, s: number): boolean {
     const text = this.decoder.decode(buf.subarray(p, e));
+    if (gdbRow(text)) {
+      this.mode = Mode.Gdb;
+      return this.gdbLine(text);
+    }
+    if (numaRow(text)) {
+      this.mode = Mode.Numa;
+      return this.numaLine(text);
+    }
     const m = SIMPLE_ROW.exec(text);
     if (D_ROW.test(text)) this.mode = Mode.PmapD;
     else if (m) this.mode = m[4] !== undefined ? Mode.PmapX : Mode.PmapPlain;
@@ -645,6 +748,11 @@ export class DumpParser {
   private rowVma(addrHex: string, kb: number, perms: number): number {
     const [sHi, sLo] = parseHex(addrHex)!;
     const [eHi, eLo] = addBytes(sHi, sLo, kb * 1024);
+    return this.rowAt(sHi, sLo, eHi, eLo, perms);
+  }
+
+  /** A VMA of a row that is not a maps line (pmap, gdb, numa_maps). */
+  private rowAt(sHi: number, sLo: number, eHi: number, eLo: number, perms: number): number {
     const d = this.dump;
     const i = d.add();
     d.startHi[i] = sHi;

@@ -4,7 +4,7 @@
  */
 
 /** The input formats the parser understands. A file may start as one and carry `#` headers. */
-export type DumpFormat = 'maps' | 'smaps' | 'smaps_rollup' | 'pmap' | 'pmap-x' | 'pmap-d' | 'pmap-X' | 'empty';
+export type DumpFormat = 'maps' | 'smaps' | 'smaps_rollup' | 'pmap' | 'pmap-x' | 'pmap-d' | 'pmap-X' | 'gdb' | 'numa_maps' | 'hs_err' | 'empty';
 
 /** What a VMA most likely is. Order matters only for display (see KIND_ORDER). */
 export type VmaKind =
@@ -217,6 +217,8 @@ export interface Analysis {
    * first's, with an input-notes finding that says so).
    */
   processes?: ProcessAnalysis[];
+  /** numa_maps: bytes resident on each NUMA node (`N0`, `N1`…), summed over the VMAs. */
+  numaNodes?: Record<string, number>;
 }
 
 export interface ProcessAnalysis extends Analysis {

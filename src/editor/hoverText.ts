@@ -415,6 +415,61 @@ function pmapRowHover(src: HoverSource, i: number, text: string, ch: number): Ho
   return r && { markdown: `**${col}** (pmap) — ${PMAP_COLUMNS[col]}.\n\n${r.markdown.split('\n').slice(2).join('\n')}`, ...span };
 }
 
+/** gdb `info proc mappings`: Start Addr, End Addr, Size, Offset, [Perms], objfile. */
+function gdbRowHover(src: HoverSource, i: number, text: string, ch: number): HoverResult | undefined {
+  const tokens = [...text.matchAll(/\S+/g)];
+  const t = tokens.findIndex((m) => ch >= m.index! && ch < m.index! + m[0].length);
+  if (t < 0) return undefined;
+  const tok = tokens[t];
+  const span = { start: tok.index!, end: tok.index! + tok[0].length };
+  if (t <= 1) return { markdown: rangeHover(src, i), ...span };
+  if (t === 2) return { markdown: `**Size ${code(tok[0])}** (gdb): ${formatBytes(src.dump.size(i))}, end minus start.`, ...span };
+  if (t === 3) return { markdown: offsetHover(src, i, tok[0].replace(/^0x/, '')), ...span };
+  if (t === 4 && /^[r-][w-][x-][ps]$/.test(tok[0])) return { markdown: permsHover(src, i, tok[0], Math.min(3, ch - tok.index!)), ...span };
+  return { markdown: pathHover(src, i), start: tok.index!, end: text.trimEnd().length };
+}
+
+const NUMA_KEYS: Record<string, string> = {
+  anon: 'pages of anonymous memory',
+  dirty: 'dirty pages',
+  mapped: 'pages mapped from the file (or shared memory)',
+  mapmax: 'the most processes mapping any one of its pages',
+  swapcache: 'pages in the swap cache',
+  active: 'pages on the active list (shown when not all are)',
+  writeback: 'pages being written back',
+  kernelpagesize_kB: 'the page size backing the VMA, in kB',
+};
+
+/** /proc/PID/numa_maps: `start policy [file=…|heap|stack|huge] key=value… N0=… N1=…`. */
+function numaRowHover(src: HoverSource, i: number, text: string, ch: number): HoverResult | undefined {
+  const tok = [...text.matchAll(/\S+/g)].find((m) => ch >= m.index! && ch < m.index! + m[0].length);
+  if (!tok) return undefined;
+  const span = { start: tok.index!, end: tok.index! + tok[0].length };
+  const dump = src.dump;
+  const pageKb = dump.fields.get('kernelpagesize_kB')?.[i];
+  const page = (Number.isNaN(pageKb ?? NaN) ? 4 : pageKb!) * 1024;
+  if (tok.index === 0) {
+    return { markdown: `**Start ${code(tok[0])}** — numa_maps gives each VMA's start, not its end or permissions.
+
+${vmaSummary(src, i)}`, ...span };
+  }
+  const node = /^N(\d+)=(\d+)$/.exec(tok[0]);
+  if (node) {
+    const pages = Number(node[2]);
+    const rss = (dump.fields.get('Rss')?.[i] ?? 0) * 1024;
+    const share = rss > 0 ? ` (${formatPercent((pages * page) / rss)} of this VMA's resident memory)` : '';
+    return { markdown: `**NUMA node ${node[1]}**: ${formatCount(pages)} page${pages === 1 ? '' : 's'} of ${formatBytes(page)} = ${formatBytes(pages * page)} of this VMA on node ${node[1]}${share}.`, ...span };
+  }
+  if (tok[0].startsWith('file=') || tok[0] === 'heap' || tok[0] === 'stack') return { markdown: pathHover(src, i), ...span };
+  if (tok[0] === 'huge') return { markdown: '**huge**: hugetlbfs memory (MAP_HUGETLB or a hugetlbfs file).', ...span };
+  const kv = /^(\w+)=(\d+)$/.exec(tok[0]);
+  if (kv) return { markdown: `**${kv[1]}=${kv[2]}** — ${NUMA_KEYS[kv[1]] ?? 'a numa_maps count'}.`, ...span };
+  return {
+    markdown: `**Memory policy ${code(tok[0])}** — where the kernel places this VMA's pages: \`default\` (the process's policy, usually local), \`bind\`, \`interleave\`, \`prefer\`, \`local\` (set with numactl or set_mempolicy/mbind).`,
+    ...span,
+  };
+}
+
 function pmapHeaderColumns(src: HoverSource): string[] {
   return src.pmapColumns ?? [];
 }
@@ -451,6 +506,8 @@ export function hoverAt(src: HoverSource, lineNo: number, text: string, ch: numb
     if (exact >= 0) return pmapRowHover(src, exact, text, ch);
     return pmapMetaHover(text, ch, lineNo);
   }
+  if (exact >= 0 && src.dump.format === 'gdb') return gdbRowHover(src, exact, text, ch);
+  if (exact >= 0 && src.dump.format === 'numa_maps') return numaRowHover(src, exact, text, ch);
   if (exact >= 0) return hoverMapsLine(src, exact, text, ch);
   if (/^\s*[A-Za-z_]\w*:/.test(text)) return hoverFieldLine(src, vmaAtOrAbove(src.dump, lineNo), text, ch);
   return undefined;
