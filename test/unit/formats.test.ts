@@ -271,3 +271,95 @@ describe('distinct smaps field names', () => {
     }
   });
 });
+
+describe("other tools' dumps", () => {
+  let proc: RealProcess;
+  before(async () => {
+    proc = startProcess({ program: 'shmkinds' });
+    await proc.ready;
+  });
+  after(() => proc.stop());
+
+  it("reads gdb's info proc mappings of a live process like its maps (and an older gdb's, without Perms)", () => {
+    const out = execFileSync('gdb', ['-p', String(proc.pid), '-batch', '-ex', 'info proc mappings'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 });
+    // From `process N` on: what gdb prints before it is the attach chatter, not the command's output.
+    const text = out.slice(out.search(/^process \d+$/m));
+    const maps = parseDump(readMaps(proc.pid));
+    const d = parseDump(text);
+    assert.equal(d.format, 'gdb');
+    assert.equal(d.malformedCount, 0, JSON.stringify(d.malformed));
+    assert.equal(d.header.pid, proc.pid);
+    assert.equal(d.count, maps.count);
+    for (let i = 0; i < d.count; i++) {
+      const [g, m] = [d.vma(i), maps.vma(i)];
+      assert.deepEqual([g.startHex, g.endHex, g.perms, g.offset, g.name, g.deleted], [m.startHex, m.endHex, m.perms, m.offset, m.name, m.deleted]);
+    }
+    const a = analyze(d);
+    const t = analyze(maps);
+    assert.equal(a.vmaCount, t.vmaCount);
+    assert.deepEqual(a.kinds, t.kinds);
+    // gdb before 12 printed no Perms column (no such gdb here: the column is cut from the real output).
+    const old = text.replace(/^(\s*Start Addr.*Offset)\s+Perms/m, '$1').replace(/^(\s*(?:0x[0-9a-f]+\s+){4})[r-][w-][x-][ps]\s/gm, '$1');
+    assert.doesNotMatch(old, /\s[r-][w-][x-]p\s/);
+    const o = analyze(parseDump(old));
+    assert.equal(o.vmaCount, t.vmaCount);
+    assert.equal(o.malformedCount, 0);
+    assert.match(o.findings.find((f) => f.id === 'input-notes')?.message ?? '', /no Perms column/);
+    assert.equal(o.findings.find((f) => f.id === 'thread-stacks' || f.id === 'glibc-arenas' || f.id === 'vma-fragmentation'), undefined);
+  });
+
+  it('reads numa_maps of a live process: its VMAs, names and resident pages per VMA and per node', () => {
+    const text = readFileSync(`/proc/${proc.pid}/numa_maps`, 'utf8');
+    const smaps = parseDump(readFileSync(`/proc/${proc.pid}/smaps`, 'utf8'));
+    const d = parseDump(text);
+    assert.equal(d.format, 'numa_maps');
+    assert.equal(d.malformedCount, 0, JSON.stringify(d.malformed));
+    const byStart = new Map(Array.from({ length: smaps.count }, (_, i) => [smaps.vma(i).startHex, smaps.vma(i)]));
+    let resident = 0;
+    for (let i = 0; i < d.count; i++) {
+      const v = d.vma(i);
+      const t = byStart.get(v.startHex);
+      assert.ok(t, `${v.startHex} is a VMA of smaps`);
+      if (t.name !== '[vdso]' && t.name !== '[vvar]' && t.name !== '[vvar_vclock]') {
+        // numa_maps leaves the kernel's special mappings out of its page counts and names.
+        assert.equal(v.name, t.name);
+        assert.equal(v.smaps?.Rss, t.smaps?.Rss, `resident kB of ${v.startHex} ${v.name}`);
+      }
+      resident += (v.smaps?.Rss ?? 0) * 1024;
+    }
+    const a = analyze(d);
+    // vsyscall is no VMA of the process, and numa_maps does not list it.
+    assert.equal(a.vmaCount, analyze(smaps).vmaCount);
+    const nodes = a.numaNodes!;
+    assert.deepEqual(Object.keys(nodes), [...new Set(text.match(/\bN\d+(?==)/g))].sort());
+    assert.equal(Object.values(nodes).reduce((x, y) => x + y, 0), resident);
+    assert.equal(a.kinds.shm?.count, 3);
+    assert.match(a.findings.find((f) => f.id === 'input-notes')?.message ?? '', /numa_maps gives no sizes/);
+    const cli = spawnSync(process.execPath, [CLI, 'analyze', '-'], { input: text, encoding: 'utf8' });
+    assert.match(cli.stdout, /^NUMA {7}N0 .* resident$/m);
+    assert.doesNotMatch(cli.stdout, /\b0 B\b/);
+  });
+
+  it('reads the Dynamic libraries: section of a real JVM crash log (hs_err_pid*.log)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vma-lens-hserr-'));
+    try {
+      writeFileSync(join(dir, 'Oom.java'), 'public class Oom { public static void main(String[] a) { var l = new java.util.ArrayList<long[]>(); for (;;) l.add(new long[1 << 20]); } }\n');
+      const run = spawnSync('java', ['-Xmx32m', '-XX:+CrashOnOutOfMemoryError', `-XX:ErrorFile=${dir}/hs_err_pid%p.log`, '-Xshare:off', 'Oom.java'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+      const file = /(\S*hs_err_pid(\d+)\.log)/.exec(run.stdout + run.stderr);
+      assert.ok(file, `the JVM wrote a crash log:\n${run.stdout}${run.stderr}`);
+      const text = readFileSync(file[1], 'utf8');
+      const section = text.slice(text.indexOf('Dynamic libraries:\n') + 19).split('\n\n')[0].split('\n');
+      const d = parseDump(text);
+      assert.equal(d.format, 'hs_err');
+      assert.equal(d.malformedCount, 0, JSON.stringify(d.malformed));
+      assert.equal(d.count, section.length);
+      assert.equal(d.header.pid, Number(file[2]));
+      assert.match(d.header.command ?? '', /^java .*Oom\.java$/);
+      const a = analyze(d);
+      assert.equal(a.vmaCount, section.filter((l) => !l.endsWith('[vsyscall]')).length);
+      assert.ok(a.threads > 5, `a JVM runs many threads: ${a.threads}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
