@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { analyze } from '../../src/core/analyze';
 import { parseDump } from '../../src/core/parse';
+import { hoverAt } from '../../src/editor/hoverText';
 import { parseMaps, startProcess, type RealProcess } from '../helpers/realProcess';
 
 const CLI = resolve(__dirname, '../../dist/cli.js');
@@ -298,6 +299,13 @@ describe("other tools' dumps", () => {
     const t = analyze(maps);
     assert.equal(a.vmaCount, t.vmaCount);
     assert.deepEqual(a.kinds, t.kinds);
+    // Hovers: each gdb column explained from the row's own VMA.
+    const lines = text.split('\n');
+    const row = lines.findIndex((l) => /\sr-xp\s/.test(l));
+    const at = (needle: string) => hoverAt({ dump: d, analysis: a }, row + 1, lines[row], lines[row].indexOf(needle) + 1)?.markdown ?? '';
+    assert.match(at('r-xp'), /\*\*Permissions `r-xp`\*\*/);
+    assert.match(at('0x'), /Code/);
+    assert.match(at(lines[row].trim().split(/\s+/)[2]), /\*\*Size `0x[0-9a-f]+`\*\* \(gdb\)/);
     // gdb before 12 printed no Perms column (no such gdb here: the column is cut from the real output).
     const old = text.replace(/^(\s*Start Addr.*Offset)\s+Perms/m, '$1').replace(/^(\s*(?:0x[0-9a-f]+\s+){4})[r-][w-][x-][ps]\s/gm, '$1');
     assert.doesNotMatch(old, /\s[r-][w-][x-]p\s/);
@@ -335,6 +343,12 @@ describe("other tools' dumps", () => {
     assert.equal(Object.values(nodes).reduce((x, y) => x + y, 0), resident);
     assert.equal(a.kinds.shm?.count, 3);
     assert.match(a.findings.find((f) => f.id === 'input-notes')?.message ?? '', /numa_maps gives no sizes/);
+    // Hover on N0= of a file-backed row: its pages on node 0 in bytes.
+    const lines = text.split('\n');
+    const row = lines.findIndex((l) => /file=\/usr\/lib\S*libc\.so.* N0=(\d+)/.test(l));
+    const pages = Number(/ N0=(\d+)/.exec(lines[row])![1]);
+    const md = hoverAt({ dump: d, analysis: a }, row + 1, lines[row], lines[row].indexOf(' N0=') + 2)?.markdown ?? '';
+    assert.match(md, new RegExp(`\\*\\*NUMA node 0\\*\\*: ${pages} pages? of 4 KiB`));
     const cli = spawnSync(process.execPath, [CLI, 'analyze', '-'], { input: text, encoding: 'utf8' });
     assert.match(cli.stdout, /^NUMA {7}N0 .* resident$/m);
     assert.doesNotMatch(cli.stdout, /\b0 B\b/);
