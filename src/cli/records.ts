@@ -1,6 +1,7 @@
 import { toHex } from '../core/addr';
 import type { Dump } from '../core/dump';
 import { FLAG_DELETED, PERM_R, PERM_SHARED, PERM_W, PERM_X } from '../core/dump';
+import type { DumpFormat } from '../core/types';
 import { VMFLAG_INFO } from '../core/vmflags';
 
 /**
@@ -29,6 +30,16 @@ function pathname(dump: Dump, i: number): string {
   return dump.flags[i] & FLAG_DELETED ? `${printed} (deleted)` : printed;
 }
 
+/** Columns a format does not print: null in the records rather than a made-up 0. */
+const UNKNOWN: Partial<Record<DumpFormat, readonly string[]>> = {
+  pmap: ['offset', 'dev', 'maj', 'min', 'inode'],
+  'pmap-x': ['offset', 'dev', 'maj', 'min', 'inode'],
+  'pmap-d': ['inode'],
+  gdb: ['dev', 'maj', 'min', 'inode'],
+  numa_maps: ['end', 'size', 'offset', 'dev', 'maj', 'min', 'inode'],
+};
+const PERMS = ['perms', 'permissions'];
+
 function record(dump: Dump, i: number, process: string | undefined): Record<string, unknown> {
   const p = dump.perms[i];
   const perms = PERM_WORDS.filter(([bit]) => p & bit).map(([, w]) => w);
@@ -50,6 +61,8 @@ function record(dump: Dump, i: number, process: string | undefined): Record<stri
     kind: dump.kindOf(i),
     line: dump.line[i],
   };
+  for (const k of UNKNOWN[dump.format] ?? []) r[k] = null;
+  if (dump.permsUnknown) for (const k of PERMS) r[k] = null;
   if (process !== undefined) r.process = process;
   for (const [key, col] of dump.fields) if (!Number.isNaN(col[i])) r[key] = col[i];
   const extra = dump.extraFields.get(i);
@@ -65,7 +78,7 @@ function record(dump: Dump, i: number, process: string | undefined): Record<stri
 
 /** RFC 4180: a cell with a comma, quote or line break is quoted, its quotes doubled. */
 function csvCell(v: unknown): string {
-  const s = v === undefined ? '' : Array.isArray(v) ? v.join(' ') : String(v);
+  const s = v === undefined || v === null ? '' : Array.isArray(v) ? v.join(' ') : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -79,6 +79,19 @@ describe('vma-lens parse', () => {
     });
   });
 
+  it('gives null, not 0, for what a format does not print (pmap -x: offset, device, inode; numa_maps: end, permissions)', () => {
+    const pid = procs[1].pid;
+    const pm = cli(['parse', '--jsonl', '-'], execFileSync('pmap', ['-x', String(pid)], { encoding: 'utf8' })).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const maps = JSON.parse(cli(['parse', `/proc/${pid}/maps`]).stdout) as Record<string, unknown>[];
+    assert.equal(pm.length, maps.length);
+    pm.forEach((r, i) => {
+      assert.deepEqual([r.offset, r.dev, r.inode], [null, null, null]);
+      assert.deepEqual([r.start, r.end, r.permissions], [maps[i].start, maps[i].end, maps[i].permissions]);
+    });
+    const numa = cli(['parse', '--jsonl', `/proc/${pid}/numa_maps`]).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    for (const r of numa) assert.deepEqual([r.end, r.size, r.perms, r.offset], [null, null, null, null]);
+  });
+
   it('refuses what is no dump and bad options with one line, exit 2', () => {
     const none = cli(['parse', '-'], 'hello\n');
     assert.equal(none.status, 2);
