@@ -7,7 +7,7 @@ import type { DumpDiff } from '../core/diff';
 import { formatBytes, formatCount, formatPercent } from '../core/format';
 import { thpMode } from '../core/header';
 import { KIND_INFO, KINDS } from '../core/kinds';
-import type { Analysis, Finding, Fix, Severity } from '../core/types';
+import type { Analysis, Finding, Fix, ProcessAnalysis, Severity } from '../core/types';
 
 export interface ReportPage {
   nonce: string;
@@ -102,6 +102,18 @@ function findingHtml(f: Finding, cmd: CommandIds, docUri: string | undefined, co
 <div>${esc(f.message)}</div>${lines}${f.fixes.map((x) => fixButtons(x, cmd, commandLine)).join('')}</div>`;
 }
 
+
+/** A file of several processes: one row each (this report is of the first; none is summed). */
+function processesHtml(processes: ProcessAnalysis[]): string {
+  const rows = processes
+    .map((p) => {
+      const worst = p.findings.find((f) => f.severity !== 'info' && f.id !== 'input-notes');
+      return `<tr><td>${esc(p.label || `process at line ${p.line}`)}</td><td class="num">${p.line}</td><td class="num">${formatCount(p.vmaCount)}</td><td>${esc(p.allocator.name)}</td><td>${worst ? `${esc(worst.severity)}: ${esc(worst.id)}` : 'no warning'}</td></tr>`;
+    })
+    .join('\n');
+  return `<h2>Processes in this file (${processes.length}, each analysed on its own)</h2>
+<table id="processes"><thead><tr><th>Process</th><th class="num">Line</th><th class="num">VMAs</th><th>Allocator</th><th>Worst finding</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
 /** The analysis report: limit, allocator, a summary by kind, the findings with their fixes. */
 export function analysisHtml(
   a: Analysis,
@@ -150,6 +162,7 @@ export function analysisHtml(
 <h2>Findings (${a.findings.length})</h2>
 <div id="findings">${a.findings.map((f) => findingHtml(f, p.cmd, p.docUri, p.commandLine)).join('\n') || '<p>Nothing to report.</p>'}</div>
 </section></div>
+${a.processes ? processesHtml(a.processes) : ''}
 ${a.malformedCount ? `<p class="lines">${formatCount(a.malformedCount)} line(s) were not understood and skipped.</p>` : ''}`;
   return page(p, `VMA Lens — ${p.source}`, body);
 }

@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { analyze } from '../../src/core/analyze';
 import { parseDump } from '../../src/core/parse';
 import { hoverAt } from '../../src/editor/hoverText';
+import { analysisHtml } from '../../src/report/reportHtml';
 import { parseMaps, startProcess, type RealProcess } from '../helpers/realProcess';
 
 const CLI = resolve(__dirname, '../../dist/cli.js');
@@ -241,6 +242,19 @@ describe('several processes in one file', () => {
     const txt = spawnSync(process.execPath, [CLI, 'analyze', '-'], { input: text, encoding: 'utf8' });
     assert.match(txt.stdout, /holds 2 processes/);
     assert.equal(txt.stdout.match(/^VMA Lens — /gm)?.length, 2);
+    // The editor's report lists them too.
+    const page = { nonce: 'n', cspSource: 'c', cmd: { openFix: 'a', copyCommand: 'b', revealLine: 'c' }, commandLine: () => undefined, source: 'x' };
+    const html = analysisHtml(analyze(parseDump(text)), page);
+    const rows = [...html.matchAll(/<tr><td>([^<]*)<\/td><td class="num">(\d+)<\/td><td class="num">([\d,]+)<\/td>/g)].filter((m) => m[1].startsWith('/proc/'));
+    assert.deepEqual(rows.map((m) => [m[1], Number(m[3].replace(/,/g, ''))]), [[`/proc/${a.pid}/maps`, counts()[0]], [`/proc/${b.pid}/maps`, counts()[1]]]);
+  });
+
+  it('splits head of several smaps files (as sp-endurance captures them), fields staying with their process', () => {
+    const text = execFileSync('head', ['-n', '100000', `/proc/${a.pid}/smaps`, `/proc/${b.pid}/smaps`], { encoding: 'utf8' });
+    const an = analyze(parseDump(text));
+    assert.deepEqual(an.processes?.map((p) => p.vmaCount), counts());
+    an.processes!.forEach((p) => assert.ok((p.totals.rss ?? 0) > 0));
+    assert.equal(an.processes!.every((p) => p.malformedCount === 0), true);
   });
 });
 
