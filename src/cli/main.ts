@@ -103,7 +103,7 @@ export function main(argv: string[]): number {
           const notes = a.findings.find((f) => f.id === 'input-notes');
           write(
             args.json
-              ? JSON.stringify({ file, processes: a.processes }) + '\n'
+              ? JSON.stringify({ file, processCount: a.processCount, processes: a.processes }) + '\n'
               : `${notes?.message ?? ''}\n\n` + a.processes.map((p) => renderAnalysis(p, `${name}, line ${p.line}${p.label ? ` (${p.label})` : ''}`, st, args.fixes)).join('\n'),
           );
           return a.processes.some((p) => p.findings.some((f) => f.severity === 'error')) ? 1 : 0;

@@ -85,10 +85,11 @@ function csvCell(v: unknown): string {
 /** Writes every VMA of an analysed dump (kinds set) as records, through `write`, batch by batch. */
 export function writeRecords(dump: Dump, format: RecordFormat, write: (text: string) => void): void {
   const sections = dump.sections;
+  // VMAs come in order: the section of each is found by walking forward once.
+  let k = 0;
   const processOf = (i: number): string | undefined => {
     if (sections.length < 2) return undefined;
-    let k = sections.length - 1;
-    while (k > 0 && sections[k].first > i) k--;
+    while (k + 1 < sections.length && sections[k + 1].first <= i) k++;
     return sections[k].label || `process ${k + 1}`;
   };
   const fieldNames = [...dump.fields.keys()];

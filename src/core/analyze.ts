@@ -1,6 +1,6 @@
 import { detectLoadedAllocator } from './allocator';
 import { classify, ClassifyStats } from './classify';
-import { Dump } from './dump';
+import { Dump, MAX_PROCESSES } from './dump';
 import {
   FindingInput,
   findAllocator,
@@ -30,19 +30,20 @@ const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
  */
 export function analyze(dump: Dump, options: AnalyzeOptions = {}): Analysis {
   if (dump.sections.length < 2) return analyzeOne(dump, options);
-  const processes: ProcessAnalysis[] = dump.sections.map((sec, k) => {
+  // A crafted file of thousands of one-line "processes" must not cost thousands of analyses.
+  const processes: ProcessAnalysis[] = dump.sections.slice(0, MAX_PROCESSES).map((sec, k) => {
     const part = dump.section(k);
     const a = analyzeOne(part, options);
     dump.kind.set(part.kind.subarray(0, part.count), sec.first); // hovers and the outline read the whole file's kinds
     part.release();
     return { label: sec.label, line: sec.line, ...a };
   });
-  const notes = findInputNotes(dump, processes);
+  const notes = findInputNotes(dump, dump.sections);
   const first = processes[0];
   const findings = [...first.findings.filter((f) => f.id !== 'input-notes'), ...(notes ? [notes] : [])];
   findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
   const { label: _label, line: _line, ...top } = first;
-  return { ...top, findings, processes };
+  return { ...top, findings, processes, processCount: dump.sections.length };
 }
 
 function analyzeOne(dump: Dump, options: AnalyzeOptions): Analysis {

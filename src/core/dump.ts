@@ -19,6 +19,8 @@ export const MALFORMED_KEPT = 1000;
  * proportion to its size, not 10,000 columns of every VMA.
  */
 export const MAX_FIELD_COLUMNS = 64;
+/** Processes of one file that are analysed (a crafted file may hold thousands); the rest are counted. */
+export const MAX_PROCESSES = 64;
 
 /**
  * A parsed dump, stored by column in typed arrays so that a million VMAs cost tens of megabytes

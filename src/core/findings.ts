@@ -1,6 +1,6 @@
 import { isAligned, toHex } from './addr';
 import type { ClassifyStats } from './classify';
-import { Dump } from './dump';
+import { Dump, MAX_PROCESSES } from './dump';
 import {
   FixContext,
   jemallocLgHugepage,
@@ -311,10 +311,12 @@ export function findMalformed(dump: Dump): Finding | undefined {
 export function findInputNotes(dump: Dump, processes: { label: string; line: number }[]): Finding | undefined {
   const notes = [...dump.notes];
   if (processes.length > 1) {
-    const list = processes.map((p) => `line ${p.line}${p.label ? ` (${p.label})` : ''}`).join(', ');
+    const shown = processes.slice(0, 10).map((p) => `line ${p.line}${p.label ? ` (${p.label})` : ''}`);
+    const list = shown.join(', ') + (processes.length > shown.length ? `, …` : '');
+    const analysed = processes.length > MAX_PROCESSES ? `the first ${MAX_PROCESSES} are analysed, each on its own` : 'each is analysed on its own';
     notes.unshift({
       line: processes[1].line,
-      message: `The file holds ${processes.length} processes, starting at ${list}; each is analysed on its own and never summed (this report is of the first; the CLI and JSON list them all).`,
+      message: `The file holds ${formatCount(processes.length)} processes, starting at ${list}; ${analysed} and never summed (this report is of the first; the CLI and JSON list them).`,
     });
   }
   if (notes.length === 0) return undefined;

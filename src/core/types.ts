@@ -217,6 +217,8 @@ export interface Analysis {
    * first's, with an input-notes finding that says so).
    */
   processes?: ProcessAnalysis[];
+  /** How many processes the file holds (only the first MAX_PROCESSES are in `processes`). */
+  processCount?: number;
   /** numa_maps: bytes resident on each NUMA node (`N0`, `N1`…), summed over the VMAs. */
   numaNodes?: Record<string, number>;
 }

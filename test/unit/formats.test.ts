@@ -249,6 +249,22 @@ describe('several processes in one file', () => {
     assert.deepEqual(rows.map((m) => [m[1], Number(m[3].replace(/,/g, ''))]), [[`/proc/${a.pid}/maps`, counts()[0]], [`/proc/${b.pid}/maps`, counts()[1]]]);
   });
 
+  it('analyses at most 64 processes of a crafted file of 20,000 one-line ones, and says how many there are', () => {
+    const lines: string[] = [];
+    for (let k = 0; k < 20_000; k++) lines.push(`==> /proc/${k}/maps <==`, `7f${(k * 2).toString(16).padStart(10, '0')}000-7f${(k * 2 + 1).toString(16).padStart(10, '0')}000 rw-p 00000000 00:00 0`);
+    const text = lines.join('\n') + '\n';
+    const res = spawnSync(process.execPath, [CLI, 'analyze', '--json', '-'], { input: text, encoding: 'utf8', maxBuffer: 1 << 28 });
+    assert.equal(res.status, 0, res.stderr);
+    // Output in proportion to what is analysed, not 200 times the input.
+    assert.ok(res.stdout.length < text.length, `${res.stdout.length} bytes of JSON`);
+    const j = JSON.parse(res.stdout);
+    assert.equal(j.processCount, 20_000);
+    assert.equal(j.processes.length, 64);
+    assert.ok(j.processes.every((p: { vmaCount: number }) => p.vmaCount === 1));
+    const txt = spawnSync(process.execPath, [CLI, 'analyze', '-'], { input: text, encoding: 'utf8', maxBuffer: 1 << 28 });
+    assert.match(txt.stdout.split('\n')[0], /holds 20,000 processes.*the first 64 are analysed/);
+  });
+
   it('splits head of several smaps files (as sp-endurance captures them), fields staying with their process', () => {
     const text = execFileSync('head', ['-n', '100000', `/proc/${a.pid}/smaps`, `/proc/${b.pid}/smaps`], { encoding: 'utf8' });
     const an = analyze(parseDump(text));
