@@ -175,6 +175,38 @@ describe('every pmap mode, and the kernel objects pmap names by their basenames'
     }
   });
 
+  it('gives the VMAs of the maps in every mode for processes under each allocator (glibc arenas, jemalloc, mimalloc)', async () => {
+    const others = [
+      startProcess({ program: 'threads', args: ['8'] }),
+      startProcess({ program: 'threads', args: ['8'], preload: 'jemalloc' }),
+      startProcess({ program: 'threads', args: ['8'], preload: 'mimalloc' }),
+    ];
+    try {
+      await Promise.all(others.map((p) => p.ready));
+      for (const p of others) {
+        const truth = parseDump(readMaps(p.pid));
+        const t = analyze(truth);
+        for (const mode of PMAP_MODES) {
+          const what = `pmap ${mode.join(' ')} of ${p.pid}`;
+          const d = parseDump(execFileSync('pmap', [...mode, String(p.pid)], { encoding: 'utf8' }));
+          assert.equal(d.malformedCount, 0, what);
+          assert.equal(d.count, truth.count, what);
+          for (let i = 0; i < d.count; i++) {
+            assert.equal(BigInt(`0x${d.vma(i).startHex}`), BigInt(`0x${truth.vma(i).startHex}`), what);
+            assert.equal(d.size(i), truth.size(i), what);
+            assert.equal(d.vma(i).perms, truth.vma(i).perms, what);
+          }
+          const a = analyze(d);
+          assert.equal(a.vmaCount, t.vmaCount, what);
+          assert.equal(a.allocator.name, t.allocator.name, what);
+          assert.equal(a.arenas, t.arenas, what);
+        }
+      }
+    } finally {
+      await Promise.all(others.map((p) => p.stop()));
+    }
+  });
+
   it('reads rows pasted from the middle of pmap output, with no title or header, and a redacted title', () => {
     for (const mode of [[], ['-x'], ['-d'], ['-X'], ['-XX']]) {
       const out = execFileSync('pmap', [...mode, String(proc.pid)], { encoding: 'utf8' }).split('\n');
