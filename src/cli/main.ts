@@ -118,6 +118,8 @@ export function main(argv: string[]): number {
         const db = readDumpSync(fb);
         for (const [d, f] of [[da, fa], [db, fb]] as const) {
           if (d.count === 0) throw new DumpReadError(`no mappings found in ${f}`);
+          // A diff of two files of several processes would sum them: say so instead.
+          if (d.sections.length > 1) throw new DumpReadError(`${f} holds ${d.sections.length} processes; diff compares one process with another (split the file first)`);
           analyze(d, options); // classifies the VMAs the diff groups by kind
         }
         const d = diffDumps(da, db);

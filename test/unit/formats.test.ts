@@ -273,6 +273,17 @@ describe('several processes in one file', () => {
     assert.deepEqual(j.processes.map((p: { vmaCount: number }) => p.vmaCount), counts());
     const txt = spawnSync(process.execPath, [CLI, 'analyze', '-'], { input: text, encoding: 'utf8' });
     assert.match(txt.stdout, /holds 2 processes/);
+    // diff would sum them: it refuses, in one line.
+    const dir = mkdtempSync(join(tmpdir(), 'vma-lens-two-'));
+    try {
+      writeFileSync(join(dir, 'two.maps'), text);
+      writeFileSync(join(dir, 'one.maps'), readMaps(a.pid));
+      const diff = spawnSync(process.execPath, [CLI, 'diff', join(dir, 'two.maps'), join(dir, 'one.maps')], { encoding: 'utf8' });
+      assert.equal(diff.status, 2);
+      assert.match(diff.stderr, /^vma-lens: \S+two\.maps holds 2 processes; diff compares one process with another/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     assert.equal(txt.stdout.match(/^VMA Lens — /gm)?.length, 2);
     // The editor's report lists them too.
     const page = { nonce: 'n', cspSource: 'c', cmd: { openFix: 'a', copyCommand: 'b', revealLine: 'c' }, commandLine: () => undefined, source: 'x' };
