@@ -500,8 +500,10 @@ function pmapMetaHover(text: string, ch: number, lineNo: number): HoverResult | 
  * the position has nothing to explain.
  */
 export function hoverAt(src: HoverSource, lineNo: number, text: string, ch: number): HoverResult | undefined {
-  if (/^\s*#/.test(text)) return hoverHeaderLine(src, text);
   const exact = src.dump.indexAtLine(lineNo);
+  // A JVM crash log is text around its maps lines: only those are explained.
+  if (src.dump.format === 'hs_err') return exact >= 0 ? hoverMapsLine(src, exact, text, ch) : undefined;
+  if (/^\s*#/.test(text)) return hoverHeaderLine(src, text);
   if (src.dump.format.startsWith('pmap')) {
     if (exact >= 0) return pmapRowHover(src, exact, text, ch);
     return pmapMetaHover(text, ch, lineNo);
