@@ -445,6 +445,13 @@ describe("other tools' dumps", () => {
       const a = analyze(d);
       assert.equal(a.vmaCount, section.filter((l) => !l.endsWith('[vsyscall]')).length);
       assert.ok(a.threads > 5, `a JVM runs many threads: ${a.threads}`);
+      // Hovers explain its maps lines, not the text around them.
+      const lines = text.split('\n');
+      const src = { dump: d, analysis: a };
+      const host = lines.findIndex((l) => l.startsWith('Host:'));
+      assert.equal(hoverAt(src, host + 1, lines[host], 1), undefined);
+      const lib = lines.findIndex((l) => /r-xp .*libjvm\.so$/.test(l));
+      assert.match(hoverAt(src, lib + 1, lines[lib], 2)?.markdown ?? '', /Code/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
