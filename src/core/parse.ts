@@ -203,7 +203,7 @@ export class DumpParser {
     // Junk bytes explain any failure better than the field that happened to break first.
     for (let k = s; k < e; k++) {
       if (buf[k] === 0) {
-        reason = 8 as number | string;
+        reason = 8;
         break;
       }
     }
