@@ -79,6 +79,15 @@ function allocatorLabel(a: Analysis): string {
   return names[a.allocator.name] + (a.allocator.confidence === 'suspected' ? ' (suspected, statically linked)' : '');
 }
 
+/** In a file of several processes, the analysis of the one the line belongs to (its allocator, limit). */
+function processOf(src: HoverSource, lineNo: number): HoverSource {
+  const processes = src.analysis.processes;
+  if (!processes) return src;
+  let k = 0;
+  while (k + 1 < processes.length && processes[k + 1].line <= lineNo) k++;
+  return { ...src, analysis: processes[k] };
+}
+
 /** Who most likely made this VMA, in a phrase. */
 function ownerText(src: HoverSource, i: number, kind: VmaKind): string | undefined {
   const a = src.analysis;
@@ -501,6 +510,7 @@ function pmapMetaHover(text: string, ch: number, lineNo: number): HoverResult | 
  */
 export function hoverAt(src: HoverSource, lineNo: number, text: string, ch: number): HoverResult | undefined {
   const exact = src.dump.indexAtLine(lineNo);
+  src = processOf(src, lineNo);
   // A JVM crash log is text around its maps lines: only those are explained.
   if (src.dump.format === 'hs_err') return exact >= 0 ? hoverMapsLine(src, exact, text, ch) : undefined;
   if (/^\s*#/.test(text)) return hoverHeaderLine(src, text);

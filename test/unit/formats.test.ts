@@ -230,7 +230,7 @@ describe('several processes in one file', () => {
   let b: RealProcess;
   before(async () => {
     a = startProcess({ cmd: 'sleep', args: ['300'], readyCheck: () => readMaps(a.pid).includes('libc.so') });
-    b = startProcess({ program: 'shmkinds' });
+    b = startProcess({ program: 'shmkinds', preload: 'jemalloc' });
     await Promise.all([a.ready, b.ready]);
   });
   after(async () => {
@@ -249,6 +249,14 @@ describe('several processes in one file', () => {
     // The top level is the first process, never the sum.
     assert.equal(an.vmaCount, counts()[0]);
     assert.match(an.findings.find((f) => f.id === 'input-notes')?.message ?? '', /holds 2 processes/);
+    assert.deepEqual(an.processes?.map((p) => p.allocator.name), ['glibc', 'jemalloc']);
+    // Hovers speak of the process the line belongs to: jemalloc's memory in the second.
+    const lines = text.split('\n');
+    const second = d.sections[1].line;
+    const row = lines.findIndex((l, n) => n >= second && / rw-p 00000000 00:00 0\s*$/.test(l));
+    const md = hoverAt({ dump: d, analysis: an }, row + 1, lines[row], 2)?.markdown ?? '';
+    assert.match(md, /jemalloc/);
+    assert.doesNotMatch(md, /glibc malloc/);
   });
 
   it('splits smaps_rollup files joined by ---, and pmap -x of two pids', () => {
