@@ -465,3 +465,57 @@ describe("other tools' dumps", () => {
     }
   });
 });
+
+describe('mutated dumps of every new format', () => {
+  it('parse and analyse 2,000 mutations without an exception, a negative size or a line out of range', () => {
+    const pid = String(process.pid);
+    const maps = readMaps(process.pid);
+    const seeds = [
+      execFileSync('pmap', ['-d', pid], { encoding: 'utf8' }),
+      execFileSync('pmap', ['-X', '-q', pid], { encoding: 'utf8' }),
+      execFileSync('pmap', ['-x', '-q', pid], { encoding: 'utf8' }),
+      readFileSync(`/proc/${pid}/numa_maps`, 'utf8'),
+      readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n').slice(0, 200).join('\n'),
+      `==> a <==\n${maps}\n==> b <==\n${maps}`,
+      // The shape of a JVM crash log around its maps (the real one is tested above).
+      `#\n# A fatal error has been detected by the Java Runtime Environment:\n#  SIGSEGV (0xb), pid=42, tid=43\nCommand Line: Main\n\nDynamic libraries:\n${maps}\nVM Arguments:\n`,
+      `process 42\nMapped address spaces:\n\n          Start Addr           End Addr       Size     Offset  Perms  objfile\n${maps
+        .trim()
+        .split('\n')
+        .map((l) => {
+          const [range, perms, off] = l.split(/\s+/);
+          const [s, e] = range.split('-');
+          return `      0x${s}     0x${e}     0x${(parseInt(e, 16) - parseInt(s, 16)).toString(16)}     0x${parseInt(off, 16).toString(16)}  ${perms}   ${l.split(/\s+/).slice(5).join(' ')}`;
+        })
+        .join('\n')}`,
+    ];
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pieces = ['\t', ' ', '=', '==> x <==\n', '---\n', '0x', ':', '\n', '\0', '-', 'N0=', 'ffffffffffffffff', '(deleted)', 'Perms', '12:'];
+    for (let k = 0; k < 2000; k++) {
+      let t = seeds[k % seeds.length];
+      for (let m = 0, n = 1 + rnd(4); m < n; m++) {
+        const at = rnd(t.length + 1);
+        const op = rnd(4);
+        if (op === 0) t = t.slice(0, at) + t.slice(at + 1 + rnd(20));
+        else if (op === 1) t = t.slice(0, at) + pieces[rnd(pieces.length)] + t.slice(at);
+        else if (op === 2) t = t.slice(0, at);
+        else {
+          const lines = t.split('\n');
+          const i = rnd(lines.length);
+          lines.splice(rnd(lines.length), 0, lines[i]);
+          t = lines.join('\n');
+        }
+      }
+      const d = parseDump(t);
+      const a = analyze(d);
+      for (let i = 0; i < d.count; i++) assert.ok(d.size(i) >= 0, `input ${k}: VMA ${i} has a negative size`);
+      for (const bad of d.malformed) assert.ok(bad.line >= 1 && bad.line <= d.lineCount, `input ${k}: malformed line ${bad.line} of ${d.lineCount}`);
+      assert.ok((a.processes?.length ?? 1) <= 64);
+      d.release();
+    }
+  });
+});
