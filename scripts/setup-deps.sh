@@ -6,7 +6,7 @@ what=${1:-test}
 
 start_pkgs=(chromium libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep)
 test_pkgs=("${start_pkgs[@]}"
-  build-essential clang lld procps mawk jc time
+  build-essential clang lld procps mawk jc time gdb default-jre-headless
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
   openssh-server openssh-client mariadb-server sudo fonts-dejavu-core
   systemd)

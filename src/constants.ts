@@ -6,6 +6,9 @@ export const Languages = {
   maps: 'procmaps',
   smaps: 'procsmaps',
   pmap: 'pmap',
+  gdb: 'gdbmaps',
+  numa: 'numamaps',
+  hsErr: 'hserr',
 } as const;
 export const DUMP_LANGUAGES: readonly string[] = Object.values(Languages);
 

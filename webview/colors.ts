@@ -55,6 +55,7 @@ const KIND_COLOUR: Record<VmaKind, [Base, number]> = {
   'image-gap': ['blue', 0.25],
   file: ['purple', 0.9],
   shm: ['purple', 0.5],
+  hugetlb: ['purple', 0.7],
   deleted: ['red', 0.5],
   heap: ['orange', 1],
   anon: ['orange', 0.55],

@@ -6,6 +6,7 @@ import { diffDumps } from '../core/diff';
 import { forecast, orderSamples, sampleOf } from '../core/timeline';
 import type { AnalyzeOptions } from '../core/types';
 import { DumpReadError, listDumpFiles, readDumpSync } from '../node/dumpFile';
+import { writeRecords } from './records';
 import { renderAnalysis, renderDiff, renderTimeline, style } from './report';
 
 const USAGE = `Usage: vma-lens <command> [options]
@@ -14,6 +15,7 @@ Commands:
   analyze [--json] [--fixes] [--max-map-count N] FILE|-   report on a maps, smaps, smaps_rollup or pmap dump
   diff [--json] A B                                      what changed between two dumps of a process
   timeline [--json] [--max-map-count N] DIR              one line per dump in a folder, and a forecast
+  parse [--json|--jsonl|--csv] FILE|-                    one record per VMA for other tools (jc's field names and more)
 
 Exit status: 0 analysed with no error finding, 1 an error-severity finding, 2 unusable input or usage.
 `;
@@ -32,15 +34,19 @@ interface Args {
   files: string[];
   json: boolean;
   fixes: boolean;
+  jsonl: boolean;
+  csv: boolean;
   maxMapCount?: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { command: argv[0] ?? '', files: [], json: false, fixes: false };
+  const args: Args = { command: argv[0] ?? '', files: [], json: false, fixes: false, jsonl: false, csv: false };
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') args.json = true;
     else if (a === '--fixes') args.fixes = true;
+    else if (a === '--jsonl') args.jsonl = true;
+    else if (a === '--csv') args.csv = true;
     else if (a === '--max-map-count' || a.startsWith('--max-map-count=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       // The sysctl is a C int: anything above INT_MAX is no setting the kernel could have.
@@ -102,7 +108,18 @@ export function main(argv: string[]): number {
           throw new DumpReadError(`no mappings found in ${file === '-' ? 'standard input' : file}${bad}`);
         }
         const a = analyze(dump, options);
-        write(args.json ? JSON.stringify({ file, ...a }) + '\n' : renderAnalysis(a, file === '-' ? 'standard input' : file, st, args.fixes));
+        const name = file === '-' ? 'standard input' : file;
+        if (a.processes) {
+          // Several processes: one analysis each, never a sum (no top-level counts to misread).
+          const notes = a.findings.find((f) => f.id === 'input-notes');
+          write(
+            args.json
+              ? JSON.stringify({ file, processCount: a.processCount, processes: a.processes }) + '\n'
+              : `${notes?.message ?? ''}\n\n` + a.processes.map((p) => renderAnalysis(p, `${name}, line ${p.line}${p.label ? ` (${p.label})` : ''}`, st, args.fixes)).join('\n'),
+          );
+          return a.processes.some((p) => p.findings.some((f) => f.severity === 'error')) ? 1 : 0;
+        }
+        write(args.json ? JSON.stringify({ file, ...a }) + '\n' : renderAnalysis(a, name, st, args.fixes));
         return a.findings.some((f) => f.severity === 'error') ? 1 : 0;
       }
       case 'diff': {
@@ -112,6 +129,8 @@ export function main(argv: string[]): number {
         const db = readDumpSync(fb);
         for (const [d, f] of [[da, fa], [db, fb]] as const) {
           if (d.count === 0) throw new DumpReadError(`no mappings found in ${f}`);
+          // A diff of two files of several processes would sum them: say so instead.
+          if (d.sections.length > 1) throw new DumpReadError(`${f} holds ${d.sections.length} processes; diff compares one process with another (split the file first)`);
           analyze(d, options); // classifies the VMAs the diff groups by kind
         }
         const d = diffDumps(da, db);
@@ -146,6 +165,18 @@ export function main(argv: string[]): number {
         const fc = forecast(samples);
         write(args.json ? JSON.stringify({ dir, samples, forecast: fc ?? null, skipped }) + '\n' : renderTimeline(samples, fc, dir, st));
         return samples.some((s) => s.findings.some((f) => f.severity === 'error')) ? 1 : 0;
+      }
+      case 'parse': {
+        need(args, 1, 'one FILE (or - for standard input)');
+        if (Number(args.json) + Number(args.jsonl) + Number(args.csv) > 1) throw new UsageError('parse takes one of --json, --jsonl, --csv');
+        const dump = readDumpSync(args.files[0]);
+        if (dump.count > 0) analyze(dump, options); // the kind of each VMA
+        writeRecords(dump, args.csv ? 'csv' : args.jsonl ? 'jsonl' : 'json', write);
+        if (dump.malformedCount) {
+          const m = dump.malformed[0];
+          process.stderr.write(`vma-lens: ${dump.malformedCount} malformed line${dump.malformedCount === 1 ? '' : 's'} skipped (first: line ${m.line}: ${m.reason})\n`);
+        }
+        return dump.count === 0 ? 2 : 0;
       }
       default:
         throw new UsageError(`unknown command "${args.command}"`);

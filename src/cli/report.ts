@@ -59,16 +59,19 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
       (al.library ? ` — ${esc(al.library)}` : st.dim(al.confidence === 'suspected' ? ` — suspected: ${esc(al.evidence)}` : ' — no allocator library mapped')),
   );
   out.push(`Threads    ${formatCount(a.threads)}${a.arenas ? `, glibc arenas ${formatCount(a.arenas)}` : ''}`);
+  if (a.numaNodes) out.push(`NUMA       ${Object.entries(a.numaNodes).map(([n, b]) => `${n} ${formatBytes(b)}`).join(' · ')} resident`);
   out.push('');
 
   const hasRss = a.totals.rss !== undefined;
+  // numa_maps gives no sizes: say so rather than 0 B.
+  const size = (bytes: number) => (a.format === 'numa_maps' ? '?' : formatBytes(bytes));
   const rows: string[][] = [['Kind', 'VMAs', 'Size', ...(hasRss ? ['RSS'] : [])]];
   for (const k of KINDS) {
     const s = a.kinds[k];
     if (!s) continue;
-    rows.push([KIND_INFO[k].label, formatCount(s.count), formatBytes(s.bytes), ...(hasRss ? [formatBytes(s.rss ?? 0)] : [])]);
+    rows.push([KIND_INFO[k].label, formatCount(s.count), size(s.bytes), ...(hasRss ? [formatBytes(s.rss ?? 0)] : [])]);
   }
-  rows.push(['Total', formatCount(a.totals.count), formatBytes(a.totals.bytes), ...(hasRss ? [formatBytes(a.totals.rss ?? 0)] : [])]);
+  rows.push(['Total', formatCount(a.totals.count), size(a.totals.bytes), ...(hasRss ? [formatBytes(a.totals.rss ?? 0)] : [])]);
   const lines = table(rows, [false, true, true, true]);
   out.push(st.bold(lines[0]), ...lines.slice(1, -1), st.dim(lines[lines.length - 1]));
   out.push('');

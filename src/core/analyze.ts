@@ -1,12 +1,13 @@
 import { detectLoadedAllocator } from './allocator';
 import { classify, ClassifyStats } from './classify';
-import { Dump } from './dump';
+import { Dump, MAX_PROCESSES } from './dump';
 import {
   FindingInput,
   findAllocator,
   findArenas,
   findDeleted,
   findFragmentation,
+  findInputNotes,
   findJemallocHugepage,
   findMalformed,
   findThreadStacks,
@@ -14,22 +15,47 @@ import {
 } from './findings';
 import { fixContext } from './fixes';
 import { countsTowardLimit, KIND_INDEX, KINDS } from './kinds';
+import { numaNodeBytes } from './numa';
 import { parseDump } from './parse';
 import { tally, Tally } from './tally';
-import type { AllocatorInfo, Analysis, AnalyzeOptions, Finding, KindSummary, MaxMapCountSource, VmaKind } from './types';
+import type { AllocatorInfo, Analysis, AnalyzeOptions, Finding, KindSummary, MaxMapCountSource, ProcessAnalysis, VmaKind } from './types';
 
 export const DEFAULT_MAX_MAP_COUNT = 65530;
 const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
 
-/** Everything the report, the diagnostics and the CLI show, from one parsed dump. */
+/**
+ * Everything the report, the diagnostics and the CLI show, from one parsed dump. A file of
+ * several processes is analysed process by process: the result is the first's, with all of them
+ * in `processes`.
+ */
 export function analyze(dump: Dump, options: AnalyzeOptions = {}): Analysis {
+  if (dump.sections.length < 2) return analyzeOne(dump, options);
+  // A crafted file of thousands of one-line "processes" must not cost thousands of analyses.
+  const processes: ProcessAnalysis[] = dump.sections.slice(0, MAX_PROCESSES).map((sec, k) => {
+    const part = dump.section(k);
+    const a = analyzeOne(part, options);
+    dump.kind.set(part.kind.subarray(0, part.count), sec.first); // hovers and the outline read the whole file's kinds
+    part.release();
+    return { label: sec.label, line: sec.line, ...a };
+  });
+  const notes = findInputNotes(dump, dump.sections);
+  const first = processes[0];
+  const findings = [...first.findings.filter((f) => f.id !== 'input-notes'), ...(notes ? [notes] : [])];
+  findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+  const { label: _label, line: _line, ...top } = first;
+  return { ...top, findings, processes, processCount: dump.sections.length };
+}
+
+function analyzeOne(dump: Dump, options: AnalyzeOptions): Analysis {
   const addressBits: 32 | 64 = dump.maxEndHi > 0 ? 64 : 32;
   let allocator = detectLoadedAllocator(dump);
   const stats = classify(dump, allocator.name, addressBits);
   if (allocator.confidence === 'default') allocator = suspectStaticJemalloc(dump, stats) ?? allocator;
+  if (dump.permsUnknown) unknownPermsKinds(dump);
 
   const t = tally(dump);
   const { kinds, totals, vmaCount } = summarise(t);
+  const nodes = numaNodeBytes(dump);
   let maxMapCount = DEFAULT_MAX_MAP_COUNT;
   let maxMapCountSource: MaxMapCountSource = 'default';
   if (options.maxMapCount) {
@@ -64,7 +90,8 @@ export function analyze(dump: Dump, options: AnalyzeOptions = {}): Analysis {
     findDeleted(input),
     dump.count > 0 && dump.format !== 'smaps_rollup' ? findAllocator(input) : undefined,
     findMalformed(dump),
-  ].filter((f): f is Finding => f !== undefined);
+    findInputNotes(dump, []),
+  ].filter((f): f is Finding => f !== undefined && !(dump.permsUnknown && LAYOUT_FINDINGS.has(f.id)));
   findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 
   return {
@@ -82,7 +109,24 @@ export function analyze(dump: Dump, options: AnalyzeOptions = {}): Analysis {
     malformed: dump.malformed,
     malformedCount: dump.malformedCount,
     addressBits,
+    ...(nodes ? { numaNodes: nodes } : {}),
   };
+}
+
+/** Findings read from permissions and sizes: not made when the input lacks them (numa_maps, old gdb). */
+const LAYOUT_FINDINGS: ReadonlySet<Finding['id']> = new Set(['vma-fragmentation', 'glibc-arenas', 'thread-stacks', 'jemalloc-hugepage']);
+
+/**
+ * Without permissions every VMA reads as `---p`: anonymous ones would pass for reservations and
+ * images for their padding. They are only what their names say: anonymous memory, mapped files.
+ */
+function unknownPermsKinds(dump: Dump): void {
+  const reserved = KIND_INDEX.reserved;
+  const gap = KIND_INDEX['image-gap'];
+  for (let i = 0; i < dump.count; i++) {
+    if (dump.kind[i] === reserved) dump.kind[i] = KIND_INDEX.anon;
+    else if (dump.kind[i] === gap) dump.kind[i] = KIND_INDEX.file;
+  }
 }
 
 /** Parse and analyse in one call. */

@@ -44,6 +44,9 @@ function specialKind(name: string): number | undefined {
       return K.vsyscall;
     case '[rollup]':
       return K.rollup;
+    // MAP_HUGETLB memory: the kernel names its hugetlbfs file so, always " (deleted)".
+    case '/anon_hugepage':
+      return K.hugetlb;
   }
   if (name.startsWith('[stack:')) return K['thread-stack'];
   // glibc 2.39+ names its mappings when glibc.mem.decorate_maps is set.
@@ -53,7 +56,7 @@ function specialKind(name: string): number | undefined {
   return undefined;
 }
 
-const SHM_NAME = /^(?:\[anon_shmem:|\/dev\/zero$|\/memfd:|\/SYSV[0-9a-f]{8}$|\/dev\/shm\/)/;
+const SHM_NAME = /^(?:\[anon_shmem:|\[ shmid=0x|\/dev\/zero$|\/memfd:|\/SYSV[0-9a-f]{8}$|\/dev\/shm\/)/;
 const LIBRARY_NAME = /\.so(?:\.[\w.]+)?$|\.so\b/;
 
 function nameClasses(dump: Dump): { cls: Uint8Array; special: Uint8Array } {

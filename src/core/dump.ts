@@ -1,7 +1,7 @@
 import { subtract, toHex, toNumber } from './addr';
 import { acquireKernel, Kernel, KERNEL_COLUMNS, type KernelColumn } from './kernel';
 import { KINDS } from './kinds';
-import type { DumpFormat, DumpHeader, Malformed, Vma, VmaKind } from './types';
+import type { DumpFormat, DumpHeader, DumpNote, DumpSection, Malformed, Vma, VmaKind } from './types';
 
 export const PERM_R = 1;
 export const PERM_W = 2;
@@ -13,6 +13,14 @@ export const FLAG_DELETED = 1;
 const INITIAL_CAPACITY = 1024;
 /** Malformed lines kept with their text; malformedCount counts them all. */
 export const MALFORMED_KEPT = 1000;
+/**
+ * Distinct field names given a column each (a real smaps has about 30, pmap -XX as many); the
+ * names past these are kept per VMA, so a crafted dump of 10,000 names costs memory in
+ * proportion to its size, not 10,000 columns of every VMA.
+ */
+export const MAX_FIELD_COLUMNS = 64;
+/** Processes of one file that are analysed (a crafted file may hold thousands); the rest are counted. */
+export const MAX_PROCESSES = 64;
 
 /**
  * A parsed dump, stored by column in typed arrays so that a million VMAs cost tens of megabytes
@@ -30,6 +38,17 @@ export class Dump {
   maxEndHi = 0;
   malformed: Malformed[] = [];
   malformedCount = 0;
+  /** gdb without Perms, numa_maps: every perms column is 0 because the input does not say. */
+  permsUnknown = false;
+  /** numa_maps: every VMA has size 0 because the input gives only start addresses. */
+  sizesUnknown = false;
+  /** What the parser noticed about the input as a whole (order, overlaps, unusual shapes). */
+  notes: DumpNote[] = [];
+  /**
+   * The processes of the file, in order: one unless it joins several (`==> f <==` heads, `---`
+   * between rollups, several pmap titles). A section's VMAs run from its `first` to the next's.
+   */
+  sections: DumpSection[] = [{ label: '', line: 1, first: 0, header: this.header, sorted: true }];
   /** Interned names; nameId[i] indexes it, -1 for none. */
   readonly names: string[] = [];
   /** Index of the first VMA with each name. */
@@ -40,6 +59,10 @@ export class Dump {
   readonly vmFlagSets: string[] = [''];
   /** smaps / pmap -X fields by key, in kB (THPeligible and ProtectionKey as is); NaN = absent. */
   readonly fields = new Map<string, Float64Array>();
+  /** Fields past MAX_FIELD_COLUMNS names, by VMA index: sparse, so memory follows the input. */
+  readonly extraFields = new Map<number, Record<string, number>>();
+  /** Distinct field names kept in extraFields. */
+  extraFieldNames = 0;
 
   /** Per-VMA columns in the kernel's memory (kernel.ts moves them as they grow, while parsing). */
   startHi!: Uint32Array;
@@ -113,6 +136,24 @@ export class Dump {
     return col;
   }
 
+  /** Sets field `key` of VMA i: in its column while there are fewer than MAX_FIELD_COLUMNS, else sparsely. */
+  setField(key: string, i: number, v: number): void {
+    const col = this.fields.get(key);
+    if (col) col[i] = v;
+    else if (this.fields.size < MAX_FIELD_COLUMNS) this.field(key)[i] = v;
+    else {
+      let extra = this.extraFields.get(i);
+      if (!extra) this.extraFields.set(i, (extra = Object.create(null) as Record<string, number>));
+      if (!this.extraKeys.has(key)) {
+        this.extraKeys.add(key);
+        this.extraFieldNames++;
+      }
+      extra[key] = v;
+    }
+  }
+
+  private readonly extraKeys = new Set<string>();
+
   private grow(cap: number): void {
     this.kernel.placeColumns(this, cap);
     const flags = new Uint16Array(cap);
@@ -184,6 +225,61 @@ export class Dump {
     this.kernel.seal(this, this.sorted ? undefined : (into) => (this.sortedOrder = this.addressOrder(into)));
   }
 
+  /**
+   * One section (process) of a file that holds several, as a Dump of its own: VMAs, names,
+   * fields, header and malformed lines of its lines only, never summed with the others.
+   */
+  section(k: number): Dump {
+    const sec = this.sections[k];
+    const from = sec.first;
+    const to = k + 1 < this.sections.length ? this.sections[k + 1].first : this.count;
+    const lastLine = k + 1 < this.sections.length ? this.sections[k + 1].line : this.lineCount + 1;
+    const d = new Dump();
+    const n = to - from;
+    d.reserve(n);
+    d.count = n;
+    for (const [name] of KERNEL_COLUMNS) {
+      const col = (this as unknown as Record<KernelColumn, Uint32Array>)[name];
+      (d as unknown as Record<KernelColumn, Uint32Array>)[name].set(col.subarray(from, to));
+    }
+    d.vmFlags.set(this.vmFlags.subarray(from, to));
+    d.vmFlagSets.splice(0, 1, ...this.vmFlagSets);
+    const ids = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const old = d.nameId[i];
+      if (old < 0) continue;
+      let id = ids.get(old);
+      if (id === undefined) {
+        id = d.names.length;
+        ids.set(old, id);
+        d.names.push(this.names[old]);
+        d.nameFirst.push(i);
+        d.namePerms.push(0);
+      }
+      d.nameId[i] = id;
+      d.namePerms[id] |= d.perms[i];
+    }
+    for (const [key, col] of this.fields) {
+      const part = col.subarray(from, to);
+      if (part.some((v) => !Number.isNaN(v))) d.field(key).set(part);
+    }
+    for (const [i, extra] of this.extraFields) if (i >= from && i < to) d.extraFields.set(i - from, extra);
+    for (let i = 0; i < n; i++) if (d.endHi[i] > d.maxEndHi) d.maxEndHi = d.endHi[i];
+    d.header = sec.header;
+    d.sections = [{ ...sec, first: 0 }];
+    d.format = this.format;
+    d.sorted = sec.sorted;
+    d.permsUnknown = this.permsUnknown;
+    d.sizesUnknown = this.sizesUnknown;
+    d.lineCount = this.lineCount;
+    const inside = (m: { line: number }) => m.line >= sec.line && m.line < lastLine;
+    d.malformed = this.malformed.filter(inside);
+    d.malformedCount = d.malformed.length;
+    d.notes = this.notes.filter(inside);
+    d.seal();
+    return d;
+  }
+
   /** Index of the VMA on a 1-based line, or -1 (binary search: lines ascend with the index). */
   indexAtLine(line: number): number {
     let lo = 0;
@@ -207,6 +303,11 @@ export class Dump {
         smaps[k] = col[i];
         hasSmaps = true;
       }
+    }
+    const extra = this.extraFields.get(i);
+    if (extra) {
+      Object.assign(smaps, extra);
+      hasSmaps = true;
     }
     const flags = this.vmFlagSets[this.vmFlags[i]];
     return {

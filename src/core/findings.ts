@@ -1,6 +1,6 @@
 import { isAligned, toHex } from './addr';
 import type { ClassifyStats } from './classify';
-import { Dump } from './dump';
+import { Dump, MAX_PROCESSES } from './dump';
 import {
   FixContext,
   jemallocLgHugepage,
@@ -301,5 +301,31 @@ export function findMalformed(dump: Dump): Finding | undefined {
     [],
     { malformed: dump.malformedCount },
     dump.malformedCount,
+  );
+}
+
+/**
+ * What the parser noticed about the input as a whole: several processes in one file, ranges out
+ * of order or overlapping, more field names than any real smaps.
+ */
+export function findInputNotes(dump: Dump, processes: { label: string; line: number }[]): Finding | undefined {
+  const notes = [...dump.notes];
+  if (processes.length > 1) {
+    const shown = processes.slice(0, 10).map((p) => `line ${p.line}${p.label ? ` (${p.label})` : ''}`);
+    const list = shown.join(', ') + (processes.length > shown.length ? `, …` : '');
+    const analysed = processes.length > MAX_PROCESSES ? `the first ${MAX_PROCESSES} are analysed, each on its own` : 'each is analysed on its own';
+    notes.unshift({
+      line: processes[1].line,
+      message: `The file holds ${formatCount(processes.length)} processes, starting at ${list}; ${analysed} and never summed (this report is of the first; the CLI and JSON list them).`,
+    });
+  }
+  if (notes.length === 0) return undefined;
+  return finding(
+    'input-notes',
+    'warning',
+    notes.map((n) => `Line ${n.line}: ${n.message}`).join(' '),
+    notes.map((n) => n.line),
+    [],
+    { notes: notes.length, processes: Math.max(1, processes.length) },
   );
 }

@@ -32,10 +32,11 @@ typedef long long i64;
 enum { OK = 0, NOT_RANGE = 1, TOO_LONG = 2, END_BELOW_START = 3, BAD_PERMS = 4, BAD_OFFSET = 5, BAD_DEVICE = 6, BAD_INODE = 7, BINARY = 8, LINE_TOO_LONG = 13 };
 
 /*
- * scan()'s results: lines written, why it stopped (0: limit or room), named lines staged, whether
- * any start so far was below the one before, the highest end address's upper half so far.
+ * scan()'s results: lines written, why it stopped (0: limit or room), named lines staged, the
+ * first line so far whose start is below the one before (0: none), the highest end address's
+ * upper half so far, the first line so far that starts inside the mapping before it (0: none).
  */
-enum { RES_WRITTEN, RES_REASON, RES_NAMED, RES_UNSORTED, RES_MAX_END_HI, RES_COUNT };
+enum { RES_WRITTEN, RES_REASON, RES_NAMED, RES_UNSORTED, RES_MAX_END_HI, RES_OVERLAP, RES_COUNT };
 
 /* The Dump's columns, as placed by kernel.ts (setColumns after every move). */
 enum { COL_START_HI, COL_START_LO, COL_END_HI, COL_END_LO, COL_PERMS, COL_FLAGS, COL_KIND, COL_OFFSET, COL_DEV, COL_INODE, COL_NAME_ID, COL_LINE, COL_COUNT };
@@ -72,8 +73,8 @@ static u32 params[P_COUNT_OF], stats[S_COUNT];
 static u32 kindCount[KINDS_MAX], kindLineCount[KINDS_MAX], kindLines[KINDS_MAX * LINES_MAX];
 static double kindBytes[KINDS_MAX];
 static u32 runCount;
-/* Across scan() calls: the previous start address, to tell whether the dump is in address order. */
-static u64 prevStart;
+/* Across scan() calls: the previous start and end, to tell whether the dump is in address order. */
+static u64 prevStart, prevEnd;
 
 static u32 *startHi, *startLo, *endHi, *endLo, *dev, *line;
 static u8 *perms, *flags, *kind;
@@ -212,7 +213,7 @@ static u32 parseLine(u32 p, u32 i, u32 *nl, u32 *nameAt, u32 *nameEndAt) {
 
 /* Ready for a new dump. */
 EXPORT("reset") void reset(void) {
-  prevStart = 0;
+  prevStart = prevEnd = 0;
   for (int r = 0; r < RES_COUNT; r++) result[r] = 0;
 }
 
@@ -224,7 +225,7 @@ EXPORT("reset") void reset(void) {
  */
 EXPORT("scan") u32 scan(u32 s, u32 limit, u32 lineNo, u32 at, u32 room) {
   u32 n = 0, k = 0, reason = OK;
-  u32 maxEndHi = result[RES_MAX_END_HI], unsorted = result[RES_UNSORTED];
+  u32 maxEndHi = result[RES_MAX_END_HI], unsorted = result[RES_UNSORTED], overlap = result[RES_OVERLAP];
   while (s < limit && n < room && k < NAMED_MAX) {
     u32 i = at + n, nl = s, na = 0, ne = 0;
     reason = parseLine(s, i, &nl, &na, &ne);
@@ -239,8 +240,11 @@ EXPORT("scan") u32 scan(u32 s, u32 limit, u32 lineNo, u32 at, u32 room) {
       break;
     }
     u64 start = (u64)startHi[i] << 32 | startLo[i];
-    if (start < prevStart) unsorted = 1;
+    if (start < prevStart) {
+      if (!unsorted) unsorted = lineNo + n + 1;
+    } else if (start < prevEnd && !overlap) overlap = lineNo + n + 1;
     prevStart = start;
+    prevEnd = (u64)endHi[i] << 32 | endLo[i];
     if (endHi[i] > maxEndHi) maxEndHi = endHi[i];
     line[i] = lineNo + n + 1;
     if (na < ne) {
@@ -257,6 +261,7 @@ EXPORT("scan") u32 scan(u32 s, u32 limit, u32 lineNo, u32 at, u32 room) {
   result[RES_NAMED] = k;
   result[RES_UNSORTED] = unsorted;
   result[RES_MAX_END_HI] = maxEndHi;
+  result[RES_OVERLAP] = overlap;
   return s;
 }
 

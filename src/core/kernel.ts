@@ -60,8 +60,11 @@ export const enum ScanResult {
   Written,
   Reason,
   Named,
+  /** First line whose start is below the one before, 0 for none. */
   Unsorted,
   MaxEndHi,
+  /** First line that starts inside the mapping before it, 0 for none. */
+  Overlap,
 }
 
 /** Indices into Kernel.params, as in kernel.c. */

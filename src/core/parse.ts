@@ -2,6 +2,7 @@ import { addBytes, parseHex } from './addr';
 import { Dump, FLAG_DELETED, MALFORMED_KEPT, PERM_R, PERM_SHARED, PERM_W, PERM_X } from './dump';
 import { applyHeaderLine } from './header';
 import { ScanResult } from './kernel';
+import { GDB_HEADER, GDB_PREAMBLE, GDB_TRAILER, gdbRow, HS_ERR_BANNER, HS_ERR_LIBRARIES, hsErrFact, numaRow } from './toolDumps';
 import { VMFLAGS } from './vmflags';
 
 /**
@@ -16,6 +17,10 @@ const enum Mode {
   PmapX, // pmap -x: Address Kbytes RSS Dirty Mode Mapping
   PmapBigX, // pmap -X / -XX: smaps fields as columns
   PmapPlain, // pmap: Address Kbytes(K) Mode Mapping
+  PmapD, // pmap -d: Address Kbytes Mode Offset Device Mapping
+  Gdb, // gdb info proc mappings: Start Addr End Addr Size Offset [Perms] objfile
+  Numa, // /proc/PID/numa_maps: address policy key=value…
+  Skip, // a JVM crash log outside its Dynamic libraries: section
 }
 
 /** Why a line is malformed, by the reason codes the parser and kernel.c give. */
@@ -34,7 +39,20 @@ export const REASONS = [
   'not a maps, smaps or pmap line',
   'pmap row does not match its header',
   'line is longer than 64 KiB',
+  'gdb row does not match "Start Addr End Addr Size Offset [Perms] objfile"',
+  'numa_maps row is not "address policy key=value…"',
 ] as const;
+
+/** pmap rows by shape, so that headerless output (`-q`, pasted rows) is read too. */
+const SIMPLE_ROW = /^([0-9a-f]{1,16})\s+(\d+)(K?)\s+(?:(\d+|-)\s+(\d+|-)\s+)?([r-][w-][x-][s-][R-])\s*(.*)$/;
+const D_ROW = /^([0-9a-f]{1,16})\s+(\d+)\s+([r-][w-][x-][s-][R-])\s+([0-9a-f]{1,16})\s+([0-9a-f]{1,3}):([0-9a-f]{1,5})\s*(.*)$/;
+const BIG_X_ROW = /^[0-9a-f]{1,16}\s+[r-][w-][x-][ps]\s/;
+/** `1234:   /usr/sbin/mariadbd --user=mysql`, or a redacted `PROCESS:   dashd`. */
+const PMAP_TITLE = /^(\d+|[A-Za-z][\w-]*):\s+(\S.*)$/;
+/** `==> /proc/1/maps <==`: head or tail of several files. */
+const HEAD_SEPARATOR = /^==> (.*) <==\s*$/;
+/** pmap prints basenames; these name kernel objects, not files, and get their full names back. */
+const PMAP_BASENAME = /^(zero|anon_hugepage|SYSV[0-9a-f]{8}|memfd:.*) \(deleted\)$/;
 
 /** As in kernel.c: the bytes scanned at a time, and the longest line. */
 const WINDOW = 1 << 20;
@@ -71,10 +89,24 @@ export class DumpParser {
   private mode = Mode.Maps;
   private pmapColumns: string[] = [];
   private pmapHasFlags = false;
+  /** A title line seen before any VMA: command, and pid when it shows one. */
   private pmapTitleSeen = false;
   private prevHi = -1;
   private prevLo = 0;
+  private prevEndHi = 0;
+  private prevEndLo = 0;
   private sawFields = false;
+  /** The section (process) being read, and where the current header lines go. */
+  private section = this.dump.sections[0];
+  /** The line of a rejected mapping line whose field lines follow (0: none), and how many. */
+  private orphanOf = 0;
+  private orphanFields = 0;
+  /** First unsorted and overlapping line of the section (0: none), from the kernel or pmap rows. */
+  private unsortedLine = 0;
+  private overlapLine = 0;
+  /** A JVM crash log, and whether its maps lines (Dynamic libraries:) are being read. */
+  private hsErr = false;
+  private hsErrLibs = false;
   // Name interning: consecutive lines usually repeat the previous name.
   private lastName: Uint8Array = new Uint8Array(0);
   private lastNameId = -1;
@@ -102,7 +134,28 @@ export class DumpParser {
     }
     const d = this.dump;
     d.lineCount = this.lineNo;
-    if (this.mode === Mode.PmapX) d.format = 'pmap-x';
+    this.closeOrphans();
+    this.closeSection();
+    // A separator after the last process (`echo ---` in a loop) starts nothing.
+    if (d.sections.length > 1 && d.sections[d.sections.length - 1].first === d.count) d.sections.pop();
+    if (d.sections.length > 1) d.sorted = d.sections.every((sec) => sec.sorted);
+    if (d.extraFieldNames > 0) {
+      d.notes.push({
+        line: 1,
+        message: `${d.fields.size + d.extraFieldNames} distinct field names: the ${d.extraFieldNames} past the first ${d.fields.size} are kept per VMA (no real smaps has so many)`,
+      });
+    }
+    if (d.permsUnknown) {
+      d.notes.push({
+        line: 1,
+        message: `${d.sizesUnknown ? 'numa_maps gives no sizes and no permissions' : 'this gdb prints no Perms column'}: what depends on them (code or data, guard pages, arenas, thread stacks${d.sizesUnknown ? ', sizes, fragmentation' : ''}) is not told`,
+      });
+    }
+    if (this.hsErr) d.format = 'hs_err';
+    else if (this.mode === Mode.Gdb) d.format = 'gdb';
+    else if (this.mode === Mode.Numa) d.format = 'numa_maps';
+    else if (this.mode === Mode.PmapX) d.format = 'pmap-x';
+    else if (this.mode === Mode.PmapD) d.format = 'pmap-d';
     else if (this.mode === Mode.PmapBigX) d.format = 'pmap-X';
     else if (this.mode === Mode.PmapPlain) d.format = 'pmap';
     else if (d.count === 0) d.format = 'empty';
@@ -145,7 +198,7 @@ export class DumpParser {
     this.malformed(13, start, 0, start.length);
   }
 
-  private malformed(reason: number, buf: Uint8Array, s: number, e: number): void {
+  private malformed(reason: number | string, buf: Uint8Array, s: number, e: number): void {
     const d = this.dump;
     // Junk bytes explain any failure better than the field that happened to break first.
     for (let k = s; k < e; k++) {
@@ -157,7 +210,11 @@ export class DumpParser {
     d.malformedCount++;
     if (d.malformed.length < MALFORMED_KEPT) {
       const raw = this.decoder.decode(buf.subarray(s, Math.min(e, s + 80)));
-      d.malformed.push({ line: this.lineNo, reason: REASONS[reason], text: raw.replace(/[\x00-\x1f\x7f\ufffd]/g, '\u00b7') });
+      d.malformed.push({
+        line: this.lineNo,
+        reason: typeof reason === 'string' ? reason : REASONS[reason],
+        text: raw.replace(/[\x00-\x1f\x7f\ufffd]/g, '\u00b7'),
+      });
     }
   }
 
@@ -169,6 +226,7 @@ export class DumpParser {
         const next = this.scan(s, limit, this.lineNo, this.dump.room(1));
         this.lineNo += this.kernel.result[ScanResult.Written];
         if (next > s) {
+          this.closeOrphans();
           s = next;
           continue;
         }
@@ -195,7 +253,8 @@ export class DumpParser {
     for (let j = 0, named = r[ScanResult.Named]; j < named; j++) {
       this.setName(k.namedIndex[j], buf, k.nameStart[j], k.nameEnd[j]);
     }
-    if (r[ScanResult.Unsorted]) d.sorted = false;
+    if (r[ScanResult.Unsorted] && !this.unsortedLine) this.unsortedLine = r[ScanResult.Unsorted];
+    if (r[ScanResult.Overlap] && !this.overlapLine) this.overlapLine = r[ScanResult.Overlap];
     if (r[ScanResult.MaxEndHi] > d.maxEndHi) d.maxEndHi = r[ScanResult.MaxEndHi];
     return next;
   }
@@ -210,12 +269,36 @@ export class DumpParser {
     const e = nl > s && buf[nl - 1] === 13 ? nl - 1 : nl;
     let p = s;
     while (p < e && (buf[p] === 32 || buf[p] === 9)) p++;
-    if (p === e) return;
-    const c = buf[p];
-    if (c === 35 /* # */) {
-      applyHeaderLine(this.dump.header, this.decoder.decode(buf.subarray(p, e)), this.lineNo);
+    if (p === e) {
+      if (this.hsErrLibs) {
+        this.hsErrLibs = false;
+        this.mode = Mode.Skip;
+      }
       return;
     }
+    const c = buf[p];
+    if (this.mode === Mode.Skip) {
+      const text = this.decoder.decode(buf.subarray(p, e));
+      if (HS_ERR_LIBRARIES.test(text)) {
+        this.mode = Mode.Maps;
+        this.hsErrLibs = true;
+      } else hsErrFact(text, this.section.header, this.lineNo);
+      return;
+    }
+    if (c === 35 && this.dump.count === 0 && HS_ERR_BANNER.test(this.decoder.decode(buf.subarray(p, e)))) {
+      this.hsErr = true;
+      this.mode = Mode.Skip;
+      return;
+    }
+    if (c === 35 /* # */) {
+      applyHeaderLine(this.section.header, this.decoder.decode(buf.subarray(p, e)), this.lineNo);
+      return;
+    }
+    if ((c === 61 /* = */ || c === 45) /* - */ && this.separator(buf, p, e)) return;
+    const fresh = this.dump.count === this.section.first;
+    if (fresh && !this.pmapTitleSeen && c !== 48 && this.pmapTitle(buf, p, e)) return;
+    if (fresh && c === 65 /* A */ && this.pmapHeader(this.decoder.decode(buf.subarray(p, e)))) return;
+    if (fresh && (c === 83 /* S */ || c === 112 /* p */ || c === 77) /* M */ && this.gdbMeta(this.decoder.decode(buf.subarray(p, e)))) return;
     switch (this.mode) {
       case Mode.Maps: {
         if (c >= 65 && c <= 90 && this.isFieldKey(buf, p, e)) {
@@ -226,19 +309,169 @@ export class DumpParser {
           // The kernel, on this one line: it writes the VMA, or says what is wrong with the line.
           this.dump.room(1);
           this.scan(s, nl + 1, this.lineNo - 1, 1);
-          if (this.kernel.result[ScanResult.Written] === 1) return;
+          if (this.kernel.result[ScanResult.Written] === 1) {
+            this.closeOrphans();
+            return;
+          }
           const r = this.kernel.result[ScanResult.Reason];
           buf = this.kernel.input; // room() may have grown the kernel's memory
-          if (this.dump.count === 0 && !this.pmapTitleSeen && this.pmapTitle(buf, p, e)) return;
+          if (fresh && r === 1 && this.rowStarts(buf, p, e, s)) return;
+          this.closeOrphans();
           this.malformed(r, buf, s, e);
+          // Field lines under it are its own, not the VMA above's.
+          this.orphanOf = this.lineNo;
           return;
         }
+        if (fresh && isHexByte(c) && this.rowStarts(buf, p, e, s)) return;
         this.malformed(11, buf, s, e);
         return;
       }
+      case Mode.Gdb:
+        if (c === 91 /* [ */ && GDB_TRAILER.test(this.decoder.decode(buf.subarray(p, e)))) return;
+        if (!this.gdbLine(this.decoder.decode(buf.subarray(p, e)))) this.malformed(14, buf, s, e);
+        return;
+      case Mode.Numa:
+        if (!this.numaLine(this.decoder.decode(buf.subarray(p, e)))) this.malformed(15, buf, s, e);
+        return;
       default:
         this.pmapLine(buf, p, e, s);
     }
+  }
+
+  /** gdb's `process N`, `Mapped address spaces:` and column header above its rows. */
+  private gdbMeta(text: string): boolean {
+    const pre = GDB_PREAMBLE.exec(text);
+    if (pre) {
+      if (pre[1]) this.section.header.pid ??= Number(pre[1]);
+      return true;
+    }
+    if (!GDB_HEADER.test(text)) return false;
+    this.mode = Mode.Gdb;
+    return true;
+  }
+
+  private gdbLine(text: string): boolean {
+    const row = gdbRow(text);
+    if (!row) return false;
+    const [sHi, sLo] = parseHex(row.start)!;
+    const [eHi, eLo] = parseHex(row.end)!;
+    if (eHi < sHi || (eHi === sHi && eLo < sLo)) return false;
+    if (row.perms === undefined) this.dump.permsUnknown = true;
+    const i = this.rowAt(sHi, sLo, eHi, eLo, row.perms ? permsOf(row.perms) : 0);
+    this.dump.offset[i] = row.offset;
+    this.setNameString(i, row.name);
+    return true;
+  }
+
+  /** A numa_maps row: a start address and pages per node, no end and no permissions. */
+  private numaLine(text: string): boolean {
+    const row = numaRow(text);
+    if (!row) return false;
+    const d = this.dump;
+    d.permsUnknown = d.sizesUnknown = true;
+    const [sHi, sLo] = parseHex(row.start)!;
+    const i = this.rowAt(sHi, sLo, sHi, sLo, 0);
+    let pages = 0;
+    let pageKb = 4;
+    for (const [k, v] of row.fields) {
+      d.setField(k, i, v);
+      if (/^N\d+$/.test(k)) pages += v;
+      else if (k === 'kernelpagesize_kB') pageKb = v;
+    }
+    // Pages on the nodes are the resident ones: the RSS of the VMA, in kB like smaps.
+    d.setField('Rss', i, pages * pageKb);
+    this.sawFields = true;
+    if (row.name) this.setNameString(i, row.deleted ? `${row.name} (deleted)` : row.name);
+    return true;
+  }
+
+  /**
+   * The first row of a dump that is not maps (pmap `-q` or pasted from the middle, gdb, numa_maps,
+   * with or without their headers): picks the mode by its shape.
+   */
+  private rowStarts(buf: Uint8Array, p: number, e: number, s: number): boolean {
+    const text = this.decoder.decode(buf.subarray(p, e));
+    if (gdbRow(text)) {
+      this.mode = Mode.Gdb;
+      return this.gdbLine(text);
+    }
+    if (numaRow(text)) {
+      this.mode = Mode.Numa;
+      return this.numaLine(text);
+    }
+    const m = SIMPLE_ROW.exec(text);
+    if (D_ROW.test(text)) this.mode = Mode.PmapD;
+    else if (m) this.mode = m[4] !== undefined ? Mode.PmapX : Mode.PmapPlain;
+    else if (BIG_X_ROW.test(text)) {
+      this.mode = Mode.PmapBigX;
+      this.pmapColumns = [];
+      this.pmapHasFlags = false;
+    } else return false;
+    this.pmapLine(buf, p, e, s);
+    return true;
+  }
+
+  /**
+   * `==> f <==` (head/tail of several files) and a lone `---` (rollups joined by it): the next
+   * process of the file begins.
+   */
+  private separator(buf: Uint8Array, p: number, e: number): boolean {
+    const text = this.decoder.decode(buf.subarray(p, e));
+    const head = HEAD_SEPARATOR.exec(text);
+    if (head) {
+      this.startSection(head[1].trim());
+      return true;
+    }
+    if (this.mode === Mode.Maps && /^-{3,}\s*$/.test(text)) {
+      this.startSection('');
+      return true;
+    }
+    return false;
+  }
+
+  /** A new process from this line on, unless the current one has no VMA yet (then it is relabelled). */
+  private startSection(label: string): void {
+    const d = this.dump;
+    this.closeOrphans();
+    if (d.count > this.section.first) {
+      this.closeSection();
+      this.section = { label, line: this.lineNo, first: d.count, header: { raw: {}, lines: {} }, sorted: true };
+      d.sections.push(this.section);
+      this.mode = Mode.Maps;
+      this.pmapTitleSeen = false;
+      this.pmapColumns = [];
+      this.prevHi = -1;
+      this.prevLo = this.prevEndHi = this.prevEndLo = 0;
+      this.kernel.x.reset();
+    } else {
+      this.section.label = label || this.section.label;
+      this.section.line = this.lineNo;
+    }
+  }
+
+  /** The section's order, as notes: unsorted or overlapping ranges are analysed in address order. */
+  private closeSection(): void {
+    const d = this.dump;
+    const sec = this.section;
+    if (this.unsortedLine) {
+      sec.sorted = false;
+      d.sorted = false;
+      d.notes.push({ line: this.unsortedLine, message: 'mappings are not in address order (as no kernel prints them): they are analysed sorted' });
+    }
+    if (this.overlapLine) {
+      d.notes.push({ line: this.overlapLine, message: 'a mapping starts inside the one before it (as no kernel prints them): the dump may be edited or joined from several' });
+    }
+    this.unsortedLine = this.overlapLine = 0;
+  }
+
+  /** Ends a run of field lines under a rejected mapping line, counting them on its report. */
+  private closeOrphans(): void {
+    if (!this.orphanOf) return;
+    const bad = this.dump.malformed.at(-1);
+    if (this.orphanFields && bad?.line === this.orphanOf) {
+      bad.reason += ` (and its ${this.orphanFields} field line${this.orphanFields === 1 ? '' : 's'} below, ignored)`;
+    }
+    this.orphanOf = this.orphanFields = 0;
   }
 
   /** Name from p to e (trailing blanks trimmed), " (deleted)" split off, `\012` decoded. */
@@ -328,19 +561,24 @@ export class DumpParser {
       return;
     }
     const d = this.dump;
-    if (d.count === 0) {
+    if (this.orphanOf) {
+      this.orphanFields++;
+      return;
+    }
+    if (d.count === this.section.first) {
       this.malformed(9, buf, s, e);
       return;
     }
     const key = this.key(buf, p, q);
     q++;
-    while (q < e && buf[q] === 32) q++;
+    // Blanks or tabs: some kernels print `THPeligible:\t\t0`.
+    while (q < e && (buf[q] === 32 || buf[q] === 9)) q++;
     const i = d.count - 1;
     this.sawFields = true;
     if (key === 'VmFlags') {
       let end = e;
-      while (end > q && buf[end - 1] === 32) end--;
-      d.vmFlags[i] = this.flagSet(this.decoder.decode(buf.subarray(q, end)));
+      while (end > q && (buf[end - 1] === 32 || buf[end - 1] === 9)) end--;
+      d.vmFlags[i] = this.flagSet(this.decoder.decode(buf.subarray(q, end)).replace(/\s+/g, ' '));
       return;
     }
     let v = 0;
@@ -350,7 +588,7 @@ export class DumpParser {
       this.malformed(10, buf, s, e);
       return;
     }
-    d.field(key)[i] = v;
+    d.setField(key, i, v);
   }
 
   private flagSet(flags: string): number {
@@ -363,24 +601,27 @@ export class DumpParser {
     return id;
   }
 
-  /** `1234:   /usr/sbin/mariadbd --user=mysql`: the first line of pmap output. */
+  /** `1234:   /usr/sbin/mariadbd --user=mysql`: the title line of pmap output (pid redacted or not). */
   private pmapTitle(buf: Uint8Array, p: number, e: number): boolean {
-    const m = /^(\d+):\s+(.*)$/.exec(this.decoder.decode(buf.subarray(p, e)));
+    const m = PMAP_TITLE.exec(this.decoder.decode(buf.subarray(p, e)));
     if (!m) return false;
+    const pid = /^\d+$/.test(m[1]);
+    // `Size:  4 kB` and `VmFlags: rd` are smaps fields, not a redacted title.
+    if (!pid && (/^\d/.test(m[2]) || m[1] === 'VmFlags')) return false;
     this.pmapTitleSeen = true;
-    const h = this.dump.header;
-    h.pid ??= Number(m[1]);
+    const h = this.section.header;
+    if (pid) h.pid ??= Number(m[1]);
     h.command ??= m[2].trim();
-    this.mode = Mode.PmapPlain;
+    if (this.section.label === '') this.section.label = m[0].trim();
     return true;
   }
 
-  /** The column header under a pmap title picks -x or -X/-XX. */
-  private pmapHeader(buf: Uint8Array, p: number, e: number): boolean {
-    const cols = this.decoder.decode(buf.subarray(p, e)).trim().split(/\s+/);
+  /** The column header under a pmap title picks -x, -d or -X/-XX. */
+  private pmapHeader(text: string): boolean {
+    const cols = text.trim().split(/\s+/);
     if (cols[0] !== 'Address') return false;
     if (cols[1] === 'Kbytes') {
-      this.mode = Mode.PmapX;
+      this.mode = cols.includes('Offset') ? Mode.PmapD : Mode.PmapX;
       this.pmapColumns = cols;
       return true;
     }
@@ -397,62 +638,100 @@ export class DumpParser {
     const c = buf[p];
     // Separators (---- / ====) and totals rows carry no VMA.
     if (c === 45 || c === 61) return;
-    if (this.dump.count === 0 && this.mode === Mode.PmapPlain && this.pmapHeader(buf, p, e)) return;
     const text = this.decoder.decode(buf.subarray(p, e));
-    if (/^total\b/.test(text) || /\bKB\s*$/.test(text)) return;
-    const ok =
-      this.mode === Mode.PmapBigX ? this.pmapBigXRow(text) : this.pmapSimpleRow(text, this.mode === Mode.PmapX);
+    if (this.pmapHeader(text)) return;
+    if (/^total\b/.test(text) || /\bKB\s*$/.test(text) || /^mapped:/.test(text)) return;
+    if (/^\d+:\s/.test(text)) {
+      // `pmap PID PID…`: the next process.
+      this.startSection(text.trim());
+      this.pmapTitle(buf, p, e);
+      return;
+    }
+    let ok: boolean;
+    if (this.mode === Mode.PmapBigX) ok = this.pmapBigXRow(text);
+    else if (this.mode === Mode.PmapD) ok = this.pmapDRow(text);
+    else ok = this.pmapSimpleRow(text, this.mode === Mode.PmapX);
     if (!ok) this.malformed(12, buf, s, e);
   }
 
-  private static readonly SIMPLE_ROW = /^([0-9a-f]{1,16})\s+(\d+)K?\s+(?:(\d+|-)\s+(\d+|-)\s+)?([r-][w-][x-][s-][R-])\s*(.*)$/;
-
   /** pmap -x (`Address Kbytes RSS Dirty Mode Mapping`) and plain pmap (`Address 8K Mode Mapping`). */
   private pmapSimpleRow(text: string, extended: boolean): boolean {
-    const m = DumpParser.SIMPLE_ROW.exec(text);
-    if (!m || extended !== (m[3] !== undefined)) return false;
-    const i = this.rowVma(m[1], Number(m[2]), permsOf(m[5]));
+    const m = SIMPLE_ROW.exec(text);
+    // Plain pmap prints sizes with a K, -x without.
+    if (!m || extended !== (m[4] !== undefined) || extended === (m[3] === 'K')) return false;
+    const i = this.rowVma(m[1], Number(m[2]), permsOf(m[6]));
     const d = this.dump;
     if (extended) {
-      if (m[3] !== '-') d.field('Rss')[i] = Number(m[3]);
-      if (m[4] !== '-') d.field('Dirty')[i] = Number(m[4]);
+      if (m[4] !== '-') d.setField('Rss', i, Number(m[4]));
+      if (m[5] !== '-') d.setField('Dirty', i, Number(m[5]));
       this.sawFields = true;
     }
-    const mapping = m[6].trim();
-    const name = mapping === '[ anon ]' ? '' : mapping === '[ stack ]' ? '[stack]' : mapping;
-    this.setNameString(i, name);
+    this.setPmapName(i, m[7]);
     return true;
   }
 
-  /** pmap -X / -XX: Address Perm Offset Device Inode <fields…> [VmFlags] Mapping. */
+  /** pmap -d: Address Kbytes Mode Offset Device Mapping (device as 3:5 hex digits). */
+  private pmapDRow(text: string): boolean {
+    const m = D_ROW.exec(text);
+    if (!m) return false;
+    const i = this.rowVma(m[1], Number(m[2]), permsOf(m[3]));
+    const d = this.dump;
+    d.offset[i] = parseInt(m[4], 16);
+    d.dev[i] = parseInt(m[5], 16) * 1048576 + parseInt(m[6], 16);
+    this.setPmapName(i, m[7]);
+    return true;
+  }
+
+  /** pmap's mapping column: `[ anon ]`, `[ stack ]`, basenames of kernel objects made whole again. */
+  private setPmapName(i: number, mapping: string): void {
+    mapping = mapping.trim();
+    if (mapping === '[ anon ]') return;
+    if (mapping === '[ stack ]') mapping = '[stack]';
+    const base = PMAP_BASENAME.exec(mapping);
+    if (base) mapping = `${base[1] === 'zero' ? '/dev/zero' : '/' + base[1]} (deleted)`;
+    this.setNameString(i, mapping);
+  }
+
+  /**
+   * pmap -X / -XX: Address Perm Offset Device Inode <fields…> [VmFlags] Mapping. Without its
+   * header (`-q`) the fields have no names: Size, always the first, is kept.
+   */
   private pmapBigXRow(text: string): boolean {
     const cols = this.pmapColumns;
     const tokens = text.split(/\s+/);
-    if (tokens.length < 5) return false;
+    if (tokens.length < 6) return false;
     const [addr, perm, off, dev] = tokens;
     if (!/^[0-9a-f]{1,16}$/.test(addr) || !/^[r-][w-][x-][ps]$/.test(perm) || !/^[0-9a-f]+$/.test(off)) return false;
     const dm = /^([0-9a-f]{1,3}):([0-9a-f]{1,5})$/.exec(dev);
     if (!dm || !/^\d+$/.test(tokens[4])) return false;
+    const headed = cols.length > 0;
     const numeric = cols.slice(5).filter((k) => k !== 'VmFlags' && k !== 'Mapping');
     const values: number[] = [];
     let t = 5;
-    for (const _ of numeric) {
-      if (t >= tokens.length || !/^\d+$/.test(tokens[t])) return false;
-      values.push(Number(tokens[t++]));
+    if (headed) {
+      for (let j = 0; j < numeric.length; j++) {
+        if (t >= tokens.length || !/^\d+$/.test(tokens[t])) return false;
+        values.push(Number(tokens[t++]));
+      }
+    } else {
+      while (t < tokens.length && /^\d+$/.test(tokens[t])) values.push(Number(tokens[t++]));
+      if (values.length === 0) return false;
     }
-    const sizeIdx = numeric.indexOf('Size');
+    const sizeIdx = headed ? numeric.indexOf('Size') : 0;
     if (sizeIdx < 0) return false;
     const i = this.rowVma(addr, values[sizeIdx], permsOf(perm));
     const d = this.dump;
     d.offset[i] = parseInt(off, 16);
     d.dev[i] = parseInt(dm[1], 16) * 1048576 + parseInt(dm[2], 16);
     d.inode[i] = Number(tokens[4]);
-    numeric.forEach((k, j) => {
-      if (k !== 'Size') d.field(k)[i] = values[j];
-    });
-    this.sawFields = true;
+    if (headed) {
+      numeric.forEach((k, j) => {
+        if (k !== 'Size') d.setField(k, i, values[j]);
+      });
+      this.sawFields = true;
+    }
     const flags: string[] = [];
-    if (this.pmapHasFlags) {
+    if (this.pmapHasFlags || !headed) {
       while (t < tokens.length && VMFLAGS.has(tokens[t])) flags.push(tokens[t++]);
       if (flags.length) d.vmFlags[i] = this.flagSet(flags.join(' '));
     }
@@ -461,7 +740,7 @@ export class DumpParser {
     for (let k = 0; k < t; k++) {
       at = text.indexOf(tokens[k], at) + tokens[k].length;
     }
-    this.setNameString(i, text.slice(at).trim());
+    this.setPmapName(i, text.slice(at));
     return true;
   }
 
@@ -469,6 +748,11 @@ export class DumpParser {
   private rowVma(addrHex: string, kb: number, perms: number): number {
     const [sHi, sLo] = parseHex(addrHex)!;
     const [eHi, eLo] = addBytes(sHi, sLo, kb * 1024);
+    return this.rowAt(sHi, sLo, eHi, eLo, perms);
+  }
+
+  /** A VMA of a row that is not a maps line (pmap, gdb, numa_maps). */
+  private rowAt(sHi: number, sLo: number, eHi: number, eLo: number, perms: number): number {
     const d = this.dump;
     const i = d.add();
     d.startHi[i] = sHi;
@@ -477,10 +761,13 @@ export class DumpParser {
     d.endLo[i] = eLo;
     d.perms[i] = perms;
     d.line[i] = this.lineNo;
-    if (sHi < this.prevHi || (sHi === this.prevHi && sLo < this.prevLo)) d.sorted = false;
+    if (sHi < this.prevHi || (sHi === this.prevHi && sLo < this.prevLo)) this.unsortedLine ||= this.lineNo;
+    else if (sHi < this.prevEndHi || (sHi === this.prevEndHi && sLo < this.prevEndLo)) this.overlapLine ||= this.lineNo;
     if (eHi > d.maxEndHi) d.maxEndHi = eHi;
     this.prevHi = sHi;
     this.prevLo = sLo;
+    this.prevEndHi = eHi;
+    this.prevEndLo = eLo;
     return i;
   }
 

@@ -4,7 +4,7 @@
  */
 
 /** The input formats the parser understands. A file may start as one and carry `#` headers. */
-export type DumpFormat = 'maps' | 'smaps' | 'smaps_rollup' | 'pmap' | 'pmap-x' | 'pmap-X' | 'empty';
+export type DumpFormat = 'maps' | 'smaps' | 'smaps_rollup' | 'pmap' | 'pmap-x' | 'pmap-d' | 'pmap-X' | 'gdb' | 'numa_maps' | 'hs_err' | 'empty';
 
 /** What a VMA most likely is. Order matters only for display (see KIND_ORDER). */
 export type VmaKind =
@@ -24,6 +24,7 @@ export type VmaKind =
   | 'anon' // other private anonymous memory (glibc mmap()ed chunks, JITs, buffers)
   | 'reserved' // large ---p anonymous reservations
   | 'shm' // shared memory: SysV, memfd, /dev/zero, [anon_shmem:], anonymous shared
+  | 'hugetlb' // hugetlbfs huge pages (MAP_HUGETLB): /anon_hugepage (deleted)
   | 'deleted' // a file mapped after it was deleted (other than shm)
   | 'vdso'
   | 'vvar'
@@ -67,6 +68,25 @@ export interface Malformed {
   reason: string;
   /** The first characters of the line, printable. */
   text: string;
+}
+
+/** Something the parser noticed about the input as a whole, at the line it is about. */
+export interface DumpNote {
+  line: number;
+  message: string;
+}
+
+/** One process of a file that holds several (see Dump.sections). */
+export interface DumpSection {
+  /** What the file calls it: the `==> f <==` name, the pmap title, or '' when unnamed. */
+  label: string;
+  /** 1-based line where it starts. */
+  line: number;
+  /** Index of its first VMA. */
+  first: number;
+  header: DumpHeader;
+  /** Its addresses ascend. */
+  sorted: boolean;
 }
 
 /** A VMA materialised as a plain object (for display; hot loops use the Dump columns). */
@@ -146,7 +166,8 @@ export type FindingId =
   | 'thread-stacks'
   | 'deleted-mapping'
   | 'allocator'
-  | 'malformed-lines';
+  | 'malformed-lines'
+  | 'input-notes';
 
 export interface Finding {
   id: FindingId;
@@ -191,4 +212,20 @@ export interface Analysis {
   malformedCount: number;
   /** 64 if any address needs more than 32 bits, else 32. */
   addressBits: 32 | 64;
+  /**
+   * When the file holds several processes: each one's analysis (the top level is then the
+   * first's, with an input-notes finding that says so).
+   */
+  processes?: ProcessAnalysis[];
+  /** How many processes the file holds (only the first MAX_PROCESSES are in `processes`). */
+  processCount?: number;
+  /** numa_maps: bytes resident on each NUMA node (`N0`, `N1`…), summed over the VMAs. */
+  numaNodes?: Record<string, number>;
+}
+
+export interface ProcessAnalysis extends Analysis {
+  /** What the file calls it (`==> f <==` name, pmap title), '' when unnamed. */
+  label: string;
+  /** 1-based line where it starts. */
+  line: number;
 }

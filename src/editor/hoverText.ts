@@ -79,6 +79,15 @@ function allocatorLabel(a: Analysis): string {
   return names[a.allocator.name] + (a.allocator.confidence === 'suspected' ? ' (suspected, statically linked)' : '');
 }
 
+/** In a file of several processes, the analysis of the one the line belongs to (its allocator, limit). */
+function processOf(src: HoverSource, lineNo: number): HoverSource {
+  const processes = src.analysis.processes;
+  if (!processes) return src;
+  let k = 0;
+  while (k + 1 < processes.length && processes[k + 1].line <= lineNo) k++;
+  return { ...src, analysis: processes[k] };
+}
+
 /** Who most likely made this VMA, in a phrase. */
 function ownerText(src: HoverSource, i: number, kind: VmaKind): string | undefined {
   const a = src.analysis;
@@ -230,6 +239,8 @@ export function pathMeaning(name: string, deleted: boolean, isFirst: boolean): s
   if (name.startsWith('[anon:')) return `${code(name)}: anonymous memory named by the program with prctl(PR_SET_VMA_ANON_NAME) (Linux 5.17+); glibc 2.39+ names its own with glibc.mem.decorate_maps.`;
   if (name.startsWith('[anon_shmem:')) return `${code(name)}: named shared anonymous memory (Linux 6.2+).`;
   if (name === '/dev/zero') return '`/dev/zero (deleted)`: shared anonymous memory (mmap MAP_SHARED|MAP_ANONYMOUS), shown as a deleted /dev/zero.';
+  if (name === '/anon_hugepage') return '`/anon_hugepage (deleted)`: huge-page memory from the hugetlbfs pool (mmap MAP_HUGETLB, e.g. mimalloc\'s reserved 1 GiB pages, a database\'s huge-page buffer pool), not a deleted file; `HugePages_*` in /proc/meminfo counts it.';
+  if (name.startsWith('[ shmid=')) return `${code(name)}: pmap\'s name for a System V shared memory segment (its shmid; \`ipcs -m\` lists it).`;
   if (name.startsWith('/memfd:')) return `${code(name)}: a memfd_create() file: memory-backed, unlinked from the start (always "(deleted)").`;
   const sysv = /^\/SYSV([0-9a-f]{8})$/.exec(name);
   if (sysv) return `${code(name)}: a System V shared memory segment, key 0x${sysv[1]} (\`ipcs -m\` lists it).`;
@@ -413,6 +424,61 @@ function pmapRowHover(src: HoverSource, i: number, text: string, ch: number): Ho
   return r && { markdown: `**${col}** (pmap) — ${PMAP_COLUMNS[col]}.\n\n${r.markdown.split('\n').slice(2).join('\n')}`, ...span };
 }
 
+/** gdb `info proc mappings`: Start Addr, End Addr, Size, Offset, [Perms], objfile. */
+function gdbRowHover(src: HoverSource, i: number, text: string, ch: number): HoverResult | undefined {
+  const tokens = [...text.matchAll(/\S+/g)];
+  const t = tokens.findIndex((m) => ch >= m.index! && ch < m.index! + m[0].length);
+  if (t < 0) return undefined;
+  const tok = tokens[t];
+  const span = { start: tok.index!, end: tok.index! + tok[0].length };
+  if (t <= 1) return { markdown: rangeHover(src, i), ...span };
+  if (t === 2) return { markdown: `**Size ${code(tok[0])}** (gdb): ${formatBytes(src.dump.size(i))}, end minus start.`, ...span };
+  if (t === 3) return { markdown: offsetHover(src, i, tok[0].replace(/^0x/, '')), ...span };
+  if (t === 4 && /^[r-][w-][x-][ps]$/.test(tok[0])) return { markdown: permsHover(src, i, tok[0], Math.min(3, ch - tok.index!)), ...span };
+  return { markdown: pathHover(src, i), start: tok.index!, end: text.trimEnd().length };
+}
+
+const NUMA_KEYS: Record<string, string> = {
+  anon: 'pages of anonymous memory',
+  dirty: 'dirty pages',
+  mapped: 'pages mapped from the file (or shared memory)',
+  mapmax: 'the most processes mapping any one of its pages',
+  swapcache: 'pages in the swap cache',
+  active: 'pages on the active list (shown when not all are)',
+  writeback: 'pages being written back',
+  kernelpagesize_kB: 'the page size backing the VMA, in kB',
+};
+
+/** /proc/PID/numa_maps: `start policy [file=…|heap|stack|huge] key=value… N0=… N1=…`. */
+function numaRowHover(src: HoverSource, i: number, text: string, ch: number): HoverResult | undefined {
+  const tok = [...text.matchAll(/\S+/g)].find((m) => ch >= m.index! && ch < m.index! + m[0].length);
+  if (!tok) return undefined;
+  const span = { start: tok.index!, end: tok.index! + tok[0].length };
+  const dump = src.dump;
+  const pageKb = dump.fields.get('kernelpagesize_kB')?.[i];
+  const page = (Number.isNaN(pageKb ?? NaN) ? 4 : pageKb!) * 1024;
+  if (tok.index === 0) {
+    return { markdown: `**Start ${code(tok[0])}** — numa_maps gives each VMA's start, not its end or permissions.
+
+${vmaSummary(src, i)}`, ...span };
+  }
+  const node = /^N(\d+)=(\d+)$/.exec(tok[0]);
+  if (node) {
+    const pages = Number(node[2]);
+    const rss = (dump.fields.get('Rss')?.[i] ?? 0) * 1024;
+    const share = rss > 0 ? ` (${formatPercent((pages * page) / rss)} of this VMA's resident memory)` : '';
+    return { markdown: `**NUMA node ${node[1]}**: ${formatCount(pages)} page${pages === 1 ? '' : 's'} of ${formatBytes(page)} = ${formatBytes(pages * page)} of this VMA on node ${node[1]}${share}.`, ...span };
+  }
+  if (tok[0].startsWith('file=') || tok[0] === 'heap' || tok[0] === 'stack') return { markdown: pathHover(src, i), ...span };
+  if (tok[0] === 'huge') return { markdown: '**huge**: hugetlbfs memory (MAP_HUGETLB or a hugetlbfs file).', ...span };
+  const kv = /^(\w+)=(\d+)$/.exec(tok[0]);
+  if (kv) return { markdown: `**${kv[1]}=${kv[2]}** — ${NUMA_KEYS[kv[1]] ?? 'a numa_maps count'}.`, ...span };
+  return {
+    markdown: `**Memory policy ${code(tok[0])}** — where the kernel places this VMA's pages: \`default\` (the process's policy, usually local), \`bind\`, \`interleave\`, \`prefer\`, \`local\` (set with numactl or set_mempolicy/mbind).`,
+    ...span,
+  };
+}
+
 function pmapHeaderColumns(src: HoverSource): string[] {
   return src.pmapColumns ?? [];
 }
@@ -443,12 +509,17 @@ function pmapMetaHover(text: string, ch: number, lineNo: number): HoverResult | 
  * the position has nothing to explain.
  */
 export function hoverAt(src: HoverSource, lineNo: number, text: string, ch: number): HoverResult | undefined {
-  if (/^\s*#/.test(text)) return hoverHeaderLine(src, text);
   const exact = src.dump.indexAtLine(lineNo);
+  src = processOf(src, lineNo);
+  // A JVM crash log is text around its maps lines: only those are explained.
+  if (src.dump.format === 'hs_err') return exact >= 0 ? hoverMapsLine(src, exact, text, ch) : undefined;
+  if (/^\s*#/.test(text)) return hoverHeaderLine(src, text);
   if (src.dump.format.startsWith('pmap')) {
     if (exact >= 0) return pmapRowHover(src, exact, text, ch);
     return pmapMetaHover(text, ch, lineNo);
   }
+  if (exact >= 0 && src.dump.format === 'gdb') return gdbRowHover(src, exact, text, ch);
+  if (exact >= 0 && src.dump.format === 'numa_maps') return numaRowHover(src, exact, text, ch);
   if (exact >= 0) return hoverMapsLine(src, exact, text, ch);
   if (/^\s*[A-Za-z_]\w*:/.test(text)) return hoverFieldLine(src, vmaAtOrAbove(src.dump, lineNo), text, ch);
   return undefined;

@@ -7,6 +7,9 @@ import type { DumpFormat } from '../core/types';
 export function languageOfFormat(format: DumpFormat): string {
   if (format === 'smaps' || format === 'smaps_rollup') return Languages.smaps;
   if (format.startsWith('pmap')) return Languages.pmap;
+  if (format === 'gdb') return Languages.gdb;
+  if (format === 'numa_maps') return Languages.numa;
+  if (format === 'hs_err') return Languages.hsErr;
   return Languages.maps;
 }
 

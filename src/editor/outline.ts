@@ -39,13 +39,14 @@ export function dumpSymbols(doc: vscode.TextDocument, dump: Dump): vscode.Docume
     for (let k = i; k < j; k++) bytes += dump.size(k);
     const name = dump.name(i);
     const label = name ? name.slice(name.lastIndexOf('/') + 1) || name : KIND_INFO[dump.kindOf(i)].label;
-    const detail = `${formatCount(j - i)} VMA${j - i === 1 ? '' : 's'}, ${formatBytes(bytes)}`;
+    // numa_maps and an old gdb give no sizes or permissions: show none rather than 0 B and ---p.
+    const detail = `${formatCount(j - i)} VMA${j - i === 1 ? '' : 's'}${dump.sizesUnknown ? '' : `, ${formatBytes(bytes)}`}`;
     const range = new vscode.Range(lineRange(dump.line[i]).start, lineRange(dump.line[j - 1]).end);
     const group = new vscode.DocumentSymbol(label, detail, symbolKind(dump, i), range, lineRange(dump.line[i]));
     if (j - i > 1 && j - i <= MAX_CHILDREN) {
       for (let k = i; k < j; k++) {
         const r = lineRange(dump.line[k]);
-        const v = `${dump.permsText(k)} ${formatBytes(dump.size(k))}`;
+        const v = [dump.permsUnknown ? '' : dump.permsText(k), dump.sizesUnknown ? dump.vma(k).startHex : formatBytes(dump.size(k))].filter(Boolean).join(' ');
         group.children.push(new vscode.DocumentSymbol(v, KIND_INFO[dump.kindOf(k)].label, vscode.SymbolKind.Field, r, r));
       }
     }

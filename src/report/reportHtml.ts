@@ -7,7 +7,7 @@ import type { DumpDiff } from '../core/diff';
 import { formatBytes, formatCount, formatPercent } from '../core/format';
 import { thpMode } from '../core/header';
 import { KIND_INFO, KINDS } from '../core/kinds';
-import type { Analysis, Finding, Fix, Severity } from '../core/types';
+import type { Analysis, Finding, Fix, ProcessAnalysis, Severity } from '../core/types';
 
 export interface ReportPage {
   nonce: string;
@@ -102,6 +102,18 @@ function findingHtml(f: Finding, cmd: CommandIds, docUri: string | undefined, co
 <div>${esc(f.message)}</div>${lines}${f.fixes.map((x) => fixButtons(x, cmd, commandLine)).join('')}</div>`;
 }
 
+
+/** A file of several processes: one row each (this report is of the first; none is summed). */
+function processesHtml(processes: ProcessAnalysis[]): string {
+  const rows = processes
+    .map((p) => {
+      const worst = p.findings.find((f) => f.severity !== 'info' && f.id !== 'input-notes');
+      return `<tr><td>${esc(p.label || `process at line ${p.line}`)}</td><td class="num">${p.line}</td><td class="num">${formatCount(p.vmaCount)}</td><td>${esc(p.allocator.name)}</td><td>${worst ? `${esc(worst.severity)}: ${esc(worst.id)}` : 'no warning'}</td></tr>`;
+    })
+    .join('\n');
+  return `<h2>Processes in this file (${processes.length}, each analysed on its own)</h2>
+<table id="processes"><thead><tr><th>Process</th><th class="num">Line</th><th class="num">VMAs</th><th>Allocator</th><th>Worst finding</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
 /** The analysis report: limit, allocator, a summary by kind, the findings with their fixes. */
 export function analysisHtml(
   a: Analysis,
@@ -119,12 +131,14 @@ export function analysisHtml(
     .join(' · ');
   const al = a.allocator;
   const hasRss = a.totals.rss !== undefined;
+  // numa_maps gives no sizes: say so rather than 0 B.
+  const size = (bytes: number) => (a.format === 'numa_maps' ? '?' : formatBytes(bytes));
   const rows = KINDS.filter((k) => a.kinds[k])
     .map((k) => {
       const s = a.kinds[k]!;
       return `<tr><td title="${esc(KIND_INFO[k].description)}">${esc(KIND_INFO[k].label)}</td><td class="num">${formatCount(s.count)}</td><td class="num">${formatPercent(
         a.totals.count ? s.count / a.totals.count : 0,
-      )}</td><td class="num">${formatBytes(s.bytes)}</td>${hasRss ? `<td class="num">${formatBytes(s.rss ?? 0)}</td>` : ''}</tr>`;
+      )}</td><td class="num">${size(s.bytes)}</td>${hasRss ? `<td class="num">${formatBytes(s.rss ?? 0)}</td>` : ''}</tr>`;
     })
     .join('\n');
   const body = `
@@ -136,17 +150,19 @@ export function analysisHtml(
   <div class="card" id="summary-allocator"><div class="label">Allocator</div><div class="value">${esc(al.name)}${al.variant ? ` (${esc(al.variant)})` : ''}</div>
     <div class="label">${al.library ? `<code>${esc(al.library)}</code>` : esc(al.evidence)}</div></div>
   <div class="card"><div class="label">Threads</div><div class="value">${formatCount(a.threads)}</div><div class="label">${a.arenas ? `${formatCount(a.arenas)} glibc arenas` : '&nbsp;'}</div></div>
-  <div class="card"><div class="label">Mapped</div><div class="value">${formatBytes(a.totals.bytes)}</div><div class="label">${hasRss ? `RSS ${formatBytes(a.totals.rss ?? 0)}` : h.rss ? `RSS ${formatBytes(h.rss)}` : 'no RSS in a plain maps dump'}</div></div>
+  ${a.numaNodes ? `<div class="card" id="summary-numa"><div class="label">Resident per NUMA node</div><div class="value">${Object.entries(a.numaNodes).map(([n, b]) => `${esc(n)} ${formatBytes(b)}`).join(' · ')}</div><div class="label">from numa_maps N&lt;node&gt;= pages</div></div>` : ''}
+  <div class="card"><div class="label">Mapped</div><div class="value">${size(a.totals.bytes)}</div><div class="label">${hasRss ? `RSS ${formatBytes(a.totals.rss ?? 0)}` : h.rss ? `RSS ${formatBytes(h.rss)}` : 'no RSS in a plain maps dump'}</div></div>
 </div>
 <div class="columns"><section>
 <h2>Summary by kind</h2>
 <table id="kinds"><thead><tr><th>Kind</th><th class="num">VMAs</th><th class="num">Share</th><th class="num">Size</th>${hasRss ? '<th class="num">RSS</th>' : ''}</tr></thead>
 <tbody>${rows}
-<tr class="total"><td>Total</td><td class="num">${formatCount(a.totals.count)}</td><td></td><td class="num">${formatBytes(a.totals.bytes)}</td>${hasRss ? `<td class="num">${formatBytes(a.totals.rss ?? 0)}</td>` : ''}</tr></tbody></table>
+<tr class="total"><td>Total</td><td class="num">${formatCount(a.totals.count)}</td><td></td><td class="num">${size(a.totals.bytes)}</td>${hasRss ? `<td class="num">${formatBytes(a.totals.rss ?? 0)}</td>` : ''}</tr></tbody></table>
 </section><section>
 <h2>Findings (${a.findings.length})</h2>
 <div id="findings">${a.findings.map((f) => findingHtml(f, p.cmd, p.docUri, p.commandLine)).join('\n') || '<p>Nothing to report.</p>'}</div>
 </section></div>
+${a.processes ? processesHtml(a.processes) : ''}
 ${a.malformedCount ? `<p class="lines">${formatCount(a.malformedCount)} line(s) were not understood and skipped.</p>` : ''}`;
   return page(p, `VMA Lens — ${p.source}`, body);
 }

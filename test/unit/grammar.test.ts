@@ -77,7 +77,7 @@ describe('grammar fixtures (vscode-tmgrammar-test)', () => {
   });
 
   it('there is a fixture for each format', () => {
-    for (const dir of ['procmaps', 'procsmaps', 'pmap']) {
+    for (const dir of ['procmaps', 'procsmaps', 'pmap', 'gdbmaps', 'numamaps', 'hserr']) {
       assert.ok(fixtures.some((f) => rel(f).startsWith(path.join('test', 'grammar', dir) + path.sep)), `no fixtures in test/grammar/${dir}`);
     }
   });
@@ -197,6 +197,11 @@ describe('language contributions', () => {
     assert.deepEqual(byId.get(Languages.smaps)?.filenames, ['smaps', 'smaps_rollup']);
     assert.deepEqual(byId.get(Languages.smaps)?.extensions, ['.smaps']);
     assert.deepEqual(byId.get(Languages.pmap)?.extensions, ['.pmap']);
+    assert.equal(byId.get(Languages.gdb)?.aliases?.[0], 'GDB Mappings');
+    assert.equal(byId.get(Languages.numa)?.aliases?.[0], 'Proc NUMA Maps');
+    assert.deepEqual(byId.get(Languages.numa)?.filenames, ['numa_maps']);
+    assert.equal(byId.get(Languages.hsErr)?.aliases?.[0], 'JVM Crash Log');
+    assert.deepEqual((byId.get(Languages.hsErr) as { filenamePatterns?: string[] })?.filenamePatterns, ['hs_err_pid*.log']);
   });
 
   it('recognises pasted dumps by their first line', () => {
@@ -212,6 +217,16 @@ describe('language contributions', () => {
       ['# host: db1.example.com', [Languages.maps]],
       ['# max_map_count: 65530', [Languages.maps]],
       ['5340:   bash /dev/fd/3', [Languages.pmap]],
+      // pmap -q / -x -q rows pasted without their title, and pmap -X -q
+      ['0000564beeda6000    188K r---- bash', [Languages.pmap]],
+      ['0000564beeda6000     188       0       0 r---- bash', [Languages.pmap]],
+      ['    564beeda6000 r--p 00000000 fe:00 260104  188   0   0   0   0   0 0 0 0 0 0 0 0 0 0 0 bash', [Languages.pmap]],
+      ['==> /proc/1214/maps <==', [Languages.maps]],
+      ['process 1214', [Languages.gdb]],
+      ['Mapped address spaces:', [Languages.gdb]],
+      ['          Start Addr           End Addr       Size     Offset  Perms  objfile', [Languages.gdb]],
+      ['55dba0afb000 default file=/tmp/shmkinds mapped=1 N0=1 kernelpagesize_kB=4', [Languages.numa]],
+      ['7f9a9e595000 bind:0-1 anon=2 dirty=2 N0=1 N1=1 kernelpagesize_kB=4', [Languages.numa]],
       ['4242:   /usr/sbin/mariadbd --basedir=/usr', [Languages.pmap]],
       ['Size:                  8 kB', []],
       ['# a comment', []],
