@@ -1,3 +1,4 @@
+import { CONFIDENCE_LABEL } from '../core/allocator';
 import type { DumpDiff } from '../core/diff';
 import { formatBytes, formatCount, formatPercent } from '../core/format';
 import { KIND_INFO, KINDS } from '../core/kinds';
@@ -50,9 +51,11 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
   );
   const al = a.allocator;
   out.push(
-    `Allocator  ${st.bold(al.name)}${al.variant ? ` (${al.variant})` : ''}` +
-      (al.library ? ` — ${al.library}` : st.dim(al.confidence === 'suspected' ? ` — suspected: ${al.evidence}` : ' — no allocator library mapped')),
+    `Allocator  ${st.bold(al.name)}${al.variant ? ` (${al.variant})` : ''}, ${CONFIDENCE_LABEL[al.confidence]}` +
+      (al.library ? ` — ${al.library}` : ''),
+    st.dim(`           ${al.evidence}`),
   );
+  if (al.preloadBlocked) out.push(st.dim(`           LD_PRELOAD cannot switch it: ${al.preloadBlocked}`));
   out.push(`Threads    ${formatCount(a.threads)}${a.arenas ? `, glibc arenas ${formatCount(a.arenas)}` : ''}`);
   out.push('');
 
