@@ -278,7 +278,7 @@ export function findAllocator(f: FindingInput): Finding {
     fixes = switchAllocatorFixes(f.ctx);
     if (f.ctx.server !== 'other' && fixes.length) message += ' MySQL and MariaDB commonly run with jemalloc or tcmalloc to reduce fragmentation.';
   }
-  if (a.preloadBlocked && (a.name === 'glibc' || a.name === 'unknown' || a.name === 'musl')) {
+  if (a.preloadBlocked) {
     message += ` No LD_PRELOAD fix is offered: ${a.preloadBlocked}.`;
   }
   return finding('allocator', severity, message, lines, fixes, {

@@ -84,39 +84,51 @@ function resolvePreload(preload: AllocatorLib | string): string {
 // Building the fixtures
 
 const CFLAGS = ['-O2', '-Wall', '-Wextra', '-pthread'];
+
+/** Another way to build a fixture: a compiler (musl-gcc, gcc -m32…), flags before and libraries after the source. */
+export interface BuildVariant {
+  /** Names the binary: `<fixture>-<tag>`. */
+  tag: string;
+  cc: string;
+  flags: string[];
+  libs: string[];
+}
 const built = new Map<string, string>();
 
 /**
- * Compiles `test/fixtures/<name>.c` with the machine's `cc` (once: the binary is cached under a
+ * Compiles `test/fixtures/<name>.c` with the machine's `cc`, or as `variant` says (once: the binary is cached under a
  * hash of the sources, `common.h` and the flags, and rebuilt only when they change). Returns the
  * absolute path of the executable. Safe when several test processes build at the same time.
  */
-export function buildFixture(name: FixtureName | string): string {
-  const cached = built.get(name);
+export function buildFixture(name: FixtureName | string, variant?: BuildVariant): string {
+  const key = variant ? `${name}-${variant.tag}` : name;
+  const cached = built.get(key);
   if (cached) return cached;
   const src = path.join(FIXTURES_DIR, `${name}.c`);
   if (!fs.existsSync(src)) throw new Error(`no fixture ${src}`);
   const hash = createHash('sha256');
   hash.update(`${name}\0${CFLAGS.join(' ')}\0${os.machine()}\0`);
+  if (variant) hash.update(`${variant.cc}\0${variant.flags.join(' ')}\0${variant.libs.join(' ')}\0`);
   hash.update(fs.readFileSync(src));
   for (const h of fs.readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.h')).sort()) {
     hash.update(`\0${h}\0`);
     hash.update(fs.readFileSync(path.join(FIXTURES_DIR, h)));
   }
   const dir = path.join(FIXTURE_CACHE_DIR, hash.digest('hex').slice(0, 16));
-  const out = path.join(dir, name);
+  const out = path.join(dir, key);
   if (!fs.existsSync(out)) {
     fs.mkdirSync(dir, { recursive: true });
     const tmp = `${out}.${process.pid}.tmp`;
     try {
-      execFileSync('cc', [...CFLAGS, '-I', FIXTURES_DIR, '-o', tmp, src], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const [cc, flags, libs] = variant ? [variant.cc, variant.flags, variant.libs] : ['cc', [], []];
+      execFileSync(cc, [...CFLAGS, ...flags, '-I', FIXTURES_DIR, '-o', tmp, src, ...libs], { stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
       const err = e as { stderr?: Buffer; message: string };
       throw new Error(`cc failed for ${src}: ${err.stderr?.toString() || err.message}`);
     }
     fs.renameSync(tmp, out); // atomic: a concurrent build just replaces it with the same binary
   }
-  built.set(name, out);
+  built.set(key, out);
   return out;
 }
 
