@@ -150,10 +150,12 @@ function unitCgroup(unit: string): { wrap(cmd: string, args: readonly string[]):
   return {
     wrap: (cmd, args) => ['sh', ['-c', 'echo $$ > "$0" && exec "$@"', path.join(dir, 'cgroup.procs'), cmd, ...args]],
     remove() {
-      try {
-        fs.rmdirSync(dir);
-      } catch {
-        // still has a process (it exits in a moment) or another run uses it: the empty cgroup is harmless
+      for (const d of [dir, path.dirname(dir)]) {
+        try {
+          fs.rmdirSync(d);
+        } catch {
+          // still has a process (it exits in a moment) or another run uses it: an empty cgroup is harmless
+        }
       }
     },
   };
