@@ -8,7 +8,10 @@
  * to comes from the live system: readelf, nm, ldd, /proc/PID/status, environ, cgroup.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { captureLocal } from '../../src/capture/capture';
 import { analyzeText } from '../../src/core/analyze';
@@ -186,6 +189,36 @@ describe('allocator verdicts on real programs', () => {
       assert.match(fix.text, /Environment="MALLOC_ARENA_MAX=1"/);
       assert.match(fix.text, /already runs with MALLOC_ARENA_MAX=3/);
     } finally {
+      await p.stop();
+    }
+  });
+});
+
+describe('capturing executable facts without binutils', () => {
+  it('exe_static comes from od and exe_symbols from the ELF reader, the same as readelf and nm say', async () => {
+    const p = await startThreads(MUSL_STATIC, 2);
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'vma-lens-nobinutils-'));
+    const savedPath = process.env.PATH;
+    try {
+      // Everything the script runs, except readelf and nm.
+      for (const tool of ['sh', 'sed', 'grep', 'tr', 'od', 'cat', 'head', 'awk', 'sort', 'uname', 'date', 'getconf', 'id', 'readlink']) {
+        fs.symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), path.join(bin, tool));
+      }
+      process.env.PATH = bin;
+      const text = (await captureLocal(p.pid)).text;
+      process.env.PATH = savedPath;
+      const exe = exeOf(p.pid);
+      const a = analyzeText(text);
+      // The script wrote exe_static (with od) among its keys; the extension added exe_symbols after them.
+      const { lines } = a.header;
+      assert.ok(lines.exe_static < lines.cpus && lines.exe_symbols > lines.cpus, JSON.stringify(lines));
+      assert.equal(a.header.exeStatic, !hasInterpreter(exe));
+      const truth = ['__libc_malloc', '__libc_malloc_impl', 'malloc'].filter((s) => nmDefined(exe).has(s));
+      assert.deepEqual(a.header.exeSymbols, truth);
+      assert.deepEqual([a.allocator.name, a.allocator.confidence], ['musl', 'static']);
+    } finally {
+      process.env.PATH = savedPath;
+      fs.rmSync(bin, { recursive: true, force: true });
       await p.stop();
     }
   });
