@@ -56,7 +56,7 @@ const OWN_SYMBOLS: { name: AllocatorName; re: RegExp; what: string }[] = [
 ];
 
 /** What the executable's defined symbols say, when the capture listed them. */
-export function ownAllocator(symbols: readonly string[] | undefined): { name: AllocatorName; what: string; symbols: string[] } | undefined {
+function ownAllocator(symbols: readonly string[] | undefined): { name: AllocatorName; what: string; symbols: string[] } | undefined {
   if (!symbols?.length) return undefined;
   for (const o of OWN_SYMBOLS) {
     const hits = symbols.filter((s) => o.re.test(s));
@@ -195,27 +195,17 @@ export function detectAllocator(dump: Dump): AllocatorInfo {
   }
 
   const symbolsChecked = h.exeSymbols !== undefined;
-  const unchecked = "whether the executable defines its own malloc was not captured (no exe_symbols header)";
-  if (f.musl) {
+  // The libc's own malloc: musl's libc is its loader; glibc's is libc.so.6.
+  const libc = f.musl ? { name: 'musl' as const, ...f.musl, what: `musl's libc and loader ${base(f.musl.path)}` } : f.glibc && { name: 'glibc' as const, ...f.glibc, what: base(f.glibc.path) };
+  if (libc) {
     return {
-      name: 'musl',
+      name: libc.name,
       confidence: symbolsChecked ? 'loaded' : 'suspected',
-      library: f.musl.path,
-      line: f.musl.line,
-      evidence: withNotes(`musl's libc and loader ${base(f.musl.path)} is mapped and no other allocator library is` + (symbolsChecked ? '' : `; ${unchecked}`)),
-      ...blocked,
-      others: [],
-    };
-  }
-  if (f.glibc) {
-    return {
-      name: 'glibc',
-      confidence: symbolsChecked ? 'loaded' : 'suspected',
-      library: f.glibc.path,
-      line: f.glibc.line,
+      library: libc.path,
+      line: libc.line,
       evidence: withNotes(
-        `${base(f.glibc.path)} is mapped and no jemalloc, tcmalloc or mimalloc library is` +
-          (symbolsChecked ? `; ${base(exe)} defines no malloc of its own` : `; ${unchecked}`),
+        `${libc.what} is mapped and no jemalloc, tcmalloc or mimalloc library is; ` +
+          (symbolsChecked ? `${base(exe)} defines no malloc of its own` : 'whether the executable defines its own malloc was not captured (no exe_symbols header)'),
       ),
       ...blocked,
       others: [],

@@ -159,7 +159,7 @@ export function allocatorLibrary(ctx: FixContext, allocator: LibraryAllocator): 
 }
 
 /** How to install the library for the process's architecture and distribution. */
-export function packageHint(ctx: FixContext, allocator: LibraryAllocator): string {
+function packageHint(ctx: FixContext, allocator: LibraryAllocator): string {
   const deb = { jemalloc: 'libjemalloc2', tcmalloc: 'libtcmalloc-minimal4', mimalloc: 'libmimalloc2.0' }[allocator];
   const rpm = { jemalloc: 'jemalloc (EPEL)', tcmalloc: 'gperftools-libs (EPEL)', mimalloc: 'mimalloc' }[allocator];
   if (ctx.distro === 'debian') {

@@ -109,7 +109,9 @@ function ownerText(src: HoverSource, i: number, kind: VmaKind): string | undefin
         ? 'glibc malloc’s main arena (grown with brk)'
         : a.allocator.name === 'tcmalloc'
           ? 'tcmalloc (it grows the brk heap with sbrk)'
-          : `brk heap (${a.allocator.name} maps its memory with mmap; this is from before it loaded, or from the program)`;
+          : a.allocator.name === 'unknown'
+            ? 'brk heap (grown with brk by the allocator or the program)'
+            : `brk heap (${allocatorLabel(a)} maps most of its memory with mmap; this is from before it loaded, its metadata, or from the program)`;
     case 'allocator':
       return `${allocatorLabel(a)}: ${
         a.allocator.name === 'jemalloc'
