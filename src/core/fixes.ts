@@ -173,6 +173,13 @@ function packageHint(ctx: FixContext, allocator: LibraryAllocator): string {
   return ctx.distro === 'rhel' ? dnf : `sudo apt-get install ${deb} (Debian, Ubuntu) or ${dnf} (RHEL and derivatives)`;
 }
 
+/** When the dump shows no library path (pmap prints basenames), the library's path is a guess: say where it lives. */
+function libraryPathNote(ctx: FixContext, allocator: LibraryAllocator): string[] {
+  if (ctx.distro !== 'unknown') return [];
+  const file = allocatorLibrary({ ...ctx, libDir: '' }, allocator).slice(1);
+  return [`# This dump shows no library path, so the distribution is a guess: the library is /usr/lib/<triplet>/${file} on Debian and Ubuntu, /usr/lib64/${file} on RHEL.`];
+}
+
 /** The fixes that switch a glibc process to another allocator, or none when preloading cannot work. */
 export function switchAllocatorFixes(ctx: FixContext): Fix[] {
   if (ctx.preloadBlocked) return [];
@@ -227,6 +234,7 @@ export function mysqldSafeMallocLib(ctx: FixContext, allocator: LibraryAllocator
     `# MariaDB's mariadb.service) mysqld_safe is not used and this section does nothing: use the`,
     '# systemd drop-in with Environment="LD_PRELOAD=..." instead.',
     `# Install the library first: ${packageHint(ctx, allocator)}`,
+    ...libraryPathNote(ctx, allocator),
     `# Then restart and check:  grep ${allocator} /proc/$(pidof ${isMaria ? 'mariadbd' : 'mysqld'})/maps`,
     isMaria
       ? "# or in SQL:  SHOW GLOBAL VARIABLES LIKE 'version_malloc_library';"
@@ -256,6 +264,7 @@ export function systemdLdPreload(ctx: FixContext, allocator: LibraryAllocator = 
     text: [
       `# Written by VMA Lens: start ${ctx.program} with ${allocator} preloaded (works without mysqld_safe).`,
       `# Install the library first: ${packageHint(ctx, allocator)}`,
+      ...libraryPathNote(ctx, allocator),
       `# Apply:  sudo systemctl daemon-reload && sudo systemctl restart ${ctx.unit}`,
       `# Check:  grep ${allocator} /proc/$(systemctl show -p MainPID --value ${ctx.unit})/maps`,
       ...unitNote(ctx),

@@ -147,6 +147,8 @@ describe('fix targets', () => {
     const unknown = fixContext([], { arch: 'x86_64' }, 1, 1);
     assert.equal(unknown.distro, 'unknown');
     assert.match(systemdLdPreload(unknown).text, /apt-get install libjemalloc2 \(Debian, Ubuntu\) or sudo dnf install jemalloc \(EPEL\) \(RHEL/);
+    assert.match(systemdLdPreload(unknown).text, /the distribution is a guess: the library is \/usr\/lib\/<triplet>\/libjemalloc\.so\.2 on Debian/);
+    assert.doesNotMatch(systemdLdPreload(rhel32).text, /is a guess/);
   });
 });
 

@@ -16,7 +16,7 @@ import { describe, it } from 'node:test';
 import { captureLocal } from '../../src/capture/capture';
 import { analyzeText } from '../../src/core/analyze';
 import type { Analysis, Fix } from '../../src/core/types';
-import { captureMaps, captureSmapsRollup, startProcess, buildFixture, type RealProcess } from '../helpers/realProcess';
+import { buildFixture, captureMaps, capturePmap, captureSmaps, captureSmapsRollup, startProcess, type RealProcess } from '../helpers/realProcess';
 import {
   environOf,
   hasInterpreter,
@@ -74,6 +74,12 @@ describe('allocator verdicts on real programs', () => {
       for (const a of [plain, captured]) assert.deepEqual(preloadFixes(a), [], 'a static executable never reads LD_PRELOAD');
       const finding = captured.findings.find((f) => f.id === 'allocator')!;
       assert.match(finding.message, /No LD_PRELOAD fix is offered: goheap is statically linked/);
+
+      // smaps and pmap -x (basenames, `[ anon ]`) give the same verdict as maps.
+      for (const [format, text] of [['smaps', captureSmaps(p.pid, { header: false })], ['pmap-x', capturePmap(p.pid, '-x')]] as const) {
+        const a = analyzeText(text);
+        assert.deepEqual([a.format, a.allocator.name, a.allocator.confidence], [format, 'go', 'suspected']);
+      }
 
       // smaps_rollup names no library: no verdict, and it says why.
       const rollup = analyzeText(captureSmapsRollup(p.pid, { header: false }));
@@ -264,6 +270,9 @@ describe('allocator verdicts and fix targets on real servers', () => {
         assert.equal(a.allocator.preloadBlocked, undefined);
       }
       assert.deepEqual(captured.header.exeSymbols, []);
+      // pmap -x prints the library's basename only: still jemalloc, loaded.
+      const pmap = analyzeText(capturePmap(r.pid, '-x'));
+      assert.deepEqual([pmap.format, pmap.allocator.name, pmap.allocator.confidence, pmap.allocator.library], ['pmap-x', 'jemalloc', 'loaded', 'libjemalloc.so.2']);
     } finally {
       await r.stop();
     }
