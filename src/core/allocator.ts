@@ -153,7 +153,8 @@ export function detectAllocator(dump: Dump): AllocatorInfo {
 
   if (own) {
     const first = f.allocators[0];
-    const shadowed = first ? `; ${first.m.soname} is mapped too, but the executable's own malloc comes first in symbol lookup` : '';
+    const definesMalloc = own.symbols.includes('malloc');
+    const shadowed = !first ? '' : `; ${first.m.soname} is mapped too` + (definesMalloc ? ", but the executable's own malloc comes first in symbol lookup" : ' and serves plain malloc');
     const cgo = own.name === 'go' && f.glibc ? `; C code (cgo) uses ${base(f.glibc.path)}'s malloc` : '';
     return {
       name: own.name,
