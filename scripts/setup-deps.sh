@@ -9,7 +9,8 @@ test_pkgs=("${start_pkgs[@]}"
   build-essential clang lld procps mawk jc time gdb default-jre-headless
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
   openssh-server openssh-client mariadb-server sudo fonts-dejavu-core
-  systemd)
+  golang-go musl-tools libjemalloc-dev gcc-multilib libc6-dev-i386 libjemalloc2:i386
+  default-jre-headless redis-server redis-tools postgresql util-linux binutils systemd)
 
 if [ "$what" = start ]; then pkgs=("${start_pkgs[@]}"); else pkgs=("${test_pkgs[@]}"); fi
 
@@ -30,6 +31,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "vma-lens: installing Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# i386 packages (the 32-bit test program's jemalloc) need the architecture enabled first.
+if [[ " ${missing[*]}" == *:i386* ]] && ! dpkg --print-foreign-architectures | grep -qx i386; then
+  "${SUDO[@]}" dpkg --add-architecture i386
+fi
 "${SUDO[@]}" apt-get update -q >/dev/null
 # Tests start their own mariadbd and sshd in temporary directories; a system service that the
 # package may start does not get in their way.

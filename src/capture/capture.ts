@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { addExeFacts } from './exeFacts';
 import { CAPTURE_SCRIPT, EXIT_NO_PROCESS, EXIT_PERMISSION, EXIT_USAGE, EXIT_VANISHED } from './script';
 
 /**
@@ -269,7 +270,7 @@ export async function captureLocal(pid: number | string, opts: CaptureOptions = 
   const file = opts.file ?? 'maps';
   const r = await run('sh', ['-s', '--', 'capture', String(p), file], opts.timeoutMs ?? 15_000, opts.signal, `Capturing process ${p}`);
   if (r.code !== 0) throw explainFailure(r, p, undefined);
-  return toCapture(r, p, 'local', file);
+  return toCapture({ ...r, stdout: await addExeFacts(r.stdout, p) }, p, 'local', file);
 }
 
 /** The ssh command line for running the script on `host` with `scriptArgs` (exported for tests). */

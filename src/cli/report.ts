@@ -1,3 +1,4 @@
+import { CONFIDENCE_LABEL } from '../core/allocator';
 import type { DumpDiff } from '../core/diff';
 import { showEscaped as esc } from '../core/escape';
 import { formatBytes, formatCount, formatPercent } from '../core/format';
@@ -55,9 +56,11 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
   );
   const al = a.allocator;
   out.push(
-    `Allocator  ${st.bold(al.name)}${al.variant ? ` (${al.variant})` : ''}` +
-      (al.library ? ` — ${esc(al.library)}` : st.dim(al.confidence === 'suspected' ? ` — suspected: ${esc(al.evidence)}` : ' — no allocator library mapped')),
+    `Allocator  ${st.bold(al.name)}${al.variant ? ` (${al.variant})` : ''}, ${CONFIDENCE_LABEL[al.confidence]}` +
+      (al.library ? ` — ${esc(al.library)}` : ''),
+    st.dim(`           ${esc(al.evidence)}`),
   );
+  if (al.preloadBlocked) out.push(st.dim(`           LD_PRELOAD cannot switch it: ${al.preloadBlocked}`));
   out.push(`Threads    ${formatCount(a.threads)}${a.arenas ? `, glibc arenas ${formatCount(a.arenas)}` : ''}`);
   if (a.numaNodes) out.push(`NUMA       ${Object.entries(a.numaNodes).map(([n, b]) => `${n} ${formatBytes(b)}`).join(' · ')} resident`);
   out.push('');

@@ -1,4 +1,4 @@
-import { detectLoadedAllocator } from './allocator';
+import { detectAllocator } from './allocator';
 import { classify, ClassifyStats } from './classify';
 import { Dump, MAX_PROCESSES } from './dump';
 import {
@@ -48,9 +48,11 @@ export function analyze(dump: Dump, options: AnalyzeOptions = {}): Analysis {
 
 function analyzeOne(dump: Dump, options: AnalyzeOptions): Analysis {
   const addressBits: 32 | 64 = dump.maxEndHi > 0 ? 64 : 32;
-  let allocator = detectLoadedAllocator(dump);
-  const stats = classify(dump, allocator.name, addressBits);
-  if (allocator.confidence === 'default') allocator = suspectStaticJemalloc(dump, stats) ?? allocator;
+  let allocator = detectAllocator(dump);
+  // Without a verdict, classify by glibc's layout rules: its arenas are evidence in themselves.
+  const stats = classify(dump, allocator.name === 'unknown' ? 'glibc' : allocator.name, addressBits);
+  const open = allocator.confidence === 'unknown' || (allocator.name === 'glibc' && allocator.confidence === 'suspected');
+  if (open) allocator = suspectStaticJemalloc(dump, stats, allocator) ?? allocator;
   if (dump.permsUnknown) unknownPermsKinds(dump);
 
   const t = tally(dump);
@@ -79,7 +81,7 @@ function analyzeOne(dump: Dump, options: AnalyzeOptions): Analysis {
     maxMapCountSource,
     warnRatio: options.warnRatio ?? 0.6,
     errorRatio: options.errorRatio ?? 0.9,
-    ctx: fixContext(dump.names, dump.header, vmaCount, maxMapCount),
+    ctx: fixContext(dump.names, dump.header, vmaCount, maxMapCount, { addressBits, allocator }),
   };
   const findings = [
     findVmaLimit(input),
@@ -172,7 +174,7 @@ function summarise(t: Tally): { kinds: Partial<Record<VmaKind, KindSummary>>; to
  * start and size are multiples of its 2 MiB huge page (or 512 MiB on 64K-page kernels), and no
  * glibc arena slots even though threads exist.
  */
-function suspectStaticJemalloc(dump: Dump, stats: ClassifyStats): AllocatorInfo | undefined {
+function suspectStaticJemalloc(dump: Dump, stats: ClassifyStats, before: AllocatorInfo): AllocatorInfo | undefined {
   const { bigAnon: big, bigAnonAligned: aligned } = stats;
   if (stats.arenaSlots > 0 || aligned < 8 || aligned * 10 < big * 7 || stats.threadStacks === 0) return undefined;
   const anon = KIND_INDEX.anon;
@@ -180,7 +182,10 @@ function suspectStaticJemalloc(dump: Dump, stats: ClassifyStats): AllocatorInfo 
   return {
     name: 'jemalloc',
     confidence: 'suspected',
-    evidence: `${aligned} of ${big} large anonymous mappings are 2 MiB-aligned multiples of 2 MiB and there are no glibc arenas`,
+    evidence: `${aligned} of ${big} large anonymous mappings are 2 MiB-aligned multiples of 2 MiB and there are no glibc arenas despite ${stats.threadStacks} thread stacks`,
+    preloadBlocked:
+      before.preloadBlocked ??
+      'the layout suggests jemalloc linked into the executable, whose own malloc comes before any preloaded library (check: nm -D --defined-only EXE | grep -w malloc)',
     others: [],
   };
 }

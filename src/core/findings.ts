@@ -1,4 +1,5 @@
 import { isAligned, toHex } from './addr';
+import { CONFIDENCE_LABEL } from './allocator';
 import type { ClassifyStats } from './classify';
 import { Dump, MAX_PROCESSES } from './dump';
 import {
@@ -6,10 +7,9 @@ import {
   jemallocLgHugepage,
   kernelDefaultHugepagesz,
   mallocArenaMax,
-  mysqldSafeMallocLib,
   recommendedMaxMapCount,
+  switchAllocatorFixes,
   sysctlMaxMapCount,
-  systemdLdPreload,
 } from './fixes';
 import { formatBytes, formatCount, formatPercent } from './format';
 import { KIND_INDEX } from './kinds';
@@ -132,8 +132,7 @@ export function findArenas(f: FindingInput): Finding | undefined {
   const many = stats.arenaSlots >= 32 || stats.arenaVmas >= 0.05 * f.maxMapCount;
   const lines = f.tally.kindLines[KIND_INDEX.arena];
   const count = f.kinds.arena?.count ?? 0;
-  const switchFixes =
-    f.allocator.name !== 'glibc' ? [] : f.ctx.server === 'other' ? [systemdLdPreload(f.ctx)] : [mysqldSafeMallocLib(f.ctx), systemdLdPreload(f.ctx)];
+  const switchFixes = f.allocator.name !== 'glibc' ? [] : switchAllocatorFixes(f.ctx);
   const cores = dump.header.cpus ? ` (${dump.header.cpus} CPUs allow up to ${8 * dump.header.cpus})` : '';
   return finding(
     'glibc-arenas',
@@ -265,27 +264,28 @@ export function findAllocator(f: FindingInput): Finding {
   let message: string;
   let severity: Severity = 'info';
   let fixes: Fix[] = [];
-  if (a.confidence === 'loaded') {
+  const label = a.name === 'unknown' ? 'Allocator unknown' : `${a.name}${a.variant ? ` (${a.variant})` : ''}, ${CONFIDENCE_LABEL[a.confidence]}`;
+  if (a.confidence === 'loaded' && a.name !== 'glibc' && a.name !== 'musl') {
     message = `${a.name}${a.variant ? ` (${a.variant})` : ''} is loaded from ${a.library} (soname ${a.soname}).`;
     if (a.others.length) {
       severity = 'warning';
       message += ` Also mapped: ${a.others.map((o) => `${o.name} (${o.library})`).join(', ')}. The first in the symbol search order (LD_PRELOAD, then link order) serves malloc; mixing allocators is a common mistake.`;
     }
-  } else if (a.confidence === 'suspected') {
-    message = `No allocator library is mapped, but the layout suggests a statically linked ${a.name}: ${a.evidence}.`;
   } else {
-    message = 'glibc malloc (ptmalloc2): no jemalloc, tcmalloc or mimalloc library is mapped.';
-    if (f.ctx.server !== 'other') {
-      message += ' MySQL and MariaDB commonly run with jemalloc or tcmalloc to reduce fragmentation.';
-      fixes = [mysqldSafeMallocLib(f.ctx), systemdLdPreload(f.ctx)];
-    } else {
-      fixes = [systemdLdPreload(f.ctx)];
-    }
+    message = `${label}: ${a.evidence}.`;
+  }
+  if (a.name === 'glibc' && a.confidence !== 'static') {
+    fixes = switchAllocatorFixes(f.ctx);
+    if (f.ctx.server !== 'other' && fixes.length) message += ' MySQL and MariaDB commonly run with jemalloc or tcmalloc to reduce fragmentation.';
+  }
+  if (a.preloadBlocked) {
+    message += ` No LD_PRELOAD fix is offered: ${a.preloadBlocked}.`;
   }
   return finding('allocator', severity, message, lines, fixes, {
     allocator: a.name,
     confidence: a.confidence,
     library: a.library ?? '',
+    evidence: a.evidence,
   });
 }
 

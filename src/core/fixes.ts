@@ -1,6 +1,6 @@
 import { oneLine, shQuote, unitNameOf } from './escape';
 import { formatCount } from './format';
-import type { AllocatorName, Fix } from './types';
+import type { Fix, LibraryAllocator } from './types';
 
 /**
  * Fix generators: pure functions from what the dump shows to a file (path + text) and the
@@ -13,18 +13,26 @@ export type Server = 'mariadb' | 'mysql' | 'other';
 
 export interface FixContext {
   distro: Distro;
-  /** Debian multiarch triplet such as x86_64-linux-gnu. */
+  /** Debian multiarch triplet of the process's own libraries, such as x86_64-linux-gnu or i386-linux-gnu. */
   triplet?: string;
   arch?: string;
-  /** Directory the system's libraries live in, e.g. /usr/lib/x86_64-linux-gnu or /usr/lib64. */
+  /** 32 for a 32-bit process (its libraries live in /usr/lib/i386-linux-gnu or, on RHEL, /usr/lib). */
+  bits: 32 | 64;
+  /** Directory the process's libraries live in, e.g. /usr/lib/x86_64-linux-gnu or /usr/lib64. */
   libDir: string;
   server: Server;
-  /** systemd unit of the server (mariadb, mysql, mysqld) or the program's name. */
+  /** systemd unit of the server (mariadb, mysql, mysqld) or the program's name; `your-unit` when unknown. */
   unit: string;
+  /** Where the unit came from: the capture's cgroup, the server's packaging, the executable's name, or nowhere. */
+  unitSource: 'cgroup' | 'server' | 'exe' | 'none';
   /** Program name, for comments. */
   program: string;
   vmaCount: number;
   maxMapCount: number;
+  /** Why preloading another allocator cannot work on this process (static, or it defines malloc). */
+  preloadBlocked?: string;
+  /** MALLOC_ARENA_MAX the process already runs with (from its environment). */
+  mallocArenaMax?: number;
 }
 
 const TRIPLET_ARCH: Record<string, string> = {
@@ -39,45 +47,114 @@ const ARCH_TRIPLET: Record<string, string> = Object.fromEntries(Object.entries(T
 ARCH_TRIPLET.arm64 = 'aarch64-linux-gnu';
 ARCH_TRIPLET.amd64 = 'x86_64-linux-gnu';
 ARCH_TRIPLET.x64 = 'x86_64-linux-gnu';
+ARCH_TRIPLET.i386 = 'i386-linux-gnu';
+/** The 32-bit triplet a 64-bit host runs 32-bit processes with. */
+const COMPAT_TRIPLET: Record<string, string> = { 'x86_64-linux-gnu': 'i386-linux-gnu', 'aarch64-linux-gnu': 'arm-linux-gnueabihf' };
+/** Debian's architecture names, for `apt-get install PKG:ARCH`. */
+const TRIPLET_DEB_ARCH: Record<string, string> = {
+  'x86_64-linux-gnu': 'amd64',
+  'aarch64-linux-gnu': 'arm64',
+  'i386-linux-gnu': 'i386',
+  'powerpc64le-linux-gnu': 'ppc64el',
+  's390x-linux-gnu': 's390x',
+  'arm-linux-gnueabihf': 'armhf',
+};
 
 /** The directories MySQL's mysqld_safe accepts a malloc-lib from (since 5.7.15). */
 export const MYSQLD_SAFE_LIB_DIRS = ['/usr/lib', '/usr/lib64', '/usr/lib/i386-linux-gnu', '/usr/lib/x86_64-linux-gnu'];
 
-/** Reads the distribution layout from the path of libc (or any library) and the header. */
+/** Characters systemd allows in a unit name (systemd.unit(5)); anything else we refuse to guess. */
+const UNIT_NAME = /^[A-Za-z0-9:_.@-]+$/;
+
+/** What the process is, beyond its mapped names: its address width and allocator verdict. */
+export interface ProcessFacts {
+  addressBits?: 32 | 64;
+  allocator?: { preloadBlocked?: string };
+}
+
+/**
+ * Reads the distribution layout from the path of libc (or any library) and the header, and the
+ * unit and program from the header's cgroup unit, exe and command. The architecture is the
+ * process's own (its libraries' triplet, its address width), not the host's `uname -m`.
+ */
 export function fixContext(
   names: readonly string[],
-  header: { arch?: string; command?: string },
+  header: { arch?: string; command?: string; exe?: string; comm?: string; unit?: string; libc?: string; mallocArenaMax?: number },
   vmaCount: number,
   maxMapCount: number,
+  proc: ProcessFacts = {},
 ): FixContext {
   let triplet: string | undefined;
   let lib64 = false;
-  for (const n of names) {
+  let libPlain = false;
+  for (const n of header.libc ? [header.libc, ...names] : names) {
     const m = /^(?:\/usr)?\/lib\/([a-z0-9_]+-linux-gnu[a-z0-9_]*)\//.exec(n);
     if (m) {
       triplet = m[1];
       break;
     }
     if (/^(?:\/usr)?\/lib64\//.test(n)) lib64 = true;
+    else if (/^(?:\/usr)?\/lib\/[^/]+\.so\b/.test(n)) libPlain = true;
   }
-  const arch = header.arch ?? (triplet ? TRIPLET_ARCH[triplet] : undefined);
-  let distro: Distro = triplet ? 'debian' : lib64 ? 'rhel' : 'unknown';
-  if (distro === 'unknown') triplet = arch ? ARCH_TRIPLET[arch] : undefined;
-  const libDir = distro === 'rhel' ? '/usr/lib64' : triplet ? `/usr/lib/${triplet}` : '/usr/lib64';
-  if (distro === 'unknown' && !triplet) distro = 'rhel';
-  const exe = programName(names, header.command);
+  const bits = proc.addressBits ?? (triplet && /^(i386|arm)-/.test(triplet) ? 32 : 64);
+  let distro: Distro = triplet ? 'debian' : lib64 || (libPlain && bits === 32) ? 'rhel' : 'unknown';
+  if (distro === 'unknown' && header.arch) {
+    const host = ARCH_TRIPLET[header.arch];
+    triplet = bits === 32 && host ? (COMPAT_TRIPLET[host] ?? host) : host;
+  }
+  const arch = triplet ? TRIPLET_ARCH[triplet] : header.arch;
+  const libDir =
+    distro === 'rhel' || (distro === 'unknown' && !triplet) ? (bits === 32 ? '/usr/lib' : '/usr/lib64') : `/usr/lib/${triplet}`;
+  const exe = programName(names, header.command, header.exe, header.comm);
   const server: Server = /mariadb/.test(exe) ? 'mariadb' : /mysqld/.test(exe) ? 'mysql' : 'other';
-  const unit = server === 'mariadb' ? 'mariadb' : server === 'mysql' ? (distro === 'debian' ? 'mysql' : 'mysqld') : exe || 'myservice';
-  return { distro, triplet, arch, libDir, server, unit, program: exe || 'the program', vmaCount, maxMapCount };
+  const { unit, unitSource } = unitFor(header.unit, server, distro, exe);
+  return {
+    distro,
+    triplet,
+    arch,
+    bits,
+    libDir,
+    server,
+    unit,
+    unitSource,
+    program: exe || 'the program',
+    vmaCount,
+    maxMapCount,
+    ...(proc.allocator?.preloadBlocked ? { preloadBlocked: proc.allocator.preloadBlocked } : {}),
+    ...(header.mallocArenaMax !== undefined ? { mallocArenaMax: header.mallocArenaMax } : {}),
+  };
 }
 
-/** The program's base name: from the header command, else the first mapped file (the executable). */
-export function programName(names: readonly string[], command?: string): string {
-  const src = command?.trim().split(/\s+/)[0] ?? names.find((n) => n.startsWith('/')) ?? '';
+/**
+ * The systemd unit: the capture's cgroup unit when it is a service, else the server's, else the
+ * program's name — kept when it is a valid unit name, else escaped as systemd-escape does (the
+ * name comes from the dump, untrusted), else none.
+ */
+function unitFor(cgroupUnit: string | undefined, server: Server, distro: Distro, exe: string): Pick<FixContext, 'unit' | 'unitSource'> {
+  const service = cgroupUnit && /^(.+)\.service$/.exec(cgroupUnit.trim())?.[1];
+  if (service && UNIT_NAME.test(service)) return { unit: service, unitSource: 'cgroup' };
+  if (server === 'mariadb') return { unit: 'mariadb', unitSource: 'server' };
+  if (server === 'mysql') return { unit: distro === 'debian' ? 'mysql' : 'mysqld', unitSource: 'server' };
+  const escaped = unitNameOf(exe);
+  return escaped ? { unit: escaped, unitSource: 'exe' } : { unit: 'your-unit', unitSource: 'none' };
+}
+
+const LIBRARY_FILE = /\.so(?:\.[\w.]+)?$/;
+
+/**
+ * The program's base name: the executable's path (`exe`), else the command's first word unless it
+ * is a process title ("postgres: checkpointer") or a kernel thread ("[kthreadd]"), else `comm`,
+ * else the first mapped file that is not a library nor a data file (".jsa", ".cache"…).
+ */
+export function programName(names: readonly string[], command?: string, exe?: string, comm?: string): string {
+  const word = command?.trim().split(/\s+/)[0] ?? '';
+  const fromCommand = word && !word.endsWith(':') && !word.startsWith('[') ? word : undefined;
+  const mapped = names.find((n) => n.startsWith('/') && !LIBRARY_FILE.test(n) && (/\/(?:s?bin|libexec)\//.test(n) || !/\.[a-z]+$/i.test(n)));
+  const src = exe?.replace(/ \(deleted\)$/, '') ?? fromCommand ?? comm?.trim() ?? mapped ?? '';
   return src.slice(src.lastIndexOf('/') + 1);
 }
 
-export function allocatorLibrary(ctx: FixContext, allocator: Exclude<AllocatorName, 'glibc'>): string {
+export function allocatorLibrary(ctx: FixContext, allocator: LibraryAllocator): string {
   const file = {
     jemalloc: 'libjemalloc.so.2',
     tcmalloc: 'libtcmalloc_minimal.so.4',
@@ -86,22 +163,32 @@ export function allocatorLibrary(ctx: FixContext, allocator: Exclude<AllocatorNa
   return `${ctx.libDir}/${file}`;
 }
 
-function packageHint(ctx: FixContext, allocator: Exclude<AllocatorName, 'glibc'>): string {
+/** How to install the library for the process's architecture and distribution. */
+function packageHint(ctx: FixContext, allocator: LibraryAllocator): string {
   const deb = { jemalloc: 'libjemalloc2', tcmalloc: 'libtcmalloc-minimal4', mimalloc: 'libmimalloc2.0' }[allocator];
   const rpm = { jemalloc: 'jemalloc (EPEL)', tcmalloc: 'gperftools-libs (EPEL)', mimalloc: 'mimalloc' }[allocator];
-  return ctx.distro === 'debian' ? `sudo apt-get install ${deb}` : `sudo dnf install ${rpm}`;
+  if (ctx.distro === 'debian') {
+    const debArch = ctx.triplet ? TRIPLET_DEB_ARCH[ctx.triplet] : undefined;
+    // A 32-bit process needs the 32-bit build: the native one is "wrong ELF class" to its ld.so.
+    if (ctx.bits === 32 && debArch) return `sudo dpkg --add-architecture ${debArch} && sudo apt-get update && sudo apt-get install ${deb}:${debArch}`;
+    return `sudo apt-get install ${deb}`;
+  }
+  const [name, repo] = rpm.split(' ');
+  const dnf = `sudo dnf install ${ctx.bits === 32 ? `${name}.i686${repo ? ` ${repo}` : ''}` : rpm}`;
+  return ctx.distro === 'rhel' ? dnf : `sudo apt-get install ${deb} (Debian, Ubuntu) or ${dnf} (RHEL and derivatives)`;
 }
 
-/**
- * The unit as systemd and the shell take it (the program name comes from the dump, untrusted):
- * a valid unit name, escaped as systemd-escape does when needed, or "myservice" when even that
- * is impossible; with a comment line saying which.
- */
-function unitOf(ctx: FixContext): { unit: string; note: string[] } {
-  const unit = unitNameOf(ctx.unit);
-  if (unit === ctx.unit) return { unit, note: [] };
-  if (unit) return { unit, note: [`# "${oneLine(ctx.unit, 80)}" is not a valid unit name: escaped as systemd-escape does.`] };
-  return { unit: 'myservice', note: ['# The program name cannot make a unit name (empty or too long): put your unit in place of myservice.'] };
+/** When the dump shows no library path (pmap prints basenames), the library's path is a guess: say where it lives. */
+function libraryPathNote(ctx: FixContext, allocator: LibraryAllocator): string[] {
+  if (ctx.distro !== 'unknown') return [];
+  const file = allocatorLibrary({ ...ctx, libDir: '' }, allocator).slice(1);
+  return [`# This dump shows no library path, so the distribution is a guess: the library is /usr/lib/<triplet>/${file} on Debian and Ubuntu, /usr/lib64/${file} on RHEL.`];
+}
+
+/** The fixes that switch a glibc process to another allocator, or none when preloading cannot work. */
+export function switchAllocatorFixes(ctx: FixContext): Fix[] {
+  if (ctx.preloadBlocked) return [];
+  return ctx.server === 'other' ? [systemdLdPreload(ctx)] : [mysqldSafeMallocLib(ctx), systemdLdPreload(ctx)];
 }
 
 /** The program's name for a comment: one line, escaped (it comes from the dump). */
@@ -139,14 +226,14 @@ export function sysctlMaxMapCount(ctx: FixContext, reason: string): Fix {
   };
 }
 
-export function mysqldSafeMallocLib(ctx: FixContext, allocator: Exclude<AllocatorName, 'glibc'> = 'jemalloc'): Fix {
+export function mysqldSafeMallocLib(ctx: FixContext, allocator: LibraryAllocator = 'jemalloc'): Fix {
   const lib = allocatorLibrary(ctx, allocator);
   const dir = lib.slice(0, lib.lastIndexOf('/'));
   const refused = !MYSQLD_SAFE_LIB_DIRS.includes(dir);
   const isMaria = ctx.server === 'mariadb';
   const cnf = ctx.distro === 'debian' ? (isMaria ? '/etc/mysql/mariadb.conf.d/99-malloc.cnf' : '/etc/mysql/conf.d/malloc.cnf') : '/etc/my.cnf.d/malloc.cnf';
-  const { unit, note } = unitOf(ctx);
-  const lines = [`# Written by VMA Lens: run ${ctx.server === 'other' ? 'mysqld' : programOf(ctx)} with ${allocator} instead of glibc malloc.`, ...note];
+  const unit = ctx.unit;
+  const lines = [`# Written by VMA Lens: run ${ctx.server === 'other' ? 'mysqld' : programOf(ctx)} with ${allocator} instead of glibc malloc.`, ...unitNote(ctx)];
   if (refused && !isMaria) {
     lines.push(
       `# WARNING: MySQL's mysqld_safe accepts malloc-lib only from ${MYSQLD_SAFE_LIB_DIRS.join(', ')};`,
@@ -158,6 +245,7 @@ export function mysqldSafeMallocLib(ctx: FixContext, allocator: Exclude<Allocato
     `# MariaDB's mariadb.service) mysqld_safe is not used and this section does nothing: use the`,
     '# systemd drop-in with Environment="LD_PRELOAD=..." instead.',
     `# Install the library first: ${packageHint(ctx, allocator)}`,
+    ...libraryPathNote(ctx, allocator),
     `# Then restart and check:  grep ${allocator} /proc/$(pidof ${isMaria ? 'mariadbd' : 'mysqld'})/maps`,
     isMaria
       ? "# or in SQL:  SHOW GLOBAL VARIABLES LIKE 'version_malloc_library';"
@@ -176,22 +264,22 @@ export function mysqldSafeMallocLib(ctx: FixContext, allocator: Exclude<Allocato
   };
 }
 
-export function systemdLdPreload(ctx: FixContext, allocator: Exclude<AllocatorName, 'glibc'> = 'jemalloc'): Fix {
+export function systemdLdPreload(ctx: FixContext, allocator: LibraryAllocator = 'jemalloc'): Fix {
   const lib = allocatorLibrary(ctx, allocator);
-  const { unit, note } = unitOf(ctx);
+  const unit = ctx.unit;
   const path = `/etc/systemd/system/${unit}.service.d/vma-lens-malloc.conf`;
   return {
     id: 'systemd-ld-preload',
-    title: `Preload ${allocator} in ${unit}.service (systemd drop-in)`,
+    title: `Preload ${allocator} in ${unitTitle(ctx)} (systemd drop-in)`,
     path,
     language: 'ini',
     text: [
       `# Written by VMA Lens: start ${programOf(ctx)} with ${allocator} preloaded (works without mysqld_safe).`,
-      ...note,
       `# Install the library first: ${packageHint(ctx, allocator)}`,
+      ...libraryPathNote(ctx, allocator),
       `# Apply:  sudo systemctl daemon-reload && sudo systemctl restart ${shQuote(unit)}`,
       `# Check:  grep ${allocator} /proc/$(systemctl show -p MainPID --value ${shQuote(unit)})/maps`,
-      ...(ctx.server === 'other' ? [`# Rename the directory if your unit is not called ${unit}.service.`] : []),
+      ...unitNote(ctx),
       '[Service]',
       `Environment="LD_PRELOAD=${lib}"`,
       '',
@@ -200,21 +288,29 @@ export function systemdLdPreload(ctx: FixContext, allocator: Exclude<AllocatorNa
   };
 }
 
-export function mallocArenaMax(ctx: FixContext, value = 4): Fix {
-  const { unit, note } = unitOf(ctx);
+/** The arena cap to propose: 4, or half of what the process already runs with. */
+function arenaCap(ctx: FixContext): number {
+  const now = ctx.mallocArenaMax;
+  return now === undefined || now <= 0 ? 4 : Math.max(1, Math.floor(now / 2));
+}
+
+export function mallocArenaMax(ctx: FixContext, value = arenaCap(ctx)): Fix {
+  const unit = ctx.unit;
   const path = `/etc/systemd/system/${unit}.service.d/vma-lens-arena-max.conf`;
+  const now = ctx.mallocArenaMax;
   return {
     id: 'malloc-arena-max',
-    title: `Cap glibc malloc arenas at ${value} (MALLOC_ARENA_MAX)`,
+    title: `Cap glibc malloc arenas at ${value} (MALLOC_ARENA_MAX${now !== undefined ? `, now ${now}` : ''})`,
     path,
     language: 'ini',
     text: [
       `# Written by VMA Lens: cap glibc malloc at ${value} arenas for ${programOf(ctx)}.`,
-      ...note,
+      ...(now !== undefined ? [`# The process already runs with MALLOC_ARENA_MAX=${now} (from its environment).`] : []),
       '# glibc gives busy threads their own arena (up to 8 per core on 64-bit), each in a 64 MiB slot;',
       '# many arenas mean more VMAs and memory held but not reused. Fewer arenas trade a little',
       '# lock contention for a smaller, steadier footprint. Not needed with jemalloc or tcmalloc.',
       `# Apply:  sudo systemctl daemon-reload && sudo systemctl restart ${shQuote(unit)}`,
+      ...unitNote(ctx),
       '# Without systemd: export MALLOC_ARENA_MAX in the service\'s environment file',
       '# (/etc/sysconfig/mysql on RPM systems, /etc/default/<service> on Debian).',
       '[Service]',
@@ -223,6 +319,28 @@ export function mallocArenaMax(ctx: FixContext, value = 4): Fix {
     ].join('\n'),
     commands: ['sudo systemctl daemon-reload', `sudo systemctl restart ${shQuote(unit)}`],
   };
+}
+
+/** "postgresql@15-main.service", or "your unit" when it could not be told. */
+function unitTitle(ctx: FixContext): string {
+  return ctx.unitSource === 'none' ? 'your unit (name it)' : `${ctx.unit}.service`;
+}
+
+/** Where the unit name came from, as comment lines of a drop-in. */
+function unitNote(ctx: FixContext): string[] {
+  switch (ctx.unitSource) {
+    case 'cgroup':
+      return [`# The unit ${ctx.unit}.service is the one the capture found in /proc/PID/cgroup.`];
+    case 'exe':
+      return [
+        ...(ctx.unit === ctx.program ? [] : [`# "${programOf(ctx)}" is not a valid unit name: escaped as systemd-escape does.`]),
+        `# The unit name is a guess from the executable's name: rename the directory if your unit is not called ${ctx.unit}.service.`,
+      ];
+    case 'none':
+      return ['# VMA Lens could not tell this process\'s systemd unit: name your unit (replace your-unit in the path).'];
+    default:
+      return [];
+  }
 }
 
 export function jemallocLgHugepage(ctx: FixContext, hugePageSize?: number): Fix {

@@ -8,8 +8,6 @@ const ALIASES: Record<string, string> = {
   hostname: 'host',
   cmd: 'command',
   cmdline: 'command',
-  comm: 'command',
-  exe: 'command',
   date: 'time',
   timestamp: 'time',
   captured: 'time',
@@ -47,6 +45,19 @@ function int(v: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
 /** vm.max_map_count is a C int; a PID is at most PID_MAX_LIMIT. */
 const INT_MAX = 2147483647;
 const PID_MAX = 4194304;
+
+function yesNo(v: string): boolean | undefined {
+  const t = v.trim().toLowerCase();
+  return t === 'yes' || t === 'true' ? true : t === 'no' || t === 'false' ? false : undefined;
+}
+
+/** `malloc, mallctl` → ["malloc", "mallctl"]; `none` → [] (checked, none defined); empty → not checked. */
+function symbolList(v: string): string[] | undefined {
+  const t = v.trim();
+  if (t === '') return undefined;
+  if (t.toLowerCase() === 'none') return [];
+  return t.split(/[\s,]+/).filter(Boolean);
+}
 
 /** A `# key: value` header line: groups are the `#` prefix, the key and the value. */
 export const HEADER_LINE = /^(#\s*)([A-Za-z_][\w .-]*?)\s*[:=]\s*(.*?)\s*$/;
@@ -104,6 +115,42 @@ export function applyHeaderLine(header: DumpHeader, text: string, line: number):
       break;
     case 'pss':
       header.pss = parseSize(value);
+      break;
+    case 'exe':
+      header.exe = value;
+      break;
+    case 'comm':
+      header.comm = value;
+      break;
+    case 'exe_static':
+      header.exeStatic = yesNo(value);
+      break;
+    case 'exe_symbols':
+      header.exeSymbols = symbolList(value);
+      break;
+    case 'ld_preload':
+      header.ldPreload = value;
+      break;
+    case 'malloc_conf':
+      header.mallocConf = value;
+      break;
+    case 'malloc_arena_max':
+      header.mallocArenaMax = int(value);
+      break;
+    case 'glibc_tunables':
+      header.glibcTunables = value;
+      break;
+    case 'unit':
+      header.unit = value;
+      break;
+    case 'overcommit_memory':
+      header.overcommitMemory = int(value);
+      break;
+    case 'thp_defrag':
+      header.thpDefrag = value;
+      break;
+    case 'libc':
+      header.libc = value;
       break;
   }
   return true;

@@ -33,7 +33,14 @@ export type VmaKind =
 
 export type Severity = 'error' | 'warning' | 'info';
 
-export type AllocatorName = 'glibc' | 'jemalloc' | 'tcmalloc' | 'mimalloc';
+/** `go` and `musl` are the Go runtime's and musl's own allocators; `unknown` when the input cannot tell. */
+export type AllocatorName = 'glibc' | 'jemalloc' | 'tcmalloc' | 'mimalloc' | 'go' | 'musl' | 'unknown';
+
+/** The allocators that come as a shared library (and so can be preloaded). */
+export type LibraryAllocator = 'jemalloc' | 'tcmalloc' | 'mimalloc';
+
+/** How sure a verdict is: `static` = the executable itself defines the allocator (shown "linked statically"). */
+export type AllocatorConfidence = 'loaded' | 'static' | 'suspected' | 'unknown';
 
 /** Context carried in `# key: value` header lines of a capture. */
 export interface DumpHeader {
@@ -56,6 +63,27 @@ export interface DumpHeader {
   /** Rss / Pss of the whole process in bytes, when the capture added smaps_rollup. */
   rss?: number;
   pss?: number;
+  /** Path of /proc/PID/exe. */
+  exe?: string;
+  /** /proc/PID/comm: the kernel's short name (a process title does not change it). */
+  comm?: string;
+  /** The executable has no PT_INTERP: statically linked, never reads LD_PRELOAD. */
+  exeStatic?: boolean;
+  /** Allocator symbols the executable defines (malloc, mallctl, je_malloc…); [] = checked, none. */
+  exeSymbols?: string[];
+  /** LD_PRELOAD, MALLOC_CONF, MALLOC_ARENA_MAX, GLIBC_TUNABLES from /proc/PID/environ. */
+  ldPreload?: string;
+  mallocConf?: string;
+  mallocArenaMax?: number;
+  glibcTunables?: string;
+  /** systemd unit from /proc/PID/cgroup, e.g. postgresql@15-main.service. */
+  unit?: string;
+  /** vm.overcommit_memory (0, 1 or 2). */
+  overcommitMemory?: number;
+  /** /sys/kernel/mm/transparent_hugepage/defrag as the kernel prints it. */
+  thpDefrag?: string;
+  /** Path of the mapped libc (multiarch /usr/lib/<triplet>/ on Debian, /usr/lib64/ on RHEL). */
+  libc?: string;
   /** Every header as written (normalised key → raw value), including unknown ones. */
   raw: Record<string, string>;
   /** 1-based line number of each normalised key. */
@@ -125,14 +153,20 @@ export interface KindSummary {
 
 export interface AllocatorInfo {
   name: AllocatorName;
-  /** `loaded`: its library is mapped. `suspected`: layout only (static link). `default`: nothing else found. */
-  confidence: 'loaded' | 'suspected' | 'default';
+  /**
+   * `loaded`: its library is mapped (and, for glibc and musl, the executable was checked not to define malloc).
+   * `static`: the executable defines it. `suspected`: layout or partial evidence only. `unknown`: see evidence.
+   */
+  confidence: AllocatorConfidence;
   /** Full path of the mapped library, when there is one. */
   library?: string;
   soname?: string;
   variant?: string; // e.g. "minimal" for libtcmalloc_minimal
   line?: number;
+  /** Why: the facts the verdict rests on, or why there is none. */
   evidence: string;
+  /** Why an LD_PRELOAD of another allocator cannot take effect (static executable, or it defines malloc). */
+  preloadBlocked?: string;
   /** Every allocator library mapped, when more than one is. */
   others: { name: AllocatorName; library: string; line: number }[];
 }

@@ -6,7 +6,7 @@
 import { allocatorOfPath } from '../core/allocator';
 import { allocatorLibrary, fixContext, MYSQLD_SAFE_LIB_DIRS, systemdLdPreload } from '../core/fixes';
 import { formatCount } from '../core/format';
-import type { AllocatorName, Fix, Severity } from '../core/types';
+import type { Fix, Severity } from '../core/types';
 import { keyId, mergeConfig, type ConfigFlavour, type TextEdit } from './configMerge';
 
 /** The least vm.max_map_count for a database host (Elasticsearch's floor; newer docs ask 1048576). */
@@ -73,7 +73,7 @@ function replaceValue(l: Line, value: string): TextEdit[] {
 /** The systemd drop-in that preloads this exact library (what to do when mysqld_safe refuses it). */
 function dropInFor(lib: string): Fix {
   const ctx = fixContext([lib], {}, 0, 0);
-  const alloc = (allocatorOfPath(lib)?.name ?? 'jemalloc') as Exclude<AllocatorName, 'glibc'>;
+  const alloc = allocatorOfPath(lib)?.name ?? 'jemalloc';
   const fix = systemdLdPreload({ ...ctx, server: 'mysql', unit: ctx.distro === 'debian' ? 'mysql' : 'mysqld', program: 'mysqld' }, alloc);
   return { ...fix, text: fix.text.split(allocatorLibrary(ctx, alloc)).join(lib) };
 }
@@ -99,7 +99,7 @@ function checkMallocLib(l: Line): ConfigIssue | undefined {
   if (!LIBRARY.test(base)) {
     const alloc = allocatorOfPath(`${base}.so`)?.name ?? (/jemalloc/.test(lib) ? 'jemalloc' : /tcmalloc/.test(lib) ? 'tcmalloc' : /mimalloc/.test(lib) ? 'mimalloc' : undefined);
     const ctx = fixContext([lib.endsWith('/') ? `${lib}x.so` : lib], {}, 0, 0);
-    const suggestion = alloc && alloc !== 'glibc' ? allocatorLibrary({ ...ctx, libDir: MYSQLD_SAFE_LIB_DIRS.includes(dir) ? dir : ctx.libDir }, alloc) : undefined;
+    const suggestion = alloc ? allocatorLibrary({ ...ctx, libDir: MYSQLD_SAFE_LIB_DIRS.includes(dir) ? dir : ctx.libDir }, alloc) : undefined;
     return {
       ...span,
       severity: 'error',

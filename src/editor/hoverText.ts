@@ -4,12 +4,12 @@
  * text and a character position, returns Markdown and the span it is about.
  */
 import { isAligned, toBigInt } from '../core/addr';
-import { allocatorOfPath } from '../core/allocator';
+import { allocatorOfPath, CONFIDENCE_LABEL } from '../core/allocator';
 import type { Dump } from '../core/dump';
 import { formatBytes, formatCount, formatPercent } from '../core/format';
 import { HEADER_LINE, normaliseKey, thpMode } from '../core/header';
 import { KIND_INFO } from '../core/kinds';
-import type { Analysis, VmaKind } from '../core/types';
+import type { AllocatorName, Analysis, VmaKind } from '../core/types';
 import { SMAPS_FIELD_INFO, VMFLAG_INFO } from '../core/vmflags';
 
 export interface HoverResult {
@@ -74,9 +74,26 @@ function alignmentText(dump: Dump, i: number, size: number): string {
   return 'Page-aligned (as every mapping is).';
 }
 
+const ALLOCATOR_NAMES: Record<AllocatorName, string> = {
+  glibc: 'glibc malloc (ptmalloc2)',
+  jemalloc: 'jemalloc',
+  tcmalloc: 'tcmalloc',
+  mimalloc: 'mimalloc',
+  go: 'the Go runtime’s allocator',
+  musl: 'musl’s malloc',
+  unknown: 'an allocator the input does not show',
+};
+
 function allocatorLabel(a: Analysis): string {
-  const names = { glibc: 'glibc malloc (ptmalloc2)', jemalloc: 'jemalloc', tcmalloc: 'tcmalloc', mimalloc: 'mimalloc' } as const;
-  return names[a.allocator.name] + (a.allocator.confidence === 'suspected' ? ' (suspected, statically linked)' : '');
+  const c = a.allocator.confidence;
+  return ALLOCATOR_NAMES[a.allocator.name] + (c === 'loaded' || c === 'unknown' ? '' : ` (${CONFIDENCE_LABEL[c]})`);
+}
+
+/** The allocator verdict with its evidence, for the header lines it rests on. */
+function verdictText(src: HoverSource): string {
+  const a = src.analysis.allocator;
+  const what = a.name === 'unknown' ? 'Allocator: **unknown**' : `Allocator: **${a.name}**, ${CONFIDENCE_LABEL[a.confidence]}`;
+  return ` ${what} — ${a.evidence}.${a.preloadBlocked ? ` LD_PRELOAD cannot switch it: ${a.preloadBlocked}.` : ''}`;
 }
 
 /** In a file of several processes, the analysis of the one the line belongs to (its allocator, limit). */
@@ -101,7 +118,9 @@ function ownerText(src: HoverSource, i: number, kind: VmaKind): string | undefin
         ? 'glibc malloc’s main arena (grown with brk)'
         : a.allocator.name === 'tcmalloc'
           ? 'tcmalloc (it grows the brk heap with sbrk)'
-          : `brk heap (${a.allocator.name} maps its memory with mmap; this is from before it loaded, or from the program)`;
+          : a.allocator.name === 'unknown'
+            ? 'brk heap (grown with brk by the allocator or the program)'
+            : `brk heap (${allocatorLabel(a)} maps most of its memory with mmap; this is from before it loaded, its metadata, or from the program)`;
     case 'allocator':
       return `${allocatorLabel(a)}: ${
         a.allocator.name === 'jemalloc'
@@ -356,6 +375,27 @@ const HEADER_INFO: Record<string, (value: string, src: HoverSource) => string> =
   cpus: (v) => `Online CPUs: ${v}. glibc allows up to 8 arenas per CPU on 64-bit.`,
   rss: (_v, src) => `Resident memory of the whole process (smaps_rollup Rss)${src.dump.header.rss ? `: ${formatBytes(src.dump.header.rss)}` : ''}.`,
   pss: (_v, src) => `Proportional set size of the process (smaps_rollup Pss)${src.dump.header.pss ? `: ${formatBytes(src.dump.header.pss)}` : ''}: shared pages divided among their sharers.`,
+  exe: (v) => `The executable (/proc/PID/exe): ${code(v)}. Fixes name the unit after it when the capture found no systemd unit.`,
+  comm: (v) => `The kernel's short name of the process (/proc/PID/comm, 15 characters at most): ${code(v)}. A process title set by the program (\`postgres: checkpointer\`) does not change it.`,
+  exe_static: (v, src) =>
+    (/^y/i.test(v)
+      ? 'The executable has no program interpreter (no PT_INTERP): **statically linked**. The dynamic loader never runs, so LD_PRELOAD is never read and no mapped library tells its allocator.'
+      : 'The executable has a program interpreter (PT_INTERP): dynamically linked, so ld.so reads LD_PRELOAD.') + verdictText(src),
+  exe_symbols: (v, src) =>
+    (/^none$/i.test(v.trim())
+      ? 'The capture read the executable’s symbol tables and found **no allocator symbol defined** in it: malloc comes from a library.'
+      : `Allocator symbols the executable **defines** itself: ${code(v)} (mallctl/je_* jemalloc, tc_* tcmalloc, mi_* mimalloc, __libc_malloc_impl musl, runtime.mallocgc Go). Symbol lookup finds the executable first, so a preloaded allocator cannot replace a malloc defined here.`) +
+    verdictText(src),
+  ld_preload: (v) => `LD_PRELOAD from the process’s environment: ${code(v)}. ld.so loads these before everything else (ignored for static executables and for a library of the wrong ELF class).`,
+  malloc_conf: (v) => `jemalloc’s options from the environment (MALLOC_CONF): ${code(v)}.`,
+  malloc_arena_max: (v) => `glibc’s arena cap from the environment (MALLOC_ARENA_MAX): ${v}. The arena fix proposes less than this.`,
+  glibc_tunables: (v) => `glibc tunables from the environment (GLIBC_TUNABLES): ${code(v)}, e.g. glibc.malloc.arena_max.`,
+  unit: (v) => `The systemd unit the process runs in, from /proc/PID/cgroup: ${code(v)}. Drop-in fixes go to /etc/systemd/system/${v}.d/.`,
+  overcommit_memory: (v) => `vm.overcommit_memory: ${v} (0 heuristic, 1 always, 2 strict: commit limited to swap + overcommit_ratio of RAM).`,
+  thp_defrag: (v) => `Transparent huge pages defrag mode: **${thpMode(v) ?? v}** (/sys/kernel/mm/transparent_hugepage/defrag).`,
+  libc: (v, src) =>
+    `The mapped libc: ${code(v)}. Its directory tells the distribution: Debian multiarch (/usr/lib/x86_64-linux-gnu, /usr/lib/i386-linux-gnu) or RHEL (/usr/lib64, /usr/lib for 32-bit).` +
+    verdictText(src),
 };
 
 function hoverHeaderLine(src: HoverSource, text: string): HoverResult | undefined {

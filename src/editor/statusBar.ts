@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { Commands } from '../constants';
+import { CONFIDENCE_LABEL } from '../core/allocator';
 import { formatCount, formatPercent } from '../core/format';
 import type { Analysis } from '../core/types';
 import { Disposable } from '../util/disposable';
@@ -7,7 +8,8 @@ import { DumpIndex, isDumpDocument } from './dumpIndex';
 
 /** `N VMAs / limit (p%) · allocator`, for the text shown in the status bar. */
 export function statusText(a: Analysis): string {
-  const alloc = a.allocator.name + (a.allocator.confidence === 'suspected' ? '?' : '');
+  const { name, confidence } = a.allocator;
+  const alloc = confidence === 'unknown' ? 'allocator?' : name + (confidence === 'suspected' ? '?' : confidence === 'static' ? ' (static)' : '');
   return `${formatCount(a.vmaCount)} VMAs / ${formatCount(a.maxMapCount)} (${formatPercent(a.vmaCount / a.maxMapCount)}) · ${alloc}`;
 }
 
@@ -48,7 +50,7 @@ export class DumpStatusBar extends Disposable {
       [
         `**VMA Lens** — ${formatCount(a.vmaCount)} VMAs of vm.max_map_count ${formatCount(a.maxMapCount)} (${source})`,
         '',
-        `Allocator: **${a.allocator.name}** — ${a.allocator.evidence}`,
+        `Allocator: **${a.allocator.name}**, ${CONFIDENCE_LABEL[a.allocator.confidence]} — ${a.allocator.evidence}`,
         '',
         `${a.findings.length} finding${a.findings.length === 1 ? '' : 's'}. Click for the analysis report.`,
       ].join('\n'),

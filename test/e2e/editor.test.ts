@@ -165,7 +165,7 @@ describe('VMA Lens editor features in VS Code', { timeout: 900_000 }, () => {
 
   it('summarises the dump in the status bar and groups the outline by mapped object', async () => {
     const bar = await poll(() => vsc.statusBarText(), (s) => s.some((x) => /VMAs \//.test(x)));
-    assert.ok(bar.some((x) => x.trim() === '65,530 VMAs / 65,530 (100%) · glibc'), JSON.stringify(bar));
+    assert.ok(bar.some((x) => x.trim() === '65,530 VMAs / 65,530 (100%) · glibc?'), JSON.stringify(bar));
     await runPickCommand(vsc, 'Go to Symbol in Editor...');
     const symbols = await quickPickLabels(vsc, (l) => l.includes('fragmenter'));
     await vsc.page.keyboard.press('Escape');
@@ -197,7 +197,9 @@ describe('VMA Lens editor features in VS Code', { timeout: 900_000 }, () => {
   it('merges the my.cnf fix into the workspace my.cnf, in its existing [mysqld_safe] section, after a preview', async () => {
     await vsc.openFromExplorer('mariadbd-glibc.maps');
     await poll(() => problemCounts(vsc), (c) => c[2] > 0);
-    await quickFix(vsc, 13, 1, /: add to etc\/my\.cnf$/);
+    // The allocator finding sits on the line of the libc its verdict rests on.
+    const libcLine = sample('mariadbd-glibc.maps').split('\n').findIndex((l) => l.endsWith('/libc.so.6')) + 1;
+    await quickFix(vsc, libcLine, 1, /: add to etc\/my\.cnf$/);
     const previewed = await applyRefactorPreview(vsc);
     assert.deepEqual(previewed, ['etc/my.cnf, making text edits', 'line 7, inserting ']);
     await command(vsc, 'File: Save All Files');

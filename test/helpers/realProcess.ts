@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readElfFacts } from '../../src/core/elf';
 
 // ---------------------------------------------------------------------------------------------
 // Paths and allocator libraries
@@ -83,39 +84,51 @@ function resolvePreload(preload: AllocatorLib | string): string {
 // Building the fixtures
 
 const CFLAGS = ['-O2', '-Wall', '-Wextra', '-pthread'];
+
+/** Another way to build a fixture: a compiler (musl-gcc, gcc -m32…), flags before and libraries after the source. */
+export interface BuildVariant {
+  /** Names the binary: `<fixture>-<tag>`. */
+  tag: string;
+  cc: string;
+  flags: string[];
+  libs: string[];
+}
 const built = new Map<string, string>();
 
 /**
- * Compiles `test/fixtures/<name>.c` with the machine's `cc` (once: the binary is cached under a
+ * Compiles `test/fixtures/<name>.c` with the machine's `cc`, or as `variant` says (once: the binary is cached under a
  * hash of the sources, `common.h` and the flags, and rebuilt only when they change). Returns the
  * absolute path of the executable. Safe when several test processes build at the same time.
  */
-export function buildFixture(name: FixtureName | string): string {
-  const cached = built.get(name);
+export function buildFixture(name: FixtureName | string, variant?: BuildVariant): string {
+  const key = variant ? `${name}-${variant.tag}` : name;
+  const cached = built.get(key);
   if (cached) return cached;
   const src = path.join(FIXTURES_DIR, `${name}.c`);
   if (!fs.existsSync(src)) throw new Error(`no fixture ${src}`);
   const hash = createHash('sha256');
   hash.update(`${name}\0${CFLAGS.join(' ')}\0${os.machine()}\0`);
+  if (variant) hash.update(`${variant.cc}\0${variant.flags.join(' ')}\0${variant.libs.join(' ')}\0`);
   hash.update(fs.readFileSync(src));
   for (const h of fs.readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.h')).sort()) {
     hash.update(`\0${h}\0`);
     hash.update(fs.readFileSync(path.join(FIXTURES_DIR, h)));
   }
   const dir = path.join(FIXTURE_CACHE_DIR, hash.digest('hex').slice(0, 16));
-  const out = path.join(dir, name);
+  const out = path.join(dir, key);
   if (!fs.existsSync(out)) {
     fs.mkdirSync(dir, { recursive: true });
     const tmp = `${out}.${process.pid}.tmp`;
     try {
-      execFileSync('cc', [...CFLAGS, '-I', FIXTURES_DIR, '-o', tmp, src], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const [cc, flags, libs] = variant ? [variant.cc, variant.flags, variant.libs] : ['cc', [], []];
+      execFileSync(cc, [...CFLAGS, ...flags, '-I', FIXTURES_DIR, '-o', tmp, src, ...libs], { stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
       const err = e as { stderr?: Buffer; message: string };
       throw new Error(`cc failed for ${src}: ${err.stderr?.toString() || err.message}`);
     }
     fs.renameSync(tmp, out); // atomic: a concurrent build just replaces it with the same binary
   }
-  built.set(name, out);
+  built.set(key, out);
   return out;
 }
 
@@ -400,6 +413,21 @@ export interface CaptureHeader {
   kernel: string;
   arch: string;
   threads?: number;
+  /** /proc/PID/exe and what its ELF says (read with the product's ELF reader; the script uses readelf). */
+  exe?: string;
+  comm?: string;
+  exe_static?: 'yes' | 'no';
+  exe_symbols?: string;
+  /** The first mapped libc.so.6 (or musl's libc). */
+  libc?: string;
+  /** The innermost `*.service` of /proc/PID/cgroup. */
+  unit?: string;
+  ld_preload?: string;
+  malloc_conf?: string;
+  malloc_arena_max?: string;
+  glibc_tunables?: string;
+  overcommit_memory?: number;
+  thp_defrag?: string;
 }
 
 const readText = (p: string): string | undefined => {
@@ -449,7 +477,55 @@ export function captureHeaderFields(pid: number): CaptureHeader {
   const thp = readText('/sys/kernel/mm/transparent_hugepage/enabled')?.trim();
   if (thp) header.thp = thp;
   if (threads) header.threads = Number(threads);
+  Object.assign(header, processFacts(pid));
   return header;
+}
+
+/** The executable, environment, unit and libc facts of a capture header, read independently of the script. */
+function processFacts(pid: number): Partial<CaptureHeader> {
+  const h: Partial<CaptureHeader> = {};
+  try {
+    h.exe = fs.readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    // unreadable (another user's process): the script leaves the key out too
+  }
+  const comm = readText(`/proc/${pid}/comm`)?.replace(/\n$/, '');
+  if (comm) h.comm = comm;
+  let exe: Buffer | undefined;
+  try {
+    exe = fs.readFileSync(`/proc/${pid}/exe`);
+  } catch {
+    exe = undefined;
+  }
+  const elf = exe && readElfFacts(exe);
+  if (elf) {
+    h.exe_static = elf.static ? 'yes' : 'no';
+    h.exe_symbols = elf.symbols.length ? elf.symbols.join(', ') : 'none';
+  }
+  const maps = readText(`/proc/${pid}/maps`) ?? '';
+  const libc = /\s(\/\S*\/(?:libc\.so\.6|libc-2\.\d+\.so|ld-musl-[^/\s]*\.so\.1|[^/\s]*-linux-musl[^/\s]*\/libc\.so))$/m.exec(maps)?.[1];
+  if (libc) h.libc = libc;
+  const cgroup = readText(`/proc/${pid}/cgroup`) ?? '';
+  const unit = cgroup
+    .split('\n')
+    .filter((l) => /^[^:]*:(?:name=systemd)?:/.test(l))
+    .map((l) => l.split(':').slice(2).join(':').split('/').filter((c) => c.endsWith('.service') && c.length > 8).pop())
+    .find(Boolean);
+  if (unit) h.unit = unit;
+  const env = new Map(
+    (readText(`/proc/${pid}/environ`) ?? '')
+      .split('\0')
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1).split('\n')[0]] as const),
+  );
+  for (const k of ['LD_PRELOAD', 'MALLOC_CONF', 'MALLOC_ARENA_MAX', 'GLIBC_TUNABLES'] as const) {
+    const v = env.get(k);
+    if (v) h[k.toLowerCase() as 'ld_preload' | 'malloc_conf' | 'malloc_arena_max' | 'glibc_tunables'] = v;
+  }
+  const oc = readText('/proc/sys/vm/overcommit_memory')?.trim();
+  if (oc) h.overcommit_memory = Number(oc);
+  const defrag = readText('/sys/kernel/mm/transparent_hugepage/defrag')?.trim();
+  if (defrag) h.thp_defrag = defrag;
+  return h;
 }
 
 /** Formats the header lines, starting with `# vma-lens capture`; each line ends with `\n`. */
@@ -457,6 +533,8 @@ export function formatCaptureHeader(h: CaptureHeader): string {
   const lines = ['# vma-lens capture'];
   const keys: Array<keyof CaptureHeader> = [
     'host', 'pid', 'command', 'time', 'max_map_count', 'page_size', 'hugepagesize', 'thp', 'kernel', 'arch', 'threads',
+    'exe', 'comm', 'exe_static', 'exe_symbols', 'libc', 'unit', 'ld_preload', 'malloc_conf', 'malloc_arena_max',
+    'glibc_tunables', 'overcommit_memory', 'thp_defrag',
   ];
   for (const k of keys) if (h[k] !== undefined) lines.push(`# ${k}: ${h[k]}`);
   return lines.join('\n') + '\n';

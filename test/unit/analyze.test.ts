@@ -108,10 +108,11 @@ describe('allocator detection', () => {
     });
   }
 
-  it('glibc when no allocator library is mapped, with fixes to switch for a database', () => {
+  it('glibc, suspected, when libc is mapped and no other allocator library is, with fixes to switch for a database', () => {
     const a = analyzeText(layout([...library(EXE), ...library(LIBC)]));
     assert.equal(a.allocator.name, 'glibc');
-    assert.equal(a.allocator.confidence, 'default');
+    assert.equal(a.allocator.confidence, 'suspected', 'without exe_symbols the executable may define its own malloc');
+    assert.equal(a.allocator.library, LIBC);
     assert.deepEqual(find(a, 'allocator')!.fixes.map((f) => f.id), ['mysqld-safe-malloc-lib', 'systemd-ld-preload']);
   });
 
@@ -129,7 +130,7 @@ describe('allocator detection', () => {
     assert.equal(a.allocator.confidence, 'suspected');
     assert.equal(a.kinds.allocator?.count, 10);
     const glibc = analyzeText(layout([...library('/usr/sbin/scylla'), ...library(LIBC), ...thread(), ...extents.slice(0, 3)]));
-    assert.equal(glibc.allocator.confidence, 'default', 'too few aligned extents is no evidence');
+    assert.deepEqual([glibc.allocator.name, glibc.allocator.confidence], ['glibc', 'suspected'], 'too few aligned extents is no evidence');
   });
 });
 
