@@ -74,10 +74,49 @@ function nameClasses(dump: Dump): { cls: Uint8Array; special: Uint8Array } {
 }
 
 /**
+ * The process has `stacks` pthreads besides the main one (the capture's thread count, less one),
+ * so layout pairs beyond that are not stacks: keeps the pairs whose size (guard and stack) is
+ * the most common, as threads of one program share a few stack sizes, and gives the others back
+ * to the allocator's kinds. Stacks named by the kernel or glibc ([stack:TID], [anon: glibc: …])
+ * are kept. Returns how many pairs were dropped.
+ */
+function boundThreadStacks(dump: Dump, stacks: number, ownAnon: number): number {
+  const order = dump.order();
+  const pairs: { guard: number; stack: number; size: number }[] = [];
+  for (let k = 1; k < order.length; k++) {
+    const i = order[k];
+    const g = order[k - 1];
+    if (dump.kind[i] === K['thread-stack'] && dump.kind[g] === K.guard && dump.nameId[i] < 0 && dump.nameId[g] < 0)
+      pairs.push({ guard: g, stack: i, size: dump.size(g) + dump.size(i) });
+  }
+  const named = dump.count === 0 ? 0 : countNamedStacks(dump);
+  const keep = Math.max(0, stacks - named);
+  if (pairs.length <= keep) return 0;
+  const seen = new Map<number, number>();
+  for (const p of pairs) seen.set(p.size, (seen.get(p.size) ?? 0) + 1);
+  // Least likely first: a rare size, then the smaller one.
+  pairs.sort((a, b) => seen.get(a.size)! - seen.get(b.size)! || a.size - b.size);
+  const drop = pairs.length - keep;
+  for (const p of pairs.slice(0, drop)) {
+    dump.kind[p.guard] = K.reserved;
+    dump.kind[p.stack] = ownAnon;
+  }
+  return drop;
+}
+
+function countNamedStacks(dump: Dump): number {
+  let n = 0;
+  for (let i = 0; i < dump.count; i++) if (dump.kind[i] === K['thread-stack'] && dump.nameId[i] >= 0) n++;
+  return n;
+}
+
+/**
  * Sets dump.kind for every VMA: by name where the name says (special names, shared memory,
  * images and files), else by layout, with rules from glibc and the kernel: a thread stack is rw-p
- * directly above a small ---p guard (pthread_create maps both at once); a glibc arena heap fills
- * a slot of HEAP_MAX_SIZE (64 MiB on 64-bit) aligned to its size, rw-p head then ---p reserve;
+ * directly above a small ---p guard (pthread_create maps both at once), not inside a larger
+ * reservation, and there are no more of them than the capture's thread count allows; a glibc
+ * arena heap fills a slot of HEAP_MAX_SIZE (64 MiB on 64-bit, 1 MiB on 32-bit) aligned to its
+ * size, rw-p (or rwxp) head then ---p rest, and neighbouring heaps may be merged (kernel.c);
  * .bss is anonymous rw-p directly after an image's writable data; anything else anonymous
  * belongs to the allocator. The per-VMA pass runs in the kernel (classify() in kernel.c).
  */
@@ -109,12 +148,21 @@ export function classify(dump: Dump, allocator: AllocatorName, addressBits: 32 |
   p[Param.Guard] = K.guard;
   p[Param.ThreadStack] = K['thread-stack'];
   p[Param.Reserved] = K.reserved;
+  // One page (glibc) to four (the JVM's yellow, red and reserved zones), and 64 KiB for programs
+  // that ask for a larger guard.
+  p[Param.MaxGuard] = Math.max(65536, 4 * (dump.header.pageSize ?? 4096));
   // At least one call, even for no VMA: the first resets the counts.
   for (let at = 0; ; ) {
     at = k.x.classify(at, Math.min(dump.count, at + KERNEL_BATCH));
     if (at >= dump.count) break;
   }
   const st = k.stats;
+  const threads = dump.header.threads;
+  if (threads !== undefined && threads > 0 && st[Stat.ThreadStacks] > threads - 1) {
+    const dropped = boundThreadStacks(dump, threads - 1, allocator === 'glibc' ? K.anon : K.allocator);
+    st[Stat.ThreadStacks] -= dropped;
+    st[Stat.Guards] -= dropped;
+  }
   return {
     threadStacks: st[Stat.ThreadStacks],
     guards: st[Stat.Guards],

@@ -90,6 +90,7 @@ export const enum Param {
   AnonKinds,
   Runs,
   RunsMax,
+  MaxGuard,
 }
 
 /** Indices into Kernel.stats, as in kernel.c. */
@@ -254,7 +255,7 @@ export class Kernel {
     this.namedIndex = new Uint32Array(buf, x.namedIndex(), x.namedMax());
     this.nameStart = new Uint32Array(buf, x.nameStart(), x.namedMax());
     this.nameEnd = new Uint32Array(buf, x.nameEnd(), x.namedMax());
-    this.params = new Uint32Array(buf, x.params(), Param.RunsMax + 1);
+    this.params = new Uint32Array(buf, x.params(), Param.MaxGuard + 1);
     this.stats = new Uint32Array(buf, x.stats(), Stat.BigAnonAligned + 1);
     this.kindCount = new Uint32Array(buf, x.kindCount(), kinds);
     this.kindBytes = new Float64Array(buf, x.kindBytes(), kinds);

@@ -87,16 +87,18 @@ const built = new Map<string, string>();
 
 /**
  * Compiles `test/fixtures/<name>.c` with the machine's `cc` (once: the binary is cached under a
- * hash of the sources, `common.h` and the flags, and rebuilt only when they change). Returns the
+ * hash of the sources, `common.h` and the flags, and rebuilt only when they change); `extraFlags`
+ * such as `-m32` are added to the compiler's. Returns the
  * absolute path of the executable. Safe when several test processes build at the same time.
  */
-export function buildFixture(name: FixtureName | string): string {
-  const cached = built.get(name);
+export function buildFixture(name: FixtureName | string, extraFlags: readonly string[] = []): string {
+  const key = [name, ...extraFlags].join(' ');
+  const cached = built.get(key);
   if (cached) return cached;
   const src = path.join(FIXTURES_DIR, `${name}.c`);
   if (!fs.existsSync(src)) throw new Error(`no fixture ${src}`);
   const hash = createHash('sha256');
-  hash.update(`${name}\0${CFLAGS.join(' ')}\0${os.machine()}\0`);
+  hash.update(`${name}\0${[...CFLAGS, ...extraFlags].join(' ')}\0${os.machine()}\0`);
   hash.update(fs.readFileSync(src));
   for (const h of fs.readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.h')).sort()) {
     hash.update(`\0${h}\0`);
@@ -108,14 +110,14 @@ export function buildFixture(name: FixtureName | string): string {
     fs.mkdirSync(dir, { recursive: true });
     const tmp = `${out}.${process.pid}.tmp`;
     try {
-      execFileSync('cc', [...CFLAGS, '-I', FIXTURES_DIR, '-o', tmp, src], { stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync('cc', [...CFLAGS, ...extraFlags, '-I', FIXTURES_DIR, '-o', tmp, src], { stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
       const err = e as { stderr?: Buffer; message: string };
       throw new Error(`cc failed for ${src}: ${err.stderr?.toString() || err.message}`);
     }
     fs.renameSync(tmp, out); // atomic: a concurrent build just replaces it with the same binary
   }
-  built.set(name, out);
+  built.set(key, out);
   return out;
 }
 
