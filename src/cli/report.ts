@@ -53,7 +53,7 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
     `Allocator  ${st.bold(al.name)}${al.variant ? ` (${al.variant})` : ''}` +
       (al.library ? ` — ${al.library}` : st.dim(al.confidence === 'suspected' ? ` — suspected: ${al.evidence}` : ' — no allocator library mapped')),
   );
-  out.push(`Threads    ${formatCount(a.threads)}${a.arenas ? `, glibc arenas ${formatCount(a.arenas)}` : ''}`);
+  out.push(`Threads    ${formatCount(a.threads)}${a.arenas ? `, glibc arena heaps ${formatCount(a.arenas)}` : ''}`);
   out.push('');
 
   const hasRss = a.totals.rss !== undefined;

@@ -99,6 +99,18 @@ export function applyHeaderLine(header: DumpHeader, text: string, line: number):
     case 'pss':
       header.pss = parseSize(value);
       break;
+    case 'malloc_conf':
+      header.mallocConf = value;
+      break;
+    case 'malloc_arena_max':
+      header.mallocArenaMax = int(value);
+      break;
+    case 'glibc_tunables':
+      header.glibcTunables = value;
+      break;
+    case 'overcommit_memory':
+      header.overcommitMemory = int(value);
+      break;
   }
   return true;
 }

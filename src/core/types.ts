@@ -55,6 +55,14 @@ export interface DumpHeader {
   /** Rss / Pss of the whole process in bytes, when the capture added smaps_rollup. */
   rss?: number;
   pss?: number;
+  /** MALLOC_CONF from the process environment (jemalloc's options). */
+  mallocConf?: string;
+  /** MALLOC_ARENA_MAX from the process environment. */
+  mallocArenaMax?: number;
+  /** GLIBC_TUNABLES from the process environment (glibc.malloc.arena_max among them). */
+  glibcTunables?: string;
+  /** vm.overcommit_memory: 0 heuristic, 1 always, 2 strict accounting. */
+  overcommitMemory?: number;
   /** Every header as written (normalised key → raw value), including unknown ones. */
   raw: Record<string, string>;
   /** 1-based line number of each normalised key. */
@@ -136,7 +144,15 @@ export type FixId =
   | 'systemd-ld-preload'
   | 'jemalloc-lg-hugepage'
   | 'kernel-default-hugepagesz'
-  | 'malloc-arena-max';
+  | 'malloc-arena-max'
+  | 'k8s-max-map-count'
+  | 'ansible-max-map-count'
+  | 'jvm-malloc-arena-max'
+  | 'malloc-conf'
+  | 'thp-madvise'
+  | 'overcommit-memory'
+  | 'jemalloc-lg-page'
+  | 'mimalloc-purge-decommits';
 
 export type FindingId =
   | 'vma-limit'
@@ -146,7 +162,12 @@ export type FindingId =
   | 'thread-stacks'
   | 'deleted-mapping'
   | 'allocator'
-  | 'malformed-lines';
+  | 'malformed-lines'
+  | 'jemalloc-thp'
+  | 'jemalloc-overcommit'
+  | 'mimalloc-decommit'
+  | 'jemalloc-retain'
+  | 'product-max-map-count';
 
 export interface Finding {
   id: FindingId;
@@ -184,6 +205,7 @@ export interface Analysis {
   kinds: Partial<Record<VmaKind, KindSummary>>;
   totals: KindSummary;
   threads: number;
+  /** glibc arena heaps (HEAP_MAX_SIZE slots holding a heap): an arena has one or more. */
   arenas: number;
   findings: Finding[];
   malformed: Malformed[];

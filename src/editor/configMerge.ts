@@ -36,9 +36,13 @@ export function configFlavourOfFix(fix: Fix): ConfigFlavour | undefined {
     case 'mysqld-safe-malloc-lib':
       return 'mycnf';
     case 'sysctl-max-map-count':
+    case 'overcommit-memory':
       return 'sysctl';
     case 'systemd-ld-preload':
     case 'malloc-arena-max':
+    case 'jvm-malloc-arena-max':
+    case 'malloc-conf':
+    case 'mimalloc-purge-decommits':
       return 'systemd';
     default:
       return undefined;

@@ -135,7 +135,7 @@ export function analysisHtml(
     <div class="meter ${limitSev}"><div style="width:${Math.min(100, ratio * 100).toFixed(1)}%"></div></div><div class="label">${source}</div></div>
   <div class="card" id="summary-allocator"><div class="label">Allocator</div><div class="value">${esc(al.name)}${al.variant ? ` (${esc(al.variant)})` : ''}</div>
     <div class="label">${al.library ? `<code>${esc(al.library)}</code>` : esc(al.evidence)}</div></div>
-  <div class="card"><div class="label">Threads</div><div class="value">${formatCount(a.threads)}</div><div class="label">${a.arenas ? `${formatCount(a.arenas)} glibc arenas` : '&nbsp;'}</div></div>
+  <div class="card"><div class="label">Threads</div><div class="value">${formatCount(a.threads)}</div><div class="label">${a.arenas ? `${formatCount(a.arenas)} glibc arena heaps` : '&nbsp;'}</div></div>
   <div class="card"><div class="label">Mapped</div><div class="value">${formatBytes(a.totals.bytes)}</div><div class="label">${hasRss ? `RSS ${formatBytes(a.totals.rss ?? 0)}` : h.rss ? `RSS ${formatBytes(h.rss)}` : 'no RSS in a plain maps dump'}</div></div>
 </div>
 <div class="columns"><section>
