@@ -282,19 +282,21 @@ static int anonPrivate(u32 i, const u8 *nameClass) {
  * kernel merges neighbours with equal protections, so one VMA may span several slots (full heaps
  * side by side, or a heap's rest and the spare slot new_heap() keeps). The run is contiguous,
  * anonymous, and ends on a slot boundary; read-write memory resumes after ---p only at a slot's
- * start (a new heap's header). A run with no ---p part at all counts only as one slot: several
- * slots of plain rw-p look like any large aligned mapping. Returns the VMAs taken (0: none);
+ * start (a new heap's header). A run with no ---p part at all is one slot, or VMAs that each
+ * start and end on slot boundaries (full heaps the kernel kept apart): one VMA of several slots
+ * of plain rw-p looks like any large aligned mapping. Returns the VMAs taken (0: none);
  * *heaps gets the slots whose first page is read-write (one heap each).
  */
 static u32 heapRun(u32 k, u32 n, u32 slotBits, const u8 *nameClass, u32 *heaps) {
   const u64 mask = (1ull << slotBits) - 1;
   u32 good = k, goodHeaps = 0, h = 0;
-  int afterNone = 0, sawNone = 0, goodSawNone = 0;
+  int afterNone = 0, sawNone = 0, goodSawNone = 0, starts = 1, goodStarts = 0;
   for (u32 m = k; m < n; m++) {
     u32 i = at(m);
     if (!anonPrivate(i, nameClass) || (m > k && gapOf(at(m - 1), i) != 0)) break;
     u32 prot = perms[i] & (PERM_R | PERM_W | PERM_X);
     u64 s = startOf(i), e = endOf(i);
+    if (s & mask) starts = 0;
     if (prot == 0) {
       afterNone = sawNone = 1;
     } else if (prot == RW || prot == (RW | PERM_X)) {
@@ -308,9 +310,10 @@ static u32 heapRun(u32 k, u32 n, u32 slotBits, const u8 *nameClass, u32 *heaps) 
       good = m + 1;
       goodHeaps = h;
       goodSawNone = sawNone;
+      goodStarts = starts;
     }
   }
-  if (good == k || (!goodSawNone && goodHeaps != 1)) return 0;
+  if (good == k || (!goodSawNone && goodHeaps != 1 && !(goodStarts && good - k >= 2))) return 0;
   for (u32 t = k; t < good; t++) {
     u32 i = at(t);
     kind[i] = perms[i] & PERM_W ? params[P_ARENA] : params[P_ARENA_RESERVE];
