@@ -18,6 +18,8 @@ export interface ClassifyStats {
   /** Anonymous rw-p mappings of 2 MiB or more, and how many of them are 2 MiB-aligned multiples of 2 MiB. */
   bigAnon: number;
   bigAnonAligned: number;
+  /** VMAs of Go's heap: contiguous anonymous memory from a 0x00c000000000 (+ n TiB) arena hint. */
+  goArenaVmas: number;
 }
 
 /** How a name classifies before looking at neighbours (NC_* in kernel.c); Anonymous: by layout. */
@@ -117,6 +119,7 @@ function countNamedStacks(dump: Dump): number {
  * reservation, and there are no more of them than the capture's thread count allows; a glibc
  * arena heap fills a slot of HEAP_MAX_SIZE (64 MiB on 64-bit, 1 MiB on 32-bit) aligned to its
  * size, rw-p (or rwxp) head then ---p rest, and neighbouring heaps may be merged (kernel.c);
+ * Go's heap grows up from 0xc000000000 and belongs to its runtime, whatever malloc is loaded;
  * .bss is anonymous rw-p directly after an image's writable data; anything else anonymous
  * belongs to the allocator. The per-VMA pass runs in the kernel (classify() in kernel.c).
  */
@@ -151,6 +154,7 @@ export function classify(dump: Dump, allocator: AllocatorName, addressBits: 32 |
   // One page (glibc) to four (the JVM's yellow, red and reserved zones), and 64 KiB for programs
   // that ask for a larger guard.
   p[Param.MaxGuard] = Math.max(65536, 4 * (dump.header.pageSize ?? 4096));
+  p[Param.Allocator] = K.allocator;
   // At least one call, even for no VMA: the first resets the counts.
   for (let at = 0; ; ) {
     at = k.x.classify(at, Math.min(dump.count, at + KERNEL_BATCH));
@@ -172,5 +176,6 @@ export function classify(dump: Dump, allocator: AllocatorName, addressBits: 32 |
     arenaSlotBits: slotBits,
     bigAnon: st[Stat.BigAnon],
     bigAnonAligned: st[Stat.BigAnonAligned],
+    goArenaVmas: st[Stat.GoArenaVmas],
   };
 }

@@ -49,10 +49,10 @@ enum {
   P_COUNT, P_ORDER, P_NAME_CLASS, P_NAME_SPECIAL, P_GLIBC, P_SLOT_BITS, P_OWN_ANON,
   P_SHM, P_DELETED, P_FILE, P_TEXT, P_DATA, P_RODATA, P_IMAGE_GAP, P_VSYSCALL, P_BSS,
   P_ARENA, P_ARENA_RESERVE, P_GUARD, P_THREAD_STACK, P_RESERVED, P_ANON_KINDS, P_RUNS, P_RUNS_MAX,
-  P_MAX_GUARD, P_COUNT_OF
+  P_MAX_GUARD, P_ALLOCATOR, P_COUNT_OF
 };
 /* classify()'s counts. */
-enum { S_THREAD_STACKS, S_GUARDS, S_ARENA_SLOTS, S_ARENA_VMAS, S_BIG_ANON, S_BIG_ANON_ALIGNED, S_COUNT };
+enum { S_THREAD_STACKS, S_GUARDS, S_ARENA_SLOTS, S_ARENA_VMAS, S_BIG_ANON, S_BIG_ANON_ALIGNED, S_GO_ARENA_VMAS, S_COUNT };
 /* How classify.ts classed each name (NameClass there). */
 enum { NC_ANONYMOUS, NC_SPECIAL, NC_SHM, NC_IMAGE, NC_FILE };
 
@@ -322,6 +322,22 @@ static u32 heapRun(u32 k, u32 n, u32 slotBits, const u8 *nameClass, u32 *heaps) 
   return good - k;
 }
 
+/*
+ * Go's heap from position k: its arenas grow upward, contiguous, from a hint address of
+ * 0x00c000000000 plus a multiple of 1 TiB, committed (rw-p) then reserved (---p). Marks the
+ * run as allocator memory; returns the VMAs taken.
+ */
+static u32 goArenaRun(u32 k, u32 n, const u8 *nameClass) {
+  u32 m = k;
+  for (; m < n; m++) {
+    u32 i = at(m);
+    u32 prot = perms[i] & (PERM_R | PERM_W | PERM_X);
+    if (!anonPrivate(i, nameClass) || (m > k && gapOf(at(m - 1), i) != 0) || (prot != RW && prot != 0)) break;
+    kind[i] = prot ? params[P_ALLOCATOR] : params[P_RESERVED];
+  }
+  return m - k;
+}
+
 /* Stack sizes: pthread's minimum (16 KiB) to 1 GiB. The largest guard is a parameter. */
 #define MIN_THREAD_STACK (16 * 1024)
 #define MAX_THREAD_STACK (1024 * MIB)
@@ -399,6 +415,14 @@ EXPORT("classify") u32 classify(u32 from, u32 to) {
     if (k > 0 && prot == RW && kind[at(k - 1)] == params[P_DATA] && gapOf(at(k - 1), i) == 0) {
       kind[i] = params[P_BSS];
       continue;
+    }
+    if ((startOf(i) & 0xffffffffffull) == 0xc000000000ull) {
+      u32 taken = goArenaRun(k, n, nameClass);
+      if (taken > 0) {
+        stats[S_GO_ARENA_VMAS] += taken;
+        k += taken - 1;
+        continue;
+      }
     }
     if (glibc && (prot == RW || prot == (RW | PERM_X)) && (startOf(i) & (slotSize - 1)) == 0) {
       u32 heaps = 0, taken = heapRun(k, n, slotBits, nameClass, &heaps);

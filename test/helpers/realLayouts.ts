@@ -9,8 +9,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import {
   captureHeaderFields,
+  FIXTURE_CACHE_DIR,
   FIXTURES_DIR,
   formatCaptureHeader,
   parseMaps,
@@ -172,4 +174,23 @@ export function startWithOvercommitView(value: number, opts: StartOptions & { pr
     args: ['-m', 'sh', '-c', `mount --bind ${file} /proc/sys/vm/overcommit_memory && exec "$0" "$@"`, program, ...(args ?? [])],
     readyLine: opts.readyLine ?? /^READY$/m,
   });
+}
+
+/**
+ * Builds test/fixtures/NAME.go with Debian's Go, CGO_ENABLED=0 (a static executable), once: cached
+ * under a hash of the source like the C fixtures. Go's build cache goes to the fixture cache too.
+ */
+export function buildGoFixture(name: string): string {
+  const src = path.join(FIXTURES_DIR, `${name}.go`);
+  const hash = createHash('sha256').update(fs.readFileSync(src)).update(os.machine()).digest('hex').slice(0, 16);
+  const out = path.join(FIXTURE_CACHE_DIR, `go-${hash}`, name);
+  if (fs.existsSync(out)) return out;
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  execFileSync('go', ['build', '-o', tmp, src], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CGO_ENABLED: '0', GOCACHE: path.join(FIXTURE_CACHE_DIR, 'go-cache'), GOPATH: path.join(FIXTURE_CACHE_DIR, 'go-path'), GOFLAGS: '-mod=mod', GO111MODULE: 'off' },
+  });
+  fs.renameSync(tmp, out);
+  return out;
 }

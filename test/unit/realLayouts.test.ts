@@ -13,6 +13,7 @@ import { analyze } from '../../src/core/analyze';
 import { parseDump } from '../../src/core/parse';
 import type { Analysis, FindingId } from '../../src/core/types';
 import {
+  buildGoFixture,
   captureLayout,
   liveThreadStacks,
   mallocInfoByGdb,
@@ -140,6 +141,28 @@ describe('mimalloc with many threads', () => {
       assert.equal(a.arenas, 0);
       assertStacks(stacks, liveThreadStacks(p.pid), 'mimalloc');
       assert.equal(find(a, 'mimalloc-decommit'), undefined);
+    });
+  });
+});
+
+describe('a static Go program', () => {
+  it("its heap at 0xc000000000 is the Go runtime's, not glibc heaps; its threads have no pthread stacks", async () => {
+    await withProcess({ program: buildGoFixture('golayout') }, (p) => {
+      const text = captureLayout(p.pid);
+      const truth = liveThreadStacks(p.pid);
+      assert.ok(truth.threads > 1, `${truth.threads} OS threads`);
+      const arena = parseMaps(text).filter((e) => e.start >= 0xc000000000n && e.start < 0xc100000000n);
+      assert.ok(arena.length > 0 && arena[0].start === 0xc000000000n, 'the live maps have the arena at 0xc000000000');
+      const dump = parseDump(text);
+      const a = analyze(dump);
+      assert.equal(a.arenas, 0, 'no glibc heaps');
+      assert.equal(find(a, 'thread-stacks'), undefined, 'Go maps its thread stacks without guard pages');
+      for (let i = 0; i < dump.count; i++) {
+        const start = BigInt(`0x${dump.vma(i).startHex}`);
+        if (arena.some((e) => e.start === start)) assert.match(dump.kindOf(i), /^(allocator|reserved)$/);
+        if (truth.starts.has(start.toString(16))) assert.notEqual(dump.kindOf(i), 'thread-stack');
+      }
+      dump.release();
     });
   });
 });
