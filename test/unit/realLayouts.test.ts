@@ -21,7 +21,7 @@ import {
   startWithOvercommitView,
   type StackTruth,
 } from '../helpers/realLayouts';
-import { buildFixture, captureMaps, parseMaps, withProcess, type RealProcess } from '../helpers/realProcess';
+import { buildFixture, captureMaps, capturePmap, parseMaps, withProcess, type RealProcess } from '../helpers/realProcess';
 
 const find = (a: Analysis, id: FindingId) => a.findings.find((f) => f.id === id);
 
@@ -69,10 +69,15 @@ describe('glibc heaps and thread stacks, 32- and 64-bit', () => {
       const f = find(a, 'glibc-arenas')!;
       assert.match(f.message, /1 MiB \(HEAP_MAX_SIZE on 32-bit\)/);
       assert.match(f.message, /up to 2 per core/);
-      // Without a header (no thread count to bound it), the layout rules alone.
+      // Without a header (no thread count to bound it), the layout rules alone; also from smaps and pmap -x.
       const bare = analyseWithStacks(captureMaps(p.pid, { header: false }));
       assert.equal(bare.a.arenas, heaps);
       assertStacks(bare.stacks, truth, 'without the header');
+      for (const other of [captureLayout(p.pid, 'smaps'), capturePmap(p.pid, '-x')]) {
+        const o = analyseWithStacks(other).a;
+        assert.equal(o.arenas, heaps, o.format);
+        assert.equal(o.threads, 13, o.format);
+      }
     });
   });
 
