@@ -344,7 +344,8 @@ static u32 goArenaRun(u32 k, u32 n, const u8 *nameClass) {
 
 /*
  * A thread stack at position k: a ---p guard of at most maxGuard directly below an anonymous
- * rw-p of a stack's size (pthread_create maps both at once), unless the rw-p is directly below a
+ * rw-p of a stack's size (pthread_create maps both at once; rwxp for a program that needs an
+ * executable stack, or under READ_IMPLIES_EXEC), unless the rw-p is directly below a
  * larger ---p: then it is memory committed inside a reservation (a JVM heap, metaspace or code
  * cache; a mimalloc segment), not a stack.
  */
@@ -352,8 +353,9 @@ static int threadStackAt(u32 k, u32 n, u64 maxGuard, const u8 *nameClass) {
   if (k + 1 >= n) return 0;
   u32 g = at(k), j = at(k + 1);
   u64 above = sizeOf(j);
-  if (sizeOf(g) > maxGuard || !anonPrivate(j, nameClass) || (perms[j] & (PERM_R | PERM_W | PERM_X)) != RW ||
-      gapOf(g, j) != 0 || above < MIN_THREAD_STACK || above > MAX_THREAD_STACK)
+  u32 prot = perms[j] & (PERM_R | PERM_W | PERM_X);
+  if (sizeOf(g) > maxGuard || !anonPrivate(j, nameClass) || (prot != RW && prot != (RW | PERM_X)) || gapOf(g, j) != 0 ||
+      above < MIN_THREAD_STACK || above > MAX_THREAD_STACK)
     return 0;
   if (k + 2 < n) {
     u32 r = at(k + 2);

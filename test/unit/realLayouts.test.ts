@@ -21,7 +21,7 @@ import {
   startWithOvercommitView,
   type StackTruth,
 } from '../helpers/realLayouts';
-import { buildFixture, captureMaps, capturePmap, parseMaps, withProcess, type RealProcess } from '../helpers/realProcess';
+import { buildFixture, captureMaps, capturePmap, parseMaps, startProcess, withProcess, type RealProcess } from '../helpers/realProcess';
 
 const find = (a: Analysis, id: FindingId) => a.findings.find((f) => f.id === id);
 
@@ -79,6 +79,20 @@ describe('glibc heaps and thread stacks, 32- and 64-bit', () => {
         assert.equal(o.threads, 13, o.format);
       }
     });
+  });
+
+  it('i386 under READ_IMPLIES_EXEC (setarch -X): rwxp heaps and stacks, as old kernels and exec-heap setups map them', async () => {
+    const p = startProcess({ cmd: 'setarch', args: ['i386', '-X', buildFixture('heaps', ['-m32']), '8'], readyLine: /^READY$/m });
+    try {
+      await p.ready;
+      const text = captureLayout(p.pid);
+      assert.ok(parseMaps(text).some((e) => e.perms === 'rwxp' && e.inode === 0), 'the live maps have rwxp anonymous memory');
+      const { a, stacks } = analyseWithStacks(text);
+      assert.equal(a.arenas, Number(p.result()!.heaps), 'heaps: maps vs malloc_info');
+      assertStacks(stacks, liveThreadStacks(p.pid), 'rwxp stacks');
+    } finally {
+      await p.stop();
+    }
   });
 
   it('64-bit, 12 threads with MALLOC_ARENA_MAX=2: heaps past 64 MiB counted as glibc does; no cap proposed at or above 2', async () => {
