@@ -157,7 +157,8 @@ export function findArenas(f: FindingInput): Finding | undefined {
   if (stats.arenaSlots === 0) return undefined;
   const heaps = stats.arenaSlots;
   const slot = 2 ** stats.arenaSlotBits;
-  const many = heaps >= 32 || stats.arenaVmas >= 0.05 * f.maxMapCount;
+  // 32 heaps of 64 MiB: 2 GiB of address space (32-bit heaps are 1 MiB: their count alone says little).
+  const many = stats.arenaBytes >= 2048 * MIB || stats.arenaVmas >= 0.05 * f.maxMapCount;
   const lines = f.tally.kindLines[KIND_INDEX.arena];
   const count = f.kinds.arena?.count ?? 0;
   const switchFixes =
