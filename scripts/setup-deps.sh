@@ -9,7 +9,7 @@ test_pkgs=("${start_pkgs[@]}"
   build-essential clang lld procps mawk jc time
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
   openssh-server openssh-client mariadb-server sudo fonts-dejavu-core
-  gcc-multilib libc6-dev-i386 default-jre-headless gdb golang-go)
+  gcc-multilib libc6-dev-i386 default-jre-headless gdb golang-go musl-tools)
 
 if [ "$what" = start ]; then pkgs=("${start_pkgs[@]}"); else pkgs=("${test_pkgs[@]}"); fi
 

@@ -106,6 +106,36 @@ function boundThreadStacks(dump: Dump, stacks: number, ownAnon: number): number 
   return drop;
 }
 
+/**
+ * pmap prints the brk heap as `[ anon ]`, and musl's malloc puts a guard page at the start of the
+ * brk area: a ---p page below rw-p, like a stack. The brk area starts right after the executable's
+ * image (randomised by up to 32 MiB on x86, 1 GiB on arm64), far below where mmap places stacks:
+ * in pmap output naming no [heap], a guard and stack pair that close to the executable (the first
+ * image, not a library) is the heap.
+ * Returns whether it reclassified one.
+ */
+function unnamedHeapGuard(dump: Dump, addressBits: 32 | 64): boolean {
+  if (!dump.format.startsWith('pmap')) return false;
+  const order = dump.order();
+  let k = 0;
+  while (k < order.length && dump.nameId[order[k]] < 0) k++;
+  if (k === order.length || LIBRARY_NAME.test(dump.names[dump.nameId[order[k]]])) return false;
+  for (let i = 0; i < dump.count; i++) if (dump.kind[i] === K.heap) return false;
+  // Past the executable's segments and its .bss.
+  const image = new Set([K.text, K.rodata, K.data, K.bss, K['image-gap']]);
+  const exe = dump.nameId[order[k]];
+  while (k + 1 < order.length && image.has(dump.kind[order[k + 1]]) && (dump.nameId[order[k + 1]] === exe || dump.nameId[order[k + 1]] < 0)) k++;
+  const end = order[k];
+  const g = order[k + 1];
+  const s = order[k + 2];
+  if (g === undefined || s === undefined || dump.kind[g] !== K.guard || dump.kind[s] !== K['thread-stack']) return false;
+  const window = addressBits === 64 ? 1024 * 1048576 : 32 * 1048576;
+  if (dump.gap(end, g) > window) return false;
+  dump.kind[g] = K.heap;
+  dump.kind[s] = K.heap;
+  return true;
+}
+
 function countNamedStacks(dump: Dump): number {
   let n = 0;
   for (let i = 0; i < dump.count; i++) if (dump.kind[i] === K['thread-stack'] && dump.nameId[i] >= 0) n++;
@@ -161,6 +191,10 @@ export function classify(dump: Dump, allocator: AllocatorName, addressBits: 32 |
     if (at >= dump.count) break;
   }
   const st = k.stats;
+  if (unnamedHeapGuard(dump, addressBits)) {
+    st[Stat.ThreadStacks]--;
+    st[Stat.Guards]--;
+  }
   const threads = dump.header.threads;
   if (threads !== undefined && threads > 0 && st[Stat.ThreadStacks] > threads - 1) {
     const dropped = boundThreadStacks(dump, threads - 1, allocator === 'glibc' ? K.anon : K.allocator);

@@ -164,6 +164,27 @@ describe('mimalloc with many threads', () => {
   });
 });
 
+describe('musl', () => {
+  it("its malloc's guard page at the start of the brk area is heap, also in pmap -x where [heap] has no name", async () => {
+    // musl-gcc is gcc with musl's specs file (musl-tools): a dynamically linked musl program.
+    const dir = fs.readdirSync('/usr/lib').find((d) => d.endsWith('-linux-musl'));
+    assert.ok(dir, 'musl-tools is installed');
+    const program = buildFixture('threads', ['-specs', `/usr/lib/${dir}/musl-gcc.specs`]);
+    await withProcess({ program, args: ['8', '--size', '1k', '--count', '20000'] }, (p) => {
+      const truth = liveThreadStacks(p.pid);
+      const maps = captureLayout(p.pid);
+      const heap = parseMaps(maps).filter((e) => e.path === '[heap]');
+      assert.ok(heap.some((e) => e.perms === '---p'), 'the live maps show a ---p [heap] page');
+      const { a, stacks } = analyseWithStacks(maps);
+      assertStacks(stacks, truth, 'musl maps');
+      assert.equal(a.kinds.heap?.count, heap.length);
+      const pmap = analyseWithStacks(capturePmap(p.pid, '-x'));
+      assertStacks(pmap.stacks, truth, 'musl pmap -x');
+      assert.equal(pmap.a.kinds.heap?.count, heap.length, 'the unnamed brk area is the heap');
+    });
+  });
+});
+
 describe('a static Go program', () => {
   it("its heap at 0xc000000000 is the Go runtime's, not glibc heaps; its threads have no pthread stacks", async () => {
     await withProcess({ program: buildGoFixture('golayout') }, (p) => {
