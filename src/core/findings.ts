@@ -171,15 +171,17 @@ export function findArenas(f: FindingInput): Finding | undefined {
     : cpus
       ? ` ${cpus} CPUs allow up to ${perCore * cpus} arenas (${perCore} per core).`
       : '';
-  // Never a cap at or above the one in force; below 2 every thread would share one arena.
-  const proposed = cap ? Math.floor(cap.value / 2) : isJvm(f) ? 2 : 4;
+  // Never a cap at or above the one in force (set, or the default when the CPUs are known); below
+  // 2 every thread would share one arena.
+  const current = cap?.value ?? (cpus ? perCore * cpus : undefined);
+  const proposed = Math.min(isJvm(f) || perCore === 2 ? 2 : 4, current === undefined ? Infinity : Math.floor(current / 2));
   const capFix = proposed < 2 ? [] : isJvm(f) ? [jvmMallocArenaMax(f.ctx, proposed)] : [mallocArenaMax(f.ctx, proposed)];
   return finding(
     'glibc-arenas',
     many ? 'warning' : 'info',
     `${plural(heaps, 'glibc malloc arena heap')} of ${formatBytes(slot)} (HEAP_MAX_SIZE on ${stats.arenaSlotBits === 20 ? '32' : '64'}-bit): ` +
       `${formatCount(stats.arenaVmas)} VMAs and ${formatBytes(stats.arenaBytes)} of address space.${limit} ` +
-      `glibc gives busy threads arenas of their own, up to ${perCore} per core; memory freed in one arena is not reused by another, so many threads mean sprawl. ` +
+      `glibc gives busy threads arenas of their own, up to ${perCore} per core, and an arena grows by adding heaps; memory freed in one arena is not reused by another, so many threads mean sprawl. ` +
       (capFix.length ? 'Cap them with MALLOC_ARENA_MAX or switch to jemalloc or tcmalloc.' : 'The cap is already low: switch to jemalloc or tcmalloc to go further.'),
     lines,
     [...capFix, ...switchFixes],

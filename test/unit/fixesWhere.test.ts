@@ -134,6 +134,21 @@ describe('the arena cap never goes up', () => {
     assert.deepEqual(capsOf('# glibc_tunables: glibc.malloc.arena_max=6:glibc.malloc.trim_threshold=0\n'), ['malloc-arena-max=3']);
     assert.deepEqual(capsOf('# command: /usr/lib/jvm/java-17-openjdk-amd64/bin/java -jar app.jar\n'), ['jvm-malloc-arena-max=2']);
     assert.deepEqual(capsOf('# command: java -jar app.jar\n# malloc_arena_max: 2\n'), []);
+    assert.deepEqual(capsOf('# cpus: 1\n'), ['malloc-arena-max=4'], 'one CPU on 64-bit: the default is 8, 4 is below it');
+  });
+
+  it('with the CPU count, never at or above the default cap (8 per core on 64-bit, 2 on 32-bit)', () => {
+    const heaps32: Region[] = Array.from({ length: 6 }, (_, k) => [
+      { at: 0xe0000000 + k * MiB, size: 132 * KiB, perms: 'rw-p' },
+      { size: MiB - 132 * KiB, perms: '---p' },
+    ]).flat();
+    const caps32 = (header: string) =>
+      find(analyzeText(header + layout([...library('/usr/lib/i386-linux-gnu/libc.so.6'), ...heaps32], 0xd0000000)), 'glibc-arenas')!
+        .fixes.filter((x) => /arena-max/.test(x.id))
+        .map((x) => Number(/MALLOC_ARENA_MAX=(\d+)/.exec(x.text)![1]));
+    assert.deepEqual(caps32(''), [2], '32-bit: 2');
+    assert.deepEqual(caps32('# cpus: 2\n'), [2], 'default 4 on 2 CPUs');
+    assert.deepEqual(caps32('# cpus: 1\n'), [], 'default 2 on one CPU: nothing lower worth proposing');
   });
 });
 
