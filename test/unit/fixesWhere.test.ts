@@ -152,6 +152,29 @@ describe('the arena cap never goes up', () => {
   });
 });
 
+describe('glibc heap layouts that happen rarely', () => {
+  const A = 0x7e0000000000;
+  const heapsOf = (regions: Region[]) => analyzeText(layout([...library('/usr/sbin/myserver'), ...library(LIBC), ...regions])).arenas;
+
+  it("a heap's rest merged with the spare slot new_heap() keeps: one ---p of 127 MiB after a 1 MiB head is one heap", () => {
+    assert.equal(heapsOf([{ at: A, size: MiB, perms: 'rw-p' }, { size: 127 * MiB, perms: '---p' }]), 1);
+  });
+
+  it('heaps whose rests run into the next heap: each rw-p head on its slot boundary is a heap', () => {
+    const three: Region[] = [
+      { at: A, size: 2 * MiB, perms: 'rw-p' },
+      { size: 62 * MiB, perms: '---p' },
+      { size: 67 * MiB, perms: 'rw-p' }, // a full heap and the next heap's head, merged by the kernel
+      { size: 61 * MiB, perms: '---p' },
+    ];
+    assert.equal(heapsOf(three), 3);
+  });
+
+  it('read-write memory resuming off a slot boundary after ---p is not a heap run', () => {
+    assert.equal(heapsOf([{ at: A, size: MiB, perms: 'rw-p' }, { size: 16 * MiB, perms: '---p' }, { size: 47 * MiB, perms: 'rw-p' }]), 0);
+  });
+});
+
 describe('allocator layouts a Debian 12 machine cannot produce', () => {
   const MI = '/usr/lib/x86_64-linux-gnu/libmimalloc.so.2.0';
   /** A 64 MiB mimalloc segment area with `holes` decommitted 64 KiB pieces between committed ones. */
