@@ -91,8 +91,7 @@ function boundThreadStacks(dump: Dump, stacks: number, ownAnon: number): number 
     if (dump.kind[i] === K['thread-stack'] && dump.kind[g] === K.guard && dump.nameId[i] < 0 && dump.nameId[g] < 0)
       pairs.push({ guard: g, stack: i, size: dump.size(g) + dump.size(i) });
   }
-  const named = dump.count === 0 ? 0 : countNamedStacks(dump);
-  const keep = Math.max(0, stacks - named);
+  const keep = Math.max(0, stacks - countNamedStacks(dump));
   if (pairs.length <= keep) return 0;
   const seen = new Map<number, number>();
   for (const p of pairs) seen.set(p.size, (seen.get(p.size) ?? 0) + 1);
@@ -106,13 +105,18 @@ function boundThreadStacks(dump: Dump, stacks: number, ownAnon: number): number 
   return drop;
 }
 
+function countNamedStacks(dump: Dump): number {
+  let n = 0;
+  for (let i = 0; i < dump.count; i++) if (dump.kind[i] === K['thread-stack'] && dump.nameId[i] >= 0) n++;
+  return n;
+}
+
 /**
  * pmap prints the brk heap as `[ anon ]`, and musl's malloc puts a guard page at the start of the
  * brk area: a ---p page below rw-p, like a stack. The brk area starts right after the executable's
  * image (randomised by up to 32 MiB on x86, 1 GiB on arm64), far below where mmap places stacks:
  * in pmap output naming no [heap], a guard and stack pair that close to the executable (the first
- * image, not a library) is the heap.
- * Returns whether it reclassified one.
+ * image, not a library) is the heap. Returns whether it reclassified one.
  */
 function unnamedHeapGuard(dump: Dump, addressBits: 32 | 64): boolean {
   if (!dump.format.startsWith('pmap')) return false;
@@ -134,12 +138,6 @@ function unnamedHeapGuard(dump: Dump, addressBits: 32 | 64): boolean {
   dump.kind[g] = K.heap;
   dump.kind[s] = K.heap;
   return true;
-}
-
-function countNamedStacks(dump: Dump): number {
-  let n = 0;
-  for (let i = 0; i < dump.count; i++) if (dump.kind[i] === K['thread-stack'] && dump.nameId[i] >= 0) n++;
-  return n;
 }
 
 /**
