@@ -3,27 +3,27 @@ import type { ClassifyStats } from './classify';
 import { Dump, PERM_R, PERM_SHARED, PERM_W, PERM_X } from './dump';
 import { thpMode } from './header';
 import {
-  editMallocConf,
   FixContext,
   jemallocLgHugepage,
   jemallocLgPage,
   jvmMallocArenaMax,
+  kernelDefaultHugepagesz,
+  mallocArenaMax,
   mallocConfFix,
   maxMapCountFixes,
   mimallocPurgeDecommits,
+  mysqldSafeMallocLib,
   overcommitMemory,
   productMinimum,
-  thpMadvise,
-  kernelDefaultHugepagesz,
-  mallocArenaMax,
-  mysqldSafeMallocLib,
   recommendedMaxMapCount,
   systemdLdPreload,
+  thpMadvise,
 } from './fixes';
 import { formatBytes, formatCount, formatPercent } from './format';
 import { KIND_INDEX } from './kinds';
+import { editMallocConf, parseMallocConf } from './mallocConf';
 import { MAX_FINDING_LINES, Tally } from './tally';
-import type { AllocatorInfo, Finding, Fix, KindSummary, MaxMapCountSource, Severity, VmaKind } from './types';
+import type { AllocatorInfo, DumpHeader, Finding, Fix, KindSummary, MaxMapCountSource, Severity, VmaKind } from './types';
 
 const MIB = 1048576;
 
@@ -137,7 +137,7 @@ export function findFragmentation(f: FindingInput): Finding | undefined {
 }
 
 /** The glibc arena cap the capture's environment sets: glibc.malloc.arena_max in GLIBC_TUNABLES, else MALLOC_ARENA_MAX. */
-export function arenaCap(header: FindingInput['dump']['header']): { value: number; source: string } | undefined {
+export function arenaCap(header: DumpHeader): { value: number; source: string } | undefined {
   const tunable = /(?:^|:)glibc\.malloc\.arena_max=(\d+)/.exec(header.glibcTunables ?? '')?.[1];
   if (tunable) return { value: Number(tunable), source: `GLIBC_TUNABLES glibc.malloc.arena_max=${tunable}` };
   const v = header.mallocArenaMax;
@@ -347,22 +347,12 @@ export function findMalformed(dump: Dump): Finding | undefined {
   );
 }
 
-/** MALLOC_CONF as key → value ("retain:false,dirty_decay_ms:0" → { retain: 'false', … }). */
-export function parseMallocConf(conf: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (conf ?? '').split(',')) {
-    const at = part.indexOf(':');
-    if (at > 0) out[part.slice(0, at).trim()] = part.slice(at + 1).trim();
-  }
-  return out;
-}
-
 const isAnonPrivate = (dump: Dump, i: number) => (dump.perms[i] & PERM_SHARED) === 0 && (dump.nameId[i] < 0 || (dump.name(i) ?? '').startsWith('[anon:'));
 
 /**
  * Boundaries between contiguous anonymous rw-p and ---p VMAs, in address order: what decommitting
- * with PROT_NONE inside a mapping leaves. `unalignedOnly` counts only ---p → rw-p boundaries off a
- * `align` boundary (a mimalloc segment's committed head follows the previous segment's tail there).
+ * with PROT_NONE inside a mapping leaves. With `align`, only ---p → rw-p boundaries off an `align`
+ * boundary count (a mimalloc segment's committed head follows the previous segment's tail there).
  */
 function protectionBoundaries(dump: Dump, align = 0): { count: number; lines: number[] } {
   const order = dump.order();

@@ -446,18 +446,6 @@ export function jvmMallocArenaMax(ctx: FixContext, value = 2): Fix {
   };
 }
 
-/** Sets keys in a MALLOC_CONF string (key:value,…), drops others, keeps the rest in order. */
-export function editMallocConf(current: string | undefined, set: Record<string, string>, drop: string[] = []): string {
-  const pairs = (current ?? '')
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)
-    .map((p) => [p.slice(0, p.indexOf(':') < 0 ? p.length : p.indexOf(':')), p] as const)
-    .filter(([k]) => !(k in set) && !drop.includes(k))
-    .map(([, p]) => p);
-  return [...pairs, ...Object.entries(set).map(([k, v]) => `${k}:${v}`)].join(',');
-}
-
 /** MALLOC_CONF for jemalloc in the unit's environment. */
 export function mallocConfFix(ctx: FixContext, conf: string, title: string, why: string[]): Fix {
   return {

@@ -9,7 +9,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeText } from '../../src/core/analyze';
-import { ansibleMaxMapCount, editMallocConf, fixContext, k8sMaxMapCount, productMinimum } from '../../src/core/fixes';
+import { ansibleMaxMapCount, fixContext, k8sMaxMapCount, productMinimum } from '../../src/core/fixes';
+import { editMallocConf, parseMallocConf } from '../../src/core/mallocConf';
 import type { Analysis, FindingId } from '../../src/core/types';
 import { KiB, layout, library, MiB, type Region } from '../helpers/mapsText';
 
@@ -113,6 +114,7 @@ describe('fixes for where servers run', () => {
     assert.equal(editMallocConf('retain:false,dirty_decay_ms:0,narenas:4', { retain: 'true' }, ['dirty_decay_ms', 'muzzy_decay_ms']), 'narenas:4,retain:true');
     assert.equal(editMallocConf(undefined, { thp: 'never', metadata_thp: 'disabled' }), 'thp:never,metadata_thp:disabled');
     assert.equal(editMallocConf('thp:always,background_thread:true', { thp: 'never' }), 'background_thread:true,thp:never');
+    assert.deepEqual(parseMallocConf(' retain:false , dirty_decay_ms:0'), { retain: 'false', dirty_decay_ms: '0' });
   });
 });
 
