@@ -137,7 +137,7 @@ export function findFragmentation(f: FindingInput): Finding | undefined {
 }
 
 /** The glibc arena cap the capture's environment sets: glibc.malloc.arena_max in GLIBC_TUNABLES, else MALLOC_ARENA_MAX. */
-export function arenaCap(header: DumpHeader): { value: number; source: string } | undefined {
+function arenaCap(header: DumpHeader): { value: number; source: string } | undefined {
   const tunable = /(?:^|:)glibc\.malloc\.arena_max=(\d+)/.exec(header.glibcTunables ?? '')?.[1];
   if (tunable) return { value: Number(tunable), source: `GLIBC_TUNABLES glibc.malloc.arena_max=${tunable}` };
   const v = header.mallocArenaMax;
