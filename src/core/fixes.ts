@@ -98,8 +98,7 @@ export function recommendedMaxMapCount(vmaCount: number): number {
   return v;
 }
 
-export function sysctlMaxMapCount(ctx: FixContext, reason: string): Fix {
-  const value = recommendedMaxMapCount(ctx.vmaCount);
+export function sysctlMaxMapCount(ctx: FixContext, reason: string, value = recommendedMaxMapCount(ctx.vmaCount)): Fix {
   const path = '/etc/sysctl.d/99-vma-lens-max-map-count.conf';
   return {
     id: 'sysctl-max-map-count',
@@ -393,14 +392,11 @@ export function ansibleMaxMapCount(ctx: FixContext, reason: string, minimum?: nu
 
 /** The sysctl.d file, the Kubernetes DaemonSet and the Ansible task, in that order. */
 export function maxMapCountFixes(ctx: FixContext, reason: string, minimum?: number): Fix[] {
-  const sysctl = sysctlMaxMapCount(ctx, reason);
-  const value = maxMapCountValue(ctx, minimum);
-  if (value !== recommendedMaxMapCount(ctx.vmaCount)) {
-    sysctl.title = sysctl.title.replace(/to \d+/, `to ${value}`);
-    sysctl.text = sysctl.text.replace(/vm\.max_map_count = \d+/, `vm.max_map_count = ${value}`);
-    sysctl.commands = sysctl.commands.map((c) => c.replace(/=\d+$/, `=${value}`));
-  }
-  return [sysctl, k8sMaxMapCount(ctx, reason, minimum), ansibleMaxMapCount(ctx, reason, minimum)];
+  return [
+    sysctlMaxMapCount(ctx, reason, maxMapCountValue(ctx, minimum)),
+    k8sMaxMapCount(ctx, reason, minimum),
+    ansibleMaxMapCount(ctx, reason, minimum),
+  ];
 }
 
 /** A systemd drop-in that sets one environment variable for the unit. */
