@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 
 import { analyzeText } from '../../src/core/analyze';
-import { captureLayout, liveThreadStacks, startJvm } from '../helpers/realLayouts';
+import { captureLayout, captureWithStacks, liveThreadStacks, startJvm } from '../helpers/realLayouts';
 import { buildFixture, withProcess } from '../helpers/realProcess';
 import { activeEditorText, closeAllEditors, quickFix, waitForTab } from './editorActions';
 import { poll, startVSCode, tempFolder, type VSCode } from './harness';
@@ -35,8 +35,8 @@ describe('real layouts in VS Code', { timeout: 600_000 }, () => {
     const jvm = startJvm(64);
     try {
       await jvm.ready;
-      const truth = liveThreadStacks(jvm.pid);
-      caps.jvm = { text: captureLayout(jvm.pid), threads: truth.threads, stacks: truth.stacks };
+      const { text, truth } = captureWithStacks(jvm.pid);
+      caps.jvm = { text, threads: truth.threads, stacks: truth.stacks };
     } finally {
       await jvm.stop();
     }

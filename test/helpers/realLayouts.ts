@@ -108,6 +108,21 @@ function readThreadStacks(pid: number): StackTruth {
   return { threads, stacks: starts.size, starts, unread };
 }
 
+/**
+ * A capture and the stack truth of the same moment: a JVM starts and ends threads of its own
+ * (compiler threads come and go), so the truth is read before and after the capture, again until
+ * both agree.
+ */
+export function captureWithStacks(pid: number, file: 'maps' | 'smaps' = 'maps'): { text: string; truth: StackTruth } {
+  for (let tries = 0; ; tries++) {
+    const before = liveThreadStacks(pid);
+    const text = captureLayout(pid, file);
+    const after = liveThreadStacks(pid);
+    const same = before.threads === after.threads && [...before.starts].sort().join() === [...after.starts].sort().join();
+    if (same || tries === 20) return { text, truth: after };
+  }
+}
+
 /** glibc's malloc_info, summed: arenas (with the main one) and the heaps of the thread arenas. */
 export function parseMallocInfo(xml: string): { arenas: number; heaps: number } {
   const arenas = (xml.match(/<heap nr=/g) ?? []).length;
@@ -146,7 +161,8 @@ export function mallocInfoByGdb(pid: number): { arenas: number; heaps: number } 
 export function startJvm(threads: number, opts: Pick<StartOptions, 'env'> = {}): RealProcess {
   return startProcess({
     cmd: 'java',
-    args: ['-Xss1m', path.join(FIXTURES_DIR, 'VmaLensLayouts.java'), String(threads)],
+    // A fixed set of JIT compiler threads: fewer threads coming and going while the test reads.
+    args: ['-Xss1m', '-XX:-UseDynamicNumberOfCompilerThreads', path.join(FIXTURES_DIR, 'VmaLensLayouts.java'), String(threads)],
     env: opts.env,
     readyLine: /^READY$/m,
     timeoutMs: 120_000,

@@ -15,6 +15,7 @@ import type { Analysis, FindingId } from '../../src/core/types';
 import {
   buildGoFixture,
   captureLayout,
+  captureWithStacks,
   liveThreadStacks,
   mallocInfoByGdb,
   startJvm,
@@ -126,14 +127,15 @@ describe('a JVM with 64 threads allocating native memory', () => {
       const jvm: RealProcess = startJvm(64, { env: { MALLOC_ARENA_MAX: arenaMax } });
       try {
         await jvm.ready;
-        const text = captureLayout(jvm.pid);
-        const truth = liveThreadStacks(jvm.pid);
+        const { text, truth } = captureWithStacks(jvm.pid);
         const glibc = mallocInfoByGdb(jvm.pid);
         assert.ok(truth.threads >= 65, `${truth.threads} threads: 64 of ours and the JVM's own`);
         const { a, stacks } = analyseWithStacks(text);
         assertStacks(stacks, truth, 'JVM');
         assert.equal(a.threads, truth.threads);
-        assertStacks(analyseWithStacks(captureMaps(jvm.pid, { header: false })).stacks, liveThreadStacks(jvm.pid), 'JVM, no header');
+        const bare = captureWithStacks(jvm.pid);
+        const noHeader = bare.text.split('\n').filter((l) => !l.startsWith('#')).join('\n');
+        assertStacks(analyseWithStacks(noHeader).stacks, bare.truth, 'JVM, no header');
         assert.equal(a.arenas, glibc.heaps, `heaps: maps vs malloc_info (${glibc.arenas} arenas)`);
         if (arenaMax) {
           assert.equal(glibc.arenas, 2);
