@@ -519,8 +519,9 @@ export function jemallocLgPage(ctx: FixContext, lgPage = 16): Fix {
     language: 'shellscript',
     text: [
       '#!/bin/sh',
-      `# Written by VMA Lens: jemalloc's page is the unit it commits and decommits in; with ${2 ** (lgPage - 10)} KiB pages`,
-      '# the PROT_NONE pieces it leaves under vm.overcommit_memory=2 are fewer and larger.',
+      `# Written by VMA Lens: jemalloc's page is the unit it commits and decommits in; with ${2 ** (lgPage - 10)} KiB pages a`,
+      '# small free no longer leaves a PROT_NONE piece of its own under vm.overcommit_memory=2. Where the',
+      '# host allows it, vm.overcommit_memory=0 removes the pieces altogether.',
       '# It must be >= the system page size (getconf PAGESIZE), or jemalloc aborts with "Unsupported system page size".',
       'set -eu',
       'VERSION=5.3.0',
