@@ -61,7 +61,7 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
     st.dim(`           ${esc(al.evidence)}`),
   );
   if (al.preloadBlocked) out.push(st.dim(`           LD_PRELOAD cannot switch it: ${al.preloadBlocked}`));
-  out.push(`Threads    ${formatCount(a.threads)}${a.arenas ? `, glibc arenas ${formatCount(a.arenas)}` : ''}`);
+  out.push(`Threads    ${formatCount(a.threads)}${a.arenas ? `, glibc arena heaps ${formatCount(a.arenas)}` : ''}`);
   if (a.numaNodes) out.push(`NUMA       ${Object.entries(a.numaNodes).map(([n, b]) => `${n} ${formatBytes(b)}`).join(' · ')} resident`);
   out.push('');
 

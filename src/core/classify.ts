@@ -18,6 +18,8 @@ export interface ClassifyStats {
   /** Anonymous rw-p mappings of 2 MiB or more, and how many of them are 2 MiB-aligned multiples of 2 MiB. */
   bigAnon: number;
   bigAnonAligned: number;
+  /** VMAs of Go's heap: contiguous anonymous memory from a 0x00c000000000 (+ n TiB) arena hint. */
+  goArenaVmas: number;
 }
 
 /** How a name classifies before looking at neighbours (NC_* in kernel.c); Anonymous: by layout. */
@@ -77,10 +79,78 @@ function nameClasses(dump: Dump): { cls: Uint8Array; special: Uint8Array } {
 }
 
 /**
+ * The process has `stacks` pthreads besides the main one (the capture's thread count, less one),
+ * so layout pairs beyond that are not stacks: keeps the pairs whose size (guard and stack) is
+ * the most common, as threads of one program share a few stack sizes, and gives the others back
+ * to the allocator's kinds. Stacks named by the kernel or glibc ([stack:TID], [anon: glibc: …])
+ * are kept. Returns how many pairs were dropped.
+ */
+function boundThreadStacks(dump: Dump, stacks: number, ownAnon: number): number {
+  const order = dump.order();
+  const pairs: { guard: number; stack: number; size: number }[] = [];
+  for (let k = 1; k < order.length; k++) {
+    const i = order[k];
+    const g = order[k - 1];
+    if (dump.kind[i] === K['thread-stack'] && dump.kind[g] === K.guard && dump.nameId[i] < 0 && dump.nameId[g] < 0)
+      pairs.push({ guard: g, stack: i, size: dump.size(g) + dump.size(i) });
+  }
+  const keep = Math.max(0, stacks - countNamedStacks(dump));
+  if (pairs.length <= keep) return 0;
+  const seen = new Map<number, number>();
+  for (const p of pairs) seen.set(p.size, (seen.get(p.size) ?? 0) + 1);
+  // Least likely first: a rare size, then the smaller one.
+  pairs.sort((a, b) => seen.get(a.size)! - seen.get(b.size)! || a.size - b.size);
+  const drop = pairs.length - keep;
+  for (const p of pairs.slice(0, drop)) {
+    dump.kind[p.guard] = K.reserved;
+    dump.kind[p.stack] = ownAnon;
+  }
+  return drop;
+}
+
+function countNamedStacks(dump: Dump): number {
+  let n = 0;
+  for (let i = 0; i < dump.count; i++) if (dump.kind[i] === K['thread-stack'] && dump.nameId[i] >= 0) n++;
+  return n;
+}
+
+/**
+ * pmap prints the brk heap as `[ anon ]`, and musl's malloc puts a guard page at the start of the
+ * brk area: a ---p page below rw-p, like a stack. The brk area starts right after the executable's
+ * image (randomised by up to 32 MiB on x86, 1 GiB on arm64), far below where mmap places stacks:
+ * in pmap output naming no [heap], a guard and stack pair that close to the executable (the first
+ * image, not a library) is the heap. Returns whether it reclassified one.
+ */
+function unnamedHeapGuard(dump: Dump, addressBits: 32 | 64): boolean {
+  if (!dump.format.startsWith('pmap')) return false;
+  const order = dump.order();
+  let k = 0;
+  while (k < order.length && dump.nameId[order[k]] < 0) k++;
+  if (k === order.length || LIBRARY_NAME.test(dump.names[dump.nameId[order[k]]])) return false;
+  for (let i = 0; i < dump.count; i++) if (dump.kind[i] === K.heap) return false;
+  // Past the executable's segments and its .bss.
+  const image = new Set([K.text, K.rodata, K.data, K.bss, K['image-gap']]);
+  const exe = dump.nameId[order[k]];
+  while (k + 1 < order.length && image.has(dump.kind[order[k + 1]]) && (dump.nameId[order[k + 1]] === exe || dump.nameId[order[k + 1]] < 0)) k++;
+  const end = order[k];
+  const g = order[k + 1];
+  const s = order[k + 2];
+  if (g === undefined || s === undefined || dump.kind[g] !== K.guard || dump.kind[s] !== K['thread-stack']) return false;
+  const window = addressBits === 64 ? 1024 * 1048576 : 32 * 1048576;
+  if (dump.gap(end, g) > window) return false;
+  dump.kind[g] = K.heap;
+  dump.kind[s] = K.heap;
+  return true;
+}
+
+/**
  * Sets dump.kind for every VMA: by name where the name says (special names, shared memory,
  * images and files), else by layout, with rules from glibc and the kernel: a thread stack is rw-p
- * directly above a small ---p guard (pthread_create maps both at once); a glibc arena heap fills
- * a slot of HEAP_MAX_SIZE (64 MiB on 64-bit) aligned to its size, rw-p head then ---p reserve;
+ * directly above a small ---p guard (pthread_create maps both at once), not inside a larger
+ * reservation, and there are no more of them than the capture's thread count allows; a glibc
+ * arena heap fills a slot of HEAP_MAX_SIZE (64 MiB on 64-bit, 1 MiB on 32-bit) aligned to its
+ * size, rw-p (or rwxp) head then ---p rest, and neighbouring heaps may be merged (kernel.c);
+ * Go's heap grows up from 0xc000000000 and belongs to its runtime, whatever malloc is loaded;
  * .bss is anonymous rw-p directly after an image's writable data; anything else anonymous
  * belongs to the allocator. The per-VMA pass runs in the kernel (classify() in kernel.c).
  */
@@ -112,12 +182,26 @@ export function classify(dump: Dump, allocator: AllocatorName, addressBits: 32 |
   p[Param.Guard] = K.guard;
   p[Param.ThreadStack] = K['thread-stack'];
   p[Param.Reserved] = K.reserved;
+  // One page (glibc) to four (the JVM's yellow, red and reserved zones), and 64 KiB for programs
+  // that ask for a larger guard.
+  p[Param.MaxGuard] = Math.max(65536, 4 * (dump.header.pageSize ?? 4096));
+  p[Param.Allocator] = K.allocator;
   // At least one call, even for no VMA: the first resets the counts.
   for (let at = 0; ; ) {
     at = k.x.classify(at, Math.min(dump.count, at + KERNEL_BATCH));
     if (at >= dump.count) break;
   }
   const st = k.stats;
+  if (unnamedHeapGuard(dump, addressBits)) {
+    st[Stat.ThreadStacks]--;
+    st[Stat.Guards]--;
+  }
+  const threads = dump.header.threads;
+  if (threads !== undefined && threads > 0 && st[Stat.ThreadStacks] > threads - 1) {
+    const dropped = boundThreadStacks(dump, threads - 1, allocator === 'glibc' ? K.anon : K.allocator);
+    st[Stat.ThreadStacks] -= dropped;
+    st[Stat.Guards] -= dropped;
+  }
   return {
     threadStacks: st[Stat.ThreadStacks],
     guards: st[Stat.Guards],
@@ -127,5 +211,6 @@ export function classify(dump: Dump, allocator: AllocatorName, addressBits: 32 |
     arenaSlotBits: slotBits,
     bigAnon: st[Stat.BigAnon],
     bigAnonAligned: st[Stat.BigAnonAligned],
+    goArenaVmas: st[Stat.GoArenaVmas],
   };
 }

@@ -1,20 +1,29 @@
 import { isAligned, toHex } from './addr';
 import { CONFIDENCE_LABEL } from './allocator';
 import type { ClassifyStats } from './classify';
-import { Dump, MAX_PROCESSES } from './dump';
+import { Dump, MAX_PROCESSES, PERM_R, PERM_SHARED, PERM_W, PERM_X } from './dump';
+import { thpMode } from './header';
 import {
   FixContext,
   jemallocLgHugepage,
+  jemallocLgPage,
+  jvmMallocArenaMax,
   kernelDefaultHugepagesz,
   mallocArenaMax,
+  mallocConfFix,
+  maxMapCountFixes,
+  mimallocPurgeDecommits,
+  overcommitMemory,
+  productMinimum,
   recommendedMaxMapCount,
   switchAllocatorFixes,
-  sysctlMaxMapCount,
+  thpMadvise,
 } from './fixes';
 import { formatBytes, formatCount, formatPercent } from './format';
 import { KIND_INDEX } from './kinds';
+import { editMallocConf, parseMallocConf } from './mallocConf';
 import { MAX_FINDING_LINES, Tally } from './tally';
-import type { AllocatorInfo, Finding, Fix, KindSummary, MaxMapCountSource, Severity, VmaKind } from './types';
+import type { AllocatorInfo, DumpHeader, Finding, Fix, KindSummary, MaxMapCountSource, Severity, VmaKind } from './types';
 
 const MIB = 1048576;
 
@@ -64,7 +73,9 @@ export function findVmaLimit(f: FindingInput): Finding | undefined {
   }
   const headerLine = dump.header.lines.max_map_count;
   const fixes =
-    severity === 'info' ? [] : [sysctlMaxMapCount(f.ctx, `the process used ${formatPercent(ratio)} of vm.max_map_count`)];
+    severity === 'info'
+      ? []
+      : maxMapCountFixes(f.ctx, `the process used ${formatPercent(ratio)} of vm.max_map_count`, productMinimum(dump.header.command)?.minimum);
   return finding('vma-limit', severity, message, [headerLine ?? dump.line[0]], fixes, {
     vmaCount,
     maxMapCount,
@@ -110,7 +121,7 @@ export function findFragmentation(f: FindingInput): Finding | undefined {
     severity,
     message,
     clusters.map((c) => dump.line[c.first]),
-    [sysctlMaxMapCount(f.ctx, `fragmentation costs ${formatCount(cost)} VMAs`)],
+    maxMapCountFixes(f.ctx, `fragmentation costs ${formatCount(cost)} VMAs`),
     {
       vmas,
       clusters: clusters.length,
@@ -125,25 +136,55 @@ export function findFragmentation(f: FindingInput): Finding | undefined {
   );
 }
 
+/** The glibc arena cap the capture's environment sets: glibc.malloc.arena_max in GLIBC_TUNABLES, else MALLOC_ARENA_MAX. */
+function arenaCap(header: DumpHeader): { value: number; source: string } | undefined {
+  const tunable = /(?:^|:)glibc\.malloc\.arena_max=(\d+)/.exec(header.glibcTunables ?? '')?.[1];
+  if (tunable) return { value: Number(tunable), source: `GLIBC_TUNABLES glibc.malloc.arena_max=${tunable}` };
+  const v = header.mallocArenaMax;
+  return v !== undefined && v > 0 ? { value: v, source: `MALLOC_ARENA_MAX=${v}` } : undefined;
+}
+
+/** A JVM, from the command line or the executable's name. */
+const isJvm = (f: FindingInput) => /(?:^|\/)java\s|(?:^|\/)java$/.test(f.dump.header.command ?? '') || f.ctx.program === 'java';
+
+/**
+ * glibc arena heaps. A thread arena is one heap or more (it grows by adding heaps), so the heaps
+ * seen bound the arenas from above; the cap (MALLOC_ARENA_MAX, or 8 per core on 64-bit and 2 per
+ * core on 32-bit) bounds them too. The arena-max fix proposes a lower cap than the one in force.
+ */
 export function findArenas(f: FindingInput): Finding | undefined {
   const { stats, dump } = f;
   if (stats.arenaSlots === 0) return undefined;
+  const heaps = stats.arenaSlots;
   const slot = 2 ** stats.arenaSlotBits;
-  const many = stats.arenaSlots >= 32 || stats.arenaVmas >= 0.05 * f.maxMapCount;
+  // 32 heaps of 64 MiB: 2 GiB of address space (32-bit heaps are 1 MiB: their count alone says little).
+  const many = stats.arenaBytes >= 2048 * MIB || stats.arenaVmas >= 0.05 * f.maxMapCount;
   const lines = f.tally.kindLines[KIND_INDEX.arena];
   const count = f.kinds.arena?.count ?? 0;
   const switchFixes = f.allocator.name !== 'glibc' ? [] : switchAllocatorFixes(f.ctx);
-  const cores = dump.header.cpus ? ` (${dump.header.cpus} CPUs allow up to ${8 * dump.header.cpus})` : '';
+  const perCore = stats.arenaSlotBits === 20 ? 2 : 8;
+  const cap = arenaCap(dump.header);
+  const cpus = dump.header.cpus;
+  const limit = cap
+    ? ` ${cap.source} is set: at most ${plural(Math.max(cap.value - 1, 1), 'thread arena')} besides the main one, so heaps beyond that are arenas that grew.`
+    : cpus
+      ? ` ${cpus} CPUs allow up to ${perCore * cpus} arenas (${perCore} per core).`
+      : '';
+  // Never a cap at or above the one in force (set, or the default when the CPUs are known); below
+  // 2 every thread would share one arena.
+  const current = cap?.value ?? (cpus ? perCore * cpus : undefined);
+  const proposed = Math.min(isJvm(f) || perCore === 2 ? 2 : 4, current === undefined ? Infinity : Math.floor(current / 2));
+  const capFix = proposed < 2 ? [] : isJvm(f) ? [jvmMallocArenaMax(f.ctx, proposed)] : [mallocArenaMax(f.ctx, proposed)];
   return finding(
     'glibc-arenas',
     many ? 'warning' : 'info',
-    `${plural(stats.arenaSlots, 'glibc malloc arena heap')}${cores}: ` +
-      `${formatCount(stats.arenaVmas)} VMAs and ${formatBytes(stats.arenaSlots * slot)} of address space in ${formatBytes(slot)} slots. ` +
-      'glibc gives threads their own arenas, up to 8 per core; memory freed in one arena is not reused by another, so many threads mean sprawl. ' +
-      'Cap them with MALLOC_ARENA_MAX or switch to jemalloc or tcmalloc.',
+    `${plural(heaps, 'glibc malloc arena heap')} of ${formatBytes(slot)} (HEAP_MAX_SIZE on ${stats.arenaSlotBits === 20 ? '32' : '64'}-bit): ` +
+      `${formatCount(stats.arenaVmas)} VMAs and ${formatBytes(stats.arenaBytes)} of address space.${limit} ` +
+      `glibc gives busy threads arenas of their own, up to ${perCore} per core, and an arena grows by adding heaps; memory freed in one arena is not reused by another, so many threads mean sprawl. ` +
+      (capFix.length ? 'Cap them with MALLOC_ARENA_MAX or switch to jemalloc or tcmalloc.' : 'The cap is already low: switch to jemalloc or tcmalloc to go further.'),
     lines,
-    [mallocArenaMax(f.ctx), ...switchFixes],
-    { arenas: stats.arenaSlots, vmas: stats.arenaVmas, bytes: stats.arenaSlots * slot, slotBytes: slot },
+    [...capFix, ...switchFixes],
+    { arenas: heaps, heaps, vmas: stats.arenaVmas, bytes: stats.arenaBytes, slotBytes: slot, cap: cap?.value ?? 0 },
     count,
   );
 }
@@ -225,9 +266,11 @@ export function findThreadStacks(f: FindingInput): Finding | undefined {
     heavy ? 'warning' : 'info',
     `${plural(stats.threadStacks, 'thread stack')} (${formatBytes(bytes)} reserved) cost ` +
       `${formatCount(vmas)} VMAs: each pthread has a stack and a guard page below it.` +
-      (hdr !== undefined ? ` The capture counted ${formatCount(hdr)} threads.` : ''),
+      (hdr !== undefined
+        ? ` The capture counted ${formatCount(hdr)} threads (the main one uses [stack]), so there are at most ${formatCount(Math.max(hdr - 1, 0))} thread stacks.`
+        : ' The capture has no thread count: pairs of a guard and a stack-sized mapping are counted as stacks.'),
     lines,
-    heavy ? [sysctlMaxMapCount(f.ctx, 'thread stacks use a quarter of the VMA limit')] : [],
+    heavy ? maxMapCountFixes(f.ctx, 'thread stacks use a quarter of the VMA limit') : [],
     { threads: stats.threadStacks, vmas, guards: stats.guards, bytes },
     count,
   );
@@ -327,5 +370,186 @@ export function findInputNotes(dump: Dump, processes: { label: string; line: num
     notes.map((n) => n.line),
     [],
     { notes: notes.length, processes: Math.max(1, processes.length) },
+  );
+}
+
+const isAnonPrivate = (dump: Dump, i: number) => (dump.perms[i] & PERM_SHARED) === 0 && (dump.nameId[i] < 0 || (dump.name(i) ?? '').startsWith('[anon:'));
+
+/**
+ * Boundaries between contiguous anonymous rw-p and ---p VMAs, in address order: what decommitting
+ * with PROT_NONE inside a mapping leaves. With `align`, only ---p → rw-p boundaries off an `align`
+ * boundary count (a mimalloc segment's committed head follows the previous segment's tail there).
+ */
+function protectionBoundaries(dump: Dump, align = 0): { count: number; lines: number[] } {
+  const order = dump.order();
+  const lines: number[] = [];
+  let count = 0;
+  for (let k = 1; k < order.length; k++) {
+    const a = order[k - 1];
+    const b = order[k];
+    if (!isAnonPrivate(dump, a) || !isAnonPrivate(dump, b) || dump.gap(a, b) !== 0) continue;
+    const pa = dump.perms[a] & (PERM_R | PERM_W | PERM_X);
+    const pb = dump.perms[b] & (PERM_R | PERM_W | PERM_X);
+    const rwNone = (pa === (PERM_R | PERM_W) && pb === 0) || (pa === 0 && pb === (PERM_R | PERM_W));
+    if (!rwNone) continue;
+    if (align && (pa !== 0 || isAligned(dump.startHi[b], dump.startLo[b], Math.log2(align)))) continue;
+    count++;
+    if (lines.length < MAX_FINDING_LINES) lines.push(dump.line[b]);
+  }
+  return { count, lines };
+}
+
+/**
+ * Transparent huge pages under jemalloc: with thp:always (or the kernel's THP mode always) its
+ * extents are backed by 2 MiB pages however little of them is used, and RSS grows. Measured from
+ * smaps AnonHugePages when the dump has it; from a maps dump only the configuration is evidence.
+ */
+export function findJemallocThp(f: FindingInput): Finding | undefined {
+  const { dump } = f;
+  if (f.allocator.name !== 'jemalloc') return undefined;
+  const conf = parseMallocConf(dump.header.mallocConf);
+  const asks = conf.thp === 'always' || conf.metadata_thp === 'always';
+  const mode = thpMode(dump.header.thp);
+  const huge = dump.fields.get('AnonHugePages');
+  const rss = dump.fields.get('Rss');
+  const evidence: string[] = [];
+  if (asks) evidence.push(`MALLOC_CONF asks for ${['thp', 'metadata_thp'].filter((k) => conf[k] === 'always').map((k) => `${k}:always`).join(',')}`);
+  if (mode === 'always') evidence.push('the kernel\'s THP mode is always');
+  let hugeKb = 0;
+  let rssKb = 0;
+  const lines: number[] = [];
+  if (huge && dump.format !== 'smaps_rollup') {
+    for (let i = 0; i < dump.count; i++) {
+      if (!isAnonPrivate(dump, i)) continue;
+      const h = huge[i];
+      const r = rss?.[i];
+      if (r === r && r !== undefined) rssKb += r;
+      if (h > 0) {
+        hugeKb += h;
+        if (lines.length < MAX_FINDING_LINES) lines.push(dump.line[i]);
+      }
+    }
+    if (hugeKb === 0) return undefined;
+    evidence.unshift(`${formatBytes(hugeKb * 1024)} of anonymous memory is in transparent huge pages (smaps AnonHugePages)`);
+  } else if (!asks && mode !== 'always') {
+    return undefined;
+  }
+  const measured = hugeKb > 0;
+  const severity: Severity = measured && hugeKb >= 65536 && hugeKb >= 0.25 * rssKb ? 'warning' : 'info';
+  const fixes: Fix[] = [
+    mallocConfFix(
+      f.ctx,
+      editMallocConf(dump.header.mallocConf, { thp: 'never', metadata_thp: 'disabled' }),
+      'jemalloc without transparent huge pages (MALLOC_CONF thp:never,metadata_thp:disabled)',
+      ['thp:never and metadata_thp:disabled stop jemalloc from asking for huge pages (madvise(MADV_HUGEPAGE))', 'for its extents and metadata; other options already set are kept.'],
+    ),
+  ];
+  if (mode === 'always') fixes.push(thpMadvise(f.ctx));
+  return finding(
+    'jemalloc-thp',
+    severity,
+    `Transparent huge pages under jemalloc: ${evidence.join('; ')}. ` +
+      'A huge page holds 2 MiB whatever part of it is used, so sparsely used extents inflate RSS' +
+      (measured ? ` (${formatPercent(rssKb ? hugeKb / rssKb : 0)} of the anonymous RSS here).` : '; smaps would show how much (AnonHugePages).'),
+    lines.length ? lines : [dump.header.lines.malloc_conf ?? dump.header.lines.thp ?? f.allocator.line ?? dump.line[0]],
+    fixes,
+    { anonHugeBytes: hugeKb * 1024, anonRssBytes: rssKb * 1024, thpAlways: asks, thpMode: mode ?? '' },
+    measured ? lines.length : 1,
+  );
+}
+
+/**
+ * jemalloc under vm.overcommit_memory=2: it then decommits with mmap(PROT_NONE) instead of
+ * madvise, and freed extents inside its mappings become ---p pieces between rw-p ones.
+ */
+export function findJemallocOvercommit(f: FindingInput): Finding | undefined {
+  const { dump } = f;
+  const oc = dump.header.overcommitMemory;
+  if (f.allocator.name !== 'jemalloc' || (oc !== undefined && oc !== 2)) return undefined;
+  const { count, lines } = protectionBoundaries(dump);
+  if (count < 256) return undefined;
+  const severity: Severity = count >= 0.1 * f.maxMapCount || f.vmaCount >= f.warnRatio * f.maxMapCount ? 'warning' : 'info';
+  return finding(
+    'jemalloc-overcommit',
+    severity,
+    `${formatCount(count)} boundaries between anonymous rw-p and ---p pieces under jemalloc` +
+      (oc === 2 ? ', and the capture shows vm.overcommit_memory = 2' : ' (the capture does not record vm.overcommit_memory)') +
+      ': under strict overcommit accounting jemalloc decommits freed memory with PROT_NONE, so its extents alternate rw-p/---p and each piece is a VMA. ' +
+      'With vm.overcommit_memory 0 or 1 it purges with madvise and the mapping stays whole.',
+    lines,
+    [overcommitMemory(f.ctx), jemallocLgPage(f.ctx), ...maxMapCountFixes(f.ctx, `jemalloc's decommitted pieces cost ${formatCount(count)} VMAs`)],
+    { boundaries: count, overcommitMemory: oc ?? -1 },
+    count,
+  );
+}
+
+/** mimalloc 2.1+ decommits purged memory (PROT_NONE) by default: holes inside its segments and arenas. */
+export function findMimallocDecommit(f: FindingInput): Finding | undefined {
+  const { dump } = f;
+  if (f.allocator.name !== 'mimalloc') return undefined;
+  // A segment's committed head starts on its 32 MiB boundary; a hole ends anywhere else.
+  const { count, lines } = protectionBoundaries(dump, 32 * MIB);
+  if (count < 128) return undefined;
+  const severity: Severity = 2 * count >= 0.1 * f.maxMapCount || f.vmaCount >= f.warnRatio * f.maxMapCount ? 'warning' : 'info';
+  return finding(
+    'mimalloc-decommit',
+    severity,
+    `${formatCount(count)} decommitted (---p) holes inside mimalloc's reserved memory, each splitting a mapping (about ${formatCount(2 * count)} VMAs): ` +
+      'mimalloc purges unused pages by decommitting them (PROT_NONE), and interleaved purges cut its segments and arenas into many VMAs. ' +
+      'Purging by reset (MIMALLOC_PURGE_DECOMMITS=0) keeps them whole.',
+    lines,
+    [mimallocPurgeDecommits(f.ctx), ...maxMapCountFixes(f.ctx, `mimalloc's decommitted holes cost about ${formatCount(2 * count)} VMAs`)],
+    { holes: count, vmas: 2 * count },
+    count,
+  );
+}
+
+/**
+ * jemalloc told by MALLOC_CONF not to retain address space (retain:false): freed extents are
+ * unmapped, a piece of a larger mapping at a time, and with a low decay right away. That is how a
+ * jemalloc process walks into vm.max_map_count and dies on "Error in munmap()".
+ */
+export function findJemallocRetain(f: FindingInput): Finding | undefined {
+  const { dump } = f;
+  if (f.allocator.name !== 'jemalloc') return undefined;
+  const conf = parseMallocConf(dump.header.mallocConf);
+  if (conf.retain !== 'false') return undefined;
+  const decay = ['dirty_decay_ms', 'muzzy_decay_ms'].filter((k) => conf[k] !== undefined && Number(conf[k]) >= 0 && Number(conf[k]) <= 1000);
+  const splitting = f.tally.runs.reduce((n, r) => n + r.vmas - 1, 0);
+  const severity: Severity = splitting >= 256 || f.vmaCount >= f.warnRatio * f.maxMapCount ? 'warning' : 'info';
+  return finding(
+    'jemalloc-retain',
+    severity,
+    `MALLOC_CONF sets retain:false${decay.length ? ` and ${decay.map((k) => `${k}:${conf[k]}`).join(', ')}` : ''}: jemalloc unmaps freed extents instead of keeping their address space for reuse` +
+      (decay.length ? ', almost as soon as they are freed' : '') +
+      '. Each munmap of a piece of a larger mapping splits it; at vm.max_map_count the kernel refuses with ENOMEM and jemalloc prints "<jemalloc>: Error in munmap(): Cannot allocate memory". ' +
+      `retain:true is the 64-bit Linux default.${splitting ? ` Fragmented runs here cost ${formatCount(splitting)} VMAs.` : ''}`,
+    [dump.header.lines.malloc_conf ?? f.allocator.line ?? dump.line[0]],
+    [
+      mallocConfFix(
+        f.ctx,
+        editMallocConf(dump.header.mallocConf, { retain: 'true' }, ['dirty_decay_ms', 'muzzy_decay_ms']),
+        'jemalloc keeps freed address space (MALLOC_CONF retain:true, default decay)',
+        ['retain:true keeps freed extents mapped for reuse (purged with madvise), so frees do not split mappings;', 'the decay settings go back to their defaults.'],
+      ),
+    ],
+    { retain: false, decay: decay.join(','), splitting },
+  );
+}
+
+/** A recognised product whose documented minimum vm.max_map_count is above the limit seen. */
+export function findProductMaxMapCount(f: FindingInput): Finding | undefined {
+  const { dump } = f;
+  const p = productMinimum(dump.header.command);
+  if (!p || f.maxMapCount >= p.minimum) return undefined;
+  const known = f.maxMapCountSource !== 'default';
+  return finding(
+    'product-max-map-count',
+    known ? 'warning' : 'info',
+    `${p.product} needs vm.max_map_count of at least ${formatCount(p.minimum)} (${p.source}); ` +
+      (known ? `the limit here is ${formatCount(f.maxMapCount)}.` : `the capture does not record the limit (the kernel default is ${formatCount(f.maxMapCount)}).`),
+    [dump.header.lines.command ?? dump.line[0]],
+    maxMapCountFixes(f.ctx, `${p.product} needs at least ${p.minimum} (${p.source})`, p.minimum),
+    { product: p.product, minimum: p.minimum, limit: f.maxMapCount },
   );
 }

@@ -203,8 +203,7 @@ export function recommendedMaxMapCount(vmaCount: number): number {
   return v;
 }
 
-export function sysctlMaxMapCount(ctx: FixContext, reason: string): Fix {
-  const value = recommendedMaxMapCount(ctx.vmaCount);
+export function sysctlMaxMapCount(ctx: FixContext, reason: string, value = recommendedMaxMapCount(ctx.vmaCount)): Fix {
   const path = '/etc/sysctl.d/99-vma-lens-max-map-count.conf';
   return {
     id: 'sysctl-max-map-count',
@@ -288,13 +287,8 @@ export function systemdLdPreload(ctx: FixContext, allocator: LibraryAllocator = 
   };
 }
 
-/** The arena cap to propose: 4, or half of what the process already runs with. */
-function arenaCap(ctx: FixContext): number {
-  const now = ctx.mallocArenaMax;
-  return now === undefined || now <= 0 ? 4 : Math.max(1, Math.floor(now / 2));
-}
-
-export function mallocArenaMax(ctx: FixContext, value = arenaCap(ctx)): Fix {
+/** `value`: what findArenas proposes, below any cap already in force (see there). */
+export function mallocArenaMax(ctx: FixContext, value = 4): Fix {
   const unit = ctx.unit;
   const path = `/etc/systemd/system/${unit}.service.d/vma-lens-arena-max.conf`;
   const now = ctx.mallocArenaMax;
@@ -409,4 +403,299 @@ export function fixCommandLine(fix: Fix): string | undefined {
   if (!fix.commands.length) return undefined;
   // sysctl: `sysctl -w` applies at once; `sysctl -p FILE` needs the file written first.
   return fix.id === 'sysctl-max-map-count' ? fix.commands[0] : fix.commands.join(' && ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where servers run: Kubernetes nodes, Ansible, JVM services; allocator settings that stop the
+// VMA growth at its source.
+
+/**
+ * Products whose documentation states a minimum vm.max_map_count, recognised from the command
+ * line (a JVM's main class or the executable). Elasticsearch and OpenSearch refuse to start in
+ * production mode below 262144 (their bootstrap check).
+ */
+const PRODUCT_MINIMUMS: { product: string; re: RegExp; minimum: number; source: string }[] = [
+  {
+    product: 'Elasticsearch',
+    re: /\borg\.elasticsearch\.|(?:^|\/)elasticsearch(?:\s|$)/,
+    minimum: 262144,
+    source: 'the Elasticsearch bootstrap check (its docs recommend 1048576)',
+  },
+  {
+    product: 'OpenSearch',
+    re: /\borg\.opensearch\.|(?:^|\/)opensearch(?:\s|$)/,
+    minimum: 262144,
+    source: 'the OpenSearch bootstrap check',
+  },
+];
+
+export interface ProductMinimum {
+  product: string;
+  minimum: number;
+  source: string;
+}
+
+/** The documented vm.max_map_count minimum of the product this command line runs, if known. */
+export function productMinimum(command: string | undefined): ProductMinimum | undefined {
+  if (!command) return undefined;
+  const p = PRODUCT_MINIMUMS.find((m) => m.re.test(command));
+  return p && { product: p.product, minimum: p.minimum, source: p.source };
+}
+
+/** What the sysctl fixes set: at least `minimum`, and what the observed count asks for. */
+function maxMapCountValue(ctx: FixContext, minimum?: number): number {
+  return Math.max(recommendedMaxMapCount(ctx.vmaCount), minimum ?? 0);
+}
+
+/**
+ * A DaemonSet whose privileged init container sets vm.max_map_count on every node it runs on.
+ * The sysctl is not namespaced, so a pod's securityContext.sysctls cannot set it (the kubelet
+ * allows only namespaced sysctls there); writing /proc/sys from a privileged container changes
+ * the node's value, for every pod on it.
+ */
+export function k8sMaxMapCount(ctx: FixContext, reason: string, minimum?: number): Fix {
+  const value = maxMapCountValue(ctx, minimum);
+  const path = 'vma-lens-max-map-count-daemonset.yaml';
+  return {
+    id: 'k8s-max-map-count',
+    title: `Raise vm.max_map_count to ${value} on Kubernetes nodes (privileged DaemonSet)`,
+    path,
+    language: 'yaml',
+    text: [
+      `# Written by VMA Lens: ${reason}`,
+      '# vm.max_map_count is not a namespaced sysctl: a pod\'s securityContext.sysctls cannot set it.',
+      '# This DaemonSet\'s privileged init container writes it on each node, then a pause container keeps',
+      '# the pod running so new nodes get it too. Limit it to the nodes that need it with a nodeSelector.',
+      '# OpenShift: use a Tuned profile (vm.max_map_count under [sysctl]) instead.',
+      `# Apply:  kubectl apply -f ${path}`,
+      '# Check on a node:  sysctl vm.max_map_count',
+      'apiVersion: apps/v1',
+      'kind: DaemonSet',
+      'metadata:',
+      '  name: vma-lens-max-map-count',
+      '  namespace: kube-system',
+      '  labels:',
+      '    app: vma-lens-max-map-count',
+      'spec:',
+      '  selector:',
+      '    matchLabels:',
+      '      app: vma-lens-max-map-count',
+      '  template:',
+      '    metadata:',
+      '      labels:',
+      '        app: vma-lens-max-map-count',
+      '    spec:',
+      '      initContainers:',
+      '        - name: sysctl',
+      '          image: busybox:1.36',
+      `          command: ["sysctl", "-w", "vm.max_map_count=${value}"]`,
+      '          securityContext:',
+      '            privileged: true',
+      '      containers:',
+      '        - name: pause',
+      '          image: registry.k8s.io/pause:3.9',
+      '          resources:',
+      '            requests:',
+      '              cpu: 1m',
+      '              memory: 4Mi',
+      '      tolerations:',
+      '        - operator: Exists',
+      '',
+    ].join('\n'),
+    commands: [`kubectl apply -f ${path}`],
+  };
+}
+
+/** An Ansible play with ansible.posix.sysctl: persistent in /etc/sysctl.d and applied at once. */
+export function ansibleMaxMapCount(ctx: FixContext, reason: string, minimum?: number): Fix {
+  const value = maxMapCountValue(ctx, minimum);
+  const path = 'vma-lens-max-map-count.yml';
+  return {
+    id: 'ansible-max-map-count',
+    title: `Raise vm.max_map_count to ${value} with Ansible (ansible.posix.sysctl)`,
+    path,
+    language: 'yaml',
+    text: [
+      `# Written by VMA Lens: ${reason}`,
+      '# Needs the ansible.posix collection:  ansible-galaxy collection install ansible.posix',
+      `# Apply:  ansible-playbook -i INVENTORY ${path}`,
+      '- name: Raise vm.max_map_count',
+      '  hosts: all',
+      '  become: true',
+      '  tasks:',
+      '    - name: vm.max_map_count in /etc/sysctl.d, applied now',
+      '      ansible.posix.sysctl:',
+      '        name: vm.max_map_count',
+      `        value: "${value}"`,
+      '        sysctl_file: /etc/sysctl.d/99-vma-lens-max-map-count.conf',
+      '        state: present',
+      '        reload: true',
+      '',
+    ].join('\n'),
+    commands: [`ansible-playbook -i INVENTORY ${path}`],
+  };
+}
+
+/** The sysctl.d file, the Kubernetes DaemonSet and the Ansible task, in that order. */
+export function maxMapCountFixes(ctx: FixContext, reason: string, minimum?: number): Fix[] {
+  return [
+    sysctlMaxMapCount(ctx, reason, maxMapCountValue(ctx, minimum)),
+    k8sMaxMapCount(ctx, reason, minimum),
+    ansibleMaxMapCount(ctx, reason, minimum),
+  ];
+}
+
+/** A systemd drop-in that sets one environment variable for the unit. */
+function environmentDropIn(ctx: FixContext, file: string, comments: string[], name: string, value: string): Pick<Fix, 'path' | 'language' | 'text' | 'commands'> {
+  const path = `/etc/systemd/system/${ctx.unit}.service.d/${file}`;
+  return {
+    path,
+    language: 'ini',
+    text: [
+      ...comments.map((c) => `# ${c}`),
+      `# Apply:  sudo systemctl daemon-reload && sudo systemctl restart ${shQuote(ctx.unit)}`,
+      `# Check:  tr '\\0' '\\n' < /proc/$(systemctl show -p MainPID --value ${shQuote(ctx.unit)})/environ | grep ${name}`,
+      '[Service]',
+      `Environment="${name}=${value}"`,
+      '',
+    ].join('\n'),
+    commands: ['sudo systemctl daemon-reload', `sudo systemctl restart ${shQuote(ctx.unit)}`],
+  };
+}
+
+/**
+ * MALLOC_ARENA_MAX for a JVM service. HotSpot's own threads (GC, compiler) and every native
+ * library called through JNI (zlib, NIO) malloc from glibc; with up to 8 arenas per core each
+ * keeping its free memory, a JVM's native footprint grows. The Cloud Foundry and SAP JVMs set 2.
+ */
+export function jvmMallocArenaMax(ctx: FixContext, value = 2): Fix {
+  return {
+    id: 'jvm-malloc-arena-max',
+    title: `Cap the JVM's glibc arenas at ${value} (MALLOC_ARENA_MAX in ${ctx.unit}.service)`,
+    ...environmentDropIn(
+      ctx,
+      'vma-lens-jvm-arena-max.conf',
+      [
+        `Written by VMA Lens: cap glibc malloc at ${value} arenas for the JVM ${programOf(ctx)}.`,
+        'The JVM\'s native memory (GC and JIT threads, zlib, NIO, JNI libraries) comes from glibc malloc,',
+        'which gives busy threads arenas of their own (up to 8 per core). The Cloud Foundry and SAP JVMs',
+        `run with MALLOC_ARENA_MAX=${value}. In a container set it in the image or pod instead:`,
+        `  Dockerfile: ENV MALLOC_ARENA_MAX=${value}   Kubernetes: env: [{name: MALLOC_ARENA_MAX, value: "${value}"}]`,
+      ],
+      'MALLOC_ARENA_MAX',
+      String(value),
+    ),
+  };
+}
+
+/** MALLOC_CONF for jemalloc in the unit's environment. */
+export function mallocConfFix(ctx: FixContext, conf: string, title: string, why: string[]): Fix {
+  return {
+    id: 'malloc-conf',
+    title,
+    ...environmentDropIn(
+      ctx,
+      'vma-lens-malloc-conf.conf',
+      [
+        `Written by VMA Lens: jemalloc options for ${programOf(ctx)}.`,
+        ...why,
+        'jemalloc also reads options from /etc/malloc.conf (a symlink) and a malloc_conf symbol compiled',
+        'into the program; MALLOC_CONF is read last and wins.',
+      ],
+      'MALLOC_CONF',
+      conf,
+    ),
+  };
+}
+
+/** THP only where a program asks for it with madvise(MADV_HUGEPAGE). */
+export function thpMadvise(ctx: FixContext): Fix {
+  const rhel = ctx.distro !== 'debian';
+  return {
+    id: 'thp-madvise',
+    title: 'Transparent huge pages only on request (THP mode madvise)',
+    path: 'set-thp-madvise.sh',
+    language: 'shellscript',
+    text: [
+      '#!/bin/sh',
+      '# Written by VMA Lens: in THP mode "always" the kernel backs every large enough anonymous mapping with',
+      '# 2 MiB pages, so an allocator\'s mostly empty extents hold whole huge pages (RSS grows). In "madvise"',
+      '# mode only memory a program marks with madvise(MADV_HUGEPAGE) gets them.',
+      'set -eu',
+      'echo madvise | sudo tee /sys/kernel/mm/transparent_hugepage/enabled',
+      '# Persistent: the kernel parameter transparent_hugepage=madvise',
+      ...(rhel
+        ? ['sudo grubby --update-kernel=ALL --args="transparent_hugepage=madvise"']
+        : [
+            `sudo sed -i 's/^GRUB_CMDLINE_LINUX="\\(.*\\)"/GRUB_CMDLINE_LINUX="\\1 transparent_hugepage=madvise"/' /etc/default/grub`,
+            'sudo update-grub',
+          ]),
+      '',
+    ].join('\n'),
+    commands: ['echo madvise | sudo tee /sys/kernel/mm/transparent_hugepage/enabled'],
+  };
+}
+
+/** vm.overcommit_memory back to the heuristic default (0). */
+export function overcommitMemory(ctx: FixContext): Fix {
+  const path = '/etc/sysctl.d/99-vma-lens-overcommit.conf';
+  return {
+    id: 'overcommit-memory',
+    title: 'Heuristic overcommit (vm.overcommit_memory = 0)',
+    path,
+    language: 'properties',
+    text: [
+      `# Written by VMA Lens: under vm.overcommit_memory=2 jemalloc decommits freed memory of ${programOf(ctx)} with`,
+      '# mmap(PROT_NONE) instead of madvise(), which splits its extents into alternating rw-p/---p VMAs.',
+      '# 0 is the kernel default; strict accounting (2) is a host-wide choice: check why it was set first.',
+      `# Apply now:  sudo sysctl -p ${path}`,
+      'vm.overcommit_memory = 0',
+      '',
+    ].join('\n'),
+    commands: ['sudo sysctl -w vm.overcommit_memory=0', `sudo sysctl -p ${path}`],
+  };
+}
+
+/** Rebuild jemalloc with a larger page, so that what it decommits comes in fewer, larger pieces. */
+export function jemallocLgPage(ctx: FixContext, lgPage = 16): Fix {
+  return {
+    id: 'jemalloc-lg-page',
+    title: `Rebuild jemalloc with --with-lg-page=${lgPage} (${2 ** (lgPage - 10)} KiB pages)`,
+    path: `build-jemalloc-lg-page-${lgPage}.sh`,
+    language: 'shellscript',
+    text: [
+      '#!/bin/sh',
+      `# Written by VMA Lens: jemalloc's page is the unit it commits and decommits in; with ${2 ** (lgPage - 10)} KiB pages a`,
+      '# small free no longer leaves a PROT_NONE piece of its own under vm.overcommit_memory=2. Where the',
+      '# host allows it, vm.overcommit_memory=0 removes the pieces altogether.',
+      '# It must be >= the system page size (getconf PAGESIZE), or jemalloc aborts with "Unsupported system page size".',
+      'set -eu',
+      'VERSION=5.3.0',
+      'tar xjf jemalloc-$VERSION.tar.bz2   # from the jemalloc releases page',
+      'cd jemalloc-$VERSION',
+      `./configure --prefix=/usr/local --with-lg-page=${lgPage}`,
+      'make -j"$(nproc)"',
+      'sudo make install',
+      `# Then point ${programOf(ctx)} at /usr/local/lib/libjemalloc.so.2.`,
+      '',
+    ].join('\n'),
+    commands: [`./configure --with-lg-page=${lgPage} && make -j"$(nproc)" && sudo make install`],
+  };
+}
+
+/** mimalloc: purge by resetting pages (madvise) instead of decommitting them (PROT_NONE). */
+export function mimallocPurgeDecommits(ctx: FixContext): Fix {
+  const fix = environmentDropIn(
+    ctx,
+    'vma-lens-mimalloc-purge.conf',
+    [
+      `Written by VMA Lens: mimalloc in ${programOf(ctx)} decommits unused memory with PROT_NONE, which splits`,
+      'its reservations into many VMAs. MIMALLOC_PURGE_DECOMMITS=0 (mimalloc 2.1 and later) makes a purge',
+      'reset the pages (madvise) instead, keeping the mapping whole; mimalloc 2.0 calls it',
+      'MIMALLOC_ALLOW_DECOMMIT=0 (add a second Environment= line with it there).',
+    ],
+    'MIMALLOC_PURGE_DECOMMITS',
+    '0',
+  );
+  return { id: 'mimalloc-purge-decommits', title: 'mimalloc: purge without decommitting (MIMALLOC_PURGE_DECOMMITS=0)', ...fix };
 }

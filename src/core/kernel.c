@@ -50,10 +50,10 @@ enum {
   P_COUNT, P_ORDER, P_NAME_CLASS, P_NAME_SPECIAL, P_GLIBC, P_SLOT_BITS, P_OWN_ANON,
   P_SHM, P_DELETED, P_FILE, P_TEXT, P_DATA, P_RODATA, P_IMAGE_GAP, P_VSYSCALL, P_BSS,
   P_ARENA, P_ARENA_RESERVE, P_GUARD, P_THREAD_STACK, P_RESERVED, P_ANON_KINDS, P_RUNS, P_RUNS_MAX,
-  P_COUNT_OF
+  P_MAX_GUARD, P_ALLOCATOR, P_COUNT_OF
 };
 /* classify()'s counts. */
-enum { S_THREAD_STACKS, S_GUARDS, S_ARENA_SLOTS, S_ARENA_VMAS, S_BIG_ANON, S_BIG_ANON_ALIGNED, S_COUNT };
+enum { S_THREAD_STACKS, S_GUARDS, S_ARENA_SLOTS, S_ARENA_VMAS, S_BIG_ANON, S_BIG_ANON_ALIGNED, S_GO_ARENA_VMAS, S_COUNT };
 /* How classify.ts classed each name (NameClass there). */
 enum { NC_ANONYMOUS, NC_SPECIAL, NC_SHM, NC_IMAGE, NC_FILE };
 
@@ -282,34 +282,93 @@ static int anonPrivate(u32 i, const u8 *nameClass) {
 }
 
 /*
- * Marks the VMAs filling one glibc arena slot from position k: a rw-p head then an optional ---p
- * reserve, exactly slotSize bytes. Returns how many, or 0.
+ * Marks a run of glibc arena heaps from position k (slot-aligned rw-p or rwxp): heaps of
+ * HEAP_MAX_SIZE, each a read-write head at its slot's start then an optional ---p rest. The
+ * kernel merges neighbours with equal protections, so one VMA may span several slots (full heaps
+ * side by side, or a heap's rest and the spare slot new_heap() keeps). The run is contiguous,
+ * anonymous, and ends on a slot boundary; read-write memory resumes after ---p only at a slot's
+ * start (a new heap's header). A run with no ---p part at all is one slot, or VMAs that each
+ * start and end on slot boundaries (full heaps the kernel kept apart): one VMA of several slots
+ * of plain rw-p looks like any large aligned mapping. Returns the VMAs taken (0: none);
+ * *heaps gets the slots whose first page is read-write (one heap each).
  */
-static u32 arenaSlot(u32 k, u32 n, u64 slotSize, const u8 *nameClass) {
-  u64 covered = 0;
-  u32 m = k;
-  int sawReserve = 0;
-  for (; m < n && covered < slotSize; m++) {
+static u32 heapRun(u32 k, u32 n, u32 slotBits, const u8 *nameClass, u32 *heaps) {
+  const u64 mask = (1ull << slotBits) - 1;
+  u32 good = k, goodHeaps = 0, h = 0;
+  int afterNone = 0, sawNone = 0, goodSawNone = 0, starts = 1, goodStarts = 0;
+  for (u32 m = k; m < n; m++) {
     u32 i = at(m);
-    if (!anonPrivate(i, nameClass)) return 0;
-    if (m > k && gapOf(at(m - 1), i) != 0) return 0;
+    if (!anonPrivate(i, nameClass) || (m > k && gapOf(at(m - 1), i) != 0)) break;
     u32 prot = perms[i] & (PERM_R | PERM_W | PERM_X);
-    if (prot == 0) sawReserve = 1;
-    else if (prot != RW || sawReserve) return 0;
-    covered += sizeOf(i);
+    u64 s = startOf(i), e = endOf(i);
+    if (s & mask) starts = 0;
+    if (prot == 0) {
+      afterNone = sawNone = 1;
+    } else if (prot == RW || prot == (RW | PERM_X)) {
+      if (afterNone && (s & mask) != 0) break;
+      afterNone = 0;
+      h += (u32)(((e + mask) >> slotBits) - ((s + mask) >> slotBits));
+    } else {
+      break;
+    }
+    if ((e & mask) == 0) {
+      good = m + 1;
+      goodHeaps = h;
+      goodSawNone = sawNone;
+      goodStarts = starts;
+    }
   }
-  if (covered != slotSize || sizeOf(at(k)) == 0) return 0;
-  for (u32 t = k; t < m; t++) {
+  if (good == k || (!goodSawNone && goodHeaps != 1 && !(goodStarts && good - k >= 2))) return 0;
+  for (u32 t = k; t < good; t++) {
     u32 i = at(t);
     kind[i] = perms[i] & PERM_W ? params[P_ARENA] : params[P_ARENA_RESERVE];
+  }
+  *heaps = goodHeaps;
+  return good - k;
+}
+
+/*
+ * Go's heap from position k: its arenas grow upward, contiguous, from a hint address of
+ * 0x00c000000000 plus a multiple of 1 TiB, committed (rw-p) then reserved (---p). Marks the
+ * run as allocator memory; returns the VMAs taken.
+ */
+static u32 goArenaRun(u32 k, u32 n, const u8 *nameClass) {
+  u32 m = k;
+  for (; m < n; m++) {
+    u32 i = at(m);
+    u32 prot = perms[i] & (PERM_R | PERM_W | PERM_X);
+    if (!anonPrivate(i, nameClass) || (m > k && gapOf(at(m - 1), i) != 0) || (prot != RW && prot != 0)) break;
+    kind[i] = prot ? params[P_ALLOCATOR] : params[P_RESERVED];
   }
   return m - k;
 }
 
-/* Largest guard under a thread stack (one page; 64 KiB on 64K-page kernels), and stack sizes. */
-#define MAX_GUARD MIB
+/* Stack sizes: pthread's minimum (16 KiB) to 1 GiB. The largest guard is a parameter. */
 #define MIN_THREAD_STACK (16 * 1024)
 #define MAX_THREAD_STACK (1024 * MIB)
+
+/*
+ * A thread stack at position k: a ---p guard of at most maxGuard directly below an anonymous
+ * rw-p of a stack's size (pthread_create maps both at once; rwxp for a program that needs an
+ * executable stack, or under READ_IMPLIES_EXEC), unless the rw-p is directly below a
+ * larger ---p: then it is memory committed inside a reservation (a JVM heap, metaspace or code
+ * cache; a mimalloc segment), not a stack.
+ */
+static int threadStackAt(u32 k, u32 n, u64 maxGuard, const u8 *nameClass) {
+  if (k + 1 >= n) return 0;
+  u32 g = at(k), j = at(k + 1);
+  u64 above = sizeOf(j);
+  u32 prot = perms[j] & (PERM_R | PERM_W | PERM_X);
+  if (sizeOf(g) > maxGuard || !anonPrivate(j, nameClass) || (prot != RW && prot != (RW | PERM_X)) || gapOf(g, j) != 0 ||
+      above < MIN_THREAD_STACK || above > MAX_THREAD_STACK)
+    return 0;
+  if (k + 2 < n) {
+    u32 r = at(k + 2);
+    if (gapOf(j, r) == 0 && anonPrivate(r, nameClass) && (perms[r] & (PERM_R | PERM_W | PERM_X)) == 0 && sizeOf(r) > maxGuard)
+      return 0;
+  }
+  return 1;
+}
 
 /* The kind of every VMA, by name, permissions and neighbours: the rules are in classify.ts. */
 /*
@@ -324,6 +383,7 @@ EXPORT("classify") u32 classify(u32 from, u32 to) {
   const int glibc = params[P_GLIBC];
   const u32 slotBits = params[P_SLOT_BITS];
   const u64 slotSize = 1ull << slotBits;
+  const u64 maxGuard = params[P_MAX_GUARD];
   order = (const u32 *)params[P_ORDER];
   if (from == 0)
     for (int s = 0; s < S_COUNT; s++) stats[s] = 0;
@@ -363,27 +423,30 @@ EXPORT("classify") u32 classify(u32 from, u32 to) {
       kind[i] = params[P_BSS];
       continue;
     }
-    if (glibc && prot == RW && (startOf(i) & (slotSize - 1)) == 0) {
-      u32 taken = arenaSlot(k, n, slotSize, nameClass);
+    if ((startOf(i) & 0xffffffffffull) == 0xc000000000ull) {
+      u32 taken = goArenaRun(k, n, nameClass);
       if (taken > 0) {
-        stats[S_ARENA_SLOTS]++;
+        stats[S_GO_ARENA_VMAS] += taken;
+        k += taken - 1;
+        continue;
+      }
+    }
+    if (glibc && (prot == RW || prot == (RW | PERM_X)) && (startOf(i) & (slotSize - 1)) == 0) {
+      u32 heaps = 0, taken = heapRun(k, n, slotBits, nameClass, &heaps);
+      if (taken > 0) {
+        stats[S_ARENA_SLOTS] += heaps;
         stats[S_ARENA_VMAS] += taken;
         k += taken - 1;
         continue;
       }
     }
-    if (prot == 0 && k + 1 < n) {
-      u32 j = at(k + 1);
-      u64 above = sizeOf(j);
-      if (sizeOf(i) <= MAX_GUARD && anonPrivate(j, nameClass) && (perms[j] & (PERM_R | PERM_W | PERM_X)) == RW &&
-          gapOf(i, j) == 0 && above >= MIN_THREAD_STACK && above <= MAX_THREAD_STACK) {
-        kind[i] = params[P_GUARD];
-        kind[j] = params[P_THREAD_STACK];
-        stats[S_GUARDS]++;
-        stats[S_THREAD_STACKS]++;
-        k++;
-        continue;
-      }
+    if (prot == 0 && threadStackAt(k, n, maxGuard, nameClass)) {
+      kind[i] = params[P_GUARD];
+      kind[at(k + 1)] = params[P_THREAD_STACK];
+      stats[S_GUARDS]++;
+      stats[S_THREAD_STACKS]++;
+      k++;
+      continue;
     }
     kind[i] = prot == 0 ? params[P_RESERVED] : params[P_OWN_ANON];
     if (prot == RW) {

@@ -93,6 +93,8 @@ export const enum Param {
   AnonKinds,
   Runs,
   RunsMax,
+  MaxGuard,
+  Allocator,
 }
 
 /** Indices into Kernel.stats, as in kernel.c. */
@@ -103,6 +105,7 @@ export const enum Stat {
   ArenaVmas,
   BigAnon,
   BigAnonAligned,
+  GoArenaVmas,
 }
 
 /**
@@ -257,8 +260,8 @@ export class Kernel {
     this.namedIndex = new Uint32Array(buf, x.namedIndex(), x.namedMax());
     this.nameStart = new Uint32Array(buf, x.nameStart(), x.namedMax());
     this.nameEnd = new Uint32Array(buf, x.nameEnd(), x.namedMax());
-    this.params = new Uint32Array(buf, x.params(), Param.RunsMax + 1);
-    this.stats = new Uint32Array(buf, x.stats(), Stat.BigAnonAligned + 1);
+    this.params = new Uint32Array(buf, x.params(), Param.Allocator + 1);
+    this.stats = new Uint32Array(buf, x.stats(), Stat.GoArenaVmas + 1);
     this.kindCount = new Uint32Array(buf, x.kindCount(), kinds);
     this.kindBytes = new Float64Array(buf, x.kindBytes(), kinds);
     this.kindLineCount = new Uint32Array(buf, x.kindLineCount(), kinds);

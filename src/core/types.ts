@@ -190,7 +190,15 @@ export type FixId =
   | 'systemd-ld-preload'
   | 'jemalloc-lg-hugepage'
   | 'kernel-default-hugepagesz'
-  | 'malloc-arena-max';
+  | 'malloc-arena-max'
+  | 'k8s-max-map-count'
+  | 'ansible-max-map-count'
+  | 'jvm-malloc-arena-max'
+  | 'malloc-conf'
+  | 'thp-madvise'
+  | 'overcommit-memory'
+  | 'jemalloc-lg-page'
+  | 'mimalloc-purge-decommits';
 
 export type FindingId =
   | 'vma-limit'
@@ -201,7 +209,12 @@ export type FindingId =
   | 'deleted-mapping'
   | 'allocator'
   | 'malformed-lines'
-  | 'input-notes';
+  | 'input-notes'
+  | 'jemalloc-thp'
+  | 'jemalloc-overcommit'
+  | 'mimalloc-decommit'
+  | 'jemalloc-retain'
+  | 'product-max-map-count';
 
 export interface Finding {
   id: FindingId;
@@ -239,6 +252,7 @@ export interface Analysis {
   kinds: Partial<Record<VmaKind, KindSummary>>;
   totals: KindSummary;
   threads: number;
+  /** glibc arena heaps (HEAP_MAX_SIZE slots holding a heap): an arena has one or more. */
   arenas: number;
   findings: Finding[];
   malformed: Malformed[];

@@ -37,9 +37,13 @@ export function configFlavourOfFix(fix: Fix): ConfigFlavour | undefined {
     case 'mysqld-safe-malloc-lib':
       return 'mycnf';
     case 'sysctl-max-map-count':
+    case 'overcommit-memory':
       return 'sysctl';
     case 'systemd-ld-preload':
     case 'malloc-arena-max':
+    case 'jvm-malloc-arena-max':
+    case 'malloc-conf':
+    case 'mimalloc-purge-decommits':
       return 'systemd';
     default:
       return undefined;
@@ -59,7 +63,14 @@ export function intendedKeys(fix: Fix): { section: string; id: string }[] | unde
     case 'systemd-ld-preload':
       return [{ section: 'Service', id: 'Environment:LD_PRELOAD' }];
     case 'malloc-arena-max':
+    case 'jvm-malloc-arena-max':
       return [{ section: 'Service', id: 'Environment:MALLOC_ARENA_MAX' }];
+    case 'malloc-conf':
+      return [{ section: 'Service', id: 'Environment:MALLOC_CONF' }];
+    case 'mimalloc-purge-decommits':
+      return [{ section: 'Service', id: 'Environment:MIMALLOC_PURGE_DECOMMITS' }];
+    case 'overcommit-memory':
+      return [{ section: '', id: 'vm.overcommit_memory' }];
     default:
       return undefined;
   }

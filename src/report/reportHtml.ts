@@ -151,7 +151,7 @@ export function analysisHtml(
   <div class="card" id="summary-allocator"><div class="label">Allocator</div><div class="value">${esc(al.name)}${al.variant ? ` (${esc(al.variant)})` : ''}</div>
     <div class="label" id="allocator-confidence">${esc(CONFIDENCE_LABEL[al.confidence])}${al.library ? ` · <code>${esc(al.library)}</code>` : ''}</div>
     <div class="label" id="allocator-evidence">${esc(al.evidence)}${al.preloadBlocked ? `<br>LD_PRELOAD cannot switch it: ${esc(al.preloadBlocked)}` : ''}</div></div>
-  <div class="card"><div class="label">Threads</div><div class="value">${formatCount(a.threads)}</div><div class="label">${a.arenas ? `${formatCount(a.arenas)} glibc arenas` : '&nbsp;'}</div></div>
+  <div class="card"><div class="label">Threads</div><div class="value">${formatCount(a.threads)}</div><div class="label">${a.arenas ? `${formatCount(a.arenas)} glibc arena heaps` : '&nbsp;'}</div></div>
   ${a.numaNodes ? `<div class="card" id="summary-numa"><div class="label">Resident per NUMA node</div><div class="value">${Object.entries(a.numaNodes).map(([n, b]) => `${esc(n)} ${formatBytes(b)}`).join(' · ')}</div><div class="label">from numa_maps N&lt;node&gt;= pages</div></div>` : ''}
   <div class="card"><div class="label">Mapped</div><div class="value">${size(a.totals.bytes)}</div><div class="label">${hasRss ? `RSS ${formatBytes(a.totals.rss ?? 0)}` : h.rss ? `RSS ${formatBytes(h.rss)}` : 'no RSS in a plain maps dump'}</div></div>
 </div>

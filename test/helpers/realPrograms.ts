@@ -16,6 +16,8 @@ import { FIXTURE_CACHE_DIR, FIXTURES_DIR, startProcess, type BuildVariant, type 
 
 /** `threads` built static with musl: no dynamic loader, musl's mallocng linked in. */
 export const MUSL_STATIC: BuildVariant = { tag: 'musl-static', cc: 'musl-gcc', flags: ['-static'], libs: [] };
+/** A dynamically linked musl program: musl-gcc is gcc with musl's specs file, its loader is ld-musl-*.so.1. */
+export const MUSL_DYNAMIC: BuildVariant = { tag: 'musl', cc: 'musl-gcc', flags: [], libs: [] };
 /** `threads` as an i386 program (gcc-multilib): 1 MiB glibc heaps, libraries in /usr/lib/i386-linux-gnu. */
 export const I386: BuildVariant = { tag: 'i386', cc: 'gcc', flags: ['-m32'], libs: [] };
 /** `threads` linked with Debian's libjemalloc_pic.a: the executable defines malloc and mallctl itself. */
@@ -26,29 +28,27 @@ export const JEMALLOC_PIC: BuildVariant = {
   libs: ['-Wl,-Bstatic', '-ljemalloc_pic', '-Wl,-Bdynamic', '-lm', '-ldl'],
 };
 
-let goBinary: string | undefined;
-
-/** Builds test/fixtures/goheap.go with CGO_ENABLED=0 (a static binary), once per source change. */
-export function buildGoStatic(): string {
-  if (goBinary) return goBinary;
-  const src = path.join(FIXTURES_DIR, 'goheap.go');
+/**
+ * Builds test/fixtures/NAME.go with Debian's Go, CGO_ENABLED=0 (a static executable), once: cached
+ * under a hash of the Go version and the source like the C fixtures; Go's build cache goes there too.
+ */
+export function buildGoFixture(name: string): string {
+  const src = path.join(FIXTURES_DIR, `${name}.go`);
   const version = execFileSync('go', ['version'], { encoding: 'utf8' }).trim();
-  const key = createHash('sha256').update(version).update(fs.readFileSync(src)).digest('hex').slice(0, 16);
-  const dir = path.join(FIXTURE_CACHE_DIR, key);
-  const out = path.join(dir, 'goheap');
-  if (!fs.existsSync(out)) {
-    fs.mkdirSync(dir, { recursive: true });
-    const tmp = `${out}.${process.pid}.tmp`;
-    const env = { ...process.env, CGO_ENABLED: '0', GOCACHE: path.join(FIXTURE_CACHE_DIR, 'gocache'), GOPATH: path.join(FIXTURE_CACHE_DIR, 'gopath'), GO111MODULE: 'off', GOFLAGS: '' };
-    execFileSync('go', ['build', '-o', tmp, src], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    fs.renameSync(tmp, out);
-  }
-  return (goBinary = out);
+  const key = createHash('sha256').update(version).update(fs.readFileSync(src)).update(os.machine()).digest('hex').slice(0, 16);
+  const out = path.join(FIXTURE_CACHE_DIR, `go-${key}`, name);
+  if (fs.existsSync(out)) return out;
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  const env = { ...process.env, CGO_ENABLED: '0', GOCACHE: path.join(FIXTURE_CACHE_DIR, 'gocache'), GOPATH: path.join(FIXTURE_CACHE_DIR, 'gopath'), GO111MODULE: 'off', GOFLAGS: '' };
+  execFileSync('go', ['build', '-o', tmp, src], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  fs.renameSync(tmp, out);
+  return out;
 }
 
 /** The static Go program with `goroutines` goroutines, ready once they allocated. */
 export async function startGoStatic(goroutines = 8): Promise<RealProcess> {
-  return ready(startProcess({ cmd: buildGoStatic(), args: [String(goroutines)], readyLine: /^READY$/m }));
+  return ready(startProcess({ cmd: buildGoFixture('goheap'), args: [String(goroutines)], readyLine: /^READY$/m }));
 }
 
 /** A JVM (the source launcher compiles NativeThreads.java in memory) with `threads` threads that malloc. */

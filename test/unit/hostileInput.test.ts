@@ -20,9 +20,13 @@ import {
   fixCommandLine,
   fixContext,
   jemallocLgHugepage,
+  jvmMallocArenaMax,
   kernelDefaultHugepagesz,
   mallocArenaMax,
+  mallocConfFix,
+  mimallocPurgeDecommits,
   mysqldSafeMallocLib,
+  overcommitMemory,
   sysctlMaxMapCount,
   systemdLdPreload,
   type FixContext,
@@ -126,6 +130,34 @@ describe('item 1: lines injected into config files', () => {
     const fix = fixesOf(crafted).find((f) => f.id === 'mysqld-safe-malloc-lib')!;
     const out = applyEdits(MY_CNF, mergeFix(MY_CNF, fix, 'mycnf'));
     assert.equal(out, '[mysqld]\ndatadir=/var/lib/mysql\n\n[mysqld_safe]\nnice=0\nmalloc-lib=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n');
+  });
+
+  it('every fix that can be merged names its settings, and merges exactly them into an empty file', () => {
+    const ctx = fixContext(['/usr/sbin/mariadbd', LIBC.split(' ').pop()!], {}, 10, 65530);
+    const fixes = [
+      mysqldSafeMallocLib(ctx),
+      sysctlMaxMapCount(ctx, 'r'),
+      systemdLdPreload(ctx),
+      mallocArenaMax(ctx),
+      jvmMallocArenaMax(ctx),
+      mallocConfFix(ctx, 'retain:true', 't', []),
+      mimallocPurgeDecommits(ctx),
+      overcommitMemory(ctx),
+    ];
+    for (const f of fixes) {
+      const flavour = configFlavourOfFix(f);
+      assert.ok(flavour, f.id);
+      const merged = applyEdits('', mergeFix('', f, flavour));
+      const settings = merged.split('\n').filter((l) => l && !l.startsWith('#') && !l.startsWith('['));
+      assert.equal(settings.length, intendedKeys(f)!.length, `${f.id}: ${merged}`);
+    }
+  });
+
+  it('MALLOC_CONF options from the dump reach a fix only when they are jemalloc option syntax', () => {
+    const text = `# malloc_conf: retain:false,narenas:4,evil:"x%n,bad key:1,prof_prefix:/tmp/jeprof\n${LIBC}\n7f0000000000-7f0000001000 r-xp 00000000 08:01 9 /usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n`;
+    const fix = analyze(parseDump(text)).findings.flatMap((x) => x.fixes).find((x) => x.id === 'malloc-conf');
+    assert.ok(fix, 'retain:false gets the MALLOC_CONF fix');
+    assert.match(fix.text, /^Environment="MALLOC_CONF=narenas:4,prof_prefix:\/tmp\/jeprof,retain:true"$/m);
   });
 
   it('a fix text carrying a setting it should not is refused whole', () => {

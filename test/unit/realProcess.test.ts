@@ -336,6 +336,7 @@ describe('capture', () => {
       const keys = lines.filter((l) => l.startsWith('#')).slice(1).map((l) => /^# ([\w]+): /.exec(l)?.[1]);
       assert.deepEqual(keys, [
         'host', 'pid', 'command', 'time', 'max_map_count', 'page_size', 'hugepagesize', 'thp', 'kernel', 'arch', 'threads',
+        'exe', 'comm', 'exe_static', 'exe_symbols', 'libc', 'overcommit_memory', 'thp_defrag',
       ]);
       const h = parseCaptureHeader(text);
       assert.equal(h.host, os.hostname());

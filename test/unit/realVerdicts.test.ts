@@ -186,15 +186,15 @@ describe('allocator verdicts on real programs', () => {
   });
 
   it('MALLOC_ARENA_MAX already set: the arena fix proposes less than the current cap', async () => {
-    const p = await ready(startProcess({ program: 'threads', args: ['8', '--count', '64'], env: { MALLOC_ARENA_MAX: '3' } }));
+    const p = await ready(startProcess({ program: 'threads', args: ['8', '--count', '64'], env: { MALLOC_ARENA_MAX: '8' } }));
     try {
-      assert.equal(environOf(p.pid, 'MALLOC_ARENA_MAX'), '3');
+      assert.equal(environOf(p.pid, 'MALLOC_ARENA_MAX'), '8');
       const a = analyzeText((await captureLocal(p.pid)).text);
-      assert.equal(a.header.mallocArenaMax, 3);
+      assert.equal(a.header.mallocArenaMax, 8);
       const fix = a.findings.find((f) => f.id === 'glibc-arenas')?.fixes.find((f) => f.id === 'malloc-arena-max');
       assert.ok(fix, 'threads that malloc at once get arenas up to the cap');
-      assert.match(fix.text, /Environment="MALLOC_ARENA_MAX=1"/);
-      assert.match(fix.text, /already runs with MALLOC_ARENA_MAX=3/);
+      assert.match(fix.text, /Environment="MALLOC_ARENA_MAX=4"/);
+      assert.match(fix.text, /already runs with MALLOC_ARENA_MAX=8/);
     } finally {
       await p.stop();
     }
