@@ -35,6 +35,7 @@ export const Settings = {
   errorRatio: 'errorThreshold',
   watchInterval: 'watch.intervalSeconds',
   captureFolder: 'watch.captureFolder',
+  timelineInterval: 'timeline.sampleIntervalSeconds',
   sshUseSudo: 'ssh.useSudo',
   sshTimeout: 'ssh.timeoutSeconds',
   sshConfigFile: 'ssh.configFile',

@@ -56,8 +56,10 @@ export interface InitMessage {
   title: string;
   source: TimelineSource;
   samples: TimelineSample[];
-  /** Sampling interval, for forecasts over samples without a capture time. */
-  intervalMs: number;
+  /** Time between samples, for forecasts over samples without a capture time or usable file time; unset: none. */
+  intervalMs?: number;
+  /** Where that interval was set (the setting's name), for the forecast's text. */
+  intervalFrom: string;
   /** Set while the host is still reading a folder. */
   loading?: LoadProgressMessage['progress'];
   watch?: WatchStatusMessage['status'];

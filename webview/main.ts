@@ -133,9 +133,11 @@ function renderAll(): void {
 function renderForecast(): void {
   const fc = model.forecastLine();
   const p = $('forecast');
-  p.textContent = fc ? fc.text : model.size < 3 ? 'Forecast: needs at least 3 samples.' : 'Forecast: the VMA count does not change.';
+  p.textContent = fc ? fc.text : '';
   p.dataset.eta = fc?.forecast.etaMs !== undefined ? String(fc.forecast.etaMs) : '';
-  p.dataset.rate = fc ? String(fc.forecast.ratePerHour) : '';
+  p.dataset.rate = fc?.forecast.ratePerHour !== undefined ? String(fc.forecast.ratePerHour) : '';
+  p.dataset.basis = fc?.forecast.basis ?? '';
+  p.dataset.reason = fc?.forecast.reason ?? '';
 }
 
 function range(values: number[]): [number, number] {
@@ -161,7 +163,7 @@ function renderSummary(): void {
   const [lo, hi] = range(s.map((x) => x.vmaCount));
   const parts = [
     `${formatCount(s.length)} sample${s.length === 1 ? '' : 's'}` +
-      (model.timed && s.length > 1 ? ` over ${formatDuration(last.time! - first.time!)}, from ${first.label} to ${last.label}.` : '.'),
+      (model.timed && s.length > 1 ? ` over ${formatDuration(model.x(s.length - 1) - model.x(0))}, from ${first.label} to ${last.label}.` : '.'),
     `VMAs: ${formatCount(first.vmaCount)} in the first, ${formatCount(last.vmaCount)} in the last (${formatPercent(last.vmaCount / last.maxMapCount)} of max_map_count ${formatCount(last.maxMapCount)}); lowest ${formatCount(lo)}, highest ${formatCount(hi)}.`,
   ];
   const allocators = [...new Set(s.map((x) => x.allocator))];
@@ -426,7 +428,7 @@ function renderNotices(extra?: { level: string; message: string }): void {
 
 function onInit(m: InitMessage): void {
   model.clear();
-  model.intervalMs = m.intervalMs;
+  model.interval = { intervalMs: m.intervalMs, intervalFrom: m.intervalFrom };
   source = m.source;
   document.title = m.title;
   $('title').textContent = m.title;

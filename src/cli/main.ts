@@ -1,7 +1,8 @@
-import { writeSync } from 'node:fs';
+import { statSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { analyze } from '../core/analyze';
 import { diffDumps } from '../core/diff';
+import { differentProcessWarning, processDifferences, processIdentity } from '../core/identity';
 import { forecast, orderSamples, sampleOf } from '../core/timeline';
 import type { AnalyzeOptions } from '../core/types';
 import { DumpReadError, listDumpFiles, readDumpSync } from '../node/dumpFile';
@@ -12,7 +13,10 @@ const USAGE = `Usage: vma-lens <command> [options]
 Commands:
   analyze [--json] [--fixes] [--max-map-count N] FILE|-   report on a maps, smaps, smaps_rollup or pmap dump
   diff [--json] A B                                      what changed between two dumps of a process
-  timeline [--json] [--max-map-count N] DIR              one line per dump in a folder, and a forecast
+  timeline [--json] [--max-map-count N] [--interval S] DIR
+                                                         one line per dump in a folder, and a forecast;
+                                                         times from "# time:" headers, else the files'
+                                                         modification times, else one sample every S seconds
 
 Exit status: 0 analysed with no error finding, 1 an error-severity finding, 2 unusable input or usage.
 `;
@@ -25,6 +29,7 @@ interface Args {
   json: boolean;
   fixes: boolean;
   maxMapCount?: number;
+  intervalMs?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -37,6 +42,10 @@ function parseArgs(argv: string[]): Args {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       if (!v || !/^\d+$/.test(v) || Number(v) === 0) throw new UsageError('--max-map-count takes a positive whole number');
       args.maxMapCount = Number(v);
+    } else if (a === '--interval' || a.startsWith('--interval=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (!v || !/^\d+(\.\d+)?$/.test(v) || !(Number(v) > 0)) throw new UsageError('--interval takes the seconds between samples, a positive number');
+      args.intervalMs = Number(v) * 1000;
     } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
     else args.files.push(a);
   }
@@ -104,7 +113,8 @@ export function main(argv: string[]): number {
           analyze(d, options); // classifies the VMAs the diff groups by kind
         }
         const d = diffDumps(da, db);
-        write(args.json ? JSON.stringify({ a: fa, b: fb, ...d }) + '\n' : renderDiff(d, fa, fb, st));
+        const warning = differentProcessWarning(processDifferences(processIdentity(da), processIdentity(db)));
+        write(args.json ? JSON.stringify({ a: fa, b: fb, ...(warning ? { warning } : {}), ...d }) + '\n' : renderDiff(d, fa, fb, st, warning));
         return 0;
       }
       case 'timeline': {
@@ -115,13 +125,13 @@ export function main(argv: string[]): number {
         const samples = orderSamples(
           files.flatMap((f) => {
             const dump = readDumpSync(f);
-            const sample = dump.count ? [sampleOf(f, analyze(dump, options))] : [];
+            const sample = dump.count ? [sampleOf(f, analyze(dump, options), { mtime: statSync(f).mtimeMs, process: processIdentity(dump) })] : [];
             dump.release(); // the next file reuses its memory
             return sample;
           }),
         );
-        const fc = forecast(samples);
-        write(args.json ? JSON.stringify({ dir, samples, forecast: fc ?? null }) + '\n' : renderTimeline(samples, fc, dir, st));
+        const fc = forecast(samples, { intervalMs: args.intervalMs, intervalFrom: '--interval' });
+        write(args.json ? JSON.stringify({ dir, samples, forecast: fc }) + '\n' : renderTimeline(samples, fc, dir, st));
         return samples.some((s) => s.findings.some((f) => f.severity === 'error')) ? 1 : 0;
       }
       default:

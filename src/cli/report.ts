@@ -88,10 +88,11 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
   return out.join('\n') + '\n';
 }
 
-export function renderDiff(d: DumpDiff, a: string, b: string, st: Style): string {
+export function renderDiff(d: DumpDiff, a: string, b: string, st: Style, warning?: string): string {
   const out: string[] = [];
   const delta = d.vmaCountB - d.vmaCountA;
   out.push(st.bold(`VMA Lens diff — ${a} → ${b}`));
+  if (warning) out.push(st.sev('warning', `Warning    ${warning}`));
   out.push(`VMAs       ${formatCount(d.vmaCountA)} → ${formatCount(d.vmaCountB)} (${delta >= 0 ? '+' : ''}${formatCount(delta)})`);
   out.push(`Changes    ${formatCount(d.added)} added, ${formatCount(d.removed)} removed, ${formatCount(d.unchanged)} unchanged`);
   out.push('');
@@ -117,7 +118,7 @@ export function renderDiff(d: DumpDiff, a: string, b: string, st: Style): string
   return out.join('\n') + '\n';
 }
 
-export function renderTimeline(samples: TimelineSample[], fc: Forecast | undefined, dir: string, st: Style): string {
+export function renderTimeline(samples: TimelineSample[], fc: Forecast, dir: string, st: Style): string {
   const out: string[] = [st.bold(`VMA Lens timeline — ${dir} (${samples.length} samples)`), ''];
   const rows: string[][] = [['Sample', 'VMAs', 'Limit', 'Use', 'RSS', 'Allocator', 'Worst finding']];
   for (const s of samples) {
@@ -133,6 +134,6 @@ export function renderTimeline(samples: TimelineSample[], fc: Forecast | undefin
     ]);
   }
   out.push(...table(rows, [false, true, true, true, true, false, false]).map((l, i) => (i === 0 ? st.bold(l) : l)));
-  out.push('', `Forecast   ${fc ? fc.text : 'needs at least 3 samples'}`);
+  out.push('', `Forecast   ${fc.text}`);
   return out.join('\n') + '\n';
 }

@@ -1,4 +1,6 @@
+import { stat } from 'node:fs/promises';
 import { analyze } from '../core/analyze';
+import { processIdentity } from '../core/identity';
 import { compareNames, sampleOf, type TimelineSample } from '../core/timeline';
 import type { AnalyzeOptions } from '../core/types';
 import { listDumpFiles, readDump } from '../node/dumpFile';
@@ -58,7 +60,7 @@ export async function loadFolder(folder: string, opts: FolderLoadOptions = {}): 
           skipped.push({ file, reason: why });
         } else {
           const a = analyze(dump, opts.analyzeOptions);
-          const s = sampleOf(file, a);
+          const s = sampleOf(file, a, { mtime: (await stat(file)).mtimeMs, process: processIdentity(dump) });
           samples.push(s);
           pending.push(s);
           if (a.header.pid !== undefined) processes.add(`${a.header.host ?? 'local'} ${a.header.pid}`);

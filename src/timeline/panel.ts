@@ -7,6 +7,7 @@ import { Settings, Views } from '../constants';
 import { analyze } from '../core/analyze';
 import { diffDumps } from '../core/diff';
 import type { Dump } from '../core/dump';
+import { processIdentity } from '../core/identity';
 import { parseDump } from '../core/parse';
 import { sampleOf, type TimelineSample } from '../core/timeline';
 import type { Analysis } from '../core/types';
@@ -70,6 +71,12 @@ class DumpCache {
 export function watchIntervalMs(): number {
   const sec = Number(setting<number>(Settings.watchInterval));
   return Math.max(0.2, Number.isFinite(sec) && sec > 0 ? sec : 10) * 1000;
+}
+
+/** The interval a folder timeline assumes for samples without times (the setting), or undefined. */
+function folderIntervalMs(): number | undefined {
+  const sec = Number(setting<number>(Settings.timelineInterval));
+  return Number.isFinite(sec) && sec > 0 ? sec * 1000 : undefined;
 }
 
 export function describeTarget(t: WatchTarget): string {
@@ -183,7 +190,8 @@ export class TimelinePanel extends Disposable {
       title: this.title,
       source: this.source,
       samples: [...this.samples.values()],
-      intervalMs: watchIntervalMs(),
+      // Watch samples carry capture times; a folder's may need the user's word.
+      ...(this.source.kind === 'watch' ? { intervalMs: watchIntervalMs(), intervalFrom: 'the watch interval' } : { intervalMs: folderIntervalMs(), intervalFrom: `the setting vmaLens.${Settings.timelineInterval}` }),
       skipped: this.skipped,
       ...(this.progress && !this.progress.finished ? { loading: this.progress } : {}),
       ...(this.lastStatus ? { watch: this.lastStatus } : {}),
@@ -322,7 +330,7 @@ export class TimelinePanel extends Disposable {
     }
     const file = await store.save(cap.text, cap.fileName, { time: analysis.header.time, vmaCount: analysis.vmaCount });
     this.dumps.put(file, { dump, analysis });
-    this.addSamples([sampleOf(file, analysis)]);
+    this.addSamples([sampleOf(file, analysis, { process: processIdentity(dump) })]);
   }
 
   private watchControl(action: 'pause' | 'resume' | 'stop' | 'restart'): void {
