@@ -104,6 +104,8 @@ export interface DiffResultMessage {
   a: string;
   b: string;
   diff?: DumpDiff;
+  /** Set when A and B are of different processes (the diff is still shown). */
+  warning?: string;
   error?: string;
 }
 

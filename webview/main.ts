@@ -6,6 +6,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import './style.css';
 
+import { rangeGrew } from '../src/core/diff';
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../src/core/format';
 import { KIND_INFO } from '../src/core/kinds';
 import type { TimelineSample } from '../src/core/timeline';
@@ -359,26 +360,33 @@ function renderDiff(m: DiffResultMessage): void {
     ]),
     'No kind changed.',
   );
-  const rangeTable = dataTable(
-    'diff-ranges',
-    'Top-growing address ranges',
-    ['Range', 'Kind', 'VMAs', 'Added', 'Removed', 'Bytes', ''],
-    d.topRanges.map((r) => {
-      const open = el('button', { type: 'button', className: 'link', textContent: `open line ${r.line}` });
-      open.addEventListener('click', () => post({ type: MessageType.OpenSample, source: r.added ? m.b : m.a, line: r.line }));
-      return [
-        el('th', { scope: 'row', className: 'mono', textContent: `${r.startHex}-${r.endHex}` }),
-        el('td', { textContent: KIND_INFO[r.kind].label }),
-        num(delta(r.vmaDelta)),
-        num(formatCount(r.added)),
-        num(formatCount(r.removed)),
-        num(bytesDelta(r.byteDelta)),
-        el('td', {}, open),
-      ];
-    }),
-    'No VMA was added or removed.',
-  );
-  box.replaceChildren(head, kindTable, rangeTable);
+  const ranges = (id: string, caption: string, list: typeof d.topRanges, empty: string) =>
+    dataTable(
+      id,
+      caption,
+      ['Range', 'Kind', 'VMAs', 'Added', 'Removed', 'Bytes', ''],
+      list.map((r) => {
+        const open = el('button', { type: 'button', className: 'link', textContent: `open line ${r.line}` });
+        open.addEventListener('click', () => post({ type: MessageType.OpenSample, source: r.added ? m.b : m.a, line: r.line }));
+        return [
+          el('th', { scope: 'row', className: 'mono', textContent: `${r.startHex}-${r.endHex}` }),
+          el('td', { textContent: KIND_INFO[r.kind].label }),
+          num(delta(r.vmaDelta)),
+          num(formatCount(r.added)),
+          num(formatCount(r.removed)),
+          num(bytesDelta(r.byteDelta)),
+          el('td', {}, open),
+        ];
+      }),
+      empty,
+    );
+  const grown = d.topRanges.filter(rangeGrew);
+  const shrunk = d.topRanges.filter((r) => !rangeGrew(r));
+  const parts: HTMLElement[] = [];
+  if (m.warning) parts.push(el('p', { id: 'diff-warning', className: 'notice warning', role: 'alert', textContent: m.warning }));
+  parts.push(head, kindTable, ranges('diff-ranges', 'Top-growing address ranges', grown, 'No address range grew.'));
+  if (shrunk.length) parts.push(ranges('diff-shrunk', 'Shrinking address ranges', shrunk, ''));
+  box.replaceChildren(...parts);
 }
 
 // --- watch and notices ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-import type { DumpDiff } from '../core/diff';
+import { rangeGrew, type DumpDiff, type RangeGrowth } from '../core/diff';
 import { formatBytes, formatCount, formatPercent } from '../core/format';
-import { KIND_INFO, KINDS } from '../core/kinds';
+import { countsTowardLimit, KIND_INFO, KINDS } from '../core/kinds';
 import type { Forecast, TimelineSample } from '../core/timeline';
 import type { Analysis, Severity } from '../core/types';
 
@@ -60,7 +60,7 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
   const rows: string[][] = [['Kind', 'VMAs', 'Size', ...(hasRss ? ['RSS'] : [])]];
   for (const k of KINDS) {
     const s = a.kinds[k];
-    if (!s) continue;
+    if (!s || !countsTowardLimit(k)) continue;
     rows.push([KIND_INFO[k].label, formatCount(s.count), formatBytes(s.bytes), ...(hasRss ? [formatBytes(s.rss ?? 0)] : [])]);
   }
   rows.push(['Total', formatCount(a.totals.count), formatBytes(a.totals.bytes), ...(hasRss ? [formatBytes(a.totals.rss ?? 0)] : [])]);
@@ -88,12 +88,17 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
   return out.join('\n') + '\n';
 }
 
+/** A change with its sign, as diff tools print it: +3, -2, 0. */
+function signed(n: number, fmt: (n: number) => string): string {
+  return n > 0 ? `+${fmt(n)}` : n < 0 ? `-${fmt(-n)}` : '0';
+}
+
 export function renderDiff(d: DumpDiff, a: string, b: string, st: Style, warning?: string): string {
   const out: string[] = [];
   const delta = d.vmaCountB - d.vmaCountA;
   out.push(st.bold(`VMA Lens diff — ${a} → ${b}`));
   if (warning) out.push(st.sev('warning', `Warning    ${warning}`));
-  out.push(`VMAs       ${formatCount(d.vmaCountA)} → ${formatCount(d.vmaCountB)} (${delta >= 0 ? '+' : ''}${formatCount(delta)})`);
+  out.push(`VMAs       ${formatCount(d.vmaCountA)} → ${formatCount(d.vmaCountB)} (${signed(delta, formatCount)})`);
   out.push(`Changes    ${formatCount(d.added)} added, ${formatCount(d.removed)} removed, ${formatCount(d.unchanged)} unchanged`);
   out.push('');
   const rows: string[][] = [['Kind', 'VMAs A', 'VMAs B', 'Δ VMAs', 'Δ size']];
@@ -101,20 +106,23 @@ export function renderDiff(d: DumpDiff, a: string, b: string, st: Style, warning
     const s = d.kinds[k];
     if (!s || (s.countA === s.countB && s.bytesA === s.bytesB)) continue;
     const dc = s.countB - s.countA;
-    rows.push([KIND_INFO[k].label, formatCount(s.countA), formatCount(s.countB), `${dc >= 0 ? '+' : ''}${formatCount(dc)}`, formatBytes(s.bytesB - s.bytesA)]);
+    rows.push([KIND_INFO[k].label, formatCount(s.countA), formatCount(s.countB), signed(dc, formatCount), signed(s.bytesB - s.bytesA, formatBytes)]);
   }
   if (rows.length > 1) {
     const lines = table(rows, [false, true, true, true, true]);
     out.push(st.bold(lines[0]), ...lines.slice(1), '');
   }
-  if (d.topRanges.length) {
-    out.push(st.bold('Top-growing ranges'));
-    for (const r of d.topRanges) {
+  const ranges = (title: string, list: RangeGrowth[]) => {
+    if (!list.length) return;
+    out.push(st.bold(title));
+    for (const r of list) {
       out.push(
-        `    ${r.startHex}-${r.endHex}  ${r.vmaDelta >= 0 ? '+' : ''}${formatCount(r.vmaDelta)} VMAs  ${formatBytes(r.byteDelta)}  ${st.dim(`${KIND_INFO[r.kind].label}, +${r.added}/-${r.removed}`)}`,
+        `    ${r.startHex}-${r.endHex}  ${signed(r.vmaDelta, formatCount)} VMAs  ${signed(r.byteDelta, formatBytes)}  ${st.dim(`${KIND_INFO[r.kind].label}, +${r.added}/-${r.removed}`)}`,
       );
     }
-  }
+  };
+  ranges('Top-growing ranges', d.topRanges.filter(rangeGrew));
+  ranges('Shrinking ranges', d.topRanges.filter((r) => !rangeGrew(r)));
   return out.join('\n') + '\n';
 }
 

@@ -7,7 +7,7 @@ import { Settings, Views } from '../constants';
 import { analyze } from '../core/analyze';
 import { diffDumps } from '../core/diff';
 import type { Dump } from '../core/dump';
-import { processIdentity } from '../core/identity';
+import { differentProcessWarning, processDifferences, processIdentity } from '../core/identity';
 import { parseDump } from '../core/parse';
 import { sampleOf, type TimelineSample } from '../core/timeline';
 import type { Analysis } from '../core/types';
@@ -408,7 +408,8 @@ export class TimelinePanel extends Disposable {
     if (!this.samples.has(a) || !this.samples.has(b)) return;
     try {
       const [la, lb] = await Promise.all([this.dumps.get(a), this.dumps.get(b)]);
-      this.post({ type: MessageType.DiffResult, a, b, diff: diffDumps(la.dump, lb.dump) });
+      const warning = differentProcessWarning(processDifferences(processIdentity(la.dump), processIdentity(lb.dump)));
+      this.post({ type: MessageType.DiffResult, a, b, diff: diffDumps(la.dump, lb.dump), ...(warning ? { warning } : {}) });
     } catch (err) {
       this.post({ type: MessageType.DiffResult, a, b, error: (err as Error).message });
     }
