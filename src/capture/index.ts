@@ -10,6 +10,7 @@
  */
 export {
   captureLocal,
+  captureLocalSync,
   captureRemote,
   CaptureError,
   listLocalProcesses,

@@ -1,6 +1,11 @@
-import { statSync, writeSync } from 'node:fs';
+import { readFileSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { isatty } from 'node:tty';
+import { captureLocalSync, CaptureError } from '../capture/capture';
 import { analyze } from '../core/analyze';
+import type { Dump } from '../core/dump';
+import { topMappings, type MappingSort } from '../core/mappings';
+import { parseDump } from '../core/parse';
 import { diffDumps } from '../core/diff';
 import { differentProcessWarning, processDifferences, processIdentity } from '../core/identity';
 import { forecast, orderSamples, sampleOf } from '../core/timeline';
@@ -12,12 +17,17 @@ const USAGE = `Usage: vma-lens <command> [options]
 
 Commands:
   analyze [--json] [--fixes] [--max-map-count N] FILE|-   report on a maps, smaps, smaps_rollup or pmap dump
+  analyze [options] --pid N                              the same on a live process of this machine: its
+                                                         /proc/N/maps with vm.max_map_count, threads and
+                                                         the rest of a capture's header
+          --top N [--sort size|rss|vmas]                 also list the N largest mappings (like pmap -x | sort)
   diff [--json] A B                                      what changed between two dumps of a process
   timeline [--json] [--max-map-count N] [--interval S] DIR
                                                          one line per dump in a folder, and a forecast;
                                                          times from "# time:" headers, else the files'
                                                          modification times, else one sample every S seconds
 
+Options: --version prints the version.
 Exit status: 0 analysed with no error finding, 1 an error-severity finding, 2 unusable input or usage.
 `;
 
@@ -30,10 +40,14 @@ interface Args {
   fixes: boolean;
   maxMapCount?: number;
   intervalMs?: number;
+  pid?: string;
+  top?: number;
+  sort: MappingSort;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { command: argv[0] ?? '', files: [], json: false, fixes: false };
+  const args: Args = { command: argv[0] ?? '', files: [], json: false, fixes: false, sort: 'size' };
+  const value = (i: number, a: string) => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[i]);
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') args.json = true;
@@ -46,6 +60,18 @@ function parseArgs(argv: string[]): Args {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       if (!v || !/^\d+(\.\d+)?$/.test(v) || !(Number(v) > 0)) throw new UsageError('--interval takes the seconds between samples, a positive number');
       args.intervalMs = Number(v) * 1000;
+    } else if (a === '--pid' || a.startsWith('--pid=')) {
+      const v = value(a.includes('=') ? i : ++i, a);
+      if (!v || !/^\d+$/.test(v)) throw new UsageError('--pid takes a process ID');
+      args.pid = v;
+    } else if (a === '--top' || a.startsWith('--top=')) {
+      const v = value(a.includes('=') ? i : ++i, a);
+      if (!v || !/^\d+$/.test(v) || Number(v) === 0) throw new UsageError('--top takes a positive whole number');
+      args.top = Number(v);
+    } else if (a === '--sort' || a.startsWith('--sort=')) {
+      const v = value(a.includes('=') ? i : ++i, a);
+      if (v !== 'size' && v !== 'rss' && v !== 'vmas') throw new UsageError('--sort takes size, rss or vmas');
+      args.sort = v;
     } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
     else args.files.push(a);
   }
@@ -74,9 +100,22 @@ function write(text: string): void {
   }
 }
 
+/** The package's version: dist/cli.js sits one level below package.json, installed or not. */
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 export function main(argv: string[]): number {
   let args: Args;
   try {
+    if (argv[0] === '--version' || argv[0] === '-V') {
+      write(`vma-lens ${version()}\n`);
+      return 0;
+    }
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
       write(USAGE);
       return argv.length === 0 ? 2 : 0;
@@ -92,15 +131,23 @@ export function main(argv: string[]): number {
   try {
     switch (args.command) {
       case 'analyze': {
-        need(args, 1, 'one FILE (or - for standard input)');
-        const file = args.files[0];
-        const dump = readDumpSync(file);
+        if (args.pid !== undefined) need(args, 0, 'either --pid N or a FILE, not both');
+        else need(args, 1, 'one FILE (or - for standard input), or --pid N');
+        const file = args.pid !== undefined ? `pid ${args.pid}` : args.files[0];
+        // A live process: the capture script's header and maps, as the extension captures it.
+        const dump: Dump = args.pid !== undefined ? parseDump(captureLocalSync(args.pid).text) : readDumpSync(file);
         if (dump.count === 0) {
           const bad = dump.malformedCount ? ` (${dump.malformedCount} malformed line${dump.malformedCount === 1 ? '' : 's'}, first: line ${dump.malformed[0].line}: ${dump.malformed[0].reason})` : '';
           throw new DumpReadError(`no mappings found in ${file === '-' ? 'standard input' : file}${bad}`);
         }
         const a = analyze(dump, options);
-        write(args.json ? JSON.stringify({ file, ...a }) + '\n' : renderAnalysis(a, file === '-' ? 'standard input' : file, st, args.fixes));
+        const top = args.top ? topMappings(dump, args.sort, args.top) : undefined;
+        const rollup = dump.format === 'smaps_rollup' ? dump.vma(0).smaps : undefined;
+        write(
+          args.json
+            ? JSON.stringify({ file, ...a, ...(top ? { top } : {}) }) + '\n'
+            : renderAnalysis(a, file === '-' ? 'standard input' : file, st, args.fixes, { top, sort: args.sort, rollup }),
+        );
         return a.findings.some((f) => f.severity === 'error') ? 1 : 0;
       }
       case 'diff': {
@@ -140,7 +187,7 @@ export function main(argv: string[]): number {
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`vma-lens: ${err.message}\n${USAGE}`);
-    } else if (err instanceof DumpReadError) {
+    } else if (err instanceof DumpReadError || err instanceof CaptureError) {
       process.stderr.write(`vma-lens: ${err.message}\n`);
     } else {
       // Anything else is our bug: one line for the user, the stack only when asked.

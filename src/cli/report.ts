@@ -2,6 +2,7 @@ import { rangeGrew, type DumpDiff, type RangeGrowth } from '../core/diff';
 import { formatBytes, formatCount, formatPercent } from '../core/format';
 import { countsTowardLimit, KIND_INFO, KINDS } from '../core/kinds';
 import type { Forecast, TimelineSample } from '../core/timeline';
+import type { MappingSort, MappingUse } from '../core/mappings';
 import type { Analysis, Severity } from '../core/types';
 
 /** Plain-text reports for a terminal; colour only when asked (a TTY without NO_COLOR). */
@@ -30,7 +31,35 @@ function bar(ratio: number, width = 30): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
-export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes: boolean): string {
+export interface AnalysisExtras {
+  /** The largest mappings (--top), by `sort`. */
+  top?: MappingUse[];
+  sort?: MappingSort;
+  /** The fields of a smaps_rollup's one line, in kB. */
+  rollup?: Record<string, number>;
+}
+
+/** What a smaps_rollup has, in the order /proc prints it, with the Pss split shown under Pss. */
+const ROLLUP_FIELDS = ['Rss', 'Pss', 'Pss_Anon', 'Pss_File', 'Pss_Shmem', 'Pss_Dirty', 'Shared_Clean', 'Shared_Dirty', 'Private_Clean', 'Private_Dirty', 'Referenced', 'Anonymous', 'LazyFree', 'AnonHugePages', 'ShmemPmdMapped', 'FilePmdMapped', 'Shared_Hugetlb', 'Private_Hugetlb', 'Swap', 'SwapPss', 'Locked'];
+
+/** Pss = Pss_Anon + Pss_File + Pss_Shmem. */
+const PSS_SPLIT = new Set(['Pss_Anon', 'Pss_File', 'Pss_Shmem']);
+
+function renderRollup(fields: Record<string, number>, st: Style): string[] {
+  const rows = ROLLUP_FIELDS.filter((k) => fields[k] !== undefined).map((k) => [PSS_SPLIT.has(k) ? `  ${k}` : k, formatBytes(fields[k] * 1024)]);
+  return [st.bold('Rollup (the sum over every mapping; smaps_rollup lists no VMAs)'), ...table(rows, [false, true]).map((l) => `    ${l}`)];
+}
+
+function renderTop(top: MappingUse[], sort: MappingSort, st: Style): string[] {
+  const hasRss = top.some((m) => m.rss !== undefined);
+  const rows = [['Mapping', 'VMAs', 'Size', ...(hasRss ? ['RSS'] : [])]];
+  for (const m of top) rows.push([m.mapping, formatCount(m.vmas), formatBytes(m.bytes), ...(hasRss ? [m.rss !== undefined ? formatBytes(m.rss) : '-'] : [])]);
+  const lines = table(rows, [false, true, true, true]);
+  const by = sort === 'vmas' ? 'VMA count' : sort === 'rss' ? 'RSS' : 'size';
+  return [st.bold(`Top ${top.length} mappings by ${by}`), st.bold(lines[0]), ...lines.slice(1)];
+}
+
+export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes: boolean, extras: AnalysisExtras = {}): string {
   const out: string[] = [];
   const h = a.header;
   out.push(st.bold(`VMA Lens — ${source}`) + st.dim(` (${a.format}, ${a.addressBits}-bit)`));
@@ -42,32 +71,38 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
     .filter(Boolean)
     .join(', ');
   if (sys) out.push(`System     ${sys}`);
-  const ratio = a.vmaCount / a.maxMapCount;
-  const limitSev: Severity = a.findings.find((f) => f.id === 'vma-limit')?.severity ?? 'info';
-  out.push(
-    `VMAs       ${st.sev(limitSev, `${formatCount(a.vmaCount)} / ${formatCount(a.maxMapCount)} (${formatPercent(ratio)})`)} ${bar(ratio)} ` +
-      st.dim(`vm.max_map_count ${a.maxMapCountSource === 'default' ? 'default' : `from ${a.maxMapCountSource}`}`),
-  );
-  const al = a.allocator;
-  out.push(
-    `Allocator  ${st.bold(al.name)}${al.variant ? ` (${al.variant})` : ''}` +
-      (al.library ? ` — ${al.library}` : st.dim(al.confidence === 'suspected' ? ` — suspected: ${al.evidence}` : ' — no allocator library mapped')),
-  );
-  out.push(`Threads    ${formatCount(a.threads)}${a.arenas ? `, glibc arenas ${formatCount(a.arenas)}` : ''}`);
-  out.push('');
+  if (extras.rollup) {
+    // A rollup sums the process: no VMA count, no libraries to name an allocator by, no stacks.
+    if (h.threads !== undefined) out.push(`Threads    ${formatCount(h.threads)} (from the header)`);
+    out.push('', ...renderRollup(extras.rollup, st), '');
+  } else {
+    const ratio = a.vmaCount / a.maxMapCount;
+    const limitSev: Severity = a.findings.find((f) => f.id === 'vma-limit')?.severity ?? 'info';
+    out.push(
+      `VMAs       ${st.sev(limitSev, `${formatCount(a.vmaCount)} / ${formatCount(a.maxMapCount)} (${formatPercent(ratio)})`)} ${bar(ratio)} ` +
+        st.dim(`vm.max_map_count ${a.maxMapCountSource === 'default' ? 'default' : `from ${a.maxMapCountSource}`}`),
+    );
+    const al = a.allocator;
+    out.push(
+      `Allocator  ${st.bold(al.name)}${al.variant ? ` (${al.variant})` : ''}` +
+        (al.library ? ` — ${al.library}` : st.dim(al.confidence === 'suspected' ? ` — suspected: ${al.evidence}` : ' — no allocator library mapped')),
+    );
+    out.push(`Threads    ${formatCount(a.threads)}${a.arenas ? `, glibc arenas ${formatCount(a.arenas)}` : ''}`);
+    out.push('');
 
-  const hasRss = a.totals.rss !== undefined;
-  const rows: string[][] = [['Kind', 'VMAs', 'Size', ...(hasRss ? ['RSS'] : [])]];
-  for (const k of KINDS) {
-    const s = a.kinds[k];
-    if (!s || !countsTowardLimit(k)) continue;
-    rows.push([KIND_INFO[k].label, formatCount(s.count), formatBytes(s.bytes), ...(hasRss ? [formatBytes(s.rss ?? 0)] : [])]);
+    const hasRss = a.totals.rss !== undefined;
+    const rows: string[][] = [['Kind', 'VMAs', 'Size', ...(hasRss ? ['RSS'] : [])]];
+    for (const k of KINDS) {
+      const s = a.kinds[k];
+      if (!s || !countsTowardLimit(k)) continue;
+      rows.push([KIND_INFO[k].label, formatCount(s.count), formatBytes(s.bytes), ...(hasRss ? [formatBytes(s.rss ?? 0)] : [])]);
+    }
+    rows.push(['Total', formatCount(a.totals.count), formatBytes(a.totals.bytes), ...(hasRss ? [formatBytes(a.totals.rss ?? 0)] : [])]);
+    const lines = table(rows, [false, true, true, true]);
+    out.push(st.bold(lines[0]), ...lines.slice(1, -1), st.dim(lines[lines.length - 1]));
+    out.push('');
   }
-  rows.push(['Total', formatCount(a.totals.count), formatBytes(a.totals.bytes), ...(hasRss ? [formatBytes(a.totals.rss ?? 0)] : [])]);
-  const lines = table(rows, [false, true, true, true]);
-  out.push(st.bold(lines[0]), ...lines.slice(1, -1), st.dim(lines[lines.length - 1]));
-  out.push('');
-
+  if (extras.top?.length) out.push(...renderTop(extras.top, extras.sort ?? 'size', st), '');
   out.push(st.bold(`Findings (${a.findings.length})`));
   for (const f of a.findings) {
     const where = f.lines.length ? st.dim(` (line${f.lineCount > 1 ? 's' : ''} ${f.lines.slice(0, 5).join(', ')}${f.lineCount > 5 ? ', …' : ''})`) : '';
