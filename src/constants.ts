@@ -22,7 +22,7 @@ export const Commands = {
   revealTimeline: 'vmaLens.revealTimeline',
   copyCommand: 'vmaLens.copyCommand',
   openFix: 'vmaLens.openFix',
-  /** Internal (quick fixes): merges a fix into a config file of the workspace, after a preview. */
+  /** Internal (quick fixes): merges a fix into a config file of the workspace (with Undo). */
   applyFixToFile: 'vmaLens.applyFixToFile',
   /** Internal (report links): shows a line of a dump. */
   revealLine: 'vmaLens.revealLine',
