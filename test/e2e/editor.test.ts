@@ -199,10 +199,9 @@ describe('VMA Lens editor features in VS Code', { timeout: 900_000 }, () => {
     // Applied at once (no unticked preview that writes nothing), named in a notification with Save and Undo.
     const note = await waitForNotification(vsc, /added to etc\/my\.cnf/);
     assert.match(note, /^VMA Lens: ".+" added to etc\/my\.cnf, line 7 \(not saved yet\)\.$/);
-    await waitForTab(vsc, /^my\.cnf/);
-    assert.equal(await vsc.languageName(), 'Ini', '*.cnf opens as INI, highlighted');
-    assert.match(await activeEditorText(vsc), /^nice = 0\nmalloc-lib=\/usr\/lib\/x86_64-linux-gnu\/libjemalloc\.so\.2$/m);
     await vsc.page.locator('.notifications-toasts .notification-list-item', { hasText: 'added to etc/my.cnf' }).locator('.monaco-button', { hasText: /^Save$/ }).click();
+    assert.equal(await poll(() => vsc.languageName(), (n) => n === 'Ini'), 'Ini', '*.cnf opens as INI, highlighted');
+    assert.match(await activeEditorText(vsc), /^nice = 0\nmalloc-lib=\/usr\/lib\/x86_64-linux-gnu\/libjemalloc\.so\.2$/m);
     const cnf = await poll(() => fs.readFileSync(path.join(folder, 'etc/my.cnf'), 'utf8'), (s) => s !== MY_CNF);
     assert.equal(cnf.match(/^\[mysqld_safe\]$/gm)?.length, 1, cnf);
     assert.equal(
