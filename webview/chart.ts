@@ -1,6 +1,6 @@
 /**
  * The timeline chart (Chart.js, only the parts it uses): VMA count stacked by kind, the
- * max_map_count line, RSS/PSS on a second axis, the forecast as a dashed line, markers on the
+ * max_map_count line, RSS (solid) / PSS (dotted) on a second axis, the forecast as a dashed line, markers on the
  * picked samples. Long series are decimated in the model (whole samples per pixel bucket), so
  * 10,000 samples draw as about two points per pixel.
  */
@@ -147,7 +147,23 @@ export class TimelineChart {
         },
       },
       plugins: {
-        legend: { position: 'bottom', labels: { boxWidth: 12, boxHeight: 12, color: p.foreground, font } },
+        legend: {
+          position: 'bottom',
+          labels: {
+            boxWidth: 12,
+            boxHeight: 12,
+            color: p.foreground,
+            font,
+            // Lines show as lines in their own dash (limit solid red, RSS solid, PSS dotted, forecast dashed); kinds as swatches.
+            usePointStyle: true,
+            pointStyleWidth: 28,
+            generateLabels: (chart) =>
+              Chart.defaults.plugins.legend.labels.generateLabels(chart).map((item) => {
+                const id = (chart.data.datasets[item.datasetIndex ?? 0] as Series | undefined)?.id ?? '';
+                return id.startsWith('kind:') ? { ...item, pointStyle: 'rect' as const } : { ...item, pointStyle: 'line' as const, fillStyle: item.strokeStyle };
+              }),
+          },
+        },
         tooltip: {
           backgroundColor: p.background,
           titleColor: p.foreground,
@@ -234,7 +250,7 @@ export class TimelineChart {
         data: [fc.segment.from, fc.segment.to],
         stack: 'forecast',
         fill: false,
-        borderDash: [6, 4],
+        borderDash: [8, 5],
         borderColor: p.forecast,
         backgroundColor: p.forecast,
         borderWidth: 2,
@@ -255,7 +271,6 @@ export class TimelineChart {
         borderColor: p.rss,
         backgroundColor: p.rss,
         borderWidth: 1.5,
-        borderDash: [2, 2],
         pointRadius: 0,
         yAxisID: 'bytes',
         order: 2,

@@ -515,7 +515,7 @@ $('scale-limit').addEventListener('change', (e) => {
   chart.scaleToLimit = (e.target as HTMLInputElement).checked;
   scheduleRender();
 });
-$('zoom-in').addEventListener('click', () => strip.zoom(0.5));
+$('zoom-in').addEventListener('click', () => strip.zoomIn());
 $('zoom-out').addEventListener('click', () => strip.zoom(2));
 $('zoom-reset').addEventListener('click', () => strip.reset());
 
