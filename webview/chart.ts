@@ -87,6 +87,18 @@ export class TimelineChart {
       options: this.buildOptions({ xMin: 0, xMax: 1, timed: true, yMax: undefined, bytes: false, pss: false }),
     });
     canvas.addEventListener('keydown', (e) => this.onKey(e));
+    // A tooltip left from the last hover would cover the chart once the pointer has gone
+    // (clicking a sample opens its dump beside the panel, which resizes it).
+    canvas.addEventListener('mouseleave', () => this.hideTooltip());
+    window.addEventListener('blur', () => this.hideTooltip());
+    new ResizeObserver(() => this.hideTooltip()).observe(canvas);
+  }
+
+  private hideTooltip(): void {
+    if (!this.chart.tooltip?.getActiveElements().length) return;
+    this.chart.tooltip.setActiveElements([], { x: 0, y: 0 });
+    this.chart.setActiveElements([]);
+    this.chart.update('none');
   }
 
   setPalette(p: Palette): void {
@@ -159,8 +171,11 @@ export class TimelineChart {
             pointStyleWidth: 28,
             generateLabels: (chart) =>
               Chart.defaults.plugins.legend.labels.generateLabels(chart).map((item) => {
-                const id = (chart.data.datasets[item.datasetIndex ?? 0] as Series | undefined)?.id ?? '';
-                return id.startsWith('kind:') ? { ...item, pointStyle: 'rect' as const } : { ...item, pointStyle: 'line' as const, fillStyle: item.strokeStyle };
+                const ds = chart.data.datasets[item.datasetIndex ?? 0] as Series | undefined;
+                if (!ds || ds.id.startsWith('kind:')) return { ...item, pointStyle: 'rect' as const };
+                // With point styles Chart.js takes the point's style, which has no dash: the line's own.
+                const dash = Array.isArray(ds.borderDash) ? (ds.borderDash as number[]) : [];
+                return { ...item, pointStyle: 'line' as const, lineDash: dash, lineWidth: Number(ds.borderWidth) || 1.5, strokeStyle: ds.borderColor as string, fillStyle: ds.borderColor as string };
               }),
           },
         },
@@ -312,6 +327,11 @@ export class TimelineChart {
       pss: m.hasPss(),
     });
     this.chart.data.datasets = datasets;
+    // How each line is drawn, as the legend shows it (for assistive checks and tests).
+    this.canvas.dataset.lines = datasets
+      .filter((d) => !d.id.startsWith('kind:'))
+      .map((d) => `${d.label}:${Array.isArray(d.borderDash) && d.borderDash.length ? `dash ${(d.borderDash as number[]).join(' ')}` : 'solid'}`)
+      .join(', ');
     this.chart.update('none');
     this.last = { samples: n, points: this.indices.length, ms: performance.now() - t0 };
     return this.last;

@@ -218,6 +218,7 @@ function renderTable(): void {
       el('td', { textContent: findingsText(s) }),
       el('td', { className: 'actions' }, open, el('label', { className: 'cmp' }, cmp, ' compare')),
     );
+    labelCells(row, $('samples'));
     row.dataset.source = s.source;
     if (isPicked) row.classList.add('picked');
     rows.push(row);
@@ -311,7 +312,19 @@ function ensureStrip(): void {
 let stripThrottle = false;
 
 /** A table with a caption, column headers, one row per cell list, and a line when it is empty. */
+/** Each cell's column name as data-label: narrow panels show rows as label/value lines (style.css). */
+function labelCells(row: HTMLTableRowElement, table: HTMLElement): void {
+  const heads = table.querySelectorAll('thead th');
+  [...row.cells].forEach((c, i) => (c.dataset.label = heads[i]?.textContent?.trim() ?? ''));
+}
+
 function dataTable(id: string, caption: string, headers: string[], rows: HTMLElement[][], empty: string): HTMLTableElement {
+  const table = dataTableOf(id, caption, headers, rows, empty);
+  for (const row of table.tBodies[0].rows) labelCells(row, table);
+  return table;
+}
+
+function dataTableOf(id: string, caption: string, headers: string[], rows: HTMLElement[][], empty: string): HTMLTableElement {
   return el(
     'table',
     { className: 'data', id },

@@ -43,7 +43,10 @@ export class StripView {
     });
     canvas.addEventListener('mouseleave', () => (this.tip.hidden = true));
     canvas.addEventListener('keydown', (e) => this.onKey(e));
-    new ResizeObserver(() => this.draw()).observe(canvas);
+    new ResizeObserver(() => {
+      this.tip.hidden = true;
+      this.draw();
+    }).observe(canvas);
   }
 
   get source(): string | undefined {

@@ -48,7 +48,7 @@ h2 { font-size: 1.15em; font-weight: 600; margin: 26px 0 8px; border-bottom: 1px
 table { border-collapse: collapse; margin-top: 4px; }
 th, td { padding: 3px 12px 3px 0; text-align: left; }
 th { color: var(--vscode-descriptionForeground); font-weight: 600; border-bottom: 1px solid var(--vscode-panel-border, #8884); }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.total td { border-top: 1px solid var(--vscode-panel-border, #8884); font-weight: 600; }
 .finding { border-left: 3px solid var(--vscode-charts-blue, #38c); padding: 4px 0 6px 12px; margin: 12px 0; }
 .finding.error { border-color: var(--vscode-charts-red, #c33); }
