@@ -13,6 +13,8 @@ import type { TimelineSample } from '../src/core/timeline';
 import type { VmaKind } from '../src/core/types';
 import {
   MessageType,
+  WATCH_INTERVAL_MAX_S,
+  WATCH_INTERVAL_MIN_S,
   type DiffResultMessage,
   type HostMessage,
   type InitMessage,
@@ -420,6 +422,9 @@ function renderWatch(): void {
   if (s.state === 'retrying' && s.nextAt) text += ` (next attempt in ${formatDuration(Math.max(0, s.nextAt - Date.now()))})`;
   $('watch-state').textContent = text;
   const live = s.state === 'running' || s.state === 'retrying';
+  const every = $<HTMLInputElement>('watch-interval');
+  $('watch-every').hidden = !(live || s.state === 'paused');
+  if (document.activeElement !== every) every.value = String(s.intervalMs / 1000);
   show({ pause: live, resume: s.state === 'paused', stop: live || s.state === 'paused', restart: !live && s.state !== 'paused' && s.canRestart });
 }
 
@@ -508,6 +513,12 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
 
 // --- controls ------------------------------------------------------------------------------------
 
+$('watch-interval').addEventListener('change', (e) => {
+  const input = e.target as HTMLInputElement;
+  const seconds = Number(input.value);
+  if (Number.isFinite(seconds) && seconds >= WATCH_INTERVAL_MIN_S && seconds <= WATCH_INTERVAL_MAX_S) post({ type: MessageType.WatchInterval, seconds });
+  else input.value = String((watch?.intervalMs ?? 10_000) / 1000); // out of range: back to what runs
+});
 for (const action of ['pause', 'resume', 'stop', 'restart'] as const) {
   $(action).addEventListener('click', () => post({ type: MessageType.WatchControl, action }));
 }

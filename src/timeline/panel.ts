@@ -384,6 +384,9 @@ export class TimelinePanel extends Disposable {
       case MessageType.WatchControl:
         this.watchControl(m.action);
         break;
+      case MessageType.WatchInterval:
+        this.session?.setInterval(m.seconds * 1000);
+        break;
     }
   }
 

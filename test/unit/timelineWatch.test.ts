@@ -8,6 +8,7 @@ import { listDumpFiles } from '../../src/node/dumpFile';
 import { CaptureStore, readWatchIndex, watchFolderName } from '../../src/timeline/captureStore';
 import { loadFolder } from '../../src/timeline/folder';
 import { backoffDelay, classifyFailure, WatchSession, type Clock, type WatchStatus } from '../../src/timeline/watch';
+import { isWebviewMessage, MessageType } from '../../src/protocol';
 import { startProcess } from '../helpers/realProcess';
 
 /** A clock the test moves by hand. */
@@ -236,5 +237,36 @@ describe('capture folder of a watch', () => {
     ac.abort();
     assert.equal((await loadFolder(dir, { signal: ac.signal })).cancelled, true);
     assert.equal(readFileSync(join(dir, 'notes.txt'), 'utf8'), 'not a dump\n');
+  });
+});
+
+describe('live watch interval, changed from the panel', () => {
+  it('takes the next sample the new interval after the last one started, and says so', async () => {
+    const clock = new FakeClock();
+    const times: number[] = [];
+    const { s, statuses } = session(clock, async () => {
+      times.push(clock.now());
+    });
+    s.start();
+    await clock.advance(10_000);
+    assert.deepEqual(times.map((t) => t - 1_000_000), [0, 10_000]);
+    await clock.advance(1000);
+    s.setInterval(2000); // 1 s after the last start: the next is 1 s away
+    assert.equal(statuses[statuses.length - 1].intervalMs, 2000);
+    assert.equal(statuses[statuses.length - 1].message, 'Watching process 42 every 2 s.');
+    await clock.advance(5000);
+    assert.deepEqual(times.map((t) => t - 1_000_000), [0, 10_000, 12_000, 14_000, 16_000]);
+    s.setInterval(60_000);
+    await clock.advance(59_000);
+    assert.equal(times.length, 5, 'nothing before a minute after the last start');
+    await clock.advance(2000);
+    assert.equal(times.length, 6);
+    s.dispose();
+    assert.equal(clock.pending, 0);
+  });
+
+  it('the webview may ask for 0.2 s to a day, nothing else', () => {
+    assert.equal(isWebviewMessage({ type: MessageType.WatchInterval, seconds: 5 }), true);
+    for (const seconds of [0.1, 0, -1, 86_401, NaN, '5']) assert.equal(isWebviewMessage({ type: MessageType.WatchInterval, seconds }), false, String(seconds));
   });
 });
