@@ -241,15 +241,23 @@ export function explainFailure(
   return new CaptureError('failed', `Capture${whereText(host)} failed: ${msg}.`.replace(/\.\.$/, '.'), r.stderr);
 }
 
+/**
+ * A file name for a dump from what its header says: `mariadbd-1234-20261122T012728Z.maps`
+ * (`fallback` for the program and now for the time when the header does not say).
+ */
+export function dumpFileName(h: { command?: string; pid?: number; time?: string }, ext: string, fallback = 'process'): string {
+  const exe = (h.command ?? '').replace(/^\[|\]$/g, '').split(' ')[0] ?? '';
+  const base = (exe.slice(exe.lastIndexOf('/') + 1) || fallback).replace(/[^\w.-]+/g, '_').slice(0, 40);
+  const stamp = (h.time ?? new Date().toISOString()).replace(/\.\d+/, '').replace(/[-:]/g, '');
+  return `${base}-${h.pid !== undefined ? `${h.pid}-` : ''}${stamp}.${ext}`;
+}
+
 /** `mariadbd-1234-20261122T012728Z.maps` from the header the script wrote. */
 function captureFileName(text: string, pid: number, file: string): string {
   const head = text.slice(0, 8192);
-  const command = /^# command: (.*)$/m.exec(head)?.[1] ?? '';
-  const time = /^# time: (.*)$/m.exec(head)?.[1] ?? new Date().toISOString();
-  const exe = command.replace(/^\[|\]$/g, '').split(' ')[0] ?? '';
-  const base = (exe.slice(exe.lastIndexOf('/') + 1) || 'process').replace(/[^\w.-]+/g, '_').slice(0, 40);
-  const stamp = time.replace(/\.\d+/, '').replace(/[-:]/g, '');
-  return `${base}-${pid}-${stamp}.${file}`;
+  const command = /^# command: (.*)$/m.exec(head)?.[1];
+  const time = /^# time: (.*)$/m.exec(head)?.[1];
+  return dumpFileName({ ...(command !== undefined ? { command } : {}), pid, ...(time !== undefined ? { time } : {}) }, file);
 }
 
 function toCapture(r: RunResult, pid: number, host: string, file: string): Capture {

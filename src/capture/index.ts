@@ -13,6 +13,7 @@ export {
   captureLocalSync,
   captureRemote,
   CaptureError,
+  dumpFileName,
   listLocalProcesses,
   listRemoteProcesses,
   parseProcessList,

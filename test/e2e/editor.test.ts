@@ -235,8 +235,8 @@ describe('VMA Lens editor features in VS Code', { timeout: 900_000 }, () => {
   it('pastes the clipboard as a dump in the right language', async () => {
     await vsc.writeClipboard(sample('mariadbd-jemalloc.maps'));
     await command(vsc, 'VMA Lens: Paste Maps from Clipboard');
-    // An untitled editor is named after its first line.
-    await waitForTab(vsc, /^# vma-lens capture$/);
+    // Named like a capture, from its header (untitled tabs leave the extension out).
+    await waitForTab(vsc, /^mariadbd-13430-20261122T\d{6}Z(\.maps)?$/);
     assert.equal(await poll(() => vsc.languageName(), (n) => n === 'Proc Maps'), 'Proc Maps');
     const bar = await poll(() => vsc.statusBarText(), (s) => s.some((x) => /· jemalloc/.test(x)));
     assert.ok(bar.some((x) => /^\s*\d+ VMAs \/ 65,530 \(0\.\d%\) · jemalloc$/.test(x)), JSON.stringify(bar));
@@ -244,6 +244,10 @@ describe('VMA Lens editor features in VS Code', { timeout: 900_000 }, () => {
     await vsc.writeClipboard(sample('threads-glibc.smaps'));
     await command(vsc, 'VMA Lens: Paste Maps from Clipboard');
     assert.equal(await poll(() => vsc.languageName(), (n) => n === 'Proc Smaps'), 'Proc Smaps');
+    // No header: "pasted" and the time of the paste.
+    await vsc.writeClipboard(sample('threads-glibc.smaps').split('\n').filter((l) => !l.startsWith('#')).join('\n'));
+    await command(vsc, 'VMA Lens: Paste Maps from Clipboard');
+    await waitForTab(vsc, /^pasted-\d{8}T\d{6}Z(\.smaps)?$/);
   });
 
   it('renders the analysis report: limit, allocator, summary by kind, findings with working fix buttons', async () => {

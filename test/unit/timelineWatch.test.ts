@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -268,5 +269,27 @@ describe('live watch interval, changed from the panel', () => {
   it('the webview may ask for 0.2 s to a day, nothing else', () => {
     assert.equal(isWebviewMessage({ type: MessageType.WatchInterval, seconds: 5 }), true);
     for (const seconds of [0.1, 0, -1, 86_401, NaN, '5']) assert.equal(isWebviewMessage({ type: MessageType.WatchInterval, seconds }), false, String(seconds));
+  });
+});
+
+describe('where a watch saves', () => {
+  it("the workspace's .vma-lens/ folder ignores itself: git status stays clean", () => {
+    const ws = mkdtempSync(join(tmpdir(), 'vma-lens-ws-'));
+    try {
+      const git = (...args: string[]) => execFileSync('git', ['-C', ws, ...args], { encoding: 'utf8' });
+      git('init', '-q');
+      writeFileSync(join(ws, 'notes.txt'), 'project file\n');
+      git('add', 'notes.txt');
+      git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'start');
+      const base = CaptureStore.workspaceBase(ws);
+      assert.equal(base, join(ws, '.vma-lens', 'captures'));
+      const store = CaptureStore.create(base, { pid: 42, command: '/usr/sbin/mariadbd' }, 10);
+      writeFileSync(join(store.folder, 'sample.maps'), '55d0c0000000-55d0c0001000 r--p 00000000 fd:00 1 /usr/sbin/mariadbd\n');
+      assert.equal(git('status', '--porcelain', '--untracked-files=all'), '');
+      assert.equal(CaptureStore.workspaceBase(ws), base, 'a second watch reuses it');
+      assert.match(readFileSync(join(ws, '.vma-lens', '.gitignore'), 'utf8'), /^\*$/m);
+    } finally {
+      rmSync(ws, { recursive: true, force: true });
+    }
   });
 });
