@@ -1,7 +1,8 @@
 /**
  * A new user's first hour in a real VS Code (code-server + Chromium): one finding is one row in
  * the Problems panel (its other lines related to it), and Compare Snapshots goes from one open
- * tab to a file picked from disk, warning that the two dumps are of different processes.
+ * tab to a file picked from disk, warning that the two dumps are of different processes; the
+ * timeline of plain `cat /proc/PID/maps > file` captures forecasts from the files' times.
  *
  * Run: node --import tsx --test --test-concurrency=1 test/e2e/firstHour.test.ts
  */
@@ -12,8 +13,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, before, describe, it } from 'node:test';
 
 import { analyzeText } from '../../src/core/analyze';
+import { countVmas, startProcess } from '../helpers/realProcess';
 import { closeAllEditors, problemCounts, quickInput, quickPick, quickPickLabels, runPickCommand } from './editorActions';
 import { poll, startVSCode, tempFolder, type VSCode } from './harness';
+import { openFolderTimeline, waitSamples } from './timelineSteps';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const sample = (name: string) => fs.readFileSync(path.join(ROOT, 'samples', name), 'utf8');
@@ -23,8 +26,28 @@ describe('VMA Lens, the first hour', { timeout: 300_000 }, () => {
   let vsc: VSCode;
   let folder: string;
 
+  /** VMAs per hour of the process the cat captures were taken from, measured here. */
+  let catRate = 0;
+
   before(async () => {
     folder = tempFolder();
+    // What a user's shell loop leaves: no header, one file a second, from a real growing process.
+    const cat = path.join(folder, 'cat');
+    fs.mkdirSync(cat, { recursive: true });
+    const p = startProcess({ program: 'fragmenter', args: ['--rate', '300'] });
+    try {
+      await p.ready;
+      const taken: { at: number; vmas: number }[] = [];
+      for (let k = 1; k <= 5; k++) {
+        const text = fs.readFileSync(`/proc/${p.pid}/maps`, 'utf8');
+        fs.writeFileSync(path.join(cat, `maps.${k}`), text);
+        taken.push({ at: Date.now(), vmas: countVmas(text) });
+        if (k < 5) await sleep(1000);
+      }
+      catRate = ((taken[4].vmas - taken[0].vmas) / (taken[4].at - taken[0].at)) * 3_600_000;
+    } finally {
+      await p.stop();
+    }
     vsc = await startVSCode({
       folder,
       files: {
@@ -61,6 +84,18 @@ describe('VMA Lens, the first hour', { timeout: 300_000 }, () => {
     // Its other lines are related locations under it.
     const related = await vsc.page.locator('.markers-panel .monaco-list-row', { hasText: /also here \(2 of [\d,]+ lines\)/ }).count();
     assert.equal(related, 1);
+  });
+
+  it("the timeline of plain cat captures forecasts from the files' times, and says so", async () => {
+    await closeAllEditors(vsc);
+    await openFolderTimeline(vsc, path.join(folder, 'cat'));
+    const f = vsc.webviewFrame();
+    assert.equal(await waitSamples(f, 5), 5);
+    const fc = f.locator('#forecast');
+    await f.locator('#forecast[data-basis="mtime"]').waitFor({ timeout: 10_000 });
+    assert.match(await fc.innerText(), /^Forecast: limit in about .+ at the current rate \(\+[\d,]+ VMAs\/h; times from the files' modification times\), fitted over the last 5 samples\.$/);
+    const rate = Number(await fc.getAttribute('data-rate'));
+    assert.ok(Math.abs(rate - catRate) <= 0.2 * catRate, `panel ${Math.round(rate)} VMAs/h vs measured ${Math.round(catRate)}`);
   });
 
   it('Compare from one open tab plus a file picked from disk, with a warning: two processes', async () => {
