@@ -98,6 +98,20 @@ describe('VMA Lens, the first hour', { timeout: 300_000 }, () => {
     assert.ok(Math.abs(rate - catRate) <= 0.2 * catRate, `panel ${Math.round(rate)} VMAs/h vs measured ${Math.round(catRate)}`);
   });
 
+  it('a folder of dumps of three processes: no forecast across them, and their diff says so', async () => {
+    await closeAllEditors(vsc);
+    await openFolderTimeline(vsc, folder);
+    const f = vsc.webviewFrame();
+    assert.equal(await waitSamples(f, 3), 3);
+    const fc = await f.locator('#forecast').innerText();
+    assert.match(fc, /^Forecast: none, the last sample is of another process than the one before \((host|pid) /);
+    assert.doesNotMatch(fc, /limit in about/);
+    await f.getByRole('checkbox', { name: 'Compare sample 1' }).check();
+    await f.getByRole('checkbox', { name: 'Compare sample 2' }).check();
+    await f.locator('#diff-warning').waitFor({ timeout: 15_000 });
+    assert.match(await f.locator('#diff-warning').innerText(), /^These dumps are of different processes \(.+\): the comparison mixes them\.$/);
+  });
+
   it('Compare from one open tab plus a file picked from disk, with a warning: two processes', async () => {
     await closeAllEditors(vsc);
     await vsc.openFromExplorer('mariadbd-glibc.maps');
