@@ -313,21 +313,15 @@ function ensureStrip(): void {
 }
 let stripThrottle = false;
 
-/** A table with a caption, column headers, one row per cell list, and a line when it is empty. */
 /** Each cell's column name as data-label: narrow panels show rows as label/value lines (style.css). */
 function labelCells(row: HTMLTableRowElement, table: HTMLElement): void {
   const heads = table.querySelectorAll('thead th');
   [...row.cells].forEach((c, i) => (c.dataset.label = heads[i]?.textContent?.trim() ?? ''));
 }
 
+/** A table with a caption, column headers, one row per cell list, and a line when it is empty. */
 function dataTable(id: string, caption: string, headers: string[], rows: HTMLElement[][], empty: string): HTMLTableElement {
-  const table = dataTableOf(id, caption, headers, rows, empty);
-  for (const row of table.tBodies[0].rows) labelCells(row, table);
-  return table;
-}
-
-function dataTableOf(id: string, caption: string, headers: string[], rows: HTMLElement[][], empty: string): HTMLTableElement {
-  return el(
+  const table = el(
     'table',
     { className: 'data', id },
     el('caption', { textContent: caption }),
@@ -339,6 +333,8 @@ function dataTableOf(id: string, caption: string, headers: string[], rows: HTMLE
       ...(rows.length ? rows.map((cells) => el('tr', {}, ...cells)) : [el('tr', {}, el('td', { colSpan: headers.length, textContent: empty }))]),
     ),
   );
+  if (rows.length) for (const row of table.tBodies[0].rows) labelCells(row, table);
+  return table;
 }
 
 function renderDiff(m: DiffResultMessage): void {
