@@ -82,7 +82,10 @@ describe('timeline layout from 400 px up, light and dark', { timeout: 600_000 },
             (document.activeElement as HTMLElement | null)?.blur();
             window.scrollTo(0, 0);
           });
-          await vsc.screenshot(`timeline-layout-${theme.includes('Light') ? 'light' : 'dark'}-${width}`);
+          const shot = `timeline-layout-${theme.includes('Light') ? 'light' : 'dark'}-${width}`;
+          await vsc.screenshot(shot);
+          await f.locator('#samples').evaluate((t) => t.scrollIntoView());
+          await vsc.screenshot(`${shot}-table`);
           assert.deepEqual(o.wide, [], `${theme} at ${got} px: elements wider than the panel`);
           assert.ok(o.scrollWidth <= o.width, `${theme} at ${got} px: the page scrolls sideways (${o.scrollWidth} > ${o.width})`);
           // The table's rows stay one line each when wide, label / value lines when narrow.
