@@ -234,6 +234,23 @@ describe('VMA timeline (real VS Code)', { timeout: 600_000 }, () => {
       await waitSamples(f, paused + 2);
     });
 
+    it('samples faster once the interval is changed in the panel', async () => {
+      const f = vsc.webviewFrame();
+      const every = f.locator('#watch-interval');
+      assert.equal(await every.inputValue(), '1');
+      await every.fill('0.25');
+      await every.press('Enter');
+      await f.locator('#watch-state', { hasText: 'every 250 ms' }).waitFor({ timeout: 5000 });
+      const before = await sampleCount(f);
+      await sleep(3000);
+      // At 1 s there would be about 3 more; at 250 ms about 12 (captures take time on a busy machine).
+      const gained = (await sampleCount(f)) - before;
+      assert.ok(gained >= 6, `${gained} samples in 3 s`);
+      await every.fill('1');
+      await every.press('Enter');
+      await f.locator('#watch-state', { hasText: 'every 1 s' }).waitFor({ timeout: 5000 });
+    });
+
     it('stops cleanly when the watched process exits, keeping the timeline', async () => {
       const f = vsc.webviewFrame();
       const pid = p!.pid;
