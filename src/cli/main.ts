@@ -47,9 +47,10 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { command: argv[0] ?? '', files: [], json: false, fixes: false, sort: 'size' };
-  const value = (i: number, a: string) => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[i]);
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
+    /** The value of `--name V` (moving past V) or `--name=V`. */
+    const value = () => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]);
     if (a === '--json') args.json = true;
     else if (a === '--fixes') args.fixes = true;
     else if (a === '--max-map-count' || a.startsWith('--max-map-count=')) {
@@ -57,19 +58,19 @@ function parseArgs(argv: string[]): Args {
       if (!v || !/^\d+$/.test(v) || Number(v) === 0) throw new UsageError('--max-map-count takes a positive whole number');
       args.maxMapCount = Number(v);
     } else if (a === '--interval' || a.startsWith('--interval=')) {
-      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      const v = value();
       if (!v || !/^\d+(\.\d+)?$/.test(v) || !(Number(v) > 0)) throw new UsageError('--interval takes the seconds between samples, a positive number');
       args.intervalMs = Number(v) * 1000;
     } else if (a === '--pid' || a.startsWith('--pid=')) {
-      const v = value(a.includes('=') ? i : ++i, a);
+      const v = value();
       if (!v || !/^\d+$/.test(v)) throw new UsageError('--pid takes a process ID');
       args.pid = v;
     } else if (a === '--top' || a.startsWith('--top=')) {
-      const v = value(a.includes('=') ? i : ++i, a);
+      const v = value();
       if (!v || !/^\d+$/.test(v) || Number(v) === 0) throw new UsageError('--top takes a positive whole number');
       args.top = Number(v);
     } else if (a === '--sort' || a.startsWith('--sort=')) {
-      const v = value(a.includes('=') ? i : ++i, a);
+      const v = value();
       if (v !== 'size' && v !== 'rss' && v !== 'vmas') throw new UsageError('--sort takes size, rss or vmas');
       args.sort = v;
     } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
