@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
+  closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -166,8 +166,12 @@ function cleanEnv() {
 
 async function provisionCodeServerInstall() {
   const nodeBin = join(nodeDir, 'bin/node');
-  say(`installing code-server ${CODE_SERVER_VERSION} with Node 24 (builds native modules, ~2 min)…`);
+  // npm prints ~770 lines of compiler output here: into a file, kept for when something fails.
+  const logFile = join(cacheDir, 'code-server-install.log');
+  mkdirSync(cacheDir, { recursive: true });
+  say(`installing VS Code (code-server ${CODE_SERVER_VERSION}), about 2 min, once; log: ${logFile}`);
   const started = Date.now();
+  const log = openSync(logFile, 'w');
   await buildAtomically(codeServerDir, async (tmp) => {
     const env = {
       ...cleanEnv(),
@@ -176,7 +180,7 @@ async function provisionCodeServerInstall() {
       PATH: `${join(nodeDir, 'bin')}:${process.env.PATH}`,
       npm_config_nodedir: nodeDir, // headers for node-gyp, no download
       npm_config_unsafe_perm: 'true', // root: run scripts as root, not as `nobody`
-      npm_config_foreground_scripts: 'true', // show build output instead of hiding a 2-min wait
+      npm_config_foreground_scripts: 'true', // build output into the log, for when it fails
       npm_config_allow_scripts: ALLOWED_SCRIPTS.join(','),
       npm_config_fund: 'false',
       npm_config_audit: 'false',
@@ -184,11 +188,18 @@ async function provisionCodeServerInstall() {
     };
     // A global install under a private prefix: not a project install, so the allow-list applies
     // and nothing touches the repository's own node_modules or package-lock.json.
-    await run('npm', ['install', '--global', '--prefix', tmp, `code-server@${CODE_SERVER_VERSION}`], {
-      cwd: tmp,
-      env,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    try {
+      await run('npm', ['install', '--global', '--prefix', tmp, `code-server@${CODE_SERVER_VERSION}`], {
+        cwd: tmp,
+        env,
+        stdio: ['ignore', log, log],
+      });
+    } catch (e) {
+      const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-30).join('\n');
+      throw new Error(`installing code-server failed; the last lines of ${logFile}:\n${tail}\n${e instanceof Error ? e.message : e}`);
+    } finally {
+      closeSync(log);
+    }
     const entry = join(tmp, 'lib/node_modules/code-server/out/node/entry.js');
     // Smoke check before the folder counts as done: it loads, and a native module was built.
     const version = await run(nodeBin, [entry, '--version'], { env: { ...env, XDG_CONFIG_HOME: tmp } });

@@ -105,7 +105,8 @@ async function main() {
     // First run only: quiet defaults; the user's later changes are kept.
     mkdirSync(join(userDataDir, 'User'), { recursive: true });
     writeFileSync(settings, `${JSON.stringify({
-      'workbench.startupEditor': 'none',
+      // The folder's README (samples/README.md starts with "Try this") instead of an empty workbench.
+      'workbench.startupEditor': 'readme',
       'telemetry.telemetryLevel': 'off',
       'security.workspace.trust.enabled': false,
       'extensions.autoCheckUpdates': false,

@@ -25,7 +25,7 @@ export const Commands = {
   revealTimeline: 'vmaLens.revealTimeline',
   copyCommand: 'vmaLens.copyCommand',
   openFix: 'vmaLens.openFix',
-  /** Internal (quick fixes): merges a fix into a config file of the workspace, after a preview. */
+  /** Internal (quick fixes): merges a fix into a config file of the workspace (with Undo). */
   applyFixToFile: 'vmaLens.applyFixToFile',
   /** Internal (report links): shows a line of a dump. */
   revealLine: 'vmaLens.revealLine',
@@ -38,6 +38,7 @@ export const Settings = {
   errorRatio: 'errorThreshold',
   watchInterval: 'watch.intervalSeconds',
   captureFolder: 'watch.captureFolder',
+  timelineInterval: 'timeline.sampleIntervalSeconds',
   sshUseSudo: 'ssh.useSudo',
   sshTimeout: 'ssh.timeoutSeconds',
   sshConfigFile: 'ssh.configFile',

@@ -21,6 +21,7 @@ export enum MessageType {
   RequestDiff = 'requestDiff',
   RequestStrip = 'requestStrip',
   WatchControl = 'watchControl',
+  WatchInterval = 'watchInterval',
 }
 
 /** What a panel shows; kept in the webview state so the panel comes back after a reload. */
@@ -56,8 +57,10 @@ export interface InitMessage {
   title: string;
   source: TimelineSource;
   samples: TimelineSample[];
-  /** Sampling interval, for forecasts over samples without a capture time. */
-  intervalMs: number;
+  /** Time between samples, for forecasts over samples without a capture time or usable file time; unset: none. */
+  intervalMs?: number;
+  /** Where that interval was set (the setting's name), for the forecast's text. */
+  intervalFrom: string;
   /** Set while the host is still reading a folder. */
   loading?: LoadProgressMessage['progress'];
   watch?: WatchStatusMessage['status'];
@@ -102,6 +105,8 @@ export interface DiffResultMessage {
   a: string;
   b: string;
   diff?: DumpDiff;
+  /** Set when A and B are of different processes (the diff is still shown). */
+  warning?: string;
   error?: string;
 }
 
@@ -181,7 +186,18 @@ export interface WatchControlMessage {
   action: 'pause' | 'resume' | 'stop' | 'restart';
 }
 
+/** The panel's interval control: sample every `seconds` from now on. */
+export interface WatchIntervalMessage {
+  type: MessageType.WatchInterval;
+  seconds: number;
+}
+
+/** The interval control's bounds, in seconds (the setting's minimum; a day). */
+export const WATCH_INTERVAL_MIN_S = 0.2;
+export const WATCH_INTERVAL_MAX_S = 86_400;
+
 export type WebviewMessage =
+  | WatchIntervalMessage
   | ReadyMessage
   | OpenSampleMessage
   | RequestDiffMessage
@@ -215,6 +231,8 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
       return typeof o.a === 'string' && typeof o.b === 'string';
     case MessageType.RequestStrip:
       return typeof o.source === 'string' && Number.isSafeInteger(o.id);
+    case MessageType.WatchInterval:
+      return typeof o.seconds === 'number' && o.seconds >= WATCH_INTERVAL_MIN_S && o.seconds <= WATCH_INTERVAL_MAX_S;
     case MessageType.WatchControl:
       return o.action === 'pause' || o.action === 'resume' || o.action === 'stop' || o.action === 'restart';
     default:

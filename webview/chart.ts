@@ -1,6 +1,6 @@
 /**
  * The timeline chart (Chart.js, only the parts it uses): VMA count stacked by kind, the
- * max_map_count line, RSS/PSS on a second axis, the forecast as a dashed line, markers on the
+ * max_map_count line, RSS (solid) / PSS (dotted) on a second axis, the forecast as a dashed line, markers on the
  * picked samples. Long series are decimated in the model (whole samples per pixel bucket), so
  * 10,000 samples draw as about two points per pixel.
  */
@@ -87,6 +87,18 @@ export class TimelineChart {
       options: this.buildOptions({ xMin: 0, xMax: 1, timed: true, yMax: undefined, bytes: false, pss: false }),
     });
     canvas.addEventListener('keydown', (e) => this.onKey(e));
+    // A tooltip left from the last hover would cover the chart once the pointer has gone
+    // (clicking a sample opens its dump beside the panel, which resizes it).
+    canvas.addEventListener('mouseleave', () => this.hideTooltip());
+    window.addEventListener('blur', () => this.hideTooltip());
+    new ResizeObserver(() => this.hideTooltip()).observe(canvas);
+  }
+
+  private hideTooltip(): void {
+    if (!this.chart.tooltip?.getActiveElements().length) return;
+    this.chart.tooltip.setActiveElements([], { x: 0, y: 0 });
+    this.chart.setActiveElements([]);
+    this.chart.update('none');
   }
 
   setPalette(p: Palette): void {
@@ -147,7 +159,26 @@ export class TimelineChart {
         },
       },
       plugins: {
-        legend: { position: 'bottom', labels: { boxWidth: 12, boxHeight: 12, color: p.foreground, font } },
+        legend: {
+          position: 'bottom',
+          labels: {
+            boxWidth: 12,
+            boxHeight: 12,
+            color: p.foreground,
+            font,
+            // Lines show as lines in their own dash (limit solid red, RSS solid, PSS dotted, forecast dashed); kinds as swatches.
+            usePointStyle: true,
+            pointStyleWidth: 28,
+            generateLabels: (chart) =>
+              Chart.defaults.plugins.legend.labels.generateLabels(chart).map((item) => {
+                const ds = chart.data.datasets[item.datasetIndex ?? 0] as Series | undefined;
+                if (!ds || ds.id.startsWith('kind:')) return { ...item, pointStyle: 'rect' as const };
+                // With point styles Chart.js takes the point's style, which has no dash: the line's own.
+                const dash = Array.isArray(ds.borderDash) ? (ds.borderDash as number[]) : [];
+                return { ...item, pointStyle: 'line' as const, lineDash: dash, lineWidth: Number(ds.borderWidth) || 1.5, strokeStyle: ds.borderColor as string, fillStyle: ds.borderColor as string };
+              }),
+          },
+        },
         tooltip: {
           backgroundColor: p.background,
           titleColor: p.foreground,
@@ -234,7 +265,7 @@ export class TimelineChart {
         data: [fc.segment.from, fc.segment.to],
         stack: 'forecast',
         fill: false,
-        borderDash: [6, 4],
+        borderDash: [8, 5],
         borderColor: p.forecast,
         backgroundColor: p.forecast,
         borderWidth: 2,
@@ -255,7 +286,6 @@ export class TimelineChart {
         borderColor: p.rss,
         backgroundColor: p.rss,
         borderWidth: 1.5,
-        borderDash: [2, 2],
         pointRadius: 0,
         yAxisID: 'bytes',
         order: 2,
@@ -297,6 +327,11 @@ export class TimelineChart {
       pss: m.hasPss(),
     });
     this.chart.data.datasets = datasets;
+    // How each line is drawn, as the legend shows it (for assistive checks and tests).
+    this.canvas.dataset.lines = datasets
+      .filter((d) => !d.id.startsWith('kind:'))
+      .map((d) => `${d.label}:${Array.isArray(d.borderDash) && d.borderDash.length ? `dash ${(d.borderDash as number[]).join(' ')}` : 'solid'}`)
+      .join(', ');
     this.chart.update('none');
     this.last = { samples: n, points: this.indices.length, ms: performance.now() - t0 };
     return this.last;

@@ -6,12 +6,15 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import './style.css';
 
+import { rangeGrew } from '../src/core/diff';
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../src/core/format';
 import { KIND_INFO } from '../src/core/kinds';
 import type { TimelineSample } from '../src/core/timeline';
 import type { VmaKind } from '../src/core/types';
 import {
   MessageType,
+  WATCH_INTERVAL_MAX_S,
+  WATCH_INTERVAL_MIN_S,
   type DiffResultMessage,
   type HostMessage,
   type InitMessage,
@@ -135,9 +138,11 @@ function renderAll(): void {
 function renderForecast(): void {
   const fc = model.forecastLine();
   const p = $('forecast');
-  p.textContent = fc ? fc.text : model.size < 3 ? 'Forecast: needs at least 3 samples.' : 'Forecast: the VMA count does not change.';
+  p.textContent = fc ? fc.text : '';
   p.dataset.eta = fc?.forecast.etaMs !== undefined ? String(fc.forecast.etaMs) : '';
-  p.dataset.rate = fc ? String(fc.forecast.ratePerHour) : '';
+  p.dataset.rate = fc?.forecast.ratePerHour !== undefined ? String(fc.forecast.ratePerHour) : '';
+  p.dataset.basis = fc?.forecast.basis ?? '';
+  p.dataset.reason = fc?.forecast.reason ?? '';
 }
 
 function range(values: number[]): [number, number] {
@@ -163,7 +168,7 @@ function renderSummary(): void {
   const [lo, hi] = range(s.map((x) => x.vmaCount));
   const parts = [
     `${formatCount(s.length)} sample${s.length === 1 ? '' : 's'}` +
-      (model.timed && s.length > 1 ? ` over ${formatDuration(last.time! - first.time!)}, from ${first.label} to ${last.label}.` : '.'),
+      (model.timed && s.length > 1 ? ` over ${formatDuration(model.x(s.length - 1) - model.x(0))}, from ${first.label} to ${last.label}.` : '.'),
     `VMAs: ${formatCount(first.vmaCount)} in the first, ${formatCount(last.vmaCount)} in the last (${formatPercent(last.vmaCount / last.maxMapCount)} of max_map_count ${formatCount(last.maxMapCount)}); lowest ${formatCount(lo)}, highest ${formatCount(hi)}.`,
   ];
   const allocators = [...new Set(s.map((x) => x.allocator))];
@@ -217,6 +222,7 @@ function renderTable(): void {
       el('td', { textContent: findingsText(s) }),
       el('td', { className: 'actions' }, open, el('label', { className: 'cmp' }, cmp, ' compare')),
     );
+    labelCells(row, $('samples'));
     row.dataset.source = s.source;
     if (isPicked) row.classList.add('picked');
     rows.push(row);
@@ -309,9 +315,15 @@ function ensureStrip(): void {
 }
 let stripThrottle = false;
 
+/** Each cell's column name as data-label: narrow panels show rows as label/value lines (style.css). */
+function labelCells(row: HTMLTableRowElement, table: HTMLElement): void {
+  const heads = table.querySelectorAll('thead th');
+  [...row.cells].forEach((c, i) => (c.dataset.label = heads[i]?.textContent?.trim() ?? ''));
+}
+
 /** A table with a caption, column headers, one row per cell list, and a line when it is empty. */
 function dataTable(id: string, caption: string, headers: string[], rows: HTMLElement[][], empty: string): HTMLTableElement {
-  return el(
+  const table = el(
     'table',
     { className: 'data', id },
     el('caption', { textContent: caption }),
@@ -323,6 +335,8 @@ function dataTable(id: string, caption: string, headers: string[], rows: HTMLEle
       ...(rows.length ? rows.map((cells) => el('tr', {}, ...cells)) : [el('tr', {}, el('td', { colSpan: headers.length, textContent: empty }))]),
     ),
   );
+  if (rows.length) for (const row of table.tBodies[0].rows) labelCells(row, table);
+  return table;
 }
 
 function renderDiff(m: DiffResultMessage): void {
@@ -359,26 +373,33 @@ function renderDiff(m: DiffResultMessage): void {
     ]),
     'No kind changed.',
   );
-  const rangeTable = dataTable(
-    'diff-ranges',
-    'Top-growing address ranges',
-    ['Range', 'Kind', 'VMAs', 'Added', 'Removed', 'Bytes', ''],
-    d.topRanges.map((r) => {
-      const open = el('button', { type: 'button', className: 'link', textContent: `open line ${r.line}` });
-      open.addEventListener('click', () => post({ type: MessageType.OpenSample, source: r.added ? m.b : m.a, line: r.line }));
-      return [
-        el('th', { scope: 'row', className: 'mono', textContent: `${r.startHex}-${r.endHex}` }),
-        el('td', { textContent: KIND_INFO[r.kind].label }),
-        num(delta(r.vmaDelta)),
-        num(formatCount(r.added)),
-        num(formatCount(r.removed)),
-        num(bytesDelta(r.byteDelta)),
-        el('td', {}, open),
-      ];
-    }),
-    'No VMA was added or removed.',
-  );
-  box.replaceChildren(head, kindTable, rangeTable);
+  const ranges = (id: string, caption: string, list: typeof d.topRanges, empty: string) =>
+    dataTable(
+      id,
+      caption,
+      ['Range', 'Kind', 'VMAs', 'Added', 'Removed', 'Bytes', ''],
+      list.map((r) => {
+        const open = el('button', { type: 'button', className: 'link', textContent: `open line ${r.line}` });
+        open.addEventListener('click', () => post({ type: MessageType.OpenSample, source: r.added ? m.b : m.a, line: r.line }));
+        return [
+          el('th', { scope: 'row', className: 'mono', textContent: `${r.startHex}-${r.endHex}` }),
+          el('td', { textContent: KIND_INFO[r.kind].label }),
+          num(delta(r.vmaDelta)),
+          num(formatCount(r.added)),
+          num(formatCount(r.removed)),
+          num(bytesDelta(r.byteDelta)),
+          el('td', {}, open),
+        ];
+      }),
+      empty,
+    );
+  const grown = d.topRanges.filter(rangeGrew);
+  const shrunk = d.topRanges.filter((r) => !rangeGrew(r));
+  const parts: HTMLElement[] = [];
+  if (m.warning) parts.push(el('p', { id: 'diff-warning', className: 'notice warning', role: 'alert', textContent: m.warning }));
+  parts.push(head, kindTable, ranges('diff-ranges', 'Top-growing address ranges', grown, 'No address range grew.'));
+  if (shrunk.length) parts.push(ranges('diff-shrunk', 'Shrinking address ranges', shrunk, ''));
+  box.replaceChildren(...parts);
 }
 
 // --- watch and notices ---------------------------------------------------------------------------
@@ -399,6 +420,9 @@ function renderWatch(): void {
   if (s.state === 'retrying' && s.nextAt) text += ` (next attempt in ${formatDuration(Math.max(0, s.nextAt - Date.now()))})`;
   $('watch-state').textContent = text;
   const live = s.state === 'running' || s.state === 'retrying';
+  const every = $<HTMLInputElement>('watch-interval');
+  $('watch-every').hidden = !(live || s.state === 'paused');
+  if (document.activeElement !== every) every.value = String(s.intervalMs / 1000);
   show({ pause: live, resume: s.state === 'paused', stop: live || s.state === 'paused', restart: !live && s.state !== 'paused' && s.canRestart });
 }
 
@@ -428,7 +452,7 @@ function renderNotices(extra?: { level: string; message: string }): void {
 
 function onInit(m: InitMessage): void {
   model.clear();
-  model.intervalMs = m.intervalMs;
+  model.interval = { intervalMs: m.intervalMs, intervalFrom: m.intervalFrom };
   source = m.source;
   document.title = m.title;
   $('title').textContent = m.title;
@@ -488,6 +512,12 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
 
 // --- controls ------------------------------------------------------------------------------------
 
+$('watch-interval').addEventListener('change', (e) => {
+  const input = e.target as HTMLInputElement;
+  const seconds = Number(input.value);
+  if (Number.isFinite(seconds) && seconds >= WATCH_INTERVAL_MIN_S && seconds <= WATCH_INTERVAL_MAX_S) post({ type: MessageType.WatchInterval, seconds });
+  else input.value = String((watch?.intervalMs ?? 10_000) / 1000); // out of range: back to what runs
+});
 for (const action of ['pause', 'resume', 'stop', 'restart'] as const) {
   $(action).addEventListener('click', () => post({ type: MessageType.WatchControl, action }));
 }
@@ -508,7 +538,7 @@ $('scale-limit').addEventListener('change', (e) => {
   chart.scaleToLimit = (e.target as HTMLInputElement).checked;
   scheduleRender();
 });
-$('zoom-in').addEventListener('click', () => strip.zoom(0.5));
+$('zoom-in').addEventListener('click', () => strip.zoomIn());
 $('zoom-out').addEventListener('click', () => strip.zoom(2));
 $('zoom-reset').addEventListener('click', () => strip.reset());
 

@@ -3,9 +3,8 @@
  * each, decimation for long series, and the series the chart draws. Pure (no DOM), so unit tests
  * run it in Node.
  */
-import { formatDuration } from '../src/core/format';
 import { KINDS, countsTowardLimit } from '../src/core/kinds';
-import { forecast, orderSamples, type Forecast, type TimelineSample } from '../src/core/timeline';
+import { forecast, orderSamples, sampleTimes, type Forecast, type ForecastOptions, type TimelineSample } from '../src/core/timeline';
 import type { VmaKind } from '../src/core/types';
 
 export interface Point {
@@ -30,10 +29,11 @@ export class TimelineModel {
   private list: TimelineSample[] = [];
   private readonly bySource = new Map<string, TimelineSample>();
   private xs: number[] = [];
-  /** Every sample has a capture time: the x axis is time; else it is the sample number. */
+  /** The samples have times (capture headers or file mtimes): the x axis is time; else it is the sample number. */
   timed = true;
 
-  constructor(public intervalMs = 10_000) {}
+  /** The interval the user set for samples without times, and where it was set (for the text). */
+  constructor(public interval: Pick<ForecastOptions, 'intervalMs' | 'intervalFrom'> = {}) {}
 
   get samples(): readonly TimelineSample[] {
     return this.list;
@@ -58,8 +58,14 @@ export class TimelineModel {
     } else {
       this.list = orderSamples([...this.bySource.values()]);
     }
-    this.timed = this.list.every((s) => s.time !== undefined);
-    this.xs = this.list.map((s, i) => (this.timed ? s.time! : i + 1));
+    this.placeOnAxis();
+  }
+
+  /** x of each sample: its time by the forecast's rule (core sampleTimes), else its number. */
+  private placeOnAxis(): void {
+    const t = sampleTimes(this.list);
+    this.timed = t.basis !== undefined;
+    this.xs = t.basis !== undefined ? t.xs : this.list.map((_, i) => i + 1);
   }
 
   clear(): void {
@@ -132,8 +138,8 @@ export class TimelineModel {
     return indices.map((i) => ({ x: this.xs[i], y: this.list[i][field] ?? null }));
   }
 
-  forecast(window = 20): Forecast | undefined {
-    return forecast(this.list, { window, intervalMs: this.intervalMs });
+  forecast(window = 20): Forecast {
+    return forecast(this.list, { window, ...this.interval });
   }
 
   /**
@@ -141,21 +147,19 @@ export class TimelineModel {
    * is within `horizon` × the timeline's span after the last sample, else at that horizon.
    */
   forecastLine(window = 20, horizon = 1): ForecastLine | undefined {
-    const fc = this.forecast(window);
     const n = this.list.length;
-    if (!fc || n === 0) return undefined;
+    if (n === 0) return undefined;
+    const fc = this.forecast(window);
+    const text = `Forecast: ${fc.reason ? fc.text.replace(/^no forecast: /, 'none, ') : `${fc.text}, fitted over the last ${fc.basedOn} samples`}.`;
+    if (fc.reachAt === undefined || fc.ratePerHour === undefined || fc.ratePerHour <= 0 || !fc.etaMs) return { forecast: fc, text };
     const last = this.list[n - 1];
-    // A rate needs a time axis: say when it had to assume one.
-    const untimedNote = this.timed || Math.round(fc.ratePerHour) === 0 ? '' : ` (samples have no capture time: assuming one every ${formatDuration(this.intervalMs)})`;
-    const text = `Forecast: ${fc.text}${untimedNote}, fitted over the last ${fc.basedOn} samples.`;
-    if (fc.reachAt === undefined || fc.ratePerHour <= 0 || !fc.etaMs) return { forecast: fc, text };
-    // In x units: ms when timed, sample numbers otherwise (core uses index × intervalMs then).
-    const perX = this.timed ? 1 : this.intervalMs;
-    const slope = fc.ratePerHour / 3_600_000 * perX; // VMAs per x unit
+    // In x units: ms when the samples have times, sample numbers when the interval stands in (core then uses index × interval).
+    const intervalMs = fc.basis === 'interval' ? this.interval.intervalMs! : 1;
+    const slope = (fc.ratePerHour / 3_600_000) * intervalMs; // VMAs per x unit
     const lastX = this.xs[n - 1];
-    const reachX = this.timed ? fc.reachAt : fc.reachAt / this.intervalMs + 1;
+    const reachX = fc.basis === 'interval' ? fc.reachAt / intervalMs + 1 : fc.reachAt;
     const fromY = last.maxMapCount - slope * (reachX - lastX);
-    const span = Math.max(this.xs[n - 1] - this.xs[0], this.timed ? this.intervalMs : 1);
+    const span = Math.max(this.xs[n - 1] - this.xs[0], fc.basis === 'interval' ? 1 : 1000);
     const endX = Math.min(reachX, lastX + span * horizon);
     return {
       forecast: fc,

@@ -161,6 +161,24 @@ export function rasterize(d: StripData, layout: StripLayout, from: number, to: n
   return { width: w, kind, fill, vmas, collapsed, boundaries };
 }
 
+/**
+ * Where zooming in should aim when no pointer says where: the middle of the column of [from, to)
+ * with the most VMAs (the fragmented part, not one huge mapping in the middle); the middle of the
+ * view when no column has more than one.
+ */
+export function densestAt(d: StripData, layout: StripLayout, from: number, to: number, width: number, kinds: number): number {
+  const r = rasterize(d, layout, from, to, width, kinds);
+  let best = -1;
+  let most = 1;
+  for (let c = 0; c < r.width; c++) {
+    if (r.vmas[c] > most) {
+      most = r.vmas[c];
+      best = c;
+    }
+  }
+  return best < 0 ? (from + to) / 2 : from + ((best + 0.5) * (to - from)) / r.width;
+}
+
 export type StripHit =
   | { type: 'vma'; index: number }
   | { type: 'hole'; after: number; bytes: number; collapsed: boolean }

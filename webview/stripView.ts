@@ -7,7 +7,7 @@ import { formatBytes, formatCount } from '../src/core/format';
 import { KINDS, KIND_INFO } from '../src/core/kinds';
 import type { StripData } from '../src/protocol';
 import { css, type Palette } from './colors';
-import { addressAt, hitTest, layoutStrip, rasterize, type StripLayout } from './stripLayout';
+import { addressAt, densestAt, hitTest, layoutStrip, rasterize, type StripLayout } from './stripLayout';
 
 const BAR = 40;
 const DENSITY = 10;
@@ -43,7 +43,10 @@ export class StripView {
     });
     canvas.addEventListener('mouseleave', () => (this.tip.hidden = true));
     canvas.addEventListener('keydown', (e) => this.onKey(e));
-    new ResizeObserver(() => this.draw()).observe(canvas);
+    new ResizeObserver(() => {
+      this.tip.hidden = true;
+      this.draw();
+    }).observe(canvas);
   }
 
   get source(): string | undefined {
@@ -80,6 +83,12 @@ export class StripView {
     this.to = this.from + span;
     this.clamp();
     this.draw();
+  }
+
+  /** Zooms in ×2 toward the most fragmented part of the view (buttons and keys; the wheel aims at the pointer). */
+  zoomIn(): void {
+    if (!this.data || !this.layout) return;
+    this.zoom(0.5, densestAt(this.data, this.layout, this.from, this.to, this.canvas.clientWidth || 800, KINDS.length));
   }
 
   pan(fraction: number): void {
@@ -249,7 +258,7 @@ export class StripView {
     switch (e.key) {
       case '+':
       case '=':
-        this.zoom(0.5);
+        this.zoomIn();
         break;
       case '-':
         this.zoom(2);

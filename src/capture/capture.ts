@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { addExeFacts } from './exeFacts';
 import { CAPTURE_SCRIPT, EXIT_NO_PROCESS, EXIT_PERMISSION, EXIT_USAGE, EXIT_VANISHED } from './script';
 
@@ -195,7 +195,13 @@ function whereText(host: string | undefined): string {
 }
 
 /** Turns a failed run into the error the user sees (exported for tests). */
-export function explainFailure(r: RunResult, pid: number | undefined, remote: { host: string; sudo: boolean } | undefined): CaptureError {
+export function explainFailure(
+  r: RunResult,
+  pid: number | undefined,
+  remote: { host: string; sudo: boolean } | undefined,
+  /** Who to run as the owner, for a local permission error. */
+  runner = 'VS Code',
+): CaptureError {
   const script = scriptMessage(r.stderr);
   const other = otherMessage(r.stderr);
   const host = remote?.host;
@@ -220,7 +226,7 @@ export function explainFailure(r: RunResult, pid: number | undefined, remote: { 
         ? remote.sudo
           ? 'Log in as the user that owns it or as root.'
           : 'Turn on the setting "VMA Lens › SSH: Use Sudo" (sudo -n, passwordless), or log in as the user that owns it or as root.'
-        : 'Run VS Code as the user that owns the process or as root, or capture it in a terminal with "sudo cat /proc/PID/maps > file.maps" and open that file.';
+        : `Run ${runner} as the user that owns the process or as root, or capture it in a terminal with "sudo cat /proc/PID/maps > file.maps" and open that file.`;
       return new CaptureError(
         'permission',
         `Permission denied reading the memory map of process ${pid}${whereText(host)}: it belongs to another user (or ptrace is restricted). ${todo.replace('PID', String(pid))}`,
@@ -246,17 +252,24 @@ function timeStamp(time: string | undefined): string | undefined {
 }
 
 /**
- * `mariadbd-1234-20261122T012728Z.maps` from the header the script wrote. The text may come
- * from a remote host: every part is validated (the PID is ours, the time must be a time, the
- * program name keeps word characters only), so the name is always one plain file name.
+ * A file name for a dump from what its header says, `mariadbd-1234-20261122T012728Z.maps`, built
+ * only from validated parts (the header may come from a hostile host): the program's base name
+ * in `[\w.-]` (else `fallback`), a positive whole pid, a well-formed time (else `now`).
  */
+export function dumpFileName(h: { command?: string; pid?: number; time?: string }, ext: string, fallback = 'process', now = new Date()): string {
+  const stamp = timeStamp(h.time) ?? timeStamp(now.toISOString())!;
+  const exe = (h.command ?? '').replace(/^\[|\]$/g, '').split(' ')[0] ?? '';
+  const base = exe.slice(exe.lastIndexOf('/') + 1).replace(/[^\w.-]+/g, '_').replace(/^[.-]+/, '').slice(0, 40) || fallback;
+  const pid = h.pid !== undefined && Number.isSafeInteger(h.pid) && h.pid > 0 ? `${h.pid}-` : '';
+  return `${base}-${pid}${stamp}.${ext}`;
+}
+
+/** `mariadbd-1234-20261122T012728Z.maps` from the header the script wrote. */
 export function captureFileName(text: string, pid: number, file: 'maps' | 'smaps', now = new Date()): string {
   const head = text.slice(0, 8192);
-  const command = /^# command: (.*)$/m.exec(head)?.[1] ?? '';
-  const stamp = timeStamp(/^# time: (.*)$/m.exec(head)?.[1]) ?? timeStamp(now.toISOString())!;
-  const exe = command.replace(/^\[|\]$/g, '').split(' ')[0] ?? '';
-  const base = exe.slice(exe.lastIndexOf('/') + 1).replace(/[^\w.-]+/g, '_').replace(/^[.-]+/, '').slice(0, 40) || 'process';
-  return `${base}-${validatePid(pid)}-${stamp}.${file}`;
+  const command = /^# command: (.*)$/m.exec(head)?.[1];
+  const time = /^# time: (.*)$/m.exec(head)?.[1];
+  return dumpFileName({ command, pid: validatePid(pid), time }, file, 'process', now);
 }
 
 function toCapture(r: RunResult, pid: number, host: string, file: 'maps' | 'smaps'): Capture {
@@ -271,6 +284,27 @@ export async function captureLocal(pid: number | string, opts: CaptureOptions = 
   const r = await run('sh', ['-s', '--', 'capture', String(p), file], opts.timeoutMs ?? 15_000, opts.signal, `Capturing process ${p}`);
   if (r.code !== 0) throw explainFailure(r, p, undefined);
   return toCapture({ ...r, stdout: await addExeFacts(r.stdout, p) }, p, 'local', file);
+}
+
+/** The same capture, synchronously (the command line, which has nothing else to do meanwhile). */
+export function captureLocalSync(pid: number | string, opts: Pick<CaptureOptions, 'timeoutMs' | 'file'> = {}): Capture {
+  const p = validatePid(pid);
+  const file = opts.file ?? 'maps';
+  const r = spawnSync('sh', ['-s', '--', 'capture', String(p), file], {
+    input: CAPTURE_SCRIPT,
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 15_000,
+    maxBuffer: MAX_OUTPUT,
+    env: { ...process.env, LC_ALL: 'C' },
+  });
+  if (r.error) {
+    const e = r.error as NodeJS.ErrnoException;
+    if (e.code === 'ETIMEDOUT') throw new CaptureError('timeout', `Capturing process ${p} did not finish within ${Math.round((opts.timeoutMs ?? 15_000) / 1000)} s.`);
+    throw new CaptureError('spawn', `Cannot run sh: ${e.message}.`);
+  }
+  const res: RunResult = { stdout: r.stdout, stderr: r.stderr, code: r.status };
+  if (r.status !== 0) throw explainFailure(res, p, undefined, 'vma-lens');
+  return toCapture(res, p, 'local', file);
 }
 
 /** The ssh command line for running the script on `host` with `scriptArgs` (exported for tests). */

@@ -10,8 +10,10 @@
  */
 export {
   captureLocal,
+  captureLocalSync,
   captureRemote,
   CaptureError,
+  dumpFileName,
   listLocalProcesses,
   listRemoteProcesses,
   parseProcessList,

@@ -1,8 +1,14 @@
-import { writeSync } from 'node:fs';
+import { readFileSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { isatty } from 'node:tty';
+import { captureLocalSync, CaptureError } from '../capture/capture';
 import { analyze } from '../core/analyze';
 import { showEscaped } from '../core/escape';
+import type { Dump } from '../core/dump';
+import { topMappings, type MappingSort } from '../core/mappings';
+import { parseDump } from '../core/parse';
 import { diffDumps } from '../core/diff';
+import { differentProcessWarning, processDifferences, processIdentity } from '../core/identity';
 import { forecast, orderSamples, sampleOf } from '../core/timeline';
 import type { AnalyzeOptions } from '../core/types';
 import { DumpReadError, listDumpFiles, readDumpSync } from '../node/dumpFile';
@@ -13,10 +19,18 @@ const USAGE = `Usage: vma-lens <command> [options]
 
 Commands:
   analyze [--json] [--fixes] [--max-map-count N] FILE|-   report on a maps, smaps, smaps_rollup or pmap dump
+  analyze [options] --pid N                              the same on a live process of this machine: its
+                                                         /proc/N/maps with vm.max_map_count, threads and
+                                                         the rest of a capture's header
+          --top N [--sort size|rss|vmas]                 also list the N largest mappings (like pmap -x | sort)
   diff [--json] A B                                      what changed between two dumps of a process
-  timeline [--json] [--max-map-count N] DIR              one line per dump in a folder, and a forecast
+  timeline [--json] [--max-map-count N] [--interval S] DIR
+                                                         one line per dump in a folder, and a forecast;
+                                                         times from "# time:" headers, else the files'
+                                                         modification times, else one sample every S seconds
   parse [--json|--jsonl|--csv] FILE|-                    one record per VMA for other tools (jc's field names and more)
 
+Options: --version prints the version.
 Exit status: 0 analysed with no error finding, 1 an error-severity finding, 2 unusable input or usage.
 `;
 
@@ -37,12 +51,18 @@ interface Args {
   jsonl: boolean;
   csv: boolean;
   maxMapCount?: number;
+  intervalMs?: number;
+  pid?: string;
+  top?: number;
+  sort: MappingSort;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { command: argv[0] ?? '', files: [], json: false, fixes: false, jsonl: false, csv: false };
+  const args: Args = { command: argv[0] ?? '', files: [], json: false, fixes: false, jsonl: false, csv: false, sort: 'size' };
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
+    /** The value of `--name V` (moving past V) or `--name=V`. */
+    const value = () => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]);
     if (a === '--json') args.json = true;
     else if (a === '--fixes') args.fixes = true;
     else if (a === '--jsonl') args.jsonl = true;
@@ -54,6 +74,22 @@ function parseArgs(argv: string[]): Args {
         throw new UsageError(`--max-map-count takes a whole number from 1 to ${MAX_MAP_COUNT_MAX}`);
       }
       args.maxMapCount = Number(v);
+    } else if (a === '--interval' || a.startsWith('--interval=')) {
+      const v = value();
+      if (!v || !/^\d+(\.\d+)?$/.test(v) || !(Number(v) > 0)) throw new UsageError('--interval takes the seconds between samples, a positive number');
+      args.intervalMs = Number(v) * 1000;
+    } else if (a === '--pid' || a.startsWith('--pid=')) {
+      const v = value();
+      if (!v || !/^\d+$/.test(v)) throw new UsageError('--pid takes a process ID');
+      args.pid = v;
+    } else if (a === '--top' || a.startsWith('--top=')) {
+      const v = value();
+      if (!v || !/^\d+$/.test(v) || Number(v) === 0) throw new UsageError('--top takes a positive whole number');
+      args.top = Number(v);
+    } else if (a === '--sort' || a.startsWith('--sort=')) {
+      const v = value();
+      if (v !== 'size' && v !== 'rss' && v !== 'vmas') throw new UsageError('--sort takes size, rss or vmas');
+      args.sort = v;
     } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
     else args.files.push(a);
   }
@@ -82,9 +118,22 @@ function write(text: string): void {
   }
 }
 
+/** The package's version: dist/cli.js sits one level below package.json, installed or not. */
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 export function main(argv: string[]): number {
   let args: Args;
   try {
+    if (argv[0] === '--version' || argv[0] === '-V') {
+      write(`vma-lens ${version()}\n`);
+      return 0;
+    }
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
       write(USAGE);
       return argv.length === 0 ? 2 : 0;
@@ -100,9 +149,11 @@ export function main(argv: string[]): number {
   try {
     switch (args.command) {
       case 'analyze': {
-        need(args, 1, 'one FILE (or - for standard input)');
-        const file = args.files[0];
-        const dump = readDumpSync(file);
+        if (args.pid !== undefined) need(args, 0, 'either --pid N or a FILE, not both');
+        else need(args, 1, 'one FILE (or - for standard input), or --pid N');
+        const file = args.pid !== undefined ? `pid ${args.pid}` : args.files[0];
+        // A live process: the capture script's header and maps, as the extension captures it.
+        const dump: Dump = args.pid !== undefined ? parseDump(captureLocalSync(args.pid).text) : readDumpSync(file);
         if (dump.count === 0) {
           const bad = dump.malformedCount ? ` (${dump.malformedCount} malformed line${dump.malformedCount === 1 ? '' : 's'}, first: line ${dump.malformed[0].line}: ${dump.malformed[0].reason})` : '';
           throw new DumpReadError(`no mappings found in ${file === '-' ? 'standard input' : file}${bad}`);
@@ -119,7 +170,13 @@ export function main(argv: string[]): number {
           );
           return a.processes.some((p) => p.findings.some((f) => f.severity === 'error')) ? 1 : 0;
         }
-        write(args.json ? JSON.stringify({ file, ...a }) + '\n' : renderAnalysis(a, name, st, args.fixes));
+                const top = args.top ? topMappings(dump, args.sort, args.top) : undefined;
+        const rollup = dump.format === 'smaps_rollup' ? dump.vma(0).smaps : undefined;
+        write(
+          args.json
+            ? JSON.stringify({ file, ...a, ...(top ? { top } : {}) }) + '\n'
+            : renderAnalysis(a, name, st, args.fixes, { top, sort: args.sort, rollup }),
+        );
         return a.findings.some((f) => f.severity === 'error') ? 1 : 0;
       }
       case 'diff': {
@@ -134,7 +191,8 @@ export function main(argv: string[]): number {
           analyze(d, options); // classifies the VMAs the diff groups by kind
         }
         const d = diffDumps(da, db);
-        write(args.json ? JSON.stringify({ a: fa, b: fb, ...d }) + '\n' : renderDiff(d, fa, fb, st));
+        const warning = differentProcessWarning(processDifferences(processIdentity(da), processIdentity(db)));
+        write(args.json ? JSON.stringify({ a: fa, b: fb, ...(warning ? { warning } : {}), ...d }) + '\n' : renderDiff(d, fa, fb, st, warning));
         return 0;
       }
       case 'timeline': {
@@ -154,7 +212,7 @@ export function main(argv: string[]): number {
               skipped.push({ file: f, reason: err.message });
               return [];
             }
-            const sample = dump.count ? [sampleOf(f, analyze(dump, options))] : [];
+            const sample = dump.count ? [sampleOf(f, analyze(dump, options), { mtime: statSync(f).mtimeMs, process: processIdentity(dump) })] : [];
             if (!dump.count) skipped.push({ file: f, reason: 'no mappings found' });
             dump.release(); // the next file reuses its memory
             return sample;
@@ -162,8 +220,8 @@ export function main(argv: string[]): number {
         );
         for (const s of skipped) warn(`vma-lens: skipped ${s.file}: ${s.reason}\n`);
         if (samples.length === 0) throw new DumpReadError(`no readable dump in ${dir} (${skipped.length} skipped)`);
-        const fc = forecast(samples);
-        write(args.json ? JSON.stringify({ dir, samples, forecast: fc ?? null, skipped }) + '\n' : renderTimeline(samples, fc, dir, st));
+        const fc = forecast(samples, { intervalMs: args.intervalMs, intervalFrom: '--interval' });
+        write(args.json ? JSON.stringify({ dir, samples, forecast: fc, skipped }) + '\n' : renderTimeline(samples, fc, dir, st));
         return samples.some((s) => s.findings.some((f) => f.severity === 'error')) ? 1 : 0;
       }
       case 'parse': {
@@ -184,7 +242,7 @@ export function main(argv: string[]): number {
   } catch (err) {
     if (err instanceof UsageError) {
       warn(`vma-lens: ${err.message}\n${USAGE}`);
-    } else if (err instanceof DumpReadError) {
+    } else if (err instanceof DumpReadError || err instanceof CaptureError) {
       warn(`vma-lens: ${err.message}\n`);
     } else {
       // Anything else is our bug: one line for the user, the stack only when asked.

@@ -1,9 +1,10 @@
 import { CONFIDENCE_LABEL } from '../core/allocator';
-import type { DumpDiff } from '../core/diff';
+import { rangeGrew, type DumpDiff, type RangeGrowth } from '../core/diff';
 import { showEscaped as esc } from '../core/escape';
 import { formatBytes, formatCount, formatPercent } from '../core/format';
-import { KIND_INFO, KINDS } from '../core/kinds';
+import { countsTowardLimit, KIND_INFO, KINDS } from '../core/kinds';
 import type { Forecast, TimelineSample } from '../core/timeline';
+import type { MappingSort, MappingUse } from '../core/mappings';
 import type { Analysis, Severity } from '../core/types';
 
 /**
@@ -36,7 +37,35 @@ function bar(ratio: number, width = 30): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
-export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes: boolean): string {
+export interface AnalysisExtras {
+  /** The largest mappings (--top), by `sort`. */
+  top?: MappingUse[];
+  sort?: MappingSort;
+  /** The fields of a smaps_rollup's one line, in kB. */
+  rollup?: Record<string, number>;
+}
+
+/** What a smaps_rollup has, in the order /proc prints it, with the Pss split shown under Pss. */
+const ROLLUP_FIELDS = ['Rss', 'Pss', 'Pss_Anon', 'Pss_File', 'Pss_Shmem', 'Pss_Dirty', 'Shared_Clean', 'Shared_Dirty', 'Private_Clean', 'Private_Dirty', 'Referenced', 'Anonymous', 'LazyFree', 'AnonHugePages', 'ShmemPmdMapped', 'FilePmdMapped', 'Shared_Hugetlb', 'Private_Hugetlb', 'Swap', 'SwapPss', 'Locked'];
+
+/** Pss = Pss_Anon + Pss_File + Pss_Shmem. */
+const PSS_SPLIT = new Set(['Pss_Anon', 'Pss_File', 'Pss_Shmem']);
+
+function renderRollup(fields: Record<string, number>, st: Style): string[] {
+  const rows = ROLLUP_FIELDS.filter((k) => fields[k] !== undefined).map((k) => [PSS_SPLIT.has(k) ? `  ${k}` : k, formatBytes(fields[k] * 1024)]);
+  return [st.bold('Rollup (the sum over every mapping; smaps_rollup lists no VMAs)'), ...table(rows, [false, true]).map((l) => `    ${l}`)];
+}
+
+function renderTop(top: MappingUse[], sort: MappingSort, st: Style): string[] {
+  const hasRss = top.some((m) => m.rss !== undefined);
+  const rows = [['Mapping', 'VMAs', 'Size', ...(hasRss ? ['RSS'] : [])]];
+  for (const m of top) rows.push([esc(m.mapping), formatCount(m.vmas), formatBytes(m.bytes), ...(hasRss ? [m.rss !== undefined ? formatBytes(m.rss) : '-'] : [])]);
+  const lines = table(rows, [false, true, true, true]);
+  const by = sort === 'vmas' ? 'VMA count' : sort === 'rss' ? 'RSS' : 'size';
+  return [st.bold(`Top ${top.length} mappings by ${by}`), st.bold(lines[0]), ...lines.slice(1)];
+}
+
+export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes: boolean, extras: AnalysisExtras = {}): string {
   const out: string[] = [];
   const h = a.header;
   out.push(st.bold(`VMA Lens — ${esc(source)}`) + st.dim(` (${a.format}, ${a.addressBits}-bit)`));
@@ -48,37 +77,43 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
     .filter(Boolean)
     .join(', ');
   if (sys) out.push(`System     ${sys}`);
-  const ratio = a.vmaCount / a.maxMapCount;
-  const limitSev: Severity = a.findings.find((f) => f.id === 'vma-limit')?.severity ?? 'info';
-  out.push(
-    `VMAs       ${st.sev(limitSev, `${formatCount(a.vmaCount)} / ${formatCount(a.maxMapCount)} (${formatPercent(ratio)})`)} ${bar(ratio)} ` +
-      st.dim(`vm.max_map_count ${a.maxMapCountSource === 'default' ? 'default' : `from ${a.maxMapCountSource}`}`),
-  );
-  const al = a.allocator;
-  out.push(
-    `Allocator  ${st.bold(al.name)}${al.variant ? ` (${al.variant})` : ''}, ${CONFIDENCE_LABEL[al.confidence]}` +
-      (al.library ? ` — ${esc(al.library)}` : ''),
-    st.dim(`           ${esc(al.evidence)}`),
-  );
-  if (al.preloadBlocked) out.push(st.dim(`           LD_PRELOAD cannot switch it: ${al.preloadBlocked}`));
-  out.push(`Threads    ${formatCount(a.threads)}${a.arenas ? `, glibc arena heaps ${formatCount(a.arenas)}` : ''}`);
-  if (a.numaNodes) out.push(`NUMA       ${Object.entries(a.numaNodes).map(([n, b]) => `${n} ${formatBytes(b)}`).join(' · ')} resident`);
-  out.push('');
+  if (extras.rollup) {
+    // A rollup sums the process: no VMA count, no libraries to name an allocator by, no stacks.
+    if (h.threads !== undefined) out.push(`Threads    ${formatCount(h.threads)} (from the header)`);
+    out.push('', ...renderRollup(extras.rollup, st), '');
+  } else {
+    const ratio = a.vmaCount / a.maxMapCount;
+    const limitSev: Severity = a.findings.find((f) => f.id === 'vma-limit')?.severity ?? 'info';
+    out.push(
+      `VMAs       ${st.sev(limitSev, `${formatCount(a.vmaCount)} / ${formatCount(a.maxMapCount)} (${formatPercent(ratio)})`)} ${bar(ratio)} ` +
+        st.dim(`vm.max_map_count ${a.maxMapCountSource === 'default' ? 'default' : `from ${a.maxMapCountSource}`}`),
+    );
+    const al = a.allocator;
+    out.push(
+      `Allocator  ${st.bold(al.name)}${al.variant ? ` (${al.variant})` : ''}, ${CONFIDENCE_LABEL[al.confidence]}` +
+        (al.library ? ` — ${esc(al.library)}` : ''),
+      st.dim(`           ${esc(al.evidence)}`),
+    );
+    if (al.preloadBlocked) out.push(st.dim(`           LD_PRELOAD cannot switch it: ${esc(al.preloadBlocked)}`));
+    out.push(`Threads    ${formatCount(a.threads)}${a.arenas ? `, glibc arena heaps ${formatCount(a.arenas)}` : ''}`);
+    if (a.numaNodes) out.push(`NUMA       ${Object.entries(a.numaNodes).map(([n, b]) => `${n} ${formatBytes(b)}`).join(' · ')} resident`);
+    out.push('');
 
-  const hasRss = a.totals.rss !== undefined;
-  // numa_maps gives no sizes: say so rather than 0 B.
-  const size = (bytes: number) => (a.format === 'numa_maps' ? '?' : formatBytes(bytes));
-  const rows: string[][] = [['Kind', 'VMAs', 'Size', ...(hasRss ? ['RSS'] : [])]];
-  for (const k of KINDS) {
-    const s = a.kinds[k];
-    if (!s) continue;
-    rows.push([KIND_INFO[k].label, formatCount(s.count), size(s.bytes), ...(hasRss ? [formatBytes(s.rss ?? 0)] : [])]);
+    const hasRss = a.totals.rss !== undefined;
+    // numa_maps gives no sizes: say so rather than 0 B.
+    const size = (bytes: number) => (a.format === 'numa_maps' ? '?' : formatBytes(bytes));
+    const rows: string[][] = [['Kind', 'VMAs', 'Size', ...(hasRss ? ['RSS'] : [])]];
+    for (const k of KINDS) {
+      const s = a.kinds[k];
+      if (!s || !countsTowardLimit(k)) continue;
+      rows.push([KIND_INFO[k].label, formatCount(s.count), size(s.bytes), ...(hasRss ? [formatBytes(s.rss ?? 0)] : [])]);
+    }
+    rows.push(['Total', formatCount(a.totals.count), size(a.totals.bytes), ...(hasRss ? [formatBytes(a.totals.rss ?? 0)] : [])]);
+    const lines = table(rows, [false, true, true, true]);
+    out.push(st.bold(lines[0]), ...lines.slice(1, -1), st.dim(lines[lines.length - 1]));
+    out.push('');
   }
-  rows.push(['Total', formatCount(a.totals.count), size(a.totals.bytes), ...(hasRss ? [formatBytes(a.totals.rss ?? 0)] : [])]);
-  const lines = table(rows, [false, true, true, true]);
-  out.push(st.bold(lines[0]), ...lines.slice(1, -1), st.dim(lines[lines.length - 1]));
-  out.push('');
-
+  if (extras.top?.length) out.push(...renderTop(extras.top, extras.sort ?? 'size', st), '');
   out.push(st.bold(`Findings (${a.findings.length})`));
   for (const f of a.findings) {
     const where = f.lines.length ? st.dim(` (line${f.lineCount > 1 ? 's' : ''} ${f.lines.slice(0, 5).join(', ')}${f.lineCount > 5 ? ', …' : ''})`) : '';
@@ -99,11 +134,17 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
   return out.join('\n') + '\n';
 }
 
-export function renderDiff(d: DumpDiff, a: string, b: string, st: Style): string {
+/** A change with its sign, as diff tools print it: +3, -2, 0. */
+function signed(n: number, fmt: (n: number) => string): string {
+  return n > 0 ? `+${fmt(n)}` : n < 0 ? `-${fmt(-n)}` : '0';
+}
+
+export function renderDiff(d: DumpDiff, a: string, b: string, st: Style, warning?: string): string {
   const out: string[] = [];
   const delta = d.vmaCountB - d.vmaCountA;
   out.push(st.bold(`VMA Lens diff — ${esc(a)} → ${esc(b)}`));
-  out.push(`VMAs       ${formatCount(d.vmaCountA)} → ${formatCount(d.vmaCountB)} (${delta >= 0 ? '+' : ''}${formatCount(delta)})`);
+  if (warning) out.push(st.sev('warning', `Warning    ${esc(warning)}`));
+  out.push(`VMAs       ${formatCount(d.vmaCountA)} → ${formatCount(d.vmaCountB)} (${signed(delta, formatCount)})`);
   out.push(`Changes    ${formatCount(d.added)} added, ${formatCount(d.removed)} removed, ${formatCount(d.unchanged)} unchanged`);
   out.push('');
   const rows: string[][] = [['Kind', 'VMAs A', 'VMAs B', 'Δ VMAs', 'Δ size']];
@@ -111,24 +152,27 @@ export function renderDiff(d: DumpDiff, a: string, b: string, st: Style): string
     const s = d.kinds[k];
     if (!s || (s.countA === s.countB && s.bytesA === s.bytesB)) continue;
     const dc = s.countB - s.countA;
-    rows.push([KIND_INFO[k].label, formatCount(s.countA), formatCount(s.countB), `${dc >= 0 ? '+' : ''}${formatCount(dc)}`, formatBytes(s.bytesB - s.bytesA)]);
+    rows.push([KIND_INFO[k].label, formatCount(s.countA), formatCount(s.countB), signed(dc, formatCount), signed(s.bytesB - s.bytesA, formatBytes)]);
   }
   if (rows.length > 1) {
     const lines = table(rows, [false, true, true, true, true]);
     out.push(st.bold(lines[0]), ...lines.slice(1), '');
   }
-  if (d.topRanges.length) {
-    out.push(st.bold('Top-growing ranges'));
-    for (const r of d.topRanges) {
+  const ranges = (title: string, list: RangeGrowth[]) => {
+    if (!list.length) return;
+    out.push(st.bold(title));
+    for (const r of list) {
       out.push(
-        `    ${r.startHex}-${r.endHex}  ${r.vmaDelta >= 0 ? '+' : ''}${formatCount(r.vmaDelta)} VMAs  ${formatBytes(r.byteDelta)}  ${st.dim(`${KIND_INFO[r.kind].label}, +${r.added}/-${r.removed}`)}`,
+        `    ${r.startHex}-${r.endHex}  ${signed(r.vmaDelta, formatCount)} VMAs  ${signed(r.byteDelta, formatBytes)}  ${st.dim(`${KIND_INFO[r.kind].label}, +${r.added}/-${r.removed}`)}`,
       );
     }
-  }
+  };
+  ranges('Top-growing ranges', d.topRanges.filter(rangeGrew));
+  ranges('Shrinking ranges', d.topRanges.filter((r) => !rangeGrew(r)));
   return out.join('\n') + '\n';
 }
 
-export function renderTimeline(samples: TimelineSample[], fc: Forecast | undefined, dir: string, st: Style): string {
+export function renderTimeline(samples: TimelineSample[], fc: Forecast, dir: string, st: Style): string {
   const out: string[] = [st.bold(`VMA Lens timeline — ${esc(dir)} (${samples.length} samples)`), ''];
   const rows: string[][] = [['Sample', 'VMAs', 'Limit', 'Use', 'RSS', 'Allocator', 'Worst finding']];
   for (const s of samples) {
@@ -144,6 +188,6 @@ export function renderTimeline(samples: TimelineSample[], fc: Forecast | undefin
     ]);
   }
   out.push(...table(rows, [false, true, true, true, true, false, false]).map((l, i) => (i === 0 ? st.bold(l) : l)));
-  out.push('', `Forecast   ${fc ? fc.text : 'needs at least 3 samples'}`);
+  out.push('', `Forecast   ${fc.text}`);
   return out.join('\n') + '\n';
 }

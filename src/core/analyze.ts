@@ -162,13 +162,14 @@ function summarise(t: Tally): { kinds: Partial<Record<VmaKind, KindSummary>>; to
     if (pss) s.pss = pss[k];
     if (swap) s.swap = swap[k];
     kinds[kind] = s;
-    if (kind === 'rollup') return;
+    // One rule everywhere: totals are the VMAs the kernel counts (not [vsyscall], not [rollup]).
+    if (!countsTowardLimit(kind)) return;
     totals.count += s.count;
     totals.bytes += s.bytes;
     if (s.rss !== undefined) totals.rss = (totals.rss ?? 0) + s.rss;
     if (s.pss !== undefined) totals.pss = (totals.pss ?? 0) + s.pss;
     if (s.swap !== undefined) totals.swap = (totals.swap ?? 0) + s.swap;
-    if (countsTowardLimit(kind)) vmaCount += s.count;
+    vmaCount += s.count;
   });
   // smaps_rollup: the one [rollup] line carries the process totals.
   if (kinds.rollup) {

@@ -24,6 +24,11 @@ export interface RangeGrowth {
   line: number;
 }
 
+/** A changed range that gained VMAs, or bytes at an equal count (the rest shrank). */
+export function rangeGrew(r: RangeGrowth): boolean {
+  return r.vmaDelta > 0 || (r.vmaDelta === 0 && r.byteDelta > 0);
+}
+
 export interface VmaRef {
   line: number;
   startHex: string;
@@ -81,8 +86,10 @@ interface Change {
  * permissions and name, walked in address order (both dumps are kernel-sorted).
  */
 export function diffDumps(a: Dump, b: Dump): DumpDiff {
-  const oa = a.order();
-  const ob = b.order();
+  // Only the VMAs the kernel counts ([vsyscall] is not one), as in every other count.
+  const counted = (d: Dump) => d.order().filter((i) => countsTowardLimit(d.kindOf(i)));
+  const oa = counted(a);
+  const ob = counted(b);
   const changes: Change[] = [];
   let unchanged = 0;
   let x = 0;
@@ -115,27 +122,22 @@ export function diffDumps(a: Dump, b: Dump): DumpDiff {
   }
 
   const kinds: Partial<Record<VmaKind, KindDelta>> = {};
-  const tally = (d: Dump, side: 'A' | 'B') => {
-    for (let i = 0; i < d.count; i++) {
+  const tally = (d: Dump, side: 'A' | 'B', order: Uint32Array) => {
+    for (const i of order) {
       const k = d.kindOf(i);
       const e = (kinds[k] ??= { countA: 0, countB: 0, bytesA: 0, bytesB: 0 });
       e[`count${side}`]++;
       e[`bytes${side}`] += d.size(i);
     }
   };
-  tally(a, 'A');
-  tally(b, 'B');
-  const counted = (d: Dump) => {
-    let n = 0;
-    for (let i = 0; i < d.count; i++) if (countsTowardLimit(d.kindOf(i))) n++;
-    return n;
-  };
+  tally(a, 'A', oa);
+  tally(b, 'B', ob);
 
   const added = changes.filter((c) => c.side === 1);
   const removed = changes.filter((c) => c.side === 0);
   return {
-    vmaCountA: counted(a),
-    vmaCountB: counted(b),
+    vmaCountA: oa.length,
+    vmaCountB: ob.length,
     added: added.length,
     removed: removed.length,
     unchanged,

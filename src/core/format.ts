@@ -47,9 +47,10 @@ export function formatPercent(ratio: number): string {
   return `${p >= 10 || p === 0 ? Math.round(p) : p.toFixed(1)}%`;
 }
 
-/** "3 h 10 min", "45 s", "2 d 4 h". */
+/** "3 h 10 min", "45 s", "2 d 4 h", "250 ms" (a watch may sample that often). */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return 'never';
+  if (ms > 0 && ms < 1000) return `${Math.round(ms)} ms`;
   const s = Math.max(0, Math.round(ms / 1000));
   const d = Math.floor(s / 86400);
   const h = Math.floor((s % 86400) / 3600);

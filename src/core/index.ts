@@ -8,5 +8,7 @@ export { formatBytes, formatCount, formatDuration, formatPercent, parseSize } fr
 export { toHex, parseHex, toBigInt, isAligned } from './addr';
 export { diffDumps } from './diff';
 export type { DumpDiff, KindDelta, RangeGrowth, VmaRef } from './diff';
-export { forecast, orderSamples, sampleOf } from './timeline';
-export type { Forecast, TimelineSample } from './timeline';
+export { forecast, orderSamples, sampleOf, sampleTimes } from './timeline';
+export type { Forecast, ForecastOptions, TimelineSample, TimeBasis } from './timeline';
+export { processIdentity, processDifferences } from './identity';
+export type { ProcessIdentity } from './identity';

@@ -1,4 +1,5 @@
 import { formatCount, formatDuration } from './format';
+import { processDifferences, type ProcessIdentity } from './identity';
 import type { Analysis, Severity, VmaKind } from './types';
 
 /** One sample of a timeline: what the webview and the CLI need, never the whole dump. */
@@ -8,6 +9,10 @@ export interface TimelineSample {
   label: string;
   /** Capture time in ms since the epoch, when the dump says. */
   time?: number;
+  /** Modification time of the file, ms since the epoch (folder samples). */
+  mtime?: number;
+  /** Who the dump shows, to tell when a series switches process. */
+  process?: ProcessIdentity;
   vmaCount: number;
   maxMapCount: number;
   kinds: Partial<Record<VmaKind, { count: number; bytes: number }>>;
@@ -19,21 +24,85 @@ export interface TimelineSample {
   malformed: number;
 }
 
+/** Where the forecast's time axis comes from. */
+export type TimeBasis = 'capture' | 'mtime' | 'interval';
+
+/** Why there is no estimate of when the limit is reached. */
+export type NoForecastReason = 'samples' | 'time' | 'processes' | 'flat' | 'shrinking' | 'at-limit';
+
 export interface Forecast {
-  /** VMAs per hour over the fitted window (negative when shrinking). */
-  ratePerHour: number;
+  /** VMAs per hour over the fitted window (negative when shrinking); absent without a time axis. */
+  ratePerHour?: number;
   /** ms from the last sample until the limit is reached; undefined when not growing. */
   etaMs?: number;
-  /** Epoch ms at which the limit is reached. */
+  /** When the limit is reached, in the basis's ms (epoch ms for capture and mtime). */
   reachAt?: number;
   /** Samples used for the fit. */
   basedOn: number;
+  basis?: TimeBasis;
+  /** Set when there is no estimate: the text says why. */
+  reason?: NoForecastReason;
+  /** One sentence: the estimate and where its times come from, or why there is none. */
   text: string;
 }
 
-export function sampleOf(source: string, a: Analysis, fallbackTime?: number): TimelineSample {
+export interface ForecastOptions {
+  /** Samples fitted, the most recent ones (20). */
+  window?: number;
+  /** Time between samples, used only when they carry no capture time and no usable mtime. */
+  intervalMs?: number;
+  /** Who set the interval, for the text ("--interval", a setting name). */
+  intervalFrom?: string;
+}
+
+export type SampleTimes =
+  | { basis: TimeBasis; xs: number[]; note: string }
+  | { basis?: undefined; why: string };
+
+/** Files written closer together than this were copied or unpacked, not captured one by one. */
+const MIN_MTIME_GAP_MS = 100;
+
+/**
+ * The time of each sample, by one rule for the CLI and the panel: the capture header's `time`,
+ * else the file's modification time (when the files were plainly written one after another),
+ * else sample number × an interval the user gave.
+ */
+export function sampleTimes(samples: readonly TimelineSample[], options: ForecastOptions = {}): SampleTimes {
+  // Header times all alike (a clock with whole seconds, samples taken faster) tell no rate.
+  if (samples.length && samples.every((s) => s.time !== undefined) && (samples.length < 2 || samples.some((s) => s.time !== samples[0].time))) {
+    return { basis: 'capture', xs: samples.map((s) => s.time!), note: 'times from the capture headers' };
+  }
+  let mtimeProblem = 'the files have no modification times';
+  if (samples.length && samples.every((s) => s.mtime !== undefined)) {
+    let minGap = Infinity;
+    for (let k = 1; k < samples.length; k++) minGap = Math.min(minGap, samples[k].mtime! - samples[k - 1].mtime!);
+    if (minGap >= MIN_MTIME_GAP_MS) return { basis: 'mtime', xs: samples.map((s) => s.mtime!), note: "times from the files' modification times" };
+    mtimeProblem =
+      minGap < 0
+        ? "the files' modification times do not follow their order"
+        : `the files' modification times are ${minGap < 1 ? 'less than 1 ms' : `${Math.round(minGap)} ms`} apart (copied or unpacked together?)`;
+  }
+  if (options.intervalMs && options.intervalMs > 0) {
+    const from = options.intervalFrom ? ` (${options.intervalFrom})` : '';
+    return { basis: 'interval', xs: samples.map((_, k) => k * options.intervalMs!), note: `assuming one sample every ${formatDuration(options.intervalMs)}${from}` };
+  }
+  const hint = options.intervalFrom ? `; give the time between samples with ${options.intervalFrom}` : '';
+  return { basis: undefined, why: `the samples have no "# time:" header and ${mtimeProblem}${hint}` };
+}
+
+/** Index of the first sample of the trailing run that shows one process, and what changed before it. */
+function lastProcessRun(samples: readonly TimelineSample[]): { from: number; change?: string[] } {
+  for (let k = samples.length - 1; k > 0; k--) {
+    const diffs = processDifferences(samples[k - 1].process, samples[k].process);
+    if (diffs.length) return { from: k, change: diffs };
+  }
+  return { from: 0 };
+}
+
+/** A sample of an analysed dump; `file` adds what only the file and the dump itself tell. */
+export function sampleOf(source: string, a: Analysis, file: { mtime?: number; process?: ProcessIdentity } = {}): TimelineSample {
   const parsed = a.header.time ? Date.parse(a.header.time) : NaN;
-  const time = Number.isFinite(parsed) ? parsed : fallbackTime;
+  const time = Number.isFinite(parsed) ? parsed : undefined;
   const kinds: TimelineSample['kinds'] = {};
   for (const [k, s] of Object.entries(a.kinds)) kinds[k as VmaKind] = { count: s.count, bytes: s.bytes };
   const base = source.slice(source.lastIndexOf('/') + 1);
@@ -41,6 +110,8 @@ export function sampleOf(source: string, a: Analysis, fallbackTime?: number): Ti
     source,
     label: time !== undefined ? new Date(time).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : base,
     ...(time !== undefined ? { time } : {}),
+    ...(file.mtime !== undefined ? { mtime: file.mtime } : {}),
+    ...(file.process ? { process: file.process } : {}),
     vmaCount: a.vmaCount,
     maxMapCount: a.maxMapCount,
     kinds,
@@ -69,16 +140,25 @@ export function orderSamples(samples: TimelineSample[]): TimelineSample[] {
 
 /**
  * Least-squares line through the VMA counts of the recent samples (the last `window` ones, 20 by
- * default), extended to the limit. Samples without a time use their index × `intervalMs`.
+ * default) of the last process in the series, against the times of `sampleTimes`, extended to
+ * the limit. Without three samples of one process, a time axis or growth, it says why instead.
  */
-export function forecast(samples: TimelineSample[], options: { window?: number; intervalMs?: number } = {}): Forecast | undefined {
+export function forecast(samples: readonly TimelineSample[], options: ForecastOptions = {}): Forecast {
   const window = options.window ?? 20;
-  const recent = samples.slice(-window);
-  if (recent.length < 3) return undefined;
-  const start = samples.length - recent.length;
-  const xs = recent.map((s, k) => s.time ?? (start + k) * (options.intervalMs ?? 60000));
+  const run = lastProcessRun(samples);
+  const recent = samples.slice(Math.max(run.from, samples.length - window));
+  const n = recent.length;
+  if (n < 3) {
+    const text = run.change
+      ? `no forecast: the last ${n === 1 ? 'sample is' : `${n} samples are`} of another process than the one before (${run.change.join(', ')}), and a trend needs 3 samples of one process`
+      : `no forecast: a trend needs at least 3 samples (${n === 1 ? 'there is 1' : `there are ${n}`})`;
+    return { basedOn: n, reason: run.change ? 'processes' : 'samples', text };
+  }
+  const times = sampleTimes(samples, options);
+  if (times.basis === undefined) return { basedOn: n, reason: 'time', text: `no forecast: ${times.why}` };
+  const start = samples.length - n;
+  const xs = times.xs.slice(start);
   const ys = recent.map((s) => s.vmaCount);
-  const n = xs.length;
   const mx = xs.reduce((p, v) => p + v, 0) / n;
   const my = ys.reduce((p, v) => p + v, 0) / n;
   let sxy = 0;
@@ -87,29 +167,31 @@ export function forecast(samples: TimelineSample[], options: { window?: number; 
     sxy += (xs[k] - mx) * (ys[k] - my);
     sxx += (xs[k] - mx) ** 2;
   }
-  if (sxx === 0) return undefined;
+  const base = { basedOn: n, basis: times.basis };
+  const since = run.change ? `; only the samples since the process changed (${run.change.join(', ')})` : '';
+  const note = `${times.note}${since}`;
+  if (sxx === 0) return { ...base, reason: 'time', text: `no forecast: the last ${n} samples share one time (${times.note})` };
   const slope = sxy / sxx; // VMAs per ms
   const ratePerHour = slope * 3600000;
   const last = recent[n - 1];
   const lastX = xs[n - 1];
   const rounded = Math.round(ratePerHour);
-  if (slope <= 0 || last.vmaCount >= last.maxMapCount) {
+  if (last.vmaCount >= last.maxMapCount) return { ...base, ratePerHour, etaMs: 0, reachAt: lastX, reason: 'at-limit', text: `at the limit now (${note})` };
+  if (rounded <= 0) {
     const text =
-      last.vmaCount >= last.maxMapCount
-        ? 'at the limit now'
-        : slope < 0
-          ? `shrinking by about ${formatCount(Math.abs(rounded))} VMAs per hour`
-          : 'not growing';
-    return { ratePerHour, basedOn: n, text, ...(last.vmaCount >= last.maxMapCount ? { etaMs: 0, reachAt: lastX } : {}) };
+      rounded < 0
+        ? `no limit ahead: shrinking by about ${formatCount(-rounded)} VMAs per hour (${note})`
+        : `no limit ahead: not growing (${note})`;
+    return { ...base, ratePerHour, reason: rounded < 0 ? 'shrinking' : 'flat', text };
   }
   // Where the fitted line (not the last point) meets the limit, counted from the last sample.
   const fittedLast = my + slope * (lastX - mx);
   const etaMs = Math.max(0, (last.maxMapCount - fittedLast) / slope);
   return {
+    ...base,
     ratePerHour,
     etaMs,
     reachAt: lastX + etaMs,
-    basedOn: n,
-    text: `limit in about ${formatDuration(etaMs)} at the current rate (+${formatCount(rounded)} VMAs/h)`,
+    text: `limit in about ${formatDuration(etaMs)} at the current rate (+${formatCount(rounded)} VMAs/h; ${note})`,
   };
 }

@@ -11,7 +11,7 @@ const MAX_TARGET_FILES = 5;
 /**
  * Quick fixes for the findings of a dump, one group per fix: open it as a new file (the first
  * fix of a finding is the preferred one), merge it into a matching config file of the workspace
- * (my.cnf, sysctl.d, a systemd drop-in; previewed), copy its command.
+ * (my.cnf, sysctl.d, a systemd drop-in; applied with Undo), copy its command.
  */
 export class DumpCodeActions implements vscode.CodeActionProvider {
   static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] };

@@ -21,25 +21,35 @@ export function docsLink(id: string): vscode.Uri {
   return vscode.Uri.parse(`${DOCS_URL}#${id}`);
 }
 
+/** Other lines named in a diagnostic's related information (the Problems panel lists each). */
+const MAX_RELATED = 100;
+
 /**
- * Diagnostics of one finding: every line it lists carries it. For info findings only the first
- * line is in the Problems panel; the other lines get a hint (a faint underline in the editor),
- * so that e.g. 200 thread stacks do not bury the warnings.
+ * Diagnostics of one finding: one, on its main (first) line, in the Problems panel, naming its
+ * other lines as related information; each other line gets a hint (a faint underline in the
+ * editor, not a row in the Problems panel), so that 36 lines of one finding read as one problem
+ * and the lightbulb still offers its fixes on every line.
  */
 export function findingDiagnostics(doc: vscode.TextDocument, f: Finding): vscode.Diagnostic[] {
-  const out: vscode.Diagnostic[] = [];
   const lines = f.lines.length ? f.lines : [1];
-  lines.forEach((line, k) => {
-    const l = Math.min(Math.max(0, line - 1), doc.lineCount - 1);
-    const range = doc.lineAt(l).range;
-    const first = k === 0;
-    const more = f.lineCount > 1 ? ` (${k + 1} of ${formatCount(f.lineCount)} lines)` : '';
-    const severity = !first && f.severity === 'info' ? vscode.DiagnosticSeverity.Hint : SEVERITY[f.severity];
-    const d = new vscode.Diagnostic(range, first ? f.message : `${f.message}${more}`, severity);
+  const rangeOf = (line: number) => doc.lineAt(Math.min(Math.max(0, line - 1), doc.lineCount - 1)).range;
+  const make = (range: vscode.Range, message: string, severity: vscode.DiagnosticSeverity) => {
+    const d = new vscode.Diagnostic(range, message, severity);
     d.source = DIAGNOSTIC_SOURCE;
     d.code = { value: f.id, target: docsLink(f.id) };
-    out.push(d);
-  });
+    return d;
+  };
+  const main = make(rangeOf(lines[0]), f.message, SEVERITY[f.severity]);
+  const rest = lines.slice(1);
+  if (rest.length) {
+    const shown = rest.slice(0, MAX_RELATED);
+    main.relatedInformation = shown.map(
+      (line, k) => new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, rangeOf(line)), `also here (${k + 2} of ${formatCount(f.lineCount)} lines)`),
+    );
+    if (f.lineCount > shown.length + 1) main.message += ` (${formatCount(f.lineCount)} lines; the first ${formatCount(shown.length + 1)} are linked)`;
+  }
+  const out = [main];
+  rest.forEach((line, k) => out.push(make(rangeOf(line), `${f.message} (${k + 2} of ${formatCount(f.lineCount)} lines; listed under the first)`, vscode.DiagnosticSeverity.Hint)));
   return out;
 }
 

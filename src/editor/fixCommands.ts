@@ -7,7 +7,7 @@ import { guarded } from './log';
 
 /**
  * The commands behind quick fixes and report buttons: open a fix as a new untitled document in
- * its language, merge it into a config file of the workspace (after a preview), copy its command.
+ * its language, merge it into a config file of the workspace (with Undo), copy its command.
  */
 
 function isFix(x: unknown): x is Fix {
@@ -41,28 +41,66 @@ export function toRange(e: TextEdit): vscode.Range {
 }
 
 /**
- * Merges the fix into a config file through a workspace edit that VS Code previews first
- * (Refactor Preview): the user sees the change and applies or discards it.
+ * Merges the fix into a config file at once (the Refactor Preview left its edit unticked and then
+ * wrote nothing): the file is shown with the change selected, unsaved, and a notification names
+ * the file and line, with Save and Undo.
  */
 export async function applyFixToFile(fix: Fix, uri: vscode.Uri): Promise<boolean> {
   const flavour = configFlavourOfFix(fix) ?? configFlavourOfPath(uri.path);
+  const rel = vscode.workspace.asRelativePath(uri);
   if (!flavour) {
-    void vscode.window.showWarningMessage(`VMA Lens cannot merge "${fix.title}" into ${vscode.workspace.asRelativePath(uri)}.`);
+    void vscode.window.showWarningMessage(`VMA Lens cannot merge "${fix.title}" into ${rel}.`);
     return false;
   }
   const doc = await vscode.workspace.openTextDocument(uri);
-  const edits = mergeFix(doc.getText(), fix, flavour);
-  const rel = vscode.workspace.asRelativePath(uri);
+  const before = doc.getText();
+  const edits = mergeFix(before, fix, flavour);
   if (edits.length === 0) {
-    void vscode.window.showInformationMessage(`${rel} already has this setting.`);
+    void vscode.window.showInformationMessage(`${rel} already has this setting: nothing was changed.`);
     return false;
   }
   const we = new vscode.WorkspaceEdit();
-  const meta: vscode.WorkspaceEditEntryMetadata = { needsConfirmation: true, label: fix.title, description: rel };
-  for (const e of edits) we.replace(uri, toRange(e), e.newText, meta);
-  const applied = await vscode.workspace.applyEdit(we);
-  if (applied) await vscode.window.showTextDocument(doc, { preview: false });
-  return applied;
+  for (const e of edits) we.replace(uri, toRange(e), e.newText);
+  if (!(await vscode.workspace.applyEdit(we))) {
+    void vscode.window.showWarningMessage(`VMA Lens: nothing was applied to ${rel} (the edit was refused; is the file read-only?).`);
+    return false;
+  }
+  const changed = changedLines(before, doc.getText());
+  const editor = await vscode.window.showTextDocument(doc, { preview: false });
+  editor.selection = new vscode.Selection(changed.first, 0, changed.last, doc.lineAt(changed.last).text.length);
+  editor.revealRange(editor.selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  const where = changed.first === changed.last ? `line ${changed.first + 1}` : `lines ${changed.first + 1}–${changed.last + 1}`;
+  const version = doc.version;
+  // Not awaited: the command is done; the buttons act whenever (if ever) they are pressed.
+  void vscode.window.showInformationMessage(`VMA Lens: "${fix.title}" added to ${rel}, ${where} (not saved yet).`, 'Save', 'Undo').then(async (answer) => {
+    if (answer === 'Save') await doc.save();
+    else if (answer === 'Undo') {
+      if (doc.version !== version) {
+        void vscode.window.showWarningMessage(`${rel} changed since: undo with Edit › Undo in its editor.`);
+        return;
+      }
+      const back = new vscode.WorkspaceEdit();
+      back.replace(uri, new vscode.Range(0, 0, doc.lineCount, 0), before);
+      await vscode.workspace.applyEdit(back);
+    }
+  });
+  return true;
+}
+
+/** The 0-based lines of `after` that differ from `before` (the first and the last). */
+function changedLines(before: string, after: string): { first: number; last: number } {
+  const a = before.split('\n');
+  const b = after.split('\n');
+  let first = 0;
+  while (first < a.length && first < b.length && a[first] === b[first]) first++;
+  let tailA = a.length - 1;
+  let tailB = b.length - 1;
+  while (tailA >= first && tailB > first && a[tailA] === b[tailB]) {
+    tailA--;
+    tailB--;
+  }
+  const last = Math.max(first, tailB);
+  return { first: Math.min(first, b.length - 1), last: Math.min(last, b.length - 1) };
 }
 
 export async function copyCommand(arg: Fix | string): Promise<void> {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { dumpFileName } from '../capture';
 import { Languages } from '../constants';
 import { parseDump } from '../core/parse';
 import type { DumpFormat } from '../core/types';
@@ -49,9 +50,11 @@ export async function pasteFromClipboard(): Promise<void> {
     return;
   }
   const dump = parseDump(text);
-  const { count, format } = dump;
+  const { count, format, header } = dump;
   dump.release();
-  await openDumpText(text, undefined, format);
+  // Named like a capture (program, pid, time from its header), not after its first line.
+  const ext = format === 'smaps' || format === 'smaps_rollup' ? 'smaps' : format.startsWith('pmap') ? 'pmap' : 'maps';
+  await openDumpText(text, dumpFileName(header, ext, 'pasted'), format);
   if (count === 0) {
     void vscode.window.showWarningMessage(
       'The clipboard holds no maps, smaps or pmap lines that VMA Lens understands; it was opened as it is.',

@@ -4,10 +4,10 @@
  * resources: styles are inline (with the nonce) and use VS Code's theme variables.
  */
 import { CONFIDENCE_LABEL } from '../core/allocator';
-import type { DumpDiff } from '../core/diff';
+import { rangeGrew, type DumpDiff } from '../core/diff';
 import { formatBytes, formatCount, formatPercent } from '../core/format';
 import { thpMode } from '../core/header';
-import { KIND_INFO, KINDS } from '../core/kinds';
+import { countsTowardLimit, KIND_INFO, KINDS } from '../core/kinds';
 import type { Analysis, Finding, Fix, ProcessAnalysis, Severity } from '../core/types';
 
 export interface ReportPage {
@@ -49,7 +49,7 @@ h2 { font-size: 1.15em; font-weight: 600; margin: 26px 0 8px; border-bottom: 1px
 table { border-collapse: collapse; margin-top: 4px; }
 th, td { padding: 3px 12px 3px 0; text-align: left; }
 th { color: var(--vscode-descriptionForeground); font-weight: 600; border-bottom: 1px solid var(--vscode-panel-border, #8884); }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.total td { border-top: 1px solid var(--vscode-panel-border, #8884); font-weight: 600; }
 .finding { border-left: 3px solid var(--vscode-charts-blue, #38c); padding: 4px 0 6px 12px; margin: 12px 0; }
 .finding.error { border-color: var(--vscode-charts-red, #c33); }
@@ -58,6 +58,7 @@ tr.total td { border-top: 1px solid var(--vscode-panel-border, #8884); font-weig
 .sev.error { color: var(--vscode-errorForeground, #c33); }
 .sev.warning { color: var(--vscode-editorWarning-foreground, #cc3); }
 .sev.info { color: var(--vscode-editorInfo-foreground, #38c); }
+p.warning { border-left: 3px solid var(--vscode-editorWarning-foreground, #cc3); padding: 4px 0 4px 10px; }
 code, .mono { font-family: var(--vscode-editor-font-family); font-size: 0.95em; }
 .lines { color: var(--vscode-descriptionForeground); font-size: 0.9em; }
 .fix { margin: 6px 0 0; }
@@ -134,7 +135,7 @@ export function analysisHtml(
   const hasRss = a.totals.rss !== undefined;
   // numa_maps gives no sizes: say so rather than 0 B.
   const size = (bytes: number) => (a.format === 'numa_maps' ? '?' : formatBytes(bytes));
-  const rows = KINDS.filter((k) => a.kinds[k])
+  const rows = KINDS.filter((k) => a.kinds[k] && countsTowardLimit(k))
     .map((k) => {
       const s = a.kinds[k]!;
       return `<tr><td title="${esc(KIND_INFO[k].description)}">${esc(KIND_INFO[k].label)}</td><td class="num">${formatCount(s.count)}</td><td class="num">${formatPercent(
@@ -172,7 +173,7 @@ ${a.malformedCount ? `<p class="lines">${formatCount(a.malformedCount)} line(s) 
 const signed = (n: number, fmt: (n: number) => string) => (n > 0 ? `<span class="plus">+${fmt(n)}</span>` : n < 0 ? `<span class="minus">−${fmt(-n)}</span>` : '0');
 
 /** The compare report: what changed between an older and a newer dump of one process. */
-export function diffHtml(d: DumpDiff, p: ReportPage & { nameA: string; nameB: string; a: Analysis; b: Analysis }): string {
+export function diffHtml(d: DumpDiff, p: ReportPage & { nameA: string; nameB: string; a: Analysis; b: Analysis; warning?: string }): string {
   const kinds = KINDS.filter((k) => d.kinds[k])
     .map((k) => {
       const e = d.kinds[k]!;
@@ -182,7 +183,7 @@ export function diffHtml(d: DumpDiff, p: ReportPage & { nameA: string; nameB: st
       )}</td><td class="num">${formatBytes(e.bytesA)}</td><td class="num">${formatBytes(e.bytesB)}</td><td class="num">${signed(e.bytesB - e.bytesA, formatBytes)}</td></tr>`;
     })
     .join('\n');
-  const ranges = d.topRanges
+  const rangeRows = (list: DumpDiff['topRanges']) => list
     .map(
       (r) =>
         `<tr><td class="mono">${esc(r.startHex)}–${esc(r.endHex)}</td><td>${esc(KIND_INFO[r.kind].label)}</td><td class="num">${signed(r.vmaDelta, formatCount)}</td><td class="num">+${formatCount(
@@ -190,10 +191,15 @@ export function diffHtml(d: DumpDiff, p: ReportPage & { nameA: string; nameB: st
         )} / −${formatCount(r.removed)}</td><td class="num">${signed(r.byteDelta, formatBytes)}</td></tr>`,
     )
     .join('\n');
+  const ranges = rangeRows(d.topRanges.filter(rangeGrew));
+  const shrank = rangeRows(d.topRanges.filter((r) => !rangeGrew(r)));
+  const rangeTable = (id: string, rows: string) =>
+    `<table id="${id}"><thead><tr><th>Range</th><th>Mostly</th><th class="num">Δ VMAs</th><th class="num">added / removed</th><th class="num">Δ size</th></tr></thead><tbody>${rows}</tbody></table>`;
   const delta = d.vmaCountB - d.vmaCountA;
   const body = `
 <h1>Compare — ${esc(p.nameA)} → ${esc(p.nameB)}</h1>
 <div class="sub">${esc(p.a.header.time ?? p.nameA)} → ${esc(p.b.header.time ?? p.nameB)}</div>
+${p.warning ? `<p class="warning" id="process-warning" role="alert">${esc(p.warning)}</p>` : ''}
 <div class="cards">
   <div class="card" id="summary-vmas"><div class="label">VMAs</div><div class="value">${formatCount(d.vmaCountA)} → ${formatCount(d.vmaCountB)} (${signed(delta, formatCount)})</div>
     <div class="label">limit ${formatCount(p.b.maxMapCount)}: ${formatPercent(d.vmaCountB / p.b.maxMapCount)} used</div></div>
@@ -203,7 +209,8 @@ export function diffHtml(d: DumpDiff, p: ReportPage & { nameA: string; nameB: st
 <h2>By kind</h2>
 <table id="kinds"><thead><tr><th>Kind</th><th class="num">VMAs before</th><th class="num">after</th><th class="num">Δ</th><th class="num">Size before</th><th class="num">after</th><th class="num">Δ</th></tr></thead><tbody>${kinds}</tbody></table>
 <h2>Where it grew</h2>
-${ranges ? `<table id="ranges"><thead><tr><th>Range</th><th>Mostly</th><th class="num">Δ VMAs</th><th class="num">added / removed</th><th class="num">Δ size</th></tr></thead><tbody>${ranges}</tbody></table>` : '<p>No change.</p>'}`;
+${ranges ? rangeTable('ranges', ranges) : '<p>Nothing grew.</p>'}
+${shrank ? `<h2>Where it shrank</h2>\n${rangeTable('shrank', shrank)}` : ''}`;
   return page(p, `Compare ${p.nameA} → ${p.nameB}`, body);
 }
 

@@ -6,6 +6,7 @@ import { Commands, Views } from '../constants';
 import { analyze } from '../core/analyze';
 import { diffDumps } from '../core/diff';
 import type { Dump } from '../core/dump';
+import { differentProcessWarning, processDifferences, processIdentity } from '../core/identity';
 import { formatBytes } from '../core/format';
 import type { Analysis } from '../core/types';
 import { readDump } from '../node/dumpFile';
@@ -135,7 +136,9 @@ export class ReportPanels {
     const title = `Compare: ${a.name} → ${b.name}`;
     const p = panel ?? this.panel(`c:${uris.join('|')}`, title);
     p.title = title;
+    const warning = differentProcessWarning(processDifferences(processIdentity(a.dump), processIdentity(b.dump)));
     p.webview.html = diffHtml(diffDumps(a.dump, b.dump), {
+      ...(warning ? { warning } : {}),
       nonce: nonce(),
       cspSource: p.webview.cspSource,
       source: title,
@@ -157,7 +160,7 @@ export class ReportPanels {
         canSelectMany: false,
         openLabel: 'Analyze',
         title: 'Analyze a maps, smaps or pmap dump',
-        filters: { Dumps: ['maps', 'smaps', 'pmap', 'txt'], 'All files': ['*'] },
+        filters: DUMP_FILTERS,
       });
       uri = picked?.[0];
       if (!uri) return;
@@ -203,39 +206,62 @@ export class ReportPanels {
   }
 }
 
-async function pickTwoDumps(): Promise<vscode.Uri[] | undefined> {
-  // Dumps open in editor tabs (workspace.textDocuments also keeps recently closed ones).
-  const inTabs = new Set(
-    vscode.window.tabGroups.all.flatMap((g) => g.tabs).flatMap((t) => (t.input instanceof vscode.TabInputText ? [t.input.uri.toString()] : [])),
-  );
-  const open = vscode.workspace.textDocuments.filter((d) => isDumpDocument(d) && inTabs.has(d.uri.toString()));
-  if (open.length >= 2) {
-    const browse = { label: '$(folder-opened) Choose files…', uri: undefined as vscode.Uri | undefined };
-    const items = [
-      ...open.map((d) => ({ label: basename(d.uri), description: vscode.workspace.asRelativePath(d.uri), uri: d.uri as vscode.Uri | undefined })),
-      browse,
-    ];
-    const picked = await vscode.window.showQuickPick(items, { canPickMany: true, title: 'Compare two snapshots: pick two dumps (or Choose files…)' });
-    if (!picked) return undefined;
-    if (!picked.includes(browse)) {
-      const uris = picked.map((p) => p.uri!).filter(Boolean);
-      if (uris.length === 2) return uris;
-      void vscode.window.showWarningMessage(`Pick exactly two dumps to compare (you picked ${uris.length}).`);
-      return undefined;
-    }
+/** Dumps open in editor tabs, once each, in tab order (workspace.textDocuments also keeps closed ones). */
+function openDumps(): vscode.Uri[] {
+  const docs = new Map(vscode.workspace.textDocuments.filter(isDumpDocument).map((d) => [d.uri.toString(), d.uri]));
+  const seen = new Map<string, vscode.Uri>();
+  for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
+    const key = tab.input instanceof vscode.TabInputText ? tab.input.uri.toString() : undefined;
+    if (key && docs.has(key) && !seen.has(key)) seen.set(key, docs.get(key)!);
   }
-  const files = await vscode.window.showOpenDialog({
-    canSelectMany: true,
-    openLabel: 'Compare',
-    title: 'Pick two dumps of the same process',
-    filters: { Dumps: ['maps', 'smaps', 'pmap', 'txt'], 'All files': ['*'] },
-  });
-  if (!files) return undefined;
-  if (files.length !== 2) {
-    void vscode.window.showWarningMessage(`Pick exactly two dumps to compare (you picked ${files.length}).`);
+  return [...seen.values()];
+}
+
+interface DumpPick extends vscode.QuickPickItem {
+  uris?: vscode.Uri[];
+}
+
+const DUMP_FILTERS = { Dumps: ['maps', 'smaps', 'pmap', 'txt'], 'All files': ['*'] };
+
+/** One dump: an open one from a list, or a file from disk ("Choose a file…", or straight away when none is open). */
+async function pickOneDump(title: string, open: vscode.Uri[]): Promise<vscode.Uri | undefined> {
+  if (open.length) {
+    const items: DumpPick[] = [
+      ...open.map((u) => ({ label: basename(u), description: vscode.workspace.asRelativePath(u), uris: [u] })),
+      { label: '$(folder-opened) Choose a file…', alwaysShow: true },
+    ];
+    const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'An open dump, or a file from disk' });
+    if (!picked) return undefined;
+    if (picked.uris) return picked.uris[0];
+  }
+  const files = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Compare', title, filters: DUMP_FILTERS });
+  return files?.[0];
+}
+
+/**
+ * The two dumps to compare: with exactly two open, those two (the first row, Enter takes it);
+ * else A, then B, each from the open dumps first, then from disk.
+ */
+async function pickTwoDumps(): Promise<vscode.Uri[] | undefined> {
+  const open = openDumps();
+  if (open.length === 2) {
+    const pair: DumpPick = { label: `${basename(open[0])} and ${basename(open[1])}`, description: 'the two open dumps', uris: open };
+    const picked = await vscode.window.showQuickPick<DumpPick>([pair, { label: '$(list-selection) Other dumps…' }], { title: 'Compare Snapshots' });
+    if (!picked) return undefined;
+    if (picked.uris) return picked.uris;
+  }
+  const a = await pickOneDump('Compare Snapshots (1/2): the first dump, A', open);
+  if (!a) return undefined;
+  const b = await pickOneDump(
+    `Compare Snapshots (2/2): the dump to compare ${basename(a)} with, B`,
+    open.filter((u) => u.toString() !== a.toString()),
+  );
+  if (!b) return undefined;
+  if (b.toString() === a.toString()) {
+    void vscode.window.showWarningMessage(`${basename(a)} was picked twice: pick two different dumps to compare.`);
     return undefined;
   }
-  return files;
+  return [a, b];
 }
 
 async function revealLine(uri: string, line: number): Promise<void> {

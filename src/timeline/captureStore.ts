@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WatchTarget } from '../protocol';
@@ -46,6 +46,9 @@ export function watchFolderName(target: WatchTarget, now = new Date()): string {
   return [safe(target.host ?? 'local'), String(target.pid), prog ? safe(prog) : '', stamp].filter(Boolean).join('-');
 }
 
+/** The extension's folder in a workspace. */
+const WORKSPACE_FOLDER = '.vma-lens';
+
 export class CaptureStore {
   private writing: Promise<void> = Promise.resolve();
 
@@ -53,6 +56,18 @@ export class CaptureStore {
     readonly folder: string,
     readonly index: WatchIndex,
   ) {}
+
+  /**
+   * The workspace's own folder for captures (`.vma-lens/captures`), in a `.vma-lens/` that
+   * ignores itself in git (`.gitignore` with `*`), so watching leaves `git status` clean.
+   */
+  static workspaceBase(workspace: string): string {
+    const own = join(workspace, WORKSPACE_FOLDER);
+    mkdirSync(own, { recursive: true });
+    const ignore = join(own, '.gitignore');
+    if (!existsSync(ignore)) writeFileSync(ignore, '# Written by VMA Lens: its captures are not part of the project.\n*\n');
+    return join(own, 'captures');
+  }
 
   /** A new folder under `base` for a watch of `target`. */
   static create(base: string, target: WatchTarget, intervalSeconds: number, now = new Date()): CaptureStore {

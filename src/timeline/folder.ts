@@ -1,4 +1,6 @@
+import { stat } from 'node:fs/promises';
 import { analyze } from '../core/analyze';
+import { processIdentity } from '../core/identity';
 import { compareNames, sampleOf, type TimelineSample } from '../core/timeline';
 import type { AnalyzeOptions } from '../core/types';
 import { listDumpFiles, readDump } from '../node/dumpFile';
@@ -27,7 +29,7 @@ export interface FolderLoad {
   files: number;
   /** The index of a watch folder, when it is one. */
   index?: WatchIndex;
-  /** Distinct "host pid" pairs named in the capture headers. */
+  /** Distinct processes: "host pid" from capture headers, else "executable at address". */
   processes: string[];
   cancelled: boolean;
 }
@@ -37,6 +39,7 @@ export async function loadFolder(folder: string, opts: FolderLoadOptions = {}): 
   const samples: TimelineSample[] = [];
   const skipped: SkippedFile[] = [];
   const processes = new Set<string>();
+  const images = new Set<string>();
   const batchMs = opts.batchMs ?? 150;
   let pending: TimelineSample[] = [];
   let lastFlush = Date.now();
@@ -58,10 +61,13 @@ export async function loadFolder(folder: string, opts: FolderLoadOptions = {}): 
           skipped.push({ file, reason: why });
         } else {
           const a = analyze(dump, opts.analyzeOptions);
-          const s = sampleOf(file, a);
+          const id = processIdentity(dump);
+          const s = sampleOf(file, a, { mtime: (await stat(file)).mtimeMs, process: id });
           samples.push(s);
           pending.push(s);
-          if (a.header.pid !== undefined) processes.add(`${a.header.host ?? 'local'} ${a.header.pid}`);
+          if (id.pid !== undefined) processes.add(`${id.host ?? 'local'} ${id.pid}`);
+          // Without a header, a process shows by where its executable is mapped (ASLR moves it per run).
+          if (id.exe) images.add(`${id.exe} at ${id.exeStart}`);
         }
         dump.release(); // only the sample is kept: the next file reuses the memory
       } catch (err) {
@@ -75,5 +81,5 @@ export async function loadFolder(folder: string, opts: FolderLoadOptions = {}): 
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
   flush();
   const index = readWatchIndex(folder);
-  return { samples, skipped, files: files.length, ...(index ? { index } : {}), processes: [...processes], cancelled: !!opts.signal?.aborted };
+  return { samples, skipped, files: files.length, ...(index ? { index } : {}), processes: [...(processes.size ? processes : images)], cancelled: !!opts.signal?.aborted };
 }

@@ -42,6 +42,7 @@ export function timelineHtml(webview: vscode.Webview, extensionUri: vscode.Uri, 
   <h1 id="title">${t}</h1>
   <div id="watch" hidden>
     <span id="watch-state" role="status" aria-live="polite"></span>
+    <label id="watch-every" hidden>every <input type="number" id="watch-interval" min="0.2" max="86400" step="any" aria-label="Seconds between samples"> s</label>
     <vscode-button id="pause" secondary hidden>Pause</vscode-button>
     <vscode-button id="resume" secondary hidden>Resume</vscode-button>
     <vscode-button id="stop" secondary hidden>Stop</vscode-button>

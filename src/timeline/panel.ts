@@ -6,6 +6,7 @@ import { analyzeOptions, setting } from '../config';
 import { Settings, Views } from '../constants';
 import { analyze } from '../core/analyze';
 import { diffDumps } from '../core/diff';
+import { differentProcessWarning, processDifferences, processIdentity } from '../core/identity';
 import { parseDump } from '../core/parse';
 import { sampleOf, type TimelineSample } from '../core/timeline';
 import {
@@ -31,6 +32,12 @@ const PROGRESS_FILES = 50;
 export function watchIntervalMs(): number {
   const sec = Number(setting<number>(Settings.watchInterval));
   return Math.max(0.2, Number.isFinite(sec) && sec > 0 ? sec : 10) * 1000;
+}
+
+/** The interval a folder timeline assumes for samples without times (the setting), or undefined. */
+function folderIntervalMs(): number | undefined {
+  const sec = Number(setting<number>(Settings.timelineInterval));
+  return Number.isFinite(sec) && sec > 0 ? sec * 1000 : undefined;
 }
 
 export function describeTarget(t: WatchTarget): string {
@@ -144,7 +151,8 @@ export class TimelinePanel extends Disposable {
       title: this.title,
       source: this.source,
       samples: [...this.samples.values()],
-      intervalMs: watchIntervalMs(),
+      // Watch samples carry capture times; a folder's may need the user's word.
+      ...(this.source.kind === 'watch' ? { intervalMs: watchIntervalMs(), intervalFrom: 'the watch interval' } : { intervalMs: folderIntervalMs(), intervalFrom: `the setting vmaLens.${Settings.timelineInterval}` }),
       skipped: this.skipped,
       ...(this.progress && !this.progress.finished ? { loading: this.progress } : {}),
       ...(this.lastStatus ? { watch: this.lastStatus } : {}),
@@ -283,7 +291,7 @@ export class TimelinePanel extends Disposable {
     }
     const file = await store.save(cap.text, cap.fileName, { time: analysis.header.time, vmaCount: analysis.vmaCount });
     this.dumps.put(file, { dump, analysis });
-    this.addSamples([sampleOf(file, analysis)]);
+    this.addSamples([sampleOf(file, analysis, { process: processIdentity(dump) })]);
   }
 
   private watchControl(action: 'pause' | 'resume' | 'stop' | 'restart'): void {
@@ -342,6 +350,9 @@ export class TimelinePanel extends Disposable {
       case MessageType.WatchControl:
         this.watchControl(m.action);
         break;
+      case MessageType.WatchInterval:
+        this.session?.setInterval(m.seconds * 1000);
+        break;
     }
   }
 
@@ -366,7 +377,8 @@ export class TimelinePanel extends Disposable {
     if (!this.samples.has(a) || !this.samples.has(b)) return;
     try {
       const [la, lb] = await Promise.all([this.dumps.get(a), this.dumps.get(b)]);
-      this.post({ type: MessageType.DiffResult, a, b, diff: diffDumps(la.dump, lb.dump) });
+      const warning = differentProcessWarning(processDifferences(processIdentity(la.dump), processIdentity(lb.dump)));
+      this.post({ type: MessageType.DiffResult, a, b, diff: diffDumps(la.dump, lb.dump), ...(warning ? { warning } : {}) });
     } catch (err) {
       this.post({ type: MessageType.DiffResult, a, b, error: (err as Error).message });
     }

@@ -54,7 +54,7 @@ function captureBase(context: vscode.ExtensionContext): string {
     if (path.isAbsolute(expanded)) return expanded;
     if (ws?.scheme === 'file') return path.join(ws.fsPath, expanded);
   }
-  if (ws?.scheme === 'file') return path.join(ws.fsPath, 'vma-lens-captures');
+  if (ws?.scheme === 'file') return CaptureStore.workspaceBase(ws.fsPath);
   return path.join(context.globalStorageUri.fsPath, 'captures');
 }
 

@@ -122,6 +122,21 @@ export class WatchSession {
     if (!this.inFlight) this.tick();
   }
 
+  /**
+   * A new interval from now on (the panel's control): the next capture comes the new interval
+   * after the start of the last one, or at once when that is already past.
+   */
+  setInterval(ms: number): void {
+    if (!(ms > 0) || ms === this.opts.intervalMs) return;
+    const lastStart = this.nextAt !== undefined ? this.nextAt - this.opts.intervalMs : undefined;
+    this.opts.intervalMs = ms;
+    if (this.stateValue === 'running' && this.timer !== undefined && lastStart !== undefined) {
+      this.schedule(Math.max(0, lastStart + ms - this.clock.now()));
+    }
+    if (this.stateValue === 'running') this.set('running', `Watching ${this.opts.what} every ${formatDuration(ms)}.`);
+    else if (!this.disposed) this.opts.onStatus(this.status());
+  }
+
   /** Ends the watch: no timer, the capture in flight is cancelled. */
   stop(message = `Stopped after ${this.samples} sample${this.samples === 1 ? '' : 's'}.`): void {
     if (!this.active) return;

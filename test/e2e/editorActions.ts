@@ -72,23 +72,6 @@ export async function quickFix(vsc: VSCode, line: number, column: number, pick?:
 }
 
 /**
- * Confirms and applies the pending Refactor Preview: edits that need confirmation come unticked,
- * so tick the file's checkbox (which ticks its edits), then press Apply. Returns the labels of
- * the previewed entries ("etc/my.cnf, making text edits", "line 3, inserting …").
- */
-export async function applyRefactorPreview(vsc: VSCode): Promise<string[]> {
-  const panel = vsc.page.locator('.bulk-edit-panel');
-  const apply = panel.locator('.monaco-button', { hasText: /^Apply$/ }).first();
-  await apply.waitFor({ timeout: 15_000 });
-  const entries = await panel.locator('.monaco-list-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
-  const files = panel.locator('.monaco-list-row[aria-level="1"] .edit-checkbox[aria-checked="false"]');
-  for (let i = await files.count(); i > 0; i--) await files.first().click();
-  await apply.click();
-  await apply.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
-  return entries;
-}
-
-/**
  * Runs a palette command, retrying when the palette is caught closing (its input is then inert
  * and the click lands on a detached row). With `keepsInput`, for commands that open a quick pick
  * of their own, it does not wait for the quick input to close.
@@ -168,25 +151,6 @@ export async function quickPick(vsc: VSCode, opts: { type?: string; row?: RegExp
     await sleep(300);
     await vsc.page.keyboard.press('Enter');
   }
-}
-
-/**
- * In an open multi-select quick pick: for each pattern, filters the list by `filter` text, ticks
- * the first row matching it, then clears the filter; finally accepts.
- */
-export async function pickMany(vsc: VSCode, rows: { filter: string; row: RegExp }[]): Promise<void> {
-  const box = quickInput(vsc).locator('.quick-input-box input');
-  for (const { filter, row: re } of rows) {
-    await box.fill(filter);
-    const row = quickInput(vsc).locator('.monaco-list-row', { has: vsc.page.locator('.label-name', { hasText: re }) }).first();
-    await row.waitFor({ timeout: 10_000 });
-    await sleep(200);
-    const check = row.locator('.quick-input-list-checkbox, .monaco-checkbox, input[type="checkbox"]').first();
-    await ((await check.count()) ? check : row).click();
-    await box.fill('');
-    await sleep(200);
-  }
-  await vsc.page.keyboard.press('Enter');
 }
 
 /** Texts of the notification toasts on screen. */

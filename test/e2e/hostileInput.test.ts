@@ -17,7 +17,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { analyzeText } from '../../src/core/analyze';
 import { systemdEscape } from '../../src/core/escape';
 import { startSshd, type TestSshd } from '../helpers/sshd';
-import { applyRefactorPreview, command, problemCounts, quickFix, quickInput, quickPick, runPickCommand, waitForTab } from './editorActions';
+import { command, problemCounts, quickFix, quickInput, quickPick, runPickCommand, waitForNotification, waitForTab } from './editorActions';
 import { poll, startVSCode, tempFolder, type VSCode } from './harness';
 
 const isRoot = process.getuid?.() === 0;
@@ -76,8 +76,8 @@ describe('hostile input in VS Code', { timeout: 600_000 }, () => {
     await vsc.openFromExplorer('injected.maps');
     await poll(() => problemCounts(vsc), (c) => c[2] > 0);
     await quickFix(vsc, findingLine(INJECTED, 'allocator'), 1, /through mysqld_safe .*: add to etc\/my\.cnf$/);
-    const previewed = await applyRefactorPreview(vsc);
-    assert.deepEqual(previewed, ['etc/my.cnf, making text edits', 'line 6, inserting ']);
+    // The fix is applied at once and named in a notification; only malloc-lib lands (line 6).
+    assert.match(await waitForNotification(vsc, /added to etc\/my\.cnf/), /added to etc\/my\.cnf, line 6 \(not saved yet\)/);
     await command(vsc, 'File: Save All Files');
     const cnf = await poll(() => fs.readFileSync(path.join(folder, 'etc/my.cnf'), 'utf8'), (s) => s !== MY_CNF);
     assert.equal(cnf, `${MY_CNF}malloc-lib=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n`);

@@ -88,7 +88,7 @@ describe('VMA timeline (real VS Code)', { timeout: 600_000 }, () => {
       assert.ok(counts[N - 1] > counts[0] + 1000, `the process grew: ${counts.join(' ')}`);
       const summary = await f.locator('#summary').innerText();
       assert.match(summary, new RegExp(`^${N} samples over \\d+ s, from `));
-      assert.match(await f.locator('#forecast').innerText(), /^Forecast: limit in about .+ at the current rate \(\+[\d,]+ VMAs\/h\), fitted over the last 12 samples\.$/);
+      assert.match(await f.locator('#forecast').innerText(), /^Forecast: limit in about .+ at the current rate \(\+[\d,]+ VMAs\/h; times from the capture headers\), fitted over the last 12 samples\.$/);
       // README.txt is listed as skipped, not silently dropped.
       assert.match(await f.locator('#notices').innerText(), /1 file skipped/);
       // The strip shows the newest snapshot on a compressed 64-bit scale, and says so.
@@ -209,7 +209,7 @@ describe('VMA timeline (real VS Code)', { timeout: 600_000 }, () => {
       const later = await waitSamples(f, first + 2);
       assert.ok(later >= first + 2, 'samples keep arriving');
       await f.locator('#forecast', { hasText: 'limit in about' }).waitFor({ timeout: 10_000 });
-      assert.match(await f.locator('#forecast').innerText(), /^Forecast: limit in about .+ \(\+[\d,]+ VMAs\/h\), fitted over the last \d+ samples\.$/);
+      assert.match(await f.locator('#forecast').innerText(), /^Forecast: limit in about .+ \(\+[\d,]+ VMAs\/h; times from the capture headers\), fitted over the last \d+ samples\.$/);
       const rows = await f.locator('#samples-body tr td:nth-child(3)').allInnerTexts();
       const vmas = rows.map((t) => Number(t.replace(/,/g, '')));
       assert.ok(vmas[vmas.length - 1] > vmas[0], `growing: ${vmas.join(' ')}`);
@@ -232,6 +232,23 @@ describe('VMA timeline (real VS Code)', { timeout: 600_000 }, () => {
       await f.locator('#resume').click();
       await f.locator('#watch[data-state="running"]').waitFor();
       await waitSamples(f, paused + 2);
+    });
+
+    it('samples faster once the interval is changed in the panel', async () => {
+      const f = vsc.webviewFrame();
+      const every = f.locator('#watch-interval');
+      assert.equal(await every.inputValue(), '1');
+      await every.fill('0.25');
+      await every.press('Enter');
+      await f.locator('#watch-state', { hasText: 'every 250 ms' }).waitFor({ timeout: 5000 });
+      const before = await sampleCount(f);
+      await sleep(3000);
+      // At 1 s there would be about 3 more; at 250 ms about 12 (captures take time on a busy machine).
+      const gained = (await sampleCount(f)) - before;
+      assert.ok(gained >= 6, `${gained} samples in 3 s`);
+      await every.fill('1');
+      await every.press('Enter');
+      await f.locator('#watch-state', { hasText: 'every 1 s' }).waitFor({ timeout: 5000 });
     });
 
     it('stops cleanly when the watched process exits, keeping the timeline', async () => {

@@ -1,7 +1,7 @@
 /** The number formats of messages and reports. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatCount } from '../../src/core/format';
+import { formatCount, formatDuration } from '../../src/core/format';
 
 describe('formatCount', () => {
   it('groups digits exactly as toLocaleString("en-US") does, without loading ICU', () => {
@@ -13,5 +13,15 @@ describe('formatCount', () => {
       return i % 2 ? Math.round(v) : v;
     });
     for (const n of [...fixed, ...random]) assert.equal(formatCount(n), n.toLocaleString('en-US'), String(n));
+  });
+});
+
+describe('formatDuration', () => {
+  it('says sub-second watch intervals in ms, not "0 s"', () => {
+    assert.equal(formatDuration(250), '250 ms');
+    assert.equal(formatDuration(200), '200 ms');
+    assert.equal(formatDuration(0), '0 s');
+    assert.equal(formatDuration(1000), '1 s');
+    assert.equal(formatDuration(3 * 3600_000 + 10 * 60_000), '3 h 10 min');
   });
 });

@@ -284,6 +284,8 @@ describe('allocator verdicts and fix targets on real servers', () => {
     const pg = await startPostgres({ unit });
     try {
       const bench = pg.pgbench(3, 4);
+      // Awaited below; an assertion failing first stops the server, and pgbench's complaint must not hide it.
+      bench.catch(() => undefined);
       let child: { pid: number; title: string } | undefined;
       for (let i = 0; i < 100 && !child; i++) {
         child = pg.children().find((c) => /\[local\]/.test(c.title));

@@ -89,24 +89,35 @@ describe('timeline model (webview)', () => {
     m.add(Array.from({ length: 10 }, (_, k) => sample(51_000 + 1000 * k, k * H)));
     const f = m.forecastLine()!;
     assert.ok(f.segment);
-    assert.equal(Math.round(f.forecast.ratePerHour), 1000);
+    assert.equal(Math.round(f.forecast.ratePerHour!), 1000);
     assert.equal(f.segment.from.x, 9 * H);
     assert.equal(Math.round(f.segment.from.y), 60_000);
     assert.equal(f.segment.reachesLimit, true);
     assert.equal(Math.round(f.segment.to.y), 65_530);
     assert.equal(Math.round((f.segment.to.x - 9 * H) / 60_000), Math.round(5.53 * 60));
-    assert.match(f.text, /^Forecast: limit in about 5 h 31 min at the current rate \(\+1,000 VMAs\/h\), fitted over the last 10 samples\.$/);
+    assert.match(f.text, /^Forecast: limit in about 5 h 31 min at the current rate \(\+1,000 VMAs\/h; times from the capture headers\), fitted over the last 10 samples\.$/);
   });
 
-  it('clips a far forecast at one timeline span and says when it had to assume an interval', () => {
-    const m = new TimelineModel(10_000);
+  it('clips a far forecast at one timeline span; says which times it used, or why there is no forecast', () => {
+    const m = new TimelineModel();
     m.add(Array.from({ length: 5 }, (_, k) => sample(100 + k, k * H)));
     const f = m.forecastLine()!;
     assert.equal(f.segment!.reachesLimit, false);
     assert.equal(f.segment!.to.x, 4 * H + 4 * H);
-    const untimed = new TimelineModel(10_000);
-    untimed.add(Array.from({ length: 5 }, (_, k) => sample(100 + 10 * k, undefined, { source: `/d/maps.${k}` })));
-    assert.match(untimed.forecastLine()!.text, /no capture time: assuming one every 10 s/);
+    const untimed = Array.from({ length: 5 }, (_, k) => sample(100 + 10 * k, undefined, { source: `/d/maps.${k}` }));
+    const noInterval = new TimelineModel({ intervalFrom: 'the setting X' });
+    noInterval.add(untimed);
+    assert.equal(noInterval.timed, false);
+    assert.match(noInterval.forecastLine()!.text, /^Forecast: none, the samples have no "# time:" header and the files have no modification times; give the time between samples with the setting X\.$/);
+    assert.equal(noInterval.forecastLine()!.segment, undefined);
+    const withInterval = new TimelineModel({ intervalMs: 10_000, intervalFrom: 'the setting X' });
+    withInterval.add(untimed);
+    assert.match(withInterval.forecastLine()!.text, /\+3,600 VMAs\/h; assuming one sample every 10 s \(the setting X\)/);
+    const byMtime = new TimelineModel({ intervalMs: 10_000 });
+    byMtime.add(untimed.map((s, k) => ({ ...s, mtime: 1e12 + k * 1000 })));
+    assert.equal(byMtime.timed, true, 'file times make a time axis');
+    assert.equal(byMtime.x(1) - byMtime.x(0), 1000);
+    assert.match(byMtime.forecastLine()!.text, /\+36,000 VMAs\/h; times from the files' modification times/);
     const flat = new TimelineModel();
     flat.add(Array.from({ length: 5 }, (_, k) => sample(100, k * H)));
     const ff = flat.forecastLine()!;
@@ -114,7 +125,8 @@ describe('timeline model (webview)', () => {
     assert.match(ff.text, /not growing/);
     const few = new TimelineModel();
     few.add([sample(1, 1), sample(2, 2)]);
-    assert.equal(few.forecastLine(), undefined);
+    assert.match(few.forecastLine()!.text, /a trend needs at least 3 samples \(there are 2\)/);
+    assert.equal(few.forecastLine()!.segment, undefined);
   });
 });
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { listDumpFiles } from '../../src/node/dumpFile';
 import { CaptureStore, readWatchIndex, watchFolderName } from '../../src/timeline/captureStore';
 import { loadFolder } from '../../src/timeline/folder';
 import { backoffDelay, classifyFailure, WatchSession, type Clock, type WatchStatus } from '../../src/timeline/watch';
+import { isWebviewMessage, MessageType } from '../../src/protocol';
 import { startProcess } from '../helpers/realProcess';
 
 /** A clock the test moves by hand. */
@@ -236,5 +238,58 @@ describe('capture folder of a watch', () => {
     ac.abort();
     assert.equal((await loadFolder(dir, { signal: ac.signal })).cancelled, true);
     assert.equal(readFileSync(join(dir, 'notes.txt'), 'utf8'), 'not a dump\n');
+  });
+});
+
+describe('live watch interval, changed from the panel', () => {
+  it('takes the next sample the new interval after the last one started, and says so', async () => {
+    const clock = new FakeClock();
+    const times: number[] = [];
+    const { s, statuses } = session(clock, async () => {
+      times.push(clock.now());
+    });
+    s.start();
+    await clock.advance(10_000);
+    assert.deepEqual(times.map((t) => t - 1_000_000), [0, 10_000]);
+    await clock.advance(1000);
+    s.setInterval(2000); // 1 s after the last start: the next is 1 s away
+    assert.equal(statuses[statuses.length - 1].intervalMs, 2000);
+    assert.equal(statuses[statuses.length - 1].message, 'Watching process 42 every 2 s.');
+    await clock.advance(5000);
+    assert.deepEqual(times.map((t) => t - 1_000_000), [0, 10_000, 12_000, 14_000, 16_000]);
+    s.setInterval(60_000);
+    await clock.advance(59_000);
+    assert.equal(times.length, 5, 'nothing before a minute after the last start');
+    await clock.advance(2000);
+    assert.equal(times.length, 6);
+    s.dispose();
+    assert.equal(clock.pending, 0);
+  });
+
+  it('the webview may ask for 0.2 s to a day, nothing else', () => {
+    assert.equal(isWebviewMessage({ type: MessageType.WatchInterval, seconds: 5 }), true);
+    for (const seconds of [0.1, 0, -1, 86_401, NaN, '5']) assert.equal(isWebviewMessage({ type: MessageType.WatchInterval, seconds }), false, String(seconds));
+  });
+});
+
+describe('where a watch saves', () => {
+  it("the workspace's .vma-lens/ folder ignores itself: git status stays clean", () => {
+    const ws = mkdtempSync(join(tmpdir(), 'vma-lens-ws-'));
+    try {
+      const git = (...args: string[]) => execFileSync('git', ['-C', ws, ...args], { encoding: 'utf8' });
+      git('init', '-q');
+      writeFileSync(join(ws, 'notes.txt'), 'project file\n');
+      git('add', 'notes.txt');
+      git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'start');
+      const base = CaptureStore.workspaceBase(ws);
+      assert.equal(base, join(ws, '.vma-lens', 'captures'));
+      const store = CaptureStore.create(base, { pid: 42, command: '/usr/sbin/mariadbd' }, 10);
+      writeFileSync(join(store.folder, 'sample.maps'), '55d0c0000000-55d0c0001000 r--p 00000000 fd:00 1 /usr/sbin/mariadbd\n');
+      assert.equal(git('status', '--porcelain', '--untracked-files=all'), '');
+      assert.equal(CaptureStore.workspaceBase(ws), base, 'a second watch reuses it');
+      assert.match(readFileSync(join(ws, '.vma-lens', '.gitignore'), 'utf8'), /^\*$/m);
+    } finally {
+      rmSync(ws, { recursive: true, force: true });
+    }
   });
 });
