@@ -271,9 +271,10 @@ describe('VMA Lens editor features in VS Code', { timeout: 900_000 }, () => {
     await view.locator('#finding-vma-limit').waitFor();
     await vsc.screenshot(path.join(MEDIA, 'analysis-report.png'));
     await command(vsc, 'View: Toggle Maximize Editor Group');
-    await view.locator('#finding-vma-limit a.button', { hasText: 'Copy command' }).click();
+    // The limit has three fixes (sysctl.d, a Kubernetes DaemonSet, an Ansible play); the sysctl one first.
+    await view.locator('#finding-vma-limit a.button', { hasText: 'Copy command' }).first().click();
     assert.equal(await poll(() => vsc.readClipboard(), (c) => c.startsWith('sudo')), 'sudo sysctl -w vm.max_map_count=262144');
-    await view.locator('#finding-vma-limit a.button', { hasText: 'Open fix' }).click();
+    await view.locator('#finding-vma-limit a.button', { hasText: 'Open fix' }).first().click();
     await waitForTab(vsc, /^99-vma-lens-max-map-count(\.conf)?$/);
     await closeTabs(vsc, /^Analysis: /);
   });
