@@ -3,7 +3,8 @@
  * - src/core is pure: it imports only other src/core modules (no `vscode`, no `node:*`, no
  *   package), so the extension host, the CLI, the webview and a web worker can all run it;
  * - the webview bundle reaches only webview/, src/protocol.ts and src/core, plus its UI packages;
- * - the CLI and the Node helpers never import `vscode`.
+ * - the CLI and the Node helpers never import `vscode`;
+ * - every diagnostic code has the README section its link points to, every setting a README row.
  * Each rule is also run on a made-up violation, so a checker that silently passes everything fails.
  */
 import * as assert from 'node:assert/strict';
@@ -84,6 +85,37 @@ export function cliViolations(files: Files): string[] {
   }
   return bad;
 }
+
+/** The string members of a union type alias `export type NAME = | 'a' | 'b';` in a source file. */
+export function unionMembers(source: string, name: string): string[] {
+  const m = new RegExp(`export type ${name} =([^;]*);`).exec(source);
+  return m ? [...m[1].matchAll(/'([^']+)'/g)].map((x) => x[1]) : [];
+}
+
+describe('README anchors: every diagnostic code links to a section, every setting is documented', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const headings = new Set([...readme.matchAll(/^### `([\w-]+)`$/gm)].map((m) => m[1]));
+
+  it('each finding id and config-check code has its README `### id` heading, and no heading is left over', () => {
+    const findings = unionMembers(fs.readFileSync(path.join(ROOT, 'src/core/types.ts'), 'utf8'), 'FindingId');
+    const checks = unionMembers(fs.readFileSync(path.join(ROOT, 'src/editor/configCheck.ts'), 'utf8'), 'ConfigIssueCode');
+    assert.ok(findings.length >= 10 && checks.length >= 5, `read the ids: ${findings.length} findings, ${checks.length} checks`);
+    assert.deepEqual([...findings, ...checks].filter((id) => !headings.has(id)), [], 'ids without a README section');
+    assert.deepEqual([...headings].filter((h) => !findings.includes(h) && !checks.includes(h)), [], 'README sections of no id');
+  });
+
+  it('unionMembers reads a union and finds nothing in a file without it', () => {
+    assert.deepEqual(unionMembers("export type X =\n  | 'a-b'\n  | 'c';", 'X'), ['a-b', 'c']);
+    assert.deepEqual(unionMembers('export type Y = string;', 'X'), []);
+  });
+
+  it('each setting of package.json is in the README settings table', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, unknown> } } };
+    const settings = Object.keys(pkg.contributes.configuration.properties);
+    assert.ok(settings.length > 5);
+    assert.deepEqual(settings.filter((id) => !readme.includes(`| \`${id}\` |`)), [], 'settings missing from the README table');
+  });
+});
 
 describe('architecture boundaries', () => {
   const files = new Map([...readTree('src'), ...readTree('webview')]);
