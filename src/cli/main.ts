@@ -5,6 +5,7 @@ import { diffDumps } from '../core/diff';
 import { forecast, orderSamples, sampleOf } from '../core/timeline';
 import type { AnalyzeOptions } from '../core/types';
 import { DumpReadError, listDumpFiles, readDumpSync } from '../node/dumpFile';
+import { CliInputError, CliUsageError, METRICS_USAGE, runMetrics } from './metrics';
 import { renderAnalysis, renderDiff, renderTimeline, style } from './report';
 
 const USAGE = `Usage: vma-lens <command> [options]
@@ -13,6 +14,7 @@ Commands:
   analyze [--json] [--fixes] [--max-map-count N] FILE|-   report on a maps, smaps, smaps_rollup or pmap dump
   diff [--json] A B                                      what changed between two dumps of a process
   timeline [--json] [--max-map-count N] DIR              one line per dump in a folder, and a forecast
+  metrics [--pid PID…] [--match RE] [--top N] [--output F.prom]   Prometheus text format of this host's VMA counts
 
 Exit status: 0 analysed with no error finding, 1 an error-severity finding, 2 unusable input or usage.
 `;
@@ -65,7 +67,29 @@ function write(text: string): void {
   }
 }
 
+/** The message for an error that ends a command, and its exit status (2). */
+function fail(err: unknown, usage: string): number {
+  if (err instanceof UsageError || err instanceof CliUsageError) {
+    process.stderr.write(`vma-lens: ${(err as Error).message}\n${usage}`);
+  } else if (err instanceof DumpReadError || err instanceof CliInputError) {
+    process.stderr.write(`vma-lens: ${(err as Error).message}\n`);
+  } else {
+    // Anything else is our bug: one line for the user, the stack only when asked.
+    process.stderr.write(`vma-lens: internal error: ${(err as Error).message} (set VMA_LENS_DEBUG=1 for details)\n`);
+    if (process.env.VMA_LENS_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+  }
+  return 2;
+}
+
 export function main(argv: string[]): number {
+  // Subcommands with options of their own parse them themselves.
+  if (argv[0] === 'metrics') {
+    try {
+      return runMetrics(argv.slice(1), write);
+    } catch (err) {
+      return fail(err, METRICS_USAGE);
+    }
+  }
   let args: Args;
   try {
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
@@ -128,16 +152,7 @@ export function main(argv: string[]): number {
         throw new UsageError(`unknown command "${args.command}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`vma-lens: ${err.message}\n${USAGE}`);
-    } else if (err instanceof DumpReadError) {
-      process.stderr.write(`vma-lens: ${err.message}\n`);
-    } else {
-      // Anything else is our bug: one line for the user, the stack only when asked.
-      process.stderr.write(`vma-lens: internal error: ${(err as Error).message} (set VMA_LENS_DEBUG=1 for details)\n`);
-      if (process.env.VMA_LENS_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
-    }
-    return 2;
+    return fail(err, USAGE);
   }
 }
 

@@ -19,6 +19,9 @@ import { tally, Tally } from './tally';
 import type { AllocatorInfo, Analysis, AnalyzeOptions, Finding, KindSummary, MaxMapCountSource, VmaKind } from './types';
 
 export const DEFAULT_MAX_MAP_COUNT = 65530;
+/** Shares of the limit from which vma-limit is a warning and an error, unless the options say. */
+export const DEFAULT_WARN_RATIO = 0.6;
+export const DEFAULT_ERROR_RATIO = 0.9;
 const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
 
 /** Everything the report, the diagnostics and the CLI show, from one parsed dump. */
@@ -51,8 +54,8 @@ export function analyze(dump: Dump, options: AnalyzeOptions = {}): Analysis {
     vmaCount,
     maxMapCount,
     maxMapCountSource,
-    warnRatio: options.warnRatio ?? 0.6,
-    errorRatio: options.errorRatio ?? 0.9,
+    warnRatio: options.warnRatio ?? DEFAULT_WARN_RATIO,
+    errorRatio: options.errorRatio ?? DEFAULT_ERROR_RATIO,
     ctx: fixContext(dump.names, dump.header, vmaCount, maxMapCount),
   };
   const findings = [

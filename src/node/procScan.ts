@@ -1,0 +1,171 @@
+/**
+ * The /proc scan behind `vma-lens metrics`: VMA counts of the processes of this host, read from
+ * /proc/PID/maps only (never smaps: the kernel walks every page for smaps, which on a big process
+ * would make the scan itself the load). A maps file is counted by newlines in one reused buffer;
+ * only the lines that name an allocator library or the dynamic loader are looked at.
+ */
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { allocatorOfPath } from '../core/allocator';
+import { DEFAULT_ERROR_RATIO, DEFAULT_WARN_RATIO } from '../core/analyze';
+import type { MetricsScan, ProcessMetrics, ScanErrorReason } from '../core/promText';
+
+export interface ScanOptions {
+  /** Only these PIDs (others are not read at all). */
+  pids?: number[];
+  /** Only processes whose command line (or comm, for those without one) matches. */
+  match?: RegExp;
+  /** Keep the N processes with the most VMAs. */
+  top?: number;
+  /** /proc, or another mount of it. */
+  procRoot?: string;
+}
+
+const CHUNK = 1 << 20;
+let buffer: Buffer | undefined;
+
+const NL = 0x0a;
+const VSYSCALL = Buffer.from('[vsyscall]');
+const MALLOC = Buffer.from('malloc');
+const LD_LINUX = Buffer.from('/ld-linux');
+const LD_MUSL = Buffer.from('/ld-musl');
+
+interface MapsCount {
+  lines: number;
+  vsyscall: boolean;
+  /** Paths of the lines that mention "malloc" (allocator libraries), at most a few. */
+  mallocPaths: string[];
+  loader?: 'glibc' | 'musl';
+}
+
+/** The path at the end of the line that contains `at`. */
+function pathOfLine(buf: Buffer, at: number, end: number): string {
+  const start = buf.lastIndexOf(NL, at) + 1;
+  let stop = buf.indexOf(NL, at);
+  if (stop < 0 || stop > end) stop = end;
+  const line = buf.toString('latin1', start, stop);
+  const slash = line.indexOf('/');
+  return slash >= 0 ? line.slice(slash) : line;
+}
+
+/** Counts the lines of a maps file without parsing them. */
+function countMaps(path: string): MapsCount {
+  buffer ??= Buffer.allocUnsafe(CHUNK);
+  const buf = buffer;
+  const fd = openSync(path, 'r');
+  const out: MapsCount = { lines: 0, vsyscall: false, mallocPaths: [] };
+  try {
+    let carry = 0; // bytes of an unfinished line kept at the start of the buffer
+    for (;;) {
+      const n = readSync(fd, buf, carry, CHUNK - carry, null);
+      const end = carry + n;
+      // Only whole lines are searched; the tail waits for the next read (a maps line is < 4 KiB + path).
+      const lastNl = n === 0 ? end : buf.lastIndexOf(NL, end - 1);
+      const upto = lastNl < 0 ? 0 : lastNl + (n === 0 ? 0 : 1);
+      for (let i = buf.indexOf(NL, 0); i >= 0 && i < upto; i = buf.indexOf(NL, i + 1)) out.lines++;
+      if (n === 0 && end > 0 && buf[end - 1] !== NL) out.lines++; // last line without a newline
+      const region = buf.subarray(0, upto || end);
+      if (!out.vsyscall && region.indexOf(VSYSCALL) >= 0) out.vsyscall = true;
+      for (let i = region.indexOf(MALLOC); i >= 0 && out.mallocPaths.length < 4; i = region.indexOf(MALLOC, i + MALLOC.length)) {
+        out.mallocPaths.push(pathOfLine(region, i, region.length));
+      }
+      if (!out.loader) {
+        if (region.indexOf(LD_LINUX) >= 0) out.loader = 'glibc';
+        else if (region.indexOf(LD_MUSL) >= 0) out.loader = 'musl';
+      }
+      if (n === 0) break;
+      carry = end - upto;
+      if (carry >= CHUNK) carry = 0; // a "line" longer than the buffer cannot be maps: drop it
+      else buf.copy(buf, 0, upto, end);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return out;
+}
+
+/** What the maps show of the allocator, claiming no more than that. */
+function allocatorOf(m: MapsCount): ProcessMetrics['allocator'] {
+  for (const p of m.mallocPaths) {
+    const a = allocatorOfPath(p.replace(/ \(deleted\)$/, ''));
+    if (a) return { name: a.name, evidence: `${a.soname} is mapped` };
+  }
+  if (m.loader === 'musl') return { name: 'musl', evidence: 'ld-musl is mapped and no jemalloc, tcmalloc or mimalloc library' };
+  if (m.loader === 'glibc') return { name: 'glibc', evidence: 'no jemalloc, tcmalloc or mimalloc library is mapped' };
+  return { name: 'unknown', evidence: 'no dynamic loader is mapped: statically linked, its allocator is built in' };
+}
+
+/** The systemd unit of a cgroup v2 path (`0::/system.slice/postgresql@15-main.service`). */
+export function unitOfCgroup(text: string): string {
+  const line = text.split('\n').find((l) => l.startsWith('0::')) ?? '';
+  const parts = line.slice(3).split('/');
+  for (let k = parts.length - 1; k >= 0; k--) if (/\.(service|scope)$/.test(parts[k])) return parts[k];
+  return '';
+}
+
+function errorReason(err: unknown): ScanErrorReason | undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ESRCH') return 'vanished';
+  if (code === 'EACCES' || code === 'EPERM') return 'denied';
+  return undefined;
+}
+
+function readOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return fallback;
+  }
+}
+
+export function readMaxMapCount(procRoot = '/proc'): number {
+  return Number(readFileSync(`${procRoot}/sys/vm/max_map_count`, 'latin1').trim());
+}
+
+/** Scans the processes; never throws for a process that vanished or is not readable (counted). */
+export function scanProcesses(opts: ScanOptions = {}): MetricsScan {
+  const t0 = process.hrtime.bigint();
+  const root = opts.procRoot ?? '/proc';
+  const errors: Record<ScanErrorReason, number> = { vanished: 0, denied: 0 };
+  const pids = opts.pids ?? readdirSync(root).filter((d) => /^\d+$/.test(d)).map(Number);
+  const processes: ProcessMetrics[] = [];
+  const maxMapCount = readMaxMapCount(root);
+  for (const pid of pids) {
+    const dir = `${root}/${pid}`;
+    try {
+      const comm = readFileSync(`${dir}/comm`, 'utf8').replace(/\n$/, '');
+      if (opts.match) {
+        const cmdline = readFileSync(`${dir}/cmdline`, 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
+        if (!opts.match.test(cmdline || comm)) continue;
+      }
+      const maps = countMaps(`${dir}/maps`);
+      if (maps.lines === 0) continue; // a kernel thread (or a zombie): no address space
+      let exe = '';
+      try {
+        exe = readlinkSync(`${dir}/exe`);
+      } catch (err) {
+        if (errorReason(err) === 'vanished') throw err;
+      }
+      const vmaCount = maps.lines - (maps.vsyscall ? 1 : 0);
+      const ratio = vmaCount / maxMapCount;
+      const severity = ratio >= DEFAULT_ERROR_RATIO ? 'error' : ratio >= DEFAULT_WARN_RATIO ? 'warning' : undefined;
+      processes.push({
+        pid,
+        comm,
+        exe,
+        unit: unitOfCgroup(readOr(`${dir}/cgroup`, '')),
+        vmaCount,
+        allocator: allocatorOf(maps),
+        findings: severity ? [{ id: 'vma-limit', severity }] : [],
+      });
+    } catch (err) {
+      const reason = errorReason(err);
+      if (!reason) throw err;
+      errors[reason]++;
+    }
+  }
+  if (opts.top !== undefined) {
+    processes.sort((a, b) => b.vmaCount - a.vmaCount || a.pid - b.pid);
+    processes.length = Math.min(processes.length, opts.top);
+  }
+  return { processes, maxMapCount, errors, durationSeconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
