@@ -8,7 +8,8 @@ start_pkgs=(chromium libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-c
 test_pkgs=("${start_pkgs[@]}"
   build-essential clang lld procps mawk jc time
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
-  openssh-server openssh-client mariadb-server sudo fonts-dejavu-core)
+  openssh-server openssh-client mariadb-server sudo fonts-dejavu-core
+  prometheus prometheus-node-exporter systemd util-linux binutils)
 
 if [ "$what" = start ]; then pkgs=("${start_pkgs[@]}"); else pkgs=("${test_pkgs[@]}"); fi
 

@@ -28,6 +28,8 @@ const VSYSCALL = Buffer.from('[vsyscall]');
 const MALLOC = Buffer.from('malloc');
 const LD_LINUX = Buffer.from('/ld-linux');
 const LD_MUSL = Buffer.from('/ld-musl');
+/** The Go runtime reserves its heap arenas from 0xc000000000 up. */
+const GO_ARENA = Buffer.from('\nc000000000-');
 
 interface MapsCount {
   lines: number;
@@ -35,6 +37,7 @@ interface MapsCount {
   /** Paths of the lines that mention "malloc" (allocator libraries), at most a few. */
   mallocPaths: string[];
   loader?: 'glibc' | 'musl';
+  goArena: boolean;
 }
 
 /** The path at the end of the line that contains `at`. */
@@ -52,7 +55,7 @@ function countMaps(path: string): MapsCount {
   buffer ??= Buffer.allocUnsafe(CHUNK);
   const buf = buffer;
   const fd = openSync(path, 'r');
-  const out: MapsCount = { lines: 0, vsyscall: false, mallocPaths: [] };
+  const out: MapsCount = { lines: 0, vsyscall: false, mallocPaths: [], goArena: false };
   try {
     let carry = 0; // bytes of an unfinished line kept at the start of the buffer
     for (;;) {
@@ -68,6 +71,7 @@ function countMaps(path: string): MapsCount {
       for (let i = region.indexOf(MALLOC); i >= 0 && out.mallocPaths.length < 4; i = region.indexOf(MALLOC, i + MALLOC.length)) {
         out.mallocPaths.push(pathOfLine(region, i, region.length));
       }
+      if (!out.goArena && region.indexOf(GO_ARENA) >= 0) out.goArena = true;
       if (!out.loader) {
         if (region.indexOf(LD_LINUX) >= 0) out.loader = 'glibc';
         else if (region.indexOf(LD_MUSL) >= 0) out.loader = 'musl';
@@ -85,6 +89,8 @@ function countMaps(path: string): MapsCount {
 
 /** What the maps show of the allocator, claiming no more than that. */
 function allocatorOf(m: MapsCount): ProcessMetrics['allocator'] {
+  // Go allocates from its own arenas even when a C allocator is loaded for cgo code.
+  if (m.goArena) return { name: 'go', evidence: 'a Go heap arena is mapped at 0xc000000000' };
   for (const p of m.mallocPaths) {
     const a = allocatorOfPath(p.replace(/ \(deleted\)$/, ''));
     if (a) return { name: a.name, evidence: `${a.soname} is mapped` };

@@ -1,0 +1,95 @@
+/**
+ * Real Prometheus and node_exporter for tests (Debian's `prometheus`, `promtool`,
+ * `prometheus-node-exporter`), started on 127.0.0.1 free ports and stopped by the caller. There is
+ * no systemd here: the binaries run as children of the test, killed with it.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { freePort } from './net';
+import { startProcess, type RealProcess } from './realProcess';
+
+export interface Server {
+  url: string;
+  port: number;
+  proc: RealProcess;
+  stop(): Promise<void>;
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  try {
+    const r = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    return r.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function serve(cmd: string, args: (port: number) => string[], readyPath: string): Promise<Server> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = startProcess({ cmd, args: args(port), readyLine: null, readyCheck: () => httpOk(url + readyPath), timeoutMs: 60_000 });
+  await proc.ready;
+  return { url, port, proc, stop: async () => void (await proc.stop()) };
+}
+
+/** node_exporter with only the textfile collector, reading `dir`. */
+export function startNodeExporter(dir: string): Promise<Server> {
+  return serve(
+    'prometheus-node-exporter',
+    (port) => [`--web.listen-address=127.0.0.1:${port}`, '--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${dir}`],
+    '/metrics',
+  );
+}
+
+/** One sample of an OpenMetrics series for backfilling. */
+export interface BackfillSeries {
+  labels: Record<string, string>;
+  /** [epoch seconds, value] pairs, ascending. */
+  points: Array<[number, number]>;
+}
+
+/** Writes OpenMetrics text for `promtool tsdb create-blocks-from openmetrics`. */
+export function openMetrics(families: Record<string, BackfillSeries[]>): string {
+  const out: string[] = [];
+  for (const [name, series] of Object.entries(families)) {
+    out.push(`# TYPE ${name} gauge`);
+    for (const s of series) {
+      const l = Object.entries(s.labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',');
+      for (const [t, v] of s.points) out.push(`${name}{${l}} ${v} ${t}`);
+    }
+  }
+  out.push('# EOF');
+  return out.join('\n') + '\n';
+}
+
+/**
+ * Prometheus over `dataDir`, after backfilling it with `history` (OpenMetrics text), scraping
+ * `scrapeTargets` (host:port) every 5 s as job "node".
+ */
+export async function startPrometheus(dataDir: string, opts: { history?: string; scrapeTargets?: string[] } = {}): Promise<Server> {
+  fs.mkdirSync(dataDir, { recursive: true });
+  if (opts.history) {
+    const om = path.join(dataDir, '..', `${path.basename(dataDir)}.om`);
+    fs.writeFileSync(om, opts.history);
+    execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', om, dataDir], { stdio: 'pipe' });
+  }
+  const config = path.join(dataDir, '..', `${path.basename(dataDir)}.yml`);
+  const targets = opts.scrapeTargets ?? [];
+  fs.writeFileSync(
+    config,
+    `global:\n  scrape_interval: 5s\n  evaluation_interval: 5s\nscrape_configs:\n${
+      targets.length ? `  - job_name: node\n    static_configs:\n      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]\n` : '  []\n'
+    }`,
+  );
+  return serve(
+    'prometheus',
+    (port) => [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${dataDir}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--storage.tsdb.retention.time=30d',
+    ],
+    '/-/ready',
+  );
+}
