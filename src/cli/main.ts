@@ -6,6 +6,7 @@ import { forecast, orderSamples, sampleOf } from '../core/timeline';
 import type { AnalyzeOptions } from '../core/types';
 import { DumpReadError, listDumpFiles, readDumpSync } from '../node/dumpFile';
 import { CliInputError, CliUsageError, METRICS_USAGE, runMetrics } from './metrics';
+import { PROM_TIMELINE_USAGE, runPrometheusTimeline } from './promTimeline';
 import { renderAnalysis, renderDiff, renderTimeline, style } from './report';
 
 const USAGE = `Usage: vma-lens <command> [options]
@@ -14,6 +15,7 @@ Commands:
   analyze [--json] [--fixes] [--max-map-count N] FILE|-   report on a maps, smaps, smaps_rollup or pmap dump
   diff [--json] A B                                      what changed between two dumps of a process
   timeline [--json] [--max-map-count N] DIR              one line per dump in a folder, and a forecast
+  timeline --prometheus URL SELECTOR [--since 6h] [--json]   the same from Prometheus history
   metrics [--pid PID…] [--match RE] [--top N] [--output F.prom]   Prometheus text format of this host's VMA counts
 
 Exit status: 0 analysed with no error finding, 1 an error-severity finding, 2 unusable input or usage.
@@ -89,6 +91,14 @@ export function main(argv: string[]): number {
     } catch (err) {
       return fail(err, METRICS_USAGE);
     }
+  }
+  if (argv[0] === 'timeline' && argv.includes('--prometheus')) {
+    // Asynchronous (HTTP): the exit status is set when the answer is in.
+    runPrometheusTimeline(argv.slice(1), write).then(
+      (code) => void (process.exitCode = code),
+      (err: unknown) => void (process.exitCode = fail(err, PROM_TIMELINE_USAGE)),
+    );
+    return 0;
   }
   let args: Args;
   try {

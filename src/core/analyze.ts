@@ -22,6 +22,11 @@ export const DEFAULT_MAX_MAP_COUNT = 65530;
 /** Shares of the limit from which vma-limit is a warning and an error, unless the options say. */
 export const DEFAULT_WARN_RATIO = 0.6;
 export const DEFAULT_ERROR_RATIO = 0.9;
+
+/** Severity of the vma-limit finding at this share of the limit; undefined below the warning. */
+export function limitSeverity(ratio: number, warnRatio = DEFAULT_WARN_RATIO, errorRatio = DEFAULT_ERROR_RATIO): 'error' | 'warning' | undefined {
+  return ratio >= errorRatio ? 'error' : ratio >= warnRatio ? 'warning' : undefined;
+}
 const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
 
 /** Everything the report, the diagnostics and the CLI show, from one parsed dump. */

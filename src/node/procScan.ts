@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { allocatorOfPath } from '../core/allocator';
-import { DEFAULT_ERROR_RATIO, DEFAULT_WARN_RATIO } from '../core/analyze';
+import { limitSeverity } from '../core/analyze';
 import type { MetricsScan, ProcessMetrics, ScanErrorReason } from '../core/promText';
 
 export interface ScanOptions {
@@ -152,8 +152,7 @@ export function scanProcesses(opts: ScanOptions = {}): MetricsScan {
         if (errorReason(err) === 'vanished') throw err;
       }
       const vmaCount = maps.lines - (maps.vsyscall ? 1 : 0);
-      const ratio = vmaCount / maxMapCount;
-      const severity = ratio >= DEFAULT_ERROR_RATIO ? 'error' : ratio >= DEFAULT_WARN_RATIO ? 'warning' : undefined;
+      const severity = limitSeverity(vmaCount / maxMapCount);
       processes.push({
         pid,
         comm,
