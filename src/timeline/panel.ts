@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { captureLocal, captureRemote, CaptureError } from '../capture';
 import { sshOptions } from '../editor/captureCommands';
 import { analyzeOptions, setting } from '../config';
-import { Settings, Views } from '../constants';
+import { Commands, Settings, Views } from '../constants';
 import { analyze } from '../core/analyze';
 import { diffDumps } from '../core/diff';
 import type { Dump } from '../core/dump';
@@ -11,6 +11,8 @@ import { parseDump } from '../core/parse';
 import { sampleOf, type TimelineSample } from '../core/timeline';
 import type { Analysis } from '../core/types';
 import { readDump } from '../node/dumpFile';
+import { PrometheusError, type PrometheusAuth } from '../prometheus/client';
+import { describeSeries, prometheusTimeline } from '../prometheus/timeline';
 import {
   isWebviewMessage,
   MessageType,
@@ -83,6 +85,7 @@ function programOf(t: WatchTarget): string {
 
 export function titleOf(source: TimelineSource): string {
   if (source.kind === 'folder') return `VMA timeline: ${path.basename(source.folder)}`;
+  if (source.kind === 'prometheus') return `VMA timeline: ${source.selector.replace(/^process_memory_map_areas/, '')}`;
   const prog = programOf(source.target);
   return `VMA watch: ${prog ? `${prog} ` : ''}${source.target.pid}${source.target.host ? `@${source.target.host}` : ''}`;
 }
@@ -206,6 +209,7 @@ export class TimelinePanel extends Disposable {
 
   /** (Re)reads the source folder. */
   async loadFolder(): Promise<void> {
+    if (this.source.kind === 'prometheus') return;
     const folder = this.source.folder;
     this.loadAbort?.abort();
     const abort = new AbortController();
@@ -271,6 +275,35 @@ export class TimelinePanel extends Disposable {
         canRestart: true,
       };
       this.post({ type: MessageType.WatchStatus, status: this.lastStatus });
+    }
+  }
+
+  // --- Prometheus -----------------------------------------------------------------------------
+
+  /** (Re)reads the process's history from Prometheus (the source's URL, selector and range). */
+  async loadPrometheus(auth: () => Promise<PrometheusAuth | undefined>): Promise<void> {
+    if (this.source.kind !== 'prometheus') return;
+    const { url, selector, sinceMs } = this.source;
+    this.samples.clear();
+    this.progress = { done: 0, total: 1, finished: false };
+    this.post({ type: MessageType.LoadProgress, progress: this.progress, skipped: [] });
+    try {
+      const credentials = await auth();
+      const result = await prometheusTimeline({ url, selector, sinceMs, ...(credentials ? { auth: credentials } : {}) });
+      if (this.isDisposed) return;
+      this.addSamples(result.samples);
+      if (result.limitSource === 'default') this.notice('warning', `Prometheus has no process_memory_map_areas_limit for ${describeSeries(result.series)}: the kernel default 65,530 is drawn.`);
+    } catch (err) {
+      const message = (err as Error).message;
+      this.notice('error', message);
+      if (err instanceof PrometheusError && err.kind === 'auth') {
+        void vscode.window.showErrorMessage(`VMA Lens: ${message}`, 'Set Credentials…').then((pick) => {
+          if (pick) void vscode.commands.executeCommand(Commands.setPrometheusCredentials, url);
+        });
+      }
+    } finally {
+      this.progress = { done: 1, total: 1, finished: true };
+      this.post({ type: MessageType.LoadProgress, progress: this.progress, skipped: [] });
     }
   }
 
@@ -382,6 +415,10 @@ export class TimelinePanel extends Disposable {
   /** Opens a sample the panel knows (never an arbitrary path from the webview) beside the panel. */
   private async openSample(source: string, line?: number): Promise<void> {
     if (!this.samples.has(source)) return;
+    if (this.source.kind === 'prometheus') {
+      this.notice('info', 'A sample from Prometheus is a count, not a dump: capture the process over SSH (Show Fleet…) to read its maps.');
+      return;
+    }
     const pos = line ? new vscode.Position(line - 1, 0) : undefined;
     try {
       const editor = await vscode.window.showTextDocument(vscode.Uri.file(source), {
@@ -398,6 +435,10 @@ export class TimelinePanel extends Disposable {
 
   private async diff(a: string, b: string): Promise<void> {
     if (!this.samples.has(a) || !this.samples.has(b)) return;
+    if (this.source.kind === 'prometheus') {
+      this.post({ type: MessageType.DiffResult, a, b, error: 'Samples from Prometheus are counts only: there are no VMAs to compare.' });
+      return;
+    }
     try {
       const [la, lb] = await Promise.all([this.dumps.get(a), this.dumps.get(b)]);
       this.post({ type: MessageType.DiffResult, a, b, diff: diffDumps(la.dump, lb.dump) });
@@ -409,6 +450,10 @@ export class TimelinePanel extends Disposable {
   private async strip(source: string): Promise<void> {
     const s = this.samples.get(source);
     if (!s) return;
+    if (this.source.kind === 'prometheus') {
+      this.post({ type: MessageType.StripResult, source, error: 'Samples from Prometheus are counts only: no address space to draw.' });
+      return;
+    }
     try {
       const { dump, analysis } = await this.dumps.get(source);
       this.post({ type: MessageType.StripResult, source, strip: stripOf(dump, source, s.label, analysis.addressBits) });
