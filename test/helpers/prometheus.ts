@@ -93,3 +93,32 @@ export async function startPrometheus(dataDir: string, opts: { history?: string;
     '/-/ready',
   );
 }
+
+/**
+ * A small fleet's history for backfilling: 6 h, a point a minute, up to `endSec`. On db1:9100
+ * mysqld (pid 4242, jemalloc) grows by 1,000 VMAs an hour from 20,000 and redis-server (pid 77)
+ * stays at 5,000; on db2:9100 another mysqld 4242 is at 58,000 growing by 300 an hour (past 90 %
+ * of the 65,530 limit both hosts have).
+ */
+export function fleetHistory(endSec: number, minutes = 360) {
+  const times = Array.from({ length: minutes + 1 }, (_, k) => endSec - (minutes - k) * 60);
+  const db1Mysqld = (t: number) => 20000 + Math.round(((t - times[0]) / 3600) * 1000);
+  const db2Mysqld = (t: number) => 58000 + Math.round(((t - times[0]) / 3600) * 300);
+  const series = (labels: Record<string, string>, f: (t: number) => number): BackfillSeries => ({ labels, points: times.map((t) => [t, f(t)]) });
+  const host = (instance: string) => ({ job: 'node', instance });
+  const proc = (instance: string, pid: string, comm: string) => ({ ...host(instance), pid, comm, exe: `/usr/sbin/${comm}`, unit: `${comm}.service` });
+  const text = openMetrics({
+    process_memory_map_areas: [
+      series(proc('db1:9100', '4242', 'mysqld'), db1Mysqld),
+      series(proc('db1:9100', '77', 'redis-server'), () => 5000),
+      series(proc('db2:9100', '4242', 'mysqld'), db2Mysqld),
+    ],
+    process_memory_map_areas_limit: [series(host('db1:9100'), () => 65530), series(host('db2:9100'), () => 65530)],
+    vma_lens_process_allocator_info: [
+      series({ ...host('db1:9100'), pid: '4242', comm: 'mysqld', allocator: 'jemalloc', evidence: 'libjemalloc.so.2 is mapped' }, () => 1),
+      series({ ...host('db1:9100'), pid: '77', comm: 'redis-server', allocator: 'jemalloc', evidence: 'libjemalloc.so.2 is mapped' }, () => 1),
+      series({ ...host('db2:9100'), pid: '4242', comm: 'mysqld', allocator: 'glibc', evidence: 'no jemalloc, tcmalloc or mimalloc library is mapped' }, () => 1),
+    ],
+  });
+  return { text, times, db1Mysqld, db2Mysqld };
+}

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { freePort } from '../helpers/net';
-import { openMetrics, startNodeExporter, startPrometheus, type BackfillSeries, type Server } from '../helpers/prometheus';
+import { fleetHistory, startNodeExporter, startPrometheus, type Server } from '../helpers/prometheus';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -31,25 +31,7 @@ async function run(args: string[], env: Record<string, string> = {}) {
 
 /** History: the last 6 h, one point a minute, ending a minute ago. */
 const END = Math.floor(Date.now() / 60000) * 60 - 60;
-const MINUTES = 360;
-const times = Array.from({ length: MINUTES + 1 }, (_, k) => END - (MINUTES - k) * 60);
-/** mysqld on db1 grows by 1,000 VMAs an hour from 20,000. */
-const db1Mysqld = (t: number) => 20000 + Math.round(((t - times[0]) / 3600) * 1000);
-const series = (labels: Record<string, string>, f: (t: number) => number): BackfillSeries => ({ labels, points: times.map((t) => [t, f(t)]) });
-const host = (instance: string) => ({ job: 'node', instance });
-const proc = (instance: string, pid: string, comm: string) => ({ ...host(instance), pid, comm, exe: `/usr/sbin/${comm}`, unit: `${comm}.service` });
-
-export const HISTORY = openMetrics({
-  process_memory_map_areas: [
-    series(proc('db1:9100', '4242', 'mysqld'), db1Mysqld),
-    series(proc('db1:9100', '77', 'redis-server'), () => 5000),
-    series(proc('db2:9100', '4242', 'mysqld'), (t) => 58000 + Math.round(((t - times[0]) / 3600) * 300)),
-  ],
-  process_memory_map_areas_limit: [series(host('db1:9100'), () => 65530), series(host('db2:9100'), () => 65530)],
-  vma_lens_process_allocator_info: [
-    { labels: { ...host('db1:9100'), pid: '4242', comm: 'mysqld', allocator: 'jemalloc', evidence: 'libjemalloc.so.2 is mapped' }, points: times.map((t) => [t, 1]) },
-  ],
-});
+const { text: HISTORY, times, db1Mysqld } = fleetHistory(END);
 
 let prom: Server;
 let nodeExporter: Server;
@@ -157,5 +139,48 @@ describe('Grafana dashboard', () => {
       assert.ok(res.data.result.length > 0, `${q} answers something`);
     }
     assert.ok(exprs.some((e) => e.startsWith('predict_linear(process_memory_map_areas')));
+  });
+});
+
+describe('the fleet from the latest scrape', () => {
+  it('ranks every process by its share of its host limit, with allocator and growth of the last hour', async () => {
+    const { fleetRows } = await import('../../src/prometheus/fleet');
+    const fleet = await fleetRows(prom.url);
+    assert.equal(fleet.total, 3);
+    const rows = fleet.rows.map((r) => [r.instance, r.comm, r.pid, r.vmaCount, r.limit, r.allocator]);
+    const { db2Mysqld } = fleetHistory(END);
+    assert.deepEqual(rows, [
+      ['db2:9100', 'mysqld', '4242', db2Mysqld(END), 65530, 'glibc'],
+      ['db1:9100', 'mysqld', '4242', db1Mysqld(END), 65530, 'jemalloc'],
+      ['db1:9100', 'redis-server', '77', 5000, 65530, 'jemalloc'],
+    ]);
+    assert.ok(Math.abs(fleet.rows[0].ratePerHour! - 300) < 3, `${fleet.rows[0].ratePerHour}`);
+    assert.ok(Math.abs(fleet.rows[1].ratePerHour! - 1000) < 5, `${fleet.rows[1].ratePerHour}`);
+    // (65,530 − 26,000) / 1,000 per hour = 39.5 h
+    assert.ok(Math.abs(fleet.rows[1].etaHours! - 39.53) < 0.2, `${fleet.rows[1].etaHours}`);
+    assert.equal(fleet.rows[1].forecast, 'limit in 1 d 15 h (+1,000/h)');
+    assert.equal(fleet.rows[2].forecast, 'not growing');
+    // A row's selector reads back exactly its own series.
+    const r = await run(['timeline', '--prometheus', prom.url, fleet.rows[2].selector, '--since', '10m', '--json']);
+    assert.equal(JSON.parse(r.out).series.comm, 'redis-server');
+  });
+
+  it('an empty Prometheus, or a server that is not one, gives one clear message', async () => {
+    const { fleetRows } = await import('../../src/prometheus/fleet');
+    await assert.rejects(fleetRows(nodeExporter.url), /did not answer like the Prometheus API/);
+    const empty = await startPrometheus(path.join(tmp, 'empty'));
+    try {
+      await assert.rejects(fleetRows(empty.url), /has no process_memory_map_areas .* is vma-lens metrics writing into node_exporter's textfile directory/);
+    } finally {
+      await empty.stop();
+    }
+  });
+
+  it('maps an instance to its SSH host: the setting first, else the instance without its port', async () => {
+    const { sshHostOf } = await import('../../src/prometheus/fleet');
+    assert.equal(sshHostOf('db1:9100', undefined), 'db1');
+    assert.equal(sshHostOf('[::1]:9100', {}), '::1');
+    assert.equal(sshHostOf('10.0.0.7:9100', { '10.0.0.7:9100': 'db7' }), 'db7');
+    assert.equal(sshHostOf('db1', {}), 'db1');
   });
 });
