@@ -30,7 +30,9 @@ export function fleetHtml(): string {
   .bar { display: inline-block; height: 8px; background: var(--vscode-progressBar-background); vertical-align: middle; margin-right: 6px; }
   tr.error .bar { background: var(--vscode-errorForeground); }
   tr.warning .bar { background: var(--vscode-editorWarning-foreground); }
-  .exe { color: var(--vscode-descriptionForeground); font-size: 0.9em; }
+  .exe { color: var(--vscode-descriptionForeground); font-size: 0.9em; white-space: normal; overflow-wrap: anywhere; }
+  td.proc, td.forecast { white-space: normal; }
+  td.actions button { margin: 1px 0; }
   button { background: var(--vscode-button-secondaryBackground); color: var(--vscode-button-secondaryForeground); border: none; padding: 2px 8px; cursor: pointer; }
   button:hover { background: var(--vscode-button-secondaryHoverBackground); }
   button.primary { background: var(--vscode-button-background); color: var(--vscode-button-foreground); }
@@ -74,7 +76,7 @@ export function fleetHtml(): string {
       tr.dataset.instance = r.instance;
       tr.className = r.share >= 0.9 ? 'error' : r.share >= 0.6 ? 'warning' : '';
       tr.append(el('td', r.instance));
-      const proc = el('td');
+      const proc = el('td', undefined, 'proc');
       proc.append(el('span', r.comm + ' ' + r.pid));
       if (r.exe || r.unit) proc.append(el('div', [r.exe, r.unit].filter(Boolean).join(' · '), 'exe'));
       tr.append(proc, el('td', fmt.format(r.vmaCount), 'num vmas'), el('td', fmt.format(r.limit), 'num'));
@@ -83,13 +85,14 @@ export function fleetHtml(): string {
       bar.style.width = Math.min(60, Math.round(r.share * 60)) + 'px';
       share.append(bar, document.createTextNode((r.share * 100).toFixed(1) + ' %'));
       tr.append(share, el('td', r.allocator || '-'), el('td', r.forecast, 'forecast'));
-      const actions = el('td');
+      const actions = el('td', undefined, 'actions');
       const tl = el('button', 'Timeline');
       tl.title = 'Open this process’s history from Prometheus';
       tl.addEventListener('click', () => vscode.postMessage({ type: 'timeline', key: r.key }));
-      const cap = el('button', 'Capture over SSH');
+      const cap = el('button', 'Capture (SSH)');
       cap.title = 'Capture /proc/' + r.pid + '/maps from the host of ' + r.instance;
       cap.addEventListener('click', () => vscode.postMessage({ type: 'capture', key: r.key }));
+      cap.setAttribute('aria-label', 'Capture over SSH');
       actions.append(tl, document.createTextNode(' '), cap);
       tr.append(actions);
       body.append(tr);
