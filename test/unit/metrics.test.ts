@@ -196,3 +196,29 @@ describe('installing it: systemd units and alert rules', () => {
     assert.doesNotMatch(verify.stderr, /vma-lens-metrics\.(service|timer):\d+/, 'no complaint about a line of our units');
   });
 });
+
+describe('pure parts of the metrics', () => {
+  it('the systemd unit of a cgroup v2 path; none outside a service or scope', async () => {
+    const { unitOfCgroup } = await import('../../src/node/procScan');
+    assert.equal(unitOfCgroup('0::/system.slice/postgresql@15-main.service\n'), 'postgresql@15-main.service');
+    assert.equal(unitOfCgroup('0::/user.slice/user-1000.slice/session-3.scope\n'), 'session-3.scope');
+    assert.equal(unitOfCgroup('0::/\n'), '');
+    assert.equal(unitOfCgroup('12:pids:/docker/abc\n'), '');
+  });
+
+  it('label values are escaped; error totals are read back from an earlier file', async () => {
+    const { renderMetrics, previousErrorTotals } = await import('../../src/core/promText');
+    const text = renderMetrics({
+      processes: [{ pid: 7, comm: 'a"b\\c\nd', exe: '/x', unit: '', vmaCount: 3, allocator: { name: 'glibc', evidence: 'e' }, findings: [{ id: 'vma-limit', severity: 'error' }] }],
+      maxMapCount: 10,
+      durationSeconds: 0.5,
+      errors: { vanished: 4, denied: 2 },
+    });
+    assert.match(text, /^process_memory_map_areas\{pid="7",comm="a\\"b\\\\c\\nd",exe="\/x",unit=""\} 3$/m);
+    assert.match(text, /^vma_lens_finding\{pid="7",comm="a\\"b\\\\c\\nd",id="vma-limit",severity="error"\} 1$/m);
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+    assert.deepEqual(previousErrorTotals(text), { vanished: 4, denied: 2 });
+    assert.deepEqual(previousErrorTotals('garbage'), { vanished: 0, denied: 0 });
+  });
+});
