@@ -4,6 +4,7 @@
  * serves `vma-lens metrics` of this machine, where a real process runs. "Show Fleet…" ranks them
  * by share of the limit; a row opens its Prometheus timeline, another captures its process over
  * SSH from a private sshd; "Open Timeline from Prometheus…" asks for a selector.
+ * README screenshots: VMA_LENS_README_SCREENSHOTS=1 node --import tsx --test test/e2e/fleet.test.ts
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -18,6 +19,8 @@ import { runCommandWhenReady, waitSamples } from './timelineSteps';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
+/** The README's screenshots are retaken into media/ only when asked (VMA_LENS_README_SCREENSHOTS=1). */
+const shot = (name: string) => (process.env.VMA_LENS_README_SCREENSHOTS === '1' ? path.join(root, 'media', `${name}.png`) : name);
 
 describe('Fleet and Prometheus timelines (real VS Code)', { timeout: 600_000 }, () => {
   const folder = tempFolder('vma-lens-e2e-fleet-');
@@ -91,7 +94,7 @@ describe('Fleet and Prometheus timelines (real VS Code)', { timeout: 600_000 }, 
     assert.deepEqual(rows.map((r) => r.slice(0, 6)), expected);
     assert.match(rows.find((r) => r[1] === 'mysqld 4242' && r[0] === 'db1:9100')![6], /^limit in 1 d 1\d h \(\+1,0\d\d\/h\)$/);
     assert.match(await f.locator('#status').innerText(), new RegExp(`^4 of 4 processes from ${prom.url.replace(/[.]/g, '\\.')}`));
-    await vsc.screenshot('fleet-view');
+    await vsc.screenshot(shot('fleet-view'));
     assert.deepEqual(vsc.extensionErrors(), []);
   });
 
@@ -108,7 +111,7 @@ describe('Fleet and Prometheus timelines (real VS Code)', { timeout: 600_000 }, 
     const lastVmas = await t.locator('#samples-body tr td:nth-child(3)').allInnerTexts();
     assert.ok(lastVmas.length > 0);
     assert.ok(lastVmas.every((v) => Number(v.replace(/,/g, '')) >= 20000 && Number(v.replace(/,/g, '')) <= history.db1Mysqld(END)), lastVmas.slice(0, 3).join(' '));
-    await vsc.screenshot('prometheus-timeline');
+    await vsc.screenshot(shot('prometheus-timeline'));
     assert.deepEqual(vsc.extensionErrors(), []);
   });
 
