@@ -62,6 +62,12 @@ export class FleetPanel extends Disposable {
     return new FleetPanel(panel, url, auth);
   }
 
+  /** A fleet panel VS Code restored after a reload: the URL is the one in the setting now. */
+  static revive(panel: vscode.WebviewPanel, url: string, auth: () => Promise<PrometheusAuth | undefined>): FleetPanel {
+    FleetPanel.all.get(url)?.dispose();
+    return new FleetPanel(panel, url, auth);
+  }
+
   private schedule(): void {
     if (this.timer) clearInterval(this.timer);
     const sec = Math.max(5, Number(setting<number>(Settings.fleetRefresh)) || 60);

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { setting } from '../config';
-import { Commands, SETTINGS_SECTION, Settings } from '../constants';
+import { Commands, SETTINGS_SECTION, Settings, Views } from '../constants';
 import { guarded } from '../editor/log';
 import { apiBase, parseDuration } from '../prometheus/client';
 import { prometheusAuth, setPrometheusCredentials } from './credentials';
@@ -72,6 +72,18 @@ export function registerFleet(context: vscode.ExtensionContext): void {
         if (target) await setPrometheusCredentials(context.secrets, target);
       }),
     ),
+    vscode.window.registerWebviewPanelSerializer(Views.fleetPanel, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel) {
+        let url: string | undefined;
+        try {
+          url = setting<string>(Settings.prometheusUrl)?.trim() ? apiBase(setting<string>(Settings.prometheusUrl).trim()) : undefined;
+        } catch {
+          url = undefined;
+        }
+        if (url) FleetPanel.revive(panel, url, auth(url));
+        else panel.dispose();
+      },
+    }),
     { dispose: () => [...FleetPanel.all.values()].forEach((p) => p.dispose()) },
   );
 }

@@ -26,6 +26,7 @@ export class PrometheusError extends Error {
     message: string,
   ) {
     super(message);
+    this.name = 'PrometheusError';
   }
 }
 

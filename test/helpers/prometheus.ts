@@ -16,19 +16,19 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-async function httpOk(url: string): Promise<boolean> {
+async function httpOk(url: string, headers: Record<string, string> = {}): Promise<boolean> {
   try {
-    const r = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    const r = await fetch(url, { headers, signal: AbortSignal.timeout(1000) });
     return r.ok;
   } catch {
     return false;
   }
 }
 
-async function serve(cmd: string, args: (port: number) => string[], readyPath: string): Promise<Server> {
+async function serve(cmd: string, args: (port: number) => string[], readyPath: string, headers: Record<string, string> = {}): Promise<Server> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = startProcess({ cmd, args: args(port), readyLine: null, readyCheck: () => httpOk(url + readyPath), timeoutMs: 60_000 });
+  const proc = startProcess({ cmd, args: args(port), readyLine: null, readyCheck: () => httpOk(url + readyPath, headers), timeoutMs: 60_000 });
   await proc.ready;
   return { url, port, proc, stop: async () => void (await proc.stop()) };
 }
@@ -63,11 +63,24 @@ export function openMetrics(families: Record<string, BackfillSeries[]>): string 
   return out.join('\n') + '\n';
 }
 
+/** A user of Prometheus's own basic auth (`--web.config.file`): the password and its bcrypt hash. */
+export interface BasicAuthUser {
+  user: string;
+  password: string;
+  bcrypt: string;
+}
+
+/** A fixed test user (the hash is of the password, cost 4, made once with crypt(3)). */
+export const TEST_USER: BasicAuthUser = { user: 'vmalens', password: 'fleet-test-pw', bcrypt: '$2b$04$abcdefghijklmnopqrstuuA5t2FJlVinRdrxTH8YqM.hSvtVAYGEm' };
+
 /**
  * Prometheus over `dataDir`, after backfilling it with `history` (OpenMetrics text), scraping
- * `scrapeTargets` (host:port) every 5 s as job "node".
+ * `scrapeTargets` (host:port) every 5 s as job "node"; with `basicAuth`, only that user may ask.
  */
-export async function startPrometheus(dataDir: string, opts: { history?: string; scrapeTargets?: string[] } = {}): Promise<Server> {
+export async function startPrometheus(
+  dataDir: string,
+  opts: { history?: string; scrapeTargets?: string[]; basicAuth?: BasicAuthUser } = {},
+): Promise<Server> {
   fs.mkdirSync(dataDir, { recursive: true });
   if (opts.history) {
     const om = path.join(dataDir, '..', `${path.basename(dataDir)}.om`);
@@ -82,15 +95,20 @@ export async function startPrometheus(dataDir: string, opts: { history?: string;
       targets.length ? `  - job_name: node\n    static_configs:\n      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]\n` : '  []\n'
     }`,
   );
+  const web = path.join(dataDir, '..', `${path.basename(dataDir)}.web.yml`);
+  const auth = opts.basicAuth;
+  if (auth) fs.writeFileSync(web, `basic_auth_users:\n  ${auth.user}: '${auth.bcrypt}'\n`);
   return serve(
     'prometheus',
     (port) => [
+      ...(auth ? [`--web.config.file=${web}`] : []),
       `--config.file=${config}`,
       `--storage.tsdb.path=${dataDir}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--storage.tsdb.retention.time=30d',
     ],
     '/-/ready',
+    auth ? { authorization: `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}` } : {},
   );
 }
 

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { freePort } from '../helpers/net';
-import { fleetHistory, startNodeExporter, startPrometheus, type Server } from '../helpers/prometheus';
+import { fleetHistory, startNodeExporter, startPrometheus, TEST_USER, type Server } from '../helpers/prometheus';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -116,6 +116,24 @@ describe('vma-lens timeline --prometheus', () => {
       }
     } finally {
       hung.close();
+    }
+  });
+
+  it('basic auth from the environment against a Prometheus that requires it; a refusal says so', async () => {
+    const locked = await startPrometheus(path.join(tmp, 'locked'), { history: HISTORY, basicAuth: TEST_USER });
+    try {
+      const args = ['timeline', '--prometheus', locked.url, DB1, '--since', '10m', '--json'];
+      const none = await run(args);
+      assert.equal(none.code, 2);
+      assert.match(none.err, /^vma-lens: Prometheus at http:\/\/127\.0\.0\.1:\d+ refused the credentials \(HTTP 401\)/);
+      const wrong = await run(args, { VMA_LENS_PROMETHEUS_USER: TEST_USER.user, VMA_LENS_PROMETHEUS_PASSWORD: 'nope' });
+      assert.match(wrong.err, /refused the credentials \(HTTP 401\)/);
+      const ok = await run(args, { VMA_LENS_PROMETHEUS_USER: TEST_USER.user, VMA_LENS_PROMETHEUS_PASSWORD: TEST_USER.password });
+      assert.equal(ok.code, 0, ok.err);
+      assert.equal(JSON.parse(ok.out).series.comm, 'mysqld');
+      assert.doesNotMatch(ok.out + ok.err, new RegExp(TEST_USER.password));
+    } finally {
+      await locked.stop();
     }
   });
 
