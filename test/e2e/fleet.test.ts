@@ -15,7 +15,8 @@ import { fleetHistory, startNodeExporter, startPrometheus, type Server } from '.
 import { countVmas, startProcess, type RealProcess } from '../helpers/realProcess';
 import { startSshd, type TestSshd } from '../helpers/sshd';
 import { poll, startVSCode, tempFolder, type VSCode } from './harness';
-import { runCommandWhenReady, waitSamples } from './timelineSteps';
+import { freePort } from '../helpers/net';
+import { runCommandWhenReady, sleep, waitSamples } from './timelineSteps';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -124,6 +125,49 @@ describe('Fleet and Prometheus timelines (real VS Code)', { timeout: 600_000 }, 
     const truth = countVmas(fs.readFileSync(`/proc/${frag.pid}/maps`, 'utf8'));
     const bar = await poll(() => vsc.statusBarText(), (items) => items.some((t) => /VMAs \//.test(t)), 20_000);
     assert.ok(bar.some((t) => t.includes(`${truth.toLocaleString('en-US')} VMAs`)), bar.join(' | '));
+  });
+
+  it('Refresh reads the latest scrape again: a process that appears on the host appears in the list', async () => {
+    const second = startProcess({ program: 'fragmenter', args: ['--target', '1500'] });
+    try {
+      await second.ready;
+      execFileSync(process.execPath, [cli, 'metrics', '--pid', String(frag.pid), String(second.pid), '--output', path.join(textfiles, 'vma_lens.prom')]);
+      await poll(
+        async () => (await (await fetch(`${prom.url}/api/v1/query?query=process_memory_map_areas`)).json()).data.result.length,
+        (n) => n === 5,
+        30_000,
+        500,
+      );
+      await vsc.page.locator('.tabs-container .tab', { hasText: 'VMA fleet' }).click();
+      const f = vsc.webviewFrame();
+      await f.locator('#refresh').click();
+      const row = rowOf(f, localInstance, String(second.pid));
+      await row.waitFor({ timeout: 15_000 });
+      assert.equal(await row.locator('td.vmas').innerText(), countVmas(fs.readFileSync(`/proc/${second.pid}/maps`, 'utf8')).toLocaleString('en-US'));
+      assert.match(await f.locator('#status').innerText(), /^5 of 5 processes/);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('a Prometheus that is down: the fleet says so in one line', async () => {
+    const down = `http://127.0.0.1:${await freePort()}`;
+    // A workspace setting over the user one (VS Code watches the workspace's .vscode folder).
+    const settingsFile = path.join(folder, '.vscode', 'settings.json');
+    fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+    fs.writeFileSync(settingsFile, JSON.stringify({ 'vmaLens.prometheus.url': down }));
+    try {
+      await sleep(2000); // VS Code picks the file change up
+      await runCommandWhenReady(vsc, 'VMA Lens: Show Fleet…');
+      await vsc.page.locator('.tabs-container .tab.active', { hasText: `VMA fleet: ${new URL(down).host}` }).waitFor({ timeout: 15_000 });
+      const err = vsc.webviewFrame().locator('#error');
+      await err.filter({ hasText: 'cannot reach' }).waitFor({ timeout: 15_000 });
+      assert.equal(await err.innerText(), `cannot reach Prometheus at ${down}: connection refused (is it running, on this port?)`);
+      assert.equal(await vsc.webviewFrame().locator('#rows tr').count(), 0);
+    } finally {
+      fs.rmSync(settingsFile);
+      await sleep(2000);
+    }
   });
 
   it('Open Timeline from Prometheus… asks for a selector and says clearly when nothing matches', async () => {
