@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startNodeExporter } from '../helpers/prometheus';
+import { startNodeExporter, type Server } from '../helpers/prometheus';
 import { countVmas, readMaxMapCount, startProcess, type RealProcess } from '../helpers/realProcess';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -38,16 +38,19 @@ const mapsVmas = (pid: number) => countVmas(fs.readFileSync(`/proc/${pid}/maps`,
 
 let frag: RealProcess;
 let jem: RealProcess;
+/** One node_exporter for the file, started once: it reads `textfileDir`. */
+let ne: Server;
+const textfileDir = fs.mkdtempSync(path.join(tmp, 'textfile-'));
 
 before(async () => {
   if (!fs.existsSync(cli)) spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
   frag = startProcess({ program: 'fragmenter', args: ['--target', '3000'] });
   jem = startProcess({ program: 'fragmenter', args: ['--target', '200'], preload: 'jemalloc' });
-  await Promise.all([frag.ready, jem.ready]);
+  [ne] = await Promise.all([startNodeExporter(textfileDir), frag.ready, jem.ready]);
 });
 
 after(async () => {
-  await Promise.all([frag?.stop(), jem?.stop()]);
+  await Promise.all([frag?.stop(), jem?.stop(), ne?.stop()]);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -69,20 +72,15 @@ describe('vma-lens metrics', () => {
   it('names the allocator from what the process mapped: jemalloc preloaded, glibc without, go for a Go binary', async () => {
     const maps = fs.readFileSync(`/proc/${jem.pid}/maps`, 'utf8');
     assert.match(maps, /libjemalloc\.so\.2/, 'jemalloc is really loaded');
-    const ne = await startNodeExporter(tmp);
-    try {
-      // node_exporter is Go: the truth is the binary's .go.buildinfo section.
-      assert.match(execFileSync('readelf', ['-S', fs.readlinkSync(`/proc/${ne.proc.pid}/exe`)], { encoding: 'utf8' }), /\.go\.buildinfo/);
-      const r = run(['metrics', '--pid', String(jem.pid), String(frag.pid), String(ne.proc.pid)]);
-      assert.equal(r.code, 0, r.err);
-      assert.equal(sample(r.out, 'vma_lens_process_allocator_info', { pid: String(jem.pid) })?.labels.allocator, 'jemalloc');
-      assert.match(sample(r.out, 'vma_lens_process_allocator_info', { pid: String(jem.pid) })!.labels.evidence, /libjemalloc\.so\.2 is mapped/);
-      assert.doesNotMatch(fs.readFileSync(`/proc/${frag.pid}/maps`, 'utf8'), /lib(je|tc|mi)malloc/);
-      assert.equal(sample(r.out, 'vma_lens_process_allocator_info', { pid: String(frag.pid) })?.labels.allocator, 'glibc');
-      assert.equal(sample(r.out, 'vma_lens_process_allocator_info', { pid: String(ne.proc.pid) })?.labels.allocator, 'go');
-    } finally {
-      await ne.stop();
-    }
+    // node_exporter is Go: the truth is the binary's .go.buildinfo section.
+    assert.match(execFileSync('readelf', ['-S', fs.readlinkSync(`/proc/${ne.proc.pid}/exe`)], { encoding: 'utf8' }), /\.go\.buildinfo/);
+    const r = run(['metrics', '--pid', String(jem.pid), String(frag.pid), String(ne.proc.pid)]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(sample(r.out, 'vma_lens_process_allocator_info', { pid: String(jem.pid) })?.labels.allocator, 'jemalloc');
+    assert.match(sample(r.out, 'vma_lens_process_allocator_info', { pid: String(jem.pid) })!.labels.evidence, /libjemalloc\.so\.2 is mapped/);
+    assert.doesNotMatch(fs.readFileSync(`/proc/${frag.pid}/maps`, 'utf8'), /lib(je|tc|mi)malloc/);
+    assert.equal(sample(r.out, 'vma_lens_process_allocator_info', { pid: String(frag.pid) })?.labels.allocator, 'glibc');
+    assert.equal(sample(r.out, 'vma_lens_process_allocator_info', { pid: String(ne.proc.pid) })?.labels.allocator, 'go');
   });
 
   it('scans every process it may read; promtool check metrics accepts the output', () => {
@@ -124,22 +122,17 @@ describe('vma-lens metrics', () => {
   });
 
   it('--output writes atomically, counts errors up across runs, and a real node_exporter serves the file', async () => {
-    const dir = fs.mkdtempSync(path.join(tmp, 'textfile-'));
+    const dir = textfileDir;
     const out = path.join(dir, 'vma_lens.prom');
     const gone = startProcess({ cmd: 'true' });
     await gone.exited;
     for (let k = 0; k < 2; k++) assert.equal(run(['metrics', '--pid', String(frag.pid), String(gone.pid), '--output', out]).code, 0);
     assert.deepEqual(fs.readdirSync(dir), ['vma_lens.prom'], 'no temporary file left');
     assert.equal(sample(fs.readFileSync(out, 'utf8'), 'vma_lens_scrape_errors_total', { reason: 'vanished' })?.value, 2);
-    const ne = await startNodeExporter(dir);
-    try {
-      const text = await (await fetch(`${ne.url}/metrics`)).text();
-      assert.match(text, /^node_textfile_scrape_error 0$/m, 'node_exporter read the file without error');
-      assert.equal(sample(text, 'process_memory_map_areas', { pid: String(frag.pid) })?.value, mapsVmas(frag.pid));
-      assert.match(text, new RegExp(`^process_memory_map_areas_limit ${readMaxMapCount()}$`, 'm'));
-    } finally {
-      await ne.stop();
-    }
+    const text = await (await fetch(`${ne.url}/metrics`)).text();
+    assert.match(text, /^node_textfile_scrape_error 0$/m, 'node_exporter read the file without error');
+    assert.equal(sample(text, 'process_memory_map_areas', { pid: String(frag.pid) })?.value, mapsVmas(frag.pid));
+    assert.match(text, new RegExp(`^process_memory_map_areas_limit ${readMaxMapCount()}$`, 'm'));
   });
 
   it('hostile arguments get one clear message and exit 2, writing nothing', () => {
