@@ -60,7 +60,9 @@ export function apiBase(url: string): string {
 function authHeader(auth: PrometheusAuth | undefined): Record<string, string> {
   if (auth?.bearerToken) return { authorization: `Bearer ${auth.bearerToken}` };
   if (auth?.username !== undefined && auth.username !== '') {
-    return { authorization: `Basic ${btoa(unescape(encodeURIComponent(`${auth.username}:${auth.password ?? ''}`)))}` };
+    // btoa takes Latin-1 only: encode the UTF-8 bytes of "user:password" one by one.
+    const bytes = new TextEncoder().encode(`${auth.username}:${auth.password ?? ''}`);
+    return { authorization: `Basic ${btoa(String.fromCharCode(...bytes))}` };
   }
   return {};
 }
