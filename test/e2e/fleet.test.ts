@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fleetHistory, startNodeExporter, startPrometheus, type Server } from '../helpers/prometheus';
+import { fleetHistory, startNodeExporter, startPrometheus, TEST_USER, type Server } from '../helpers/prometheus';
 import { countVmas, startProcess, type RealProcess } from '../helpers/realProcess';
 import { startSshd, type TestSshd } from '../helpers/sshd';
 import { poll, startVSCode, tempFolder, type VSCode } from './harness';
@@ -32,6 +32,8 @@ describe('Fleet and Prometheus timelines (real VS Code)', { timeout: 600_000 }, 
   let frag: RealProcess;
   let nodeExporter: Server;
   let prom: Server;
+  /** The same history behind Prometheus's own basic auth. */
+  let locked: Server;
   let sshd: TestSshd;
   let vsc: VSCode;
   let localInstance: string;
@@ -51,6 +53,7 @@ describe('Fleet and Prometheus timelines (real VS Code)', { timeout: 600_000 }, 
       30_000,
       500,
     );
+    locked = await startPrometheus(path.join(folder, 'locked-data'), { history: history.text, basicAuth: TEST_USER });
     sshd = await startSshd('vmalens-fleet');
     vsc = await startVSCode({
       folder,
@@ -65,7 +68,7 @@ describe('Fleet and Prometheus timelines (real VS Code)', { timeout: 600_000 }, 
 
   after(async () => {
     await vsc?.close();
-    await Promise.all([frag?.stop(), nodeExporter?.stop(), prom?.stop(), sshd?.stop()]);
+    await Promise.all([frag?.stop(), nodeExporter?.stop(), prom?.stop(), locked?.stop(), sshd?.stop()]);
   });
 
   const rowOf = (f: ReturnType<VSCode['webviewFrame']>, instance: string, pid: string) => f.locator(`#rows tr[data-instance="${instance}"][data-pid="${pid}"]`);
@@ -150,24 +153,62 @@ describe('Fleet and Prometheus timelines (real VS Code)', { timeout: 600_000 }, 
     }
   });
 
-  it('a Prometheus that is down: the fleet says so in one line', async () => {
-    const down = `http://127.0.0.1:${await freePort()}`;
-    // A workspace setting over the user one (VS Code watches the workspace's .vscode folder).
+  /** Runs `fn` with a workspace setting of the Prometheus URL over the user one (VS Code watches .vscode/). */
+  async function withWorkspaceUrl(url: string, fn: () => Promise<void>): Promise<void> {
     const settingsFile = path.join(folder, '.vscode', 'settings.json');
     fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
-    fs.writeFileSync(settingsFile, JSON.stringify({ 'vmaLens.prometheus.url': down }));
+    fs.writeFileSync(settingsFile, JSON.stringify({ 'vmaLens.prometheus.url': url }));
     try {
-      await sleep(2000); // VS Code picks the file change up
+      await sleep(2000);
+      await fn();
+    } finally {
+      fs.rmSync(settingsFile);
+      await sleep(2000);
+    }
+  }
+
+  it('a Prometheus that wants credentials: refused at first, then served with the ones set (kept out of settings)', async () => {
+    await withWorkspaceUrl(locked.url, async () => {
+      await runCommandWhenReady(vsc, 'VMA Lens: Show Fleet…');
+      await vsc.page.locator('.tabs-container .tab.active', { hasText: `VMA fleet: ${new URL(locked.url).host}` }).waitFor({ timeout: 15_000 });
+      const err = vsc.webviewFrame().locator('#error');
+      await err.filter({ hasText: 'refused the credentials' }).waitFor({ timeout: 15_000 });
+      assert.match(await err.innerText(), /^Prometheus at http:\/\/127\.0\.0\.1:\d+ refused the credentials \(HTTP 401\)/);
+
+      await runCommandWhenReady(vsc, 'VMA Lens: Set Prometheus Credentials…', true);
+      const qi = vsc.page.locator('.quick-input-widget');
+      await qi.locator('.monaco-list-row', { hasText: 'User and password' }).click();
+      const input = qi.locator('.quick-input-box input');
+      await qi.locator('.quick-input-title', { hasText: 'User for' }).waitFor();
+      await input.fill(TEST_USER.user);
+      await vsc.page.keyboard.press('Enter');
+      await qi.locator('.quick-input-title', { hasText: 'Password of' }).waitFor();
+      await input.fill(TEST_USER.password);
+      await vsc.page.keyboard.press('Enter');
+      await vsc.page.locator('.notifications-toasts', { hasText: 'stored in the secret storage' }).waitFor({ timeout: 10_000 });
+
+      await vsc.page.locator('.tabs-container .tab', { hasText: `VMA fleet: ${new URL(locked.url).host}` }).click();
+      const f = vsc.webviewFrame();
+      await f.locator('#refresh').click();
+      await f.locator('#rows tr').nth(2).waitFor({ timeout: 15_000 });
+      assert.equal(await f.locator('#error').innerText(), '');
+      assert.equal(await rowOf(f, 'db2:9100', '4242').locator('td.vmas').innerText(), history.db2Mysqld(END).toLocaleString('en-US'));
+      for (const file of [path.join(vsc.userDataDir, 'User', 'settings.json'), path.join(folder, '.vscode', 'settings.json')]) {
+        assert.doesNotMatch(fs.readFileSync(file, 'utf8'), new RegExp(TEST_USER.password), `${file} holds no password`);
+      }
+    });
+  });
+
+  it('a Prometheus that is down: the fleet says so in one line', async () => {
+    const down = `http://127.0.0.1:${await freePort()}`;
+    await withWorkspaceUrl(down, async () => {
       await runCommandWhenReady(vsc, 'VMA Lens: Show Fleet…');
       await vsc.page.locator('.tabs-container .tab.active', { hasText: `VMA fleet: ${new URL(down).host}` }).waitFor({ timeout: 15_000 });
       const err = vsc.webviewFrame().locator('#error');
       await err.filter({ hasText: 'cannot reach' }).waitFor({ timeout: 15_000 });
       assert.equal(await err.innerText(), `cannot reach Prometheus at ${down}: connection refused (is it running, on this port?)`);
       assert.equal(await vsc.webviewFrame().locator('#rows tr').count(), 0);
-    } finally {
-      fs.rmSync(settingsFile);
-      await sleep(2000);
-    }
+    });
   });
 
   it('Open Timeline from Prometheus… asks for a selector and says clearly when nothing matches', async () => {
