@@ -9,6 +9,20 @@ import * as path from 'node:path';
 import { freePort } from './net';
 import { startProcess, type RealProcess } from './realProcess';
 
+/**
+ * Runs `fn` while vm.max_map_count holds still: other test processes may change it for a moment
+ * (withMaxMapCount), so the value is read before and after, and `fn` is run again if it moved.
+ * Returns what `fn` gave and the limit it ran under.
+ */
+export function underStableLimit<T>(fn: () => T): { value: T; limit: number } {
+  const read = () => Number(fs.readFileSync('/proc/sys/vm/max_map_count', 'utf8'));
+  for (let attempt = 0; ; attempt++) {
+    const before = read();
+    const value = fn();
+    if (read() === before || attempt === 20) return { value, limit: before };
+  }
+}
+
 export interface Server {
   url: string;
   port: number;
