@@ -16,9 +16,20 @@ const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vma-lens-metrics-'));
 
+/** The bundle where another user can read it (the checkout may sit in root's 0700 home). */
+function cliForOthers(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vma-lens-cli-'));
+  fs.chmodSync(dir, 0o755);
+  fs.copyFileSync(cli, path.join(dir, 'cli.js'));
+  return path.join(dir, 'cli.js');
+}
+
 function run(args: string[], opts: { uid?: number } = {}) {
-  const cmd = opts.uid === undefined ? [process.execPath, cli, ...args] : ['setpriv', `--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups', process.execPath, cli, ...args];
-  const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const cmd =
+    opts.uid === undefined
+      ? [process.execPath, cli, ...args]
+      : ['setpriv', `--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups', process.execPath, cliForOthers(), ...args];
+  const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', cwd: '/', env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
