@@ -18,7 +18,8 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vma-lens-metrics-'));
 
 /** The bundle where another user can read it (the checkout may sit in root's 0700 home). */
 function cliForOthers(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vma-lens-cli-'));
+  fs.chmodSync(tmp, 0o755); // removed with the rest in after()
+  const dir = fs.mkdtempSync(path.join(tmp, 'cli-'));
   fs.chmodSync(dir, 0o755);
   fs.copyFileSync(cli, path.join(dir, 'cli.js'));
   return path.join(dir, 'cli.js');
