@@ -1,7 +1,7 @@
 /** `vma-lens metrics`: the Prometheus text format of this host's VMA counts, printed or written for the textfile collector. */
 import { closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { previousErrorTotals, renderMetrics } from '../core/promText';
-import { scanProcesses, type ScanOptions } from '../node/procScan';
+import { ScanError, scanProcesses, type ScanOptions } from '../node/procScan';
 import { ALERT_RULES, DEFAULT_TEXTFILE_DIR, systemdUnits } from './metricsInstall';
 
 export const METRICS_USAGE = `Usage: vma-lens metrics [--pid PID…] [--match REGEX] [--top N] [--output DIR/vma_lens.prom]
@@ -118,7 +118,13 @@ export function runMetrics(argv: string[], write: (text: string) => void): numbe
     write(systemdUnits(selfCommand(), ['--output', output, ...args.keep], output));
     return 0;
   }
-  const scan = scanProcesses(args.scan);
+  let scan;
+  try {
+    scan = scanProcesses(args.scan);
+  } catch (err) {
+    if (err instanceof ScanError) throw new CliInputError(err.message);
+    throw err;
+  }
   if (!args.output) {
     write(renderMetrics(scan));
     return 0;

@@ -16,8 +16,6 @@ export interface ScanOptions {
   match?: RegExp;
   /** Keep the N processes with the most VMAs. */
   top?: number;
-  /** /proc, or another mount of it. */
-  procRoot?: string;
 }
 
 const CHUNK = 1 << 20;
@@ -123,18 +121,31 @@ function readOr(path: string, fallback: string): string {
   }
 }
 
-export function readMaxMapCount(procRoot = '/proc'): number {
-  return Number(readFileSync(`${procRoot}/sys/vm/max_map_count`, 'latin1').trim());
+/** vm.max_map_count of this host. */
+export function readMaxMapCount(): number {
+  try {
+    return Number(readFileSync('/proc/sys/vm/max_map_count', 'latin1').trim());
+  } catch (err) {
+    throw new ScanError(`cannot read /proc/sys/vm/max_map_count: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
+
+/** The scan cannot run at all (no /proc): a message for the user, not a bug. */
+export class ScanError extends Error {}
 
 /** Scans the processes; never throws for a process that vanished or is not readable (counted). */
 export function scanProcesses(opts: ScanOptions = {}): MetricsScan {
   const t0 = process.hrtime.bigint();
-  const root = opts.procRoot ?? '/proc';
+  const root = '/proc';
   const errors: Record<ScanErrorReason, number> = { vanished: 0, denied: 0 };
-  const pids = opts.pids ?? readdirSync(root).filter((d) => /^\d+$/.test(d)).map(Number);
+  const maxMapCount = readMaxMapCount();
+  let pids = opts.pids;
+  try {
+    pids ??= readdirSync(root).filter((d) => /^\d+$/.test(d)).map(Number);
+  } catch (err) {
+    throw new ScanError(`cannot list ${root}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
   const processes: ProcessMetrics[] = [];
-  const maxMapCount = readMaxMapCount(root);
   for (const pid of pids) {
     const dir = `${root}/${pid}`;
     try {
