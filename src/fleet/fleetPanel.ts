@@ -10,12 +10,7 @@ import type { PrometheusAuth } from '../prometheus/client';
 import { isFleetWebviewMessage, type FleetUpdateMessage, type FleetWebviewMessage } from '../protocol';
 import { Disposable } from '../util/disposable';
 import { fleetHtml } from './fleetHtml';
-
-/** Arguments of the Prometheus timeline command, as a fleet row passes them. */
-export interface PrometheusTimelineArgs {
-  url: string;
-  selector: string;
-}
+import type { PrometheusTimelineArgs } from './prometheusPrompt';
 
 /**
  * "Show Fleet…": one panel per Prometheus URL with the processes nearest their limit, re-read
