@@ -165,14 +165,34 @@ describe('Fleet and Prometheus timelines (real VS Code)', { timeout: 600_000 }, 
       await fn();
     } finally {
       fs.rmSync(settingsFile);
-      await sleep(2000);
+      // Back to the user setting once Show Fleet opens the first server's panel again.
+      await showFleetAt(prom.url);
     }
+  }
+
+  /**
+   * "Show Fleet…" until the panel of `url` is the active tab: VS Code applies a changed settings
+   * file after its watcher fires, which a loaded machine can delay past one attempt.
+   */
+  async function showFleetAt(url: string): Promise<void> {
+    const tab = vsc.page.locator('.tabs-container .tab.active', { hasText: `VMA fleet: ${new URL(url).host}` });
+    await poll(
+      async () => {
+        await runCommandWhenReady(vsc, 'VMA Lens: Show Fleet…');
+        return tab.waitFor({ timeout: 5000 }).then(
+          () => true,
+          () => false,
+        );
+      },
+      (ok) => ok,
+      60_000,
+      1000,
+    );
   }
 
   it('a Prometheus that wants credentials: refused at first, then served with the ones set (kept out of settings)', async () => {
     await withWorkspaceUrl(locked.url, async () => {
-      await runCommandWhenReady(vsc, 'VMA Lens: Show Fleet…');
-      await vsc.page.locator('.tabs-container .tab.active', { hasText: `VMA fleet: ${new URL(locked.url).host}` }).waitFor({ timeout: 15_000 });
+      await showFleetAt(locked.url);
       const err = vsc.webviewFrame().locator('#error');
       await err.filter({ hasText: 'refused the credentials' }).waitFor({ timeout: 15_000 });
       assert.match(await err.innerText(), /^Prometheus at http:\/\/127\.0\.0\.1:\d+ refused the credentials \(HTTP 401\)/);
@@ -204,8 +224,7 @@ describe('Fleet and Prometheus timelines (real VS Code)', { timeout: 600_000 }, 
   it('a Prometheus that is down: the fleet says so in one line', async () => {
     const down = `http://127.0.0.1:${await freePort()}`;
     await withWorkspaceUrl(down, async () => {
-      await runCommandWhenReady(vsc, 'VMA Lens: Show Fleet…');
-      await vsc.page.locator('.tabs-container .tab.active', { hasText: `VMA fleet: ${new URL(down).host}` }).waitFor({ timeout: 15_000 });
+      await showFleetAt(down);
       const err = vsc.webviewFrame().locator('#error');
       await err.filter({ hasText: 'cannot reach' }).waitFor({ timeout: 15_000 });
       assert.equal(await err.innerText(), `cannot reach Prometheus at ${down}: connection refused (is it running, on this port?)`);
