@@ -5,6 +5,7 @@
  */
 import type { DumpDiff } from './core/diff';
 import type { TimelineSample } from './core/timeline';
+import type { FleetRow } from './prometheus/fleet';
 
 export enum MessageType {
   // host → webview
@@ -226,7 +227,7 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
 export interface FleetUpdateMessage {
   type: 'fleet';
   url: string;
-  rows: import('./prometheus/fleet').FleetRow[];
+  rows: FleetRow[];
   /** Series in the scrape (rows are the first of them by share). */
   total: number;
   /** Epoch ms of the query. */

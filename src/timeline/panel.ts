@@ -4,8 +4,9 @@ import { captureLocal, captureRemote, CaptureError } from '../capture';
 import { sshOptions } from '../editor/captureCommands';
 import { analyzeOptions, setting } from '../config';
 import { Commands, Settings, Views } from '../constants';
-import { analyze } from '../core/analyze';
+import { analyze, DEFAULT_MAX_MAP_COUNT } from '../core/analyze';
 import { diffDumps } from '../core/diff';
+import { formatCount } from '../core/format';
 import type { Dump } from '../core/dump';
 import { parseDump } from '../core/parse';
 import { sampleOf, type TimelineSample } from '../core/timeline';
@@ -292,7 +293,7 @@ export class TimelinePanel extends Disposable {
       const result = await prometheusTimeline({ url, selector, sinceMs, ...(credentials ? { auth: credentials } : {}) });
       if (this.isDisposed) return;
       this.addSamples(result.samples);
-      if (result.limitSource === 'default') this.notice('warning', `Prometheus has no process_memory_map_areas_limit for ${describeSeries(result.series)}: the kernel default 65,530 is drawn.`);
+      if (result.limitSource === 'default') this.notice('warning', `Prometheus has no process_memory_map_areas_limit for ${describeSeries(result.series)}: the kernel default ${formatCount(DEFAULT_MAX_MAP_COUNT)} is drawn.`);
     } catch (err) {
       const message = (err as Error).message;
       this.notice('error', message);
