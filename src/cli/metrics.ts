@@ -108,6 +108,10 @@ function selfCommand(): string[] {
 }
 
 export function runMetrics(argv: string[], write: (text: string) => void): number {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    write(METRICS_USAGE);
+    return 0;
+  }
   const args = parseMetricsArgs(argv);
   if (args.printRules) {
     write(ALERT_RULES);

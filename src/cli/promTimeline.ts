@@ -57,6 +57,10 @@ function authFromEnv(): PrometheusAuth | undefined {
 }
 
 export async function runPrometheusTimeline(argv: string[], write: (text: string) => void): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    write(PROM_TIMELINE_USAGE);
+    return 0;
+  }
   const args = parse(argv);
   const auth = authFromEnv();
   let result;
