@@ -19,6 +19,8 @@ export interface ScanOptions {
 }
 
 const CHUNK = 1 << 20;
+/** Stop filling the buffer when less than this is free (one read gives a page and a line at most). */
+const FILL_SLACK = 64 << 10;
 let buffer: Buffer | undefined;
 
 const NL = 0x0a;
@@ -26,8 +28,8 @@ const VSYSCALL = Buffer.from('[vsyscall]');
 const MALLOC = Buffer.from('malloc');
 const LD_LINUX = Buffer.from('/ld-linux');
 const LD_MUSL = Buffer.from('/ld-musl');
-/** The Go runtime reserves its heap arenas from 0xc000000000 up. */
-const GO_ARENA = Buffer.from('\nc000000000-');
+/** The Go runtime reserves its heap arenas from 0xc000000000 up (a line starting with it). */
+const GO_ARENA = Buffer.from('c000000000-');
 
 interface MapsCount {
   lines: number;
@@ -56,28 +58,43 @@ function countMaps(path: string): MapsCount {
   const out: MapsCount = { lines: 0, vsyscall: false, mallocPaths: [], goArena: false };
   try {
     let carry = 0; // bytes of an unfinished line kept at the start of the buffer
-    for (;;) {
-      const n = readSync(fd, buf, carry, CHUNK - carry, null);
-      const end = carry + n;
-      // Only whole lines are searched; the tail waits for the next read (a maps line is < 4 KiB + path).
-      const lastNl = n === 0 ? end : buf.lastIndexOf(NL, end - 1);
-      const upto = lastNl < 0 ? 0 : lastNl + (n === 0 ? 0 : 1);
-      for (let i = buf.indexOf(NL, 0); i >= 0 && i < upto; i = buf.indexOf(NL, i + 1)) out.lines++;
-      if (n === 0 && end > 0 && buf[end - 1] !== NL) out.lines++; // last line without a newline
-      const region = buf.subarray(0, upto || end);
+    let eof = false;
+    while (!eof) {
+      // The kernel hands maps out about a page per read: fill most of the buffer before looking.
+      let end = carry;
+      while (end < CHUNK - FILL_SLACK) {
+        const n = readSync(fd, buf, end, CHUNK - end, null);
+        if (n === 0) {
+          eof = true;
+          break;
+        }
+        end += n;
+      }
+      // Only whole lines are searched; the unfinished last one waits for the next fill (a buffer
+      // without any newline is not maps: it is taken as it is).
+      const lastNl = eof ? end - 1 : buf.lastIndexOf(NL, end - 1);
+      const upto = lastNl < 0 ? end : lastNl + 1;
+      const region = buf.subarray(0, upto);
+      for (let i = region.indexOf(NL); i >= 0; i = region.indexOf(NL, i + 1)) out.lines++;
+      if (eof && upto > 0 && buf[upto - 1] !== NL) out.lines++; // a last line without a newline
       if (!out.vsyscall && region.indexOf(VSYSCALL) >= 0) out.vsyscall = true;
       for (let i = region.indexOf(MALLOC); i >= 0 && out.mallocPaths.length < 4; i = region.indexOf(MALLOC, i + MALLOC.length)) {
         out.mallocPaths.push(pathOfLine(region, i, region.length));
       }
-      if (!out.goArena && region.indexOf(GO_ARENA) >= 0) out.goArena = true;
+      // Searched without the newline before it (a pattern starting with one matches every line
+      // and is slow); a hit must start a line, not end a longer address like 7fc000000000.
+      for (let i = out.goArena ? -1 : region.indexOf(GO_ARENA); i >= 0; i = region.indexOf(GO_ARENA, i + 1)) {
+        if (i === 0 || region[i - 1] === NL) {
+          out.goArena = true;
+          break;
+        }
+      }
       if (!out.loader) {
         if (region.indexOf(LD_LINUX) >= 0) out.loader = 'glibc';
         else if (region.indexOf(LD_MUSL) >= 0) out.loader = 'musl';
       }
-      if (n === 0) break;
       carry = end - upto;
-      if (carry >= CHUNK) carry = 0; // a "line" longer than the buffer cannot be maps: drop it
-      else buf.copy(buf, 0, upto, end);
+      buf.copy(buf, 0, upto, end);
     }
   } finally {
     closeSync(fd);
