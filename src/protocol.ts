@@ -5,7 +5,6 @@
  */
 import type { DumpDiff } from './core/diff';
 import type { TimelineSample } from './core/timeline';
-import type { FleetRow } from './prometheus/fleet';
 
 export enum MessageType {
   // host → webview
@@ -244,6 +243,29 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
 }
 
 // --- the fleet panel (Show Fleet…) --------------------------------------------------------------
+
+/** One process of the fleet, as Prometheus's latest scrape of `vma-lens metrics` shows it. */
+export interface FleetRow {
+  /** Identifies the row between host and webview. */
+  key: string;
+  instance: string;
+  job?: string;
+  pid: string;
+  comm: string;
+  exe?: string;
+  unit?: string;
+  vmaCount: number;
+  limit: number;
+  share: number;
+  allocator?: string;
+  /** VMAs per hour over the last hour (deriv); undefined with too little history. */
+  ratePerHour?: number;
+  /** Hours until the limit at that rate, when growing. */
+  etaHours?: number;
+  forecast: string;
+  /** PromQL selector of this process's series (for its timeline). */
+  selector: string;
+}
 
 /** host → fleet webview: the latest ranking, or why there is none. */
 export interface FleetUpdateMessage {

@@ -3,30 +3,11 @@
  * share of its host's vm.max_map_count, with its allocator and how fast it grows (the last hour).
  */
 import { formatCount, formatDuration } from '../core/format';
+import type { FleetRow } from '../protocol';
 import { PrometheusError, queryInstant, type Labels, type PrometheusOptions } from './client';
 import { selectorOf } from './timeline';
 
-export interface FleetRow {
-  /** Identifies the row between host and webview. */
-  key: string;
-  instance: string;
-  job?: string;
-  pid: string;
-  comm: string;
-  exe?: string;
-  unit?: string;
-  vmaCount: number;
-  limit: number;
-  share: number;
-  allocator?: string;
-  /** VMAs per hour over the last hour (deriv); undefined with too little history. */
-  ratePerHour?: number;
-  /** Hours until the limit at that rate, when growing. */
-  etaHours?: number;
-  forecast: string;
-  /** PromQL selector of this process's series (for its timeline). */
-  selector: string;
-}
+export type { FleetRow };
 
 export interface Fleet {
   rows: FleetRow[];

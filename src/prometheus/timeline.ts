@@ -5,6 +5,7 @@
  */
 import { DEFAULT_MAX_MAP_COUNT, limitSeverity } from '../core/analyze';
 import { formatDuration } from '../core/format';
+import type { ProcessIdentity } from '../core/identity';
 import type { TimelineSample } from '../core/timeline';
 import { PrometheusError, promString, queryInstant, queryRange, type Labels, type PrometheusOptions } from './client';
 
@@ -68,6 +69,8 @@ export async function prometheusTimeline(req: PrometheusTimelineRequest): Promis
   const lastLimit = limits[0]?.values.at(-1)?.[1];
   const allocator = allocators[0]?.metric.allocator ?? 'unknown';
   const name = describeSeries(labels);
+  // Who the series is, as the labels of `vma-lens metrics` say: a forecast never spans two processes.
+  const process: ProcessIdentity = { host: labels.instance, pid: labels.pid !== undefined ? Number(labels.pid) : undefined, command: labels.comm, exe: labels.exe };
   const samples = s.values.map(([t, v]): TimelineSample => {
     const maxMapCount = limitAt.get(t) ?? lastLimit ?? DEFAULT_MAX_MAP_COUNT;
     const severity = limitSeverity(v / maxMapCount);
@@ -83,6 +86,7 @@ export async function prometheusTimeline(req: PrometheusTimelineRequest): Promis
       threads: 0,
       findings: severity ? [{ id: 'vma-limit', severity }] : [],
       malformed: 0,
+      process,
     };
   });
   return { samples, series: labels, limitSource: lastLimit !== undefined ? 'prometheus' : 'default' };

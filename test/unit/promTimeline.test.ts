@@ -74,10 +74,16 @@ describe('vma-lens timeline --prometheus', () => {
 
   it('has the shape of `timeline DIR --json`: samples and forecast with the same keys', async () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'dumps-'));
-    for (const f of ['mariadbd-glibc.maps', 'mariadbd-jemalloc.maps', 'threads-tcmalloc.maps']) fs.copyFileSync(path.join(root, 'samples', f), path.join(dir, f));
+    // Three captures of one growing process a minute apart: a folder that forecasts, like the Prometheus series.
+    for (let k = 0; k < 3; k++) {
+      const lines = Array.from({ length: 100 + 50 * k }, (_, i) => `7f${(0x1000000 + 2 * i).toString(16).padStart(8, '0')}000-7f${(0x1000000 + 2 * i + 1).toString(16).padStart(8, '0')}000 rw-p 00000000 00:00 0 `);
+      const time = new Date(Date.UTC(2026, 10, 22, 1, k)).toISOString();
+      fs.writeFileSync(path.join(dir, `s${k}.maps`), `# pid: 4242\n# command: /usr/sbin/mariadbd\n# time: ${time}\n# max_map_count: 65530\n${lines.join('\n')}\n`);
+    }
     const folder = JSON.parse((await run(['timeline', '--json', dir])).out);
     const prom1 = JSON.parse((await run(['timeline', '--prometheus', prom.url, DB1, '--since', '1h', '--json'])).out);
-    const keys = (o: object) => Object.keys(o).filter((k) => !['rss', 'pss', 'time'].includes(k)).sort();
+    // rss/pss/time only where a dump has them, mtime only for files.
+    const keys = (o: object) => Object.keys(o).filter((k) => !['rss', 'pss', 'time', 'mtime'].includes(k)).sort();
     assert.deepEqual(keys(prom1.samples[0]), keys(folder.samples[0]));
     assert.ok(prom1.forecast && folder.forecast, 'both forecast');
     assert.deepEqual(Object.keys(prom1.forecast).filter((k) => k !== 'etaMs' && k !== 'reachAt').sort(), Object.keys(folder.forecast).filter((k) => k !== 'etaMs' && k !== 'reachAt').sort());
