@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { benchFleetScan } from './fleetScan';
 
 const root = resolve(__dirname, '..');
 const dataDir = join(root, 'bench', 'data');
@@ -107,4 +108,7 @@ for (const count of [1_000_000, 65_530]) {
   console.log(`  faster than jc: ${row.jcSpeedup.toFixed(1)}x${count > 100_000 ? ` (target >= 20x: ${pass(row.jcSpeedup >= 20)})` : ''}`);
   if (count > 100_000) console.log(`  peak RSS: ${(ours.rssKb / 1024).toFixed(0)} MB (target <= 250 MB: ${pass(ours.rssKb / 1024 <= 250)})`);
 }
-writeFileSync(join(dataDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+void benchFleetScan(measure, repeat).then((fleet) => {
+  results.push(...fleet);
+  writeFileSync(join(dataDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+});

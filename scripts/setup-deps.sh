@@ -10,7 +10,8 @@ test_pkgs=("${start_pkgs[@]}"
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
   openssh-server openssh-client mariadb-server sudo fonts-dejavu-core
   golang-go musl-tools libjemalloc-dev gcc-multilib libc6-dev-i386 libjemalloc2:i386
-  redis-server redis-tools postgresql util-linux binutils systemd git)
+  redis-server redis-tools postgresql util-linux binutils systemd git
+  prometheus prometheus-node-exporter)
 
 if [ "$what" = start ]; then pkgs=("${start_pkgs[@]}"); else pkgs=("${test_pkgs[@]}"); fi
 

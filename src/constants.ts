@@ -29,6 +29,9 @@ export const Commands = {
   applyFixToFile: 'vmaLens.applyFixToFile',
   /** Internal (report links): shows a line of a dump. */
   revealLine: 'vmaLens.revealLine',
+  openPrometheusTimeline: 'vmaLens.openPrometheusTimeline',
+  setPrometheusCredentials: 'vmaLens.setPrometheusCredentials',
+  showFleet: 'vmaLens.showFleet',
 } as const;
 
 export const SETTINGS_SECTION = 'vmaLens';
@@ -42,6 +45,10 @@ export const Settings = {
   sshUseSudo: 'ssh.useSudo',
   sshTimeout: 'ssh.timeoutSeconds',
   sshConfigFile: 'ssh.configFile',
+  prometheusUrl: 'prometheus.url',
+  prometheusSince: 'prometheus.since',
+  fleetRefresh: 'fleet.refreshSeconds',
+  fleetSshHosts: 'fleet.sshHosts',
 } as const;
 
 /** Where each finding and config check is explained (README sections, one anchor per id). */
@@ -50,4 +57,5 @@ export const DOCS_URL = 'https://github.com/vma-lens/vma-lens/blob/main/README.m
 export const Views = {
   timelinePanel: 'vmaLens.timeline',
   reportPanel: 'vmaLens.report',
+  fleetPanel: 'vmaLens.fleet',
 } as const;

@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import { registerEditorFeatures } from './editor';
+import { registerFleet } from './fleet/register';
 import { registerTimeline } from './timeline/register';
 
 /**
@@ -9,6 +10,7 @@ import { registerTimeline } from './timeline/register';
 export function activate(context: vscode.ExtensionContext): void {
   registerEditorFeatures(context);
   registerTimeline(context);
+  registerFleet(context);
 }
 
 export function deactivate(): void {}

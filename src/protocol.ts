@@ -27,7 +27,9 @@ export enum MessageType {
 /** What a panel shows; kept in the webview state so the panel comes back after a reload. */
 export type TimelineSource =
   | { kind: 'folder'; folder: string }
-  | { kind: 'watch'; folder: string; target: WatchTarget };
+  | { kind: 'watch'; folder: string; target: WatchTarget }
+  /** One process's history from Prometheus (query_range of `selector` over the last `sinceMs`). */
+  | { kind: 'prometheus'; url: string; selector: string; sinceMs: number };
 
 export interface WatchTarget {
   /** Undefined for a local process. */
@@ -238,4 +240,56 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
     default:
       return false;
   }
+}
+
+// --- the fleet panel (Show Fleet…) --------------------------------------------------------------
+
+/** One process of the fleet, as Prometheus's latest scrape of `vma-lens metrics` shows it. */
+export interface FleetRow {
+  /** Identifies the row between host and webview. */
+  key: string;
+  instance: string;
+  job?: string;
+  pid: string;
+  comm: string;
+  exe?: string;
+  unit?: string;
+  vmaCount: number;
+  limit: number;
+  share: number;
+  allocator?: string;
+  /** VMAs per hour over the last hour (deriv); undefined with too little history. */
+  ratePerHour?: number;
+  /** Hours until the limit at that rate, when growing. */
+  etaHours?: number;
+  forecast: string;
+  /** PromQL selector of this process's series (for its timeline). */
+  selector: string;
+}
+
+/** host → fleet webview: the latest ranking, or why there is none. */
+export interface FleetUpdateMessage {
+  type: 'fleet';
+  url: string;
+  rows: FleetRow[];
+  /** Series in the scrape (rows are the first of them by share). */
+  total: number;
+  /** Epoch ms of the query. */
+  updated: number;
+  error?: string;
+  busy?: boolean;
+}
+
+/** fleet webview → host. `key` is a FleetRow.key the host sent. */
+export type FleetWebviewMessage =
+  | { type: 'ready' }
+  | { type: 'refresh' }
+  | { type: 'timeline'; key: string }
+  | { type: 'capture'; key: string };
+
+export function isFleetWebviewMessage(m: unknown): m is FleetWebviewMessage {
+  if (typeof m !== 'object' || m === null) return false;
+  const o = m as Record<string, unknown>;
+  if (o.type === 'ready' || o.type === 'refresh') return true;
+  return (o.type === 'timeline' || o.type === 'capture') && typeof o.key === 'string';
 }

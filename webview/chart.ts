@@ -244,6 +244,22 @@ export class TimelineChart {
         order: 3,
       });
     }
+    if (k === 0 && n > 0) {
+      // Counts without kinds (Prometheus history): one filled series of the total.
+      datasets.push({
+        id: 'total',
+        label: 'VMAs',
+        data: m.totalSeries(this.indices),
+        stack: 'kinds',
+        fill: 'origin',
+        borderWidth: 1.5,
+        borderColor: p.kind.anon,
+        backgroundColor: p.kind.anon,
+        pointRadius: 0,
+        yAxisID: 'y',
+        order: 3,
+      });
+    }
     datasets.push({
       id: 'limit',
       label: 'max_map_count',

@@ -127,6 +127,11 @@ export class TimelineModel {
     return out;
   }
 
+  /** The VMA count alone, for samples that do not say which kinds (timelines from Prometheus). */
+  totalSeries(indices: readonly number[]): Point[] {
+    return indices.map((i) => ({ x: this.xs[i], y: this.list[i].vmaCount }));
+  }
+
   /** The max_map_count line as steps (it changes when someone raises the sysctl), out to `xEnd`. */
   limitSeries(indices: readonly number[], xEnd: number): Point[] {
     const pts = indices.map((i) => ({ x: this.xs[i], y: this.list[i].maxMapCount }));

@@ -13,6 +13,8 @@ import { forecast, orderSamples, sampleOf } from '../core/timeline';
 import type { AnalyzeOptions } from '../core/types';
 import { DumpReadError, listDumpFiles, readDumpSync } from '../node/dumpFile';
 import { writeRecords } from './records';
+import { CliInputError, CliUsageError, METRICS_USAGE, runMetrics } from './metrics';
+import { PROM_TIMELINE_USAGE, runPrometheusTimeline } from './promTimeline';
 import { renderAnalysis, renderDiff, renderTimeline, style } from './report';
 
 const USAGE = `Usage: vma-lens <command> [options]
@@ -29,6 +31,8 @@ Commands:
                                                          times from "# time:" headers, else the files'
                                                          modification times, else one sample every S seconds
   parse [--json|--jsonl|--csv] FILE|-                    one record per VMA for other tools (jc's field names and more)
+  timeline --prometheus URL SELECTOR [--since 6h] [--json]   the same from Prometheus history
+  metrics [--pid PID…] [--match RE] [--top N] [--output F.prom]   Prometheus text format of this host's VMA counts
 
 Options: --version prints the version.
 Exit status: 0 analysed with no error finding, 1 an error-severity finding, 2 unusable input or usage.
@@ -127,7 +131,37 @@ function version(): string {
   }
 }
 
+/** The message for an error that ends a command, and its exit status (2). */
+function fail(err: unknown, usage: string): number {
+  if (err instanceof UsageError || err instanceof CliUsageError) {
+    warn(`vma-lens: ${(err as Error).message}\n${usage}`);
+  } else if (err instanceof DumpReadError || err instanceof CaptureError || err instanceof CliInputError) {
+    warn(`vma-lens: ${(err as Error).message}\n`);
+  } else {
+    // Anything else is our bug: one line for the user, the stack only when asked.
+    warn(`vma-lens: internal error: ${(err as Error).message} (set VMA_LENS_DEBUG=1 for details)\n`);
+    if (process.env.VMA_LENS_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+  }
+  return 2;
+}
+
 export function main(argv: string[]): number {
+  // Subcommands with options of their own parse them themselves.
+  if (argv[0] === 'metrics') {
+    try {
+      return runMetrics(argv.slice(1), write);
+    } catch (err) {
+      return fail(err, METRICS_USAGE);
+    }
+  }
+  if (argv[0] === 'timeline' && argv.includes('--prometheus')) {
+    // Asynchronous (HTTP): the exit status is set when the answer is in.
+    runPrometheusTimeline(argv.slice(1), write).then(
+      (code) => void (process.exitCode = code),
+      (err: unknown) => void (process.exitCode = fail(err, PROM_TIMELINE_USAGE)),
+    );
+    return 0;
+  }
   let args: Args;
   try {
     if (argv[0] === '--version' || argv[0] === '-V') {
@@ -240,16 +274,7 @@ export function main(argv: string[]): number {
         throw new UsageError(`unknown command "${args.command}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
-      warn(`vma-lens: ${err.message}\n${USAGE}`);
-    } else if (err instanceof DumpReadError || err instanceof CaptureError) {
-      warn(`vma-lens: ${err.message}\n`);
-    } else {
-      // Anything else is our bug: one line for the user, the stack only when asked.
-      warn(`vma-lens: internal error: ${(err as Error).message} (set VMA_LENS_DEBUG=1 for details)\n`);
-      if (process.env.VMA_LENS_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
-    }
-    return 2;
+    return fail(err, USAGE);
   }
 }
 

@@ -26,6 +26,14 @@ import { tally, Tally } from './tally';
 import type { AllocatorInfo, Analysis, AnalyzeOptions, Finding, KindSummary, MaxMapCountSource, ProcessAnalysis, VmaKind } from './types';
 
 export const DEFAULT_MAX_MAP_COUNT = 65530;
+/** Shares of the limit from which vma-limit is a warning and an error, unless the options say. */
+export const DEFAULT_WARN_RATIO = 0.6;
+export const DEFAULT_ERROR_RATIO = 0.9;
+
+/** Severity of the vma-limit finding at this share of the limit; undefined below the warning. */
+export function limitSeverity(ratio: number, warnRatio = DEFAULT_WARN_RATIO, errorRatio = DEFAULT_ERROR_RATIO): 'error' | 'warning' | undefined {
+  return ratio >= errorRatio ? 'error' : ratio >= warnRatio ? 'warning' : undefined;
+}
 const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
 
 /**
@@ -84,8 +92,8 @@ function analyzeOne(dump: Dump, options: AnalyzeOptions): Analysis {
     vmaCount,
     maxMapCount,
     maxMapCountSource,
-    warnRatio: options.warnRatio ?? 0.6,
-    errorRatio: options.errorRatio ?? 0.9,
+    warnRatio: options.warnRatio ?? DEFAULT_WARN_RATIO,
+    errorRatio: options.errorRatio ?? DEFAULT_ERROR_RATIO,
     ctx: fixContext(dump.names, dump.header, vmaCount, maxMapCount, { addressBits, allocator }),
   };
   const findings = [

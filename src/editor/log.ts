@@ -28,7 +28,7 @@ export function showError(what: string, err: unknown): void {
 
 function isUserError(err: unknown): boolean {
   const name = (err as Error)?.name;
-  return name === 'CaptureError' || err instanceof DumpReadError;
+  return name === 'CaptureError' || name === 'PrometheusError' || err instanceof DumpReadError;
 }
 
 function isCancellation(err: unknown): boolean {

@@ -3,12 +3,15 @@ import * as vscode from 'vscode';
 import { captureLocal, captureRemote, CaptureError } from '../capture';
 import { sshOptions } from '../editor/captureCommands';
 import { analyzeOptions, setting } from '../config';
-import { Settings, Views } from '../constants';
-import { analyze } from '../core/analyze';
+import { Commands, Settings, Views } from '../constants';
+import { analyze, DEFAULT_MAX_MAP_COUNT } from '../core/analyze';
 import { diffDumps } from '../core/diff';
+import { formatCount } from '../core/format';
 import { differentProcessWarning, processDifferences, processIdentity } from '../core/identity';
 import { parseDump } from '../core/parse';
 import { sampleOf, type TimelineSample } from '../core/timeline';
+import { PrometheusError, type PrometheusAuth } from '../prometheus/client';
+import { describeSeries, prometheusTimeline } from '../prometheus/timeline';
 import {
   isWebviewMessage,
   MessageType,
@@ -51,6 +54,7 @@ function programOf(t: WatchTarget): string {
 
 export function titleOf(source: TimelineSource): string {
   if (source.kind === 'folder') return `VMA timeline: ${path.basename(source.folder)}`;
+  if (source.kind === 'prometheus') return `VMA timeline: ${source.selector.replace(/^process_memory_map_areas/, '')}`;
   const prog = programOf(source.target);
   return `VMA watch: ${prog ? `${prog} ` : ''}${source.target.pid}${source.target.host ? `@${source.target.host}` : ''}`;
 }
@@ -175,6 +179,7 @@ export class TimelinePanel extends Disposable {
 
   /** (Re)reads the source folder. */
   async loadFolder(): Promise<void> {
+    if (this.source.kind === 'prometheus') return;
     const folder = this.source.folder;
     this.loadAbort?.abort();
     const abort = new AbortController();
@@ -240,6 +245,35 @@ export class TimelinePanel extends Disposable {
         canRestart: true,
       };
       this.post({ type: MessageType.WatchStatus, status: this.lastStatus });
+    }
+  }
+
+  // --- Prometheus -----------------------------------------------------------------------------
+
+  /** (Re)reads the process's history from Prometheus (the source's URL, selector and range). */
+  async loadPrometheus(auth: () => Promise<PrometheusAuth | undefined>): Promise<void> {
+    if (this.source.kind !== 'prometheus') return;
+    const { url, selector, sinceMs } = this.source;
+    this.samples.clear();
+    this.progress = { done: 0, total: 1, finished: false };
+    this.post({ type: MessageType.LoadProgress, progress: this.progress, skipped: [] });
+    try {
+      const credentials = await auth();
+      const result = await prometheusTimeline({ url, selector, sinceMs, ...(credentials ? { auth: credentials } : {}) });
+      if (this.isDisposed) return;
+      this.addSamples(result.samples);
+      if (result.limitSource === 'default') this.notice('warning', `Prometheus has no process_memory_map_areas_limit for ${describeSeries(result.series)}: the kernel default ${formatCount(DEFAULT_MAX_MAP_COUNT)} is drawn.`);
+    } catch (err) {
+      const message = (err as Error).message;
+      this.notice('error', message);
+      if (err instanceof PrometheusError && err.kind === 'auth') {
+        void vscode.window.showErrorMessage(`VMA Lens: ${message}`, 'Set Credentials…').then((pick) => {
+          if (pick) void vscode.commands.executeCommand(Commands.setPrometheusCredentials, url);
+        });
+      }
+    } finally {
+      this.progress = { done: 1, total: 1, finished: true };
+      this.post({ type: MessageType.LoadProgress, progress: this.progress, skipped: [] });
     }
   }
 
@@ -359,6 +393,10 @@ export class TimelinePanel extends Disposable {
   /** Opens a sample the panel knows (never an arbitrary path from the webview) beside the panel. */
   private async openSample(source: string, line?: number): Promise<void> {
     if (!this.samples.has(source)) return;
+    if (this.source.kind === 'prometheus') {
+      this.notice('info', 'A sample from Prometheus is a count, not a dump: capture the process over SSH (Show Fleet…) to read its maps.');
+      return;
+    }
     const pos = line ? new vscode.Position(line - 1, 0) : undefined;
     try {
       const editor = await vscode.window.showTextDocument(vscode.Uri.file(source), {
@@ -375,6 +413,10 @@ export class TimelinePanel extends Disposable {
 
   private async diff(a: string, b: string): Promise<void> {
     if (!this.samples.has(a) || !this.samples.has(b)) return;
+    if (this.source.kind === 'prometheus') {
+      this.post({ type: MessageType.DiffResult, a, b, error: 'Samples from Prometheus are counts only: there are no VMAs to compare.' });
+      return;
+    }
     try {
       const [la, lb] = await Promise.all([this.dumps.get(a), this.dumps.get(b)]);
       const warning = differentProcessWarning(processDifferences(processIdentity(la.dump), processIdentity(lb.dump)));
@@ -387,6 +429,10 @@ export class TimelinePanel extends Disposable {
   private async strip(id: number, source: string): Promise<void> {
     const s = this.samples.get(source);
     if (!s) return;
+    if (this.source.kind === 'prometheus') {
+      this.post({ type: MessageType.StripResult, id, source, error: 'Samples from Prometheus are counts only: no address space to draw.' });
+      return;
+    }
     try {
       const { dump, analysis } = await this.dumps.get(source);
       this.post({ type: MessageType.StripResult, id, source, strip: stripOf(dump, source, s.label, analysis.addressBits) });

@@ -6,6 +6,9 @@ import { pickHost, pickProcess, sshOptions, withProgress } from '../editor/captu
 import { setting } from '../config';
 import { Commands, Settings, Views } from '../constants';
 import type { TimelineSource, WatchTarget, WebviewState } from '../protocol';
+import { prometheusAuth } from '../fleet/credentials';
+import { askTimelineArgs, prometheusSinceMs, type PrometheusTimelineArgs } from '../fleet/prometheusPrompt';
+import { guarded } from '../editor/log';
 import { CaptureStore } from './captureStore';
 import { TimelinePanel, watchIntervalMs, type WatchListener } from './panel';
 
@@ -180,6 +183,18 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
       pick?.panel.stopWatch();
     }),
 
+    vscode.commands.registerCommand(
+      Commands.openPrometheusTimeline,
+      guarded('Prometheus timeline', async (args?: Partial<PrometheusTimelineArgs>) => {
+        const a = await askTimelineArgs(args);
+        if (!a) return;
+        const open = [...TimelinePanel.all].find((p) => p.source.kind === 'prometheus' && p.source.url === a.url && p.source.selector === a.selector);
+        open?.reveal();
+        const panel = open ?? TimelinePanel.create(extensionUri, { kind: 'prometheus', ...a, sinceMs: prometheusSinceMs() }, statusBar);
+        await panel.loadPrometheus(() => prometheusAuth(context.secrets, a.url));
+      }),
+    ),
+
     vscode.commands.registerCommand(Commands.revealTimeline, () => {
       const live = [...TimelinePanel.all];
       (live.find((p) => p.watching) ?? live[0])?.reveal();
@@ -190,6 +205,9 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
         const source = state?.source;
         if (source?.kind === 'folder' && typeof source.folder === 'string') {
           await openFolder(source.folder, panel);
+        } else if (source?.kind === 'prometheus' && typeof source.url === 'string' && typeof source.selector === 'string' && Number(source.sinceMs) > 0) {
+          const p = TimelinePanel.revive(panel, extensionUri, source, statusBar);
+          void p.loadPrometheus(() => prometheusAuth(context.secrets, source.url));
         } else if (source?.kind === 'watch' && typeof source.folder === 'string' && Number.isInteger(source.target?.pid)) {
           // The watch ended with the window; its samples are in its folder. "Watch again" continues it.
           const p = TimelinePanel.revive(panel, extensionUri, source, statusBar);

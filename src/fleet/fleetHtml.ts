@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * The fleet panel's page: a table filled from `fleet` messages (see FleetUpdateMessage), with a
+ * nonce CSP and no resources but its own inline script and style. Cells are set as text, never
+ * as HTML: every label comes from Prometheus.
+ */
+export function fleetHtml(): string {
+  const nonce = randomBytes(18).toString('base64');
+  const csp = ["default-src 'none'", `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>VMA fleet</title>
+<style nonce="${nonce}">
+  body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 16px 16px; }
+  header { display: flex; align-items: baseline; gap: 16px; flex-wrap: wrap; }
+  h1 { font-size: 1.3em; font-weight: 600; }
+  #status { color: var(--vscode-descriptionForeground); }
+  #error { color: var(--vscode-errorForeground); white-space: pre-wrap; }
+  table { border-collapse: collapse; width: 100%; margin-top: 8px; }
+  th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--vscode-panel-border, #8884); white-space: nowrap; }
+  th { font-weight: 600; position: sticky; top: 0; background: var(--vscode-editor-background); }
+  td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+  tr.error td.share { color: var(--vscode-errorForeground); font-weight: 600; }
+  tr.warning td.share { color: var(--vscode-editorWarning-foreground); font-weight: 600; }
+  .bar { display: inline-block; height: 8px; background: var(--vscode-progressBar-background); vertical-align: middle; margin-right: 6px; }
+  tr.error .bar { background: var(--vscode-errorForeground); }
+  tr.warning .bar { background: var(--vscode-editorWarning-foreground); }
+  .exe { color: var(--vscode-descriptionForeground); font-size: 0.9em; white-space: normal; overflow-wrap: anywhere; }
+  td.proc, td.forecast { white-space: normal; }
+  td.actions button { margin: 1px 0; }
+  button { background: var(--vscode-button-secondaryBackground); color: var(--vscode-button-secondaryForeground); border: none; padding: 2px 8px; cursor: pointer; }
+  button:hover { background: var(--vscode-button-secondaryHoverBackground); }
+  button.primary { background: var(--vscode-button-background); color: var(--vscode-button-foreground); }
+</style>
+</head>
+<body>
+<header>
+  <h1>VMA fleet</h1>
+  <span id="status" role="status" aria-live="polite">Reading Prometheus…</span>
+  <button id="refresh" class="primary">Refresh</button>
+</header>
+<div id="error" role="alert"></div>
+<table aria-label="Processes ranked by their share of vm.max_map_count">
+  <thead><tr>
+    <th>Host</th><th>Process</th><th class="num">VMAs</th><th class="num">Limit</th><th class="num">% of limit</th><th>Allocator</th><th>Forecast</th><th></th>
+  </tr></thead>
+  <tbody id="rows"></tbody>
+</table>
+<script nonce="${nonce}">
+(() => {
+  const vscode = acquireVsCodeApi();
+  const fmt = new Intl.NumberFormat('en-US');
+  const el = (tag, text, cls) => { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; };
+  document.getElementById('refresh').addEventListener('click', () => vscode.postMessage({ type: 'refresh' }));
+  window.addEventListener('message', (ev) => {
+    const m = ev.data;
+    if (!m || m.type !== 'fleet') return;
+    const status = document.getElementById('status');
+    const err = document.getElementById('error');
+    err.textContent = m.error || '';
+    if (m.busy) { status.textContent = 'Reading ' + m.url + '…'; return; }
+    const when = new Date(m.updated).toLocaleTimeString('en-GB');
+    status.textContent = m.error ? 'Not updated (' + when + ')' : m.rows.length + ' of ' + fmt.format(m.total) + ' processes from ' + m.url + ' · updated ' + when;
+    if (m.error) return;
+    const body = document.getElementById('rows');
+    body.replaceChildren();
+    for (const r of m.rows) {
+      const tr = el('tr');
+      tr.dataset.key = r.key;
+      tr.dataset.pid = r.pid;
+      tr.dataset.instance = r.instance;
+      tr.className = r.share >= 0.9 ? 'error' : r.share >= 0.6 ? 'warning' : '';
+      tr.append(el('td', r.instance));
+      const proc = el('td', undefined, 'proc');
+      proc.append(el('span', r.comm + ' ' + r.pid));
+      if (r.exe || r.unit) proc.append(el('div', [r.exe, r.unit].filter(Boolean).join(' · '), 'exe'));
+      tr.append(proc, el('td', fmt.format(r.vmaCount), 'num vmas'), el('td', fmt.format(r.limit), 'num'));
+      const share = el('td', undefined, 'num share');
+      const bar = el('span', undefined, 'bar');
+      bar.style.width = Math.min(60, Math.round(r.share * 60)) + 'px';
+      share.append(bar, document.createTextNode((r.share * 100).toFixed(1) + ' %'));
+      tr.append(share, el('td', r.allocator || '-'), el('td', r.forecast, 'forecast'));
+      const actions = el('td', undefined, 'actions');
+      const tl = el('button', 'Timeline');
+      tl.title = 'Open this process’s history from Prometheus';
+      tl.addEventListener('click', () => vscode.postMessage({ type: 'timeline', key: r.key }));
+      const cap = el('button', 'Capture (SSH)');
+      cap.title = 'Capture /proc/' + r.pid + '/maps from the host of ' + r.instance;
+      cap.addEventListener('click', () => vscode.postMessage({ type: 'capture', key: r.key }));
+      cap.setAttribute('aria-label', 'Capture over SSH');
+      actions.append(tl, document.createTextNode(' '), cap);
+      tr.append(actions);
+      body.append(tr);
+    }
+  });
+  vscode.postMessage({ type: 'ready' });
+})();
+</script>
+</body>
+</html>`;
+}
