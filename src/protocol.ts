@@ -63,6 +63,8 @@ export interface InitMessage {
   intervalMs?: number;
   /** Where that interval was set (the setting's name), for the forecast's text. */
   intervalFrom: string;
+  /** What the samples' times are, when not capture headers (Prometheus), for the forecast's text. */
+  timesFrom?: string;
   /** Set while the host is still reading a folder. */
   loading?: LoadProgressMessage['progress'];
   watch?: WatchStatusMessage['status'];

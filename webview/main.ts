@@ -452,7 +452,7 @@ function renderNotices(extra?: { level: string; message: string }): void {
 
 function onInit(m: InitMessage): void {
   model.clear();
-  model.interval = { intervalMs: m.intervalMs, intervalFrom: m.intervalFrom };
+  model.interval = { intervalMs: m.intervalMs, intervalFrom: m.intervalFrom, ...(m.timesFrom ? { timesFrom: m.timesFrom } : {}) };
   source = m.source;
   document.title = m.title;
   $('title').textContent = m.title;

@@ -33,7 +33,7 @@ export class TimelineModel {
   timed = true;
 
   /** The interval the user set for samples without times, and where it was set (for the text). */
-  constructor(public interval: Pick<ForecastOptions, 'intervalMs' | 'intervalFrom'> = {}) {}
+  constructor(public interval: Pick<ForecastOptions, 'intervalMs' | 'intervalFrom' | 'timesFrom'> = {}) {}
 
   get samples(): readonly TimelineSample[] {
     return this.list;

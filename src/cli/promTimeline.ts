@@ -78,7 +78,7 @@ export async function runPrometheusTimeline(argv: string[], write: (text: string
     throw err;
   }
   const { samples, series, limitSource } = result;
-  const fc = forecast(samples);
+  const fc = forecast(samples, { timesFrom: 'Prometheus' });
   if (args.json) {
     write(JSON.stringify({ prometheus: args.url, selector: args.selector, series, limitSource, samples, forecast: fc ?? null }) + '\n');
   } else {

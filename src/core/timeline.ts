@@ -53,6 +53,8 @@ export interface ForecastOptions {
   intervalMs?: number;
   /** Who set the interval, for the text ("--interval", a setting name). */
   intervalFrom?: string;
+  /** What the samples' times are, for the text: "the capture headers" unless said ("Prometheus"). */
+  timesFrom?: string;
 }
 
 export type SampleTimes =
@@ -70,7 +72,7 @@ const MIN_MTIME_GAP_MS = 100;
 export function sampleTimes(samples: readonly TimelineSample[], options: ForecastOptions = {}): SampleTimes {
   // Header times all alike (a clock with whole seconds, samples taken faster) tell no rate.
   if (samples.length && samples.every((s) => s.time !== undefined) && (samples.length < 2 || samples.some((s) => s.time !== samples[0].time))) {
-    return { basis: 'capture', xs: samples.map((s) => s.time!), note: 'times from the capture headers' };
+    return { basis: 'capture', xs: samples.map((s) => s.time!), note: `times from ${options.timesFrom ?? 'the capture headers'}` };
   }
   let mtimeProblem = 'the files have no modification times';
   if (samples.length && samples.every((s) => s.mtime !== undefined)) {

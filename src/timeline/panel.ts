@@ -157,6 +157,7 @@ export class TimelinePanel extends Disposable {
       samples: [...this.samples.values()],
       // Watch samples carry capture times; a folder's may need the user's word.
       ...(this.source.kind === 'watch' ? { intervalMs: watchIntervalMs(), intervalFrom: 'the watch interval' } : { intervalMs: folderIntervalMs(), intervalFrom: `the setting vmaLens.${Settings.timelineInterval}` }),
+      ...(this.source.kind === 'prometheus' ? { timesFrom: 'Prometheus' } : {}),
       skipped: this.skipped,
       ...(this.progress && !this.progress.finished ? { loading: this.progress } : {}),
       ...(this.lastStatus ? { watch: this.lastStatus } : {}),

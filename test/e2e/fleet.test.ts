@@ -112,7 +112,7 @@ describe('Fleet and Prometheus timelines (real VS Code)', { timeout: 600_000 }, 
     const n = await waitSamples(t, 300);
     assert.ok(n >= 300 && n <= 362, `${n} samples`);
     await t.locator('#chart-box[data-samples]').waitFor();
-    assert.match(await t.locator('#forecast').innerText(), /^Forecast: limit in about 1 d 1\d h at the current rate \(\+\d{3},?\d* VMAs\/h\)/);
+    assert.match(await t.locator('#forecast').innerText(), /^Forecast: limit in about 1 d 1\d h at the current rate \(\+\d{3},?\d* VMAs\/h; times from Prometheus\)/);
     // The last rows of the sample table are the history's last values.
     const lastVmas = await t.locator('#samples-body tr td:nth-child(3)').allInnerTexts();
     assert.ok(lastVmas.length > 0);

@@ -475,56 +475,32 @@ function makeVSCode(p: Parts): VSCode {
       await panel.waitFor();
       // Rows render lazily; give the view a moment after the diagnostics arrive.
       await sleep(300);
-      // The list renders only the rows in view (a finding's related lines can push the next
-      // finding out of it): read the rendered rows, wheel down, and again, keyed by row index.
-      type Row = Omit<Problem, 'file'> & { resource?: string };
-      const rows = new Map<number, Row>();
-      for (let pass = 0; pass < 40; pass++) {
-        const before = rows.size;
-        // No named helper functions inside evaluate(): tsx would wrap them in a `__name()` call
-        // that does not exist in the page.
-        const seen = await panel.evaluate((root) => {
-          const out: Array<[number, Row]> = [];
-          for (const row of root.querySelectorAll<HTMLElement>('.monaco-list-row')) {
-            const index = Number(row.dataset.index);
-            // A resource row (the file) heads the marker rows below it.
-            if (row.querySelector('.resource-label-container')) {
-              out.push([index, { resource: row.querySelector('.label-name')?.textContent?.trim() ?? '' } as Row]);
-              continue;
-            }
-            const icon = row.querySelector('.marker-icon')?.className ?? '';
-            const where = /Ln (\d+), Col (\d+)/.exec(row.querySelector('.marker-line')?.textContent ?? '');
-            out.push([
-              index,
-              {
-                severity: /\berror\b/.test(icon) ? 'error' : /\bwarning\b/.test(icon) ? 'warning' : /\binfo\b/.test(icon) ? 'info' : 'unknown',
-                message: row.querySelector('.marker-message')?.textContent?.trim() ?? '',
-                source: row.querySelector('.marker-source')?.textContent?.trim() ?? '',
-                code: row.querySelector('.marker-code')?.textContent?.trim() ?? '',
-                line: where ? Number(where[1]) : undefined,
-                column: where ? Number(where[2]) : undefined,
-                hasFix: row.querySelector('.marker-icon.quickFix, .markers-panel-action-quickfix') !== null,
-              },
-            ]);
+      // No named helper functions inside evaluate(): tsx would wrap them in a `__name()` call
+      // that does not exist in the page.
+      return panel.evaluate((root) => {
+        const out: Problem[] = [];
+        let file = '';
+        for (const row of root.querySelectorAll<HTMLElement>('.monaco-list-row')) {
+          // A resource row (the file) heads the marker rows below it.
+          if (row.querySelector('.resource-label-container')) {
+            file = row.querySelector('.label-name')?.textContent?.trim() ?? '';
+            continue;
           }
-          return out;
-        });
-        for (const [i, r] of seen) rows.set(i, r);
-        if (pass > 0 && rows.size === before) break;
-        await panel.locator('.monaco-list').first().hover();
-        await page.mouse.wheel(0, 600);
-        await sleep(100);
-      }
-      if (rows.size) {
-        await page.mouse.wheel(0, -100_000); // back to the top, as the panel was
-      }
-      const out: Problem[] = [];
-      let file = '';
-      for (const [, r] of [...rows].sort((a, b) => a[0] - b[0])) {
-        if (r.resource !== undefined) file = r.resource;
-        else out.push({ ...r, file });
-      }
-      return out;
+          const icon = row.querySelector('.marker-icon')?.className ?? '';
+          const where = /Ln (\d+), Col (\d+)/.exec(row.querySelector('.marker-line')?.textContent ?? '');
+          out.push({
+            severity: /\berror\b/.test(icon) ? 'error' : /\bwarning\b/.test(icon) ? 'warning' : /\binfo\b/.test(icon) ? 'info' : 'unknown',
+            message: row.querySelector('.marker-message')?.textContent?.trim() ?? '',
+            source: row.querySelector('.marker-source')?.textContent?.trim() ?? '',
+            code: row.querySelector('.marker-code')?.textContent?.trim() ?? '',
+            line: where ? Number(where[1]) : undefined,
+            column: where ? Number(where[2]) : undefined,
+            file,
+            hasFix: row.querySelector('.marker-icon.quickFix, .markers-panel-action-quickfix') !== null,
+          });
+        }
+        return out;
+      });
     },
 
     webviewFrame() {
