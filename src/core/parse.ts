@@ -192,8 +192,8 @@ export class DumpParser {
     if (s > 0) this.lines(0, s);
     this.seen += bytes.length;
     if (this.sizeHint > this.seen && this.dump.count > 0) {
-      // 3% over what the first window's density predicts: growing past it costs a move in place.
-      this.dump.reserve(Math.ceil((this.dump.count * this.sizeHint * 1.03) / this.seen));
+      // 2% over what the first window's density predicts: growing past it costs a move in place.
+      this.dump.reserve(Math.ceil((this.dump.count * this.sizeHint * 1.02) / this.seen));
       this.sizeHint = 0;
     }
     // Parsing may have grown the kernel's memory: its input is a new view.
