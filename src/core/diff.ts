@@ -1,6 +1,6 @@
-import { toHex } from './addr';
+import { toHex, TWO_32 } from './addr';
 import type { Dump } from './dump';
-import { countsTowardLimit } from './kinds';
+import { countsTowardLimit, KINDS } from './kinds';
 import type { VmaKind } from './types';
 
 export interface KindDelta {
@@ -62,13 +62,27 @@ function ref(d: Dump, i: number): VmaRef {
   };
 }
 
-function same(a: Dump, i: number, b: Dump, j: number): boolean {
-  return (
-    a.endHi[i] === b.endHi[j] &&
-    a.endLo[i] === b.endLo[j] &&
-    a.perms[i] === b.perms[j] &&
-    (a.name(i) ?? '') === (b.name(j) ?? '')
-  );
+/**
+ * For each name of a, the id of the same name in b, so that names compare as numbers; -2 when b
+ * has no VMA of that name (-1 is an unnamed VMA's id).
+ */
+function nameIdsIn(a: Dump, b: Dump): Int32Array {
+  const ids = new Map(b.names.map((n, id) => [n, id]));
+  return Int32Array.from(a.names, (n) => ids.get(n) ?? -2);
+}
+
+/**
+ * VMAs and bytes per kind number, in index order; `seen` gets each kind number when its first
+ * VMA is met (the order in which the report lists kinds).
+ */
+function tallyKinds(d: Dump, count: Float64Array, bytes: Float64Array, seen: number[]): void {
+  const { kind, startHi, startLo, endHi, endLo } = d;
+  for (let i = 0; i < d.count; i++) {
+    const k = kind[i];
+    if (count[k] === 0) seen.push(k);
+    count[k]++;
+    bytes[k] += (endHi[i] - startHi[i]) * TWO_32 + (endLo[i] - startLo[i]);
+  }
 }
 
 interface Change {
@@ -84,6 +98,13 @@ export function diffDumps(a: Dump, b: Dump): DumpDiff {
   const oa = a.order();
   const ob = b.order();
   const changes: Change[] = [];
+  const nameInB = nameIdsIn(a, b);
+  // Same range end, permissions and name (unnamed on both sides, or the same name).
+  const same = (i: number, j: number) =>
+    a.endHi[i] === b.endHi[j] &&
+    a.endLo[i] === b.endLo[j] &&
+    a.perms[i] === b.perms[j] &&
+    (a.nameId[i] < 0 ? b.nameId[j] < 0 : nameInB[a.nameId[i]] === b.nameId[j]);
   let unchanged = 0;
   let x = 0;
   let y = 0;
@@ -101,7 +122,7 @@ export function diffDumps(a: Dump, b: Dump): DumpDiff {
       continue;
     }
     const cmp = a.startHi[i] - b.startHi[j] || a.startLo[i] - b.startLo[j];
-    if (cmp === 0 && same(a, i, b, j)) {
+    if (cmp === 0 && same(i, j)) {
       unchanged++;
       x++;
       y++;
@@ -114,28 +135,22 @@ export function diffDumps(a: Dump, b: Dump): DumpDiff {
     }
   }
 
+  const countA = new Float64Array(KINDS.length);
+  const bytesA = new Float64Array(KINDS.length);
+  const countB = new Float64Array(KINDS.length);
+  const bytesB = new Float64Array(KINDS.length);
+  const seen: number[] = [];
+  tallyKinds(a, countA, bytesA, seen);
+  tallyKinds(b, countB, bytesB, seen);
   const kinds: Partial<Record<VmaKind, KindDelta>> = {};
-  const tally = (d: Dump, side: 'A' | 'B') => {
-    for (let i = 0; i < d.count; i++) {
-      const k = d.kindOf(i);
-      const e = (kinds[k] ??= { countA: 0, countB: 0, bytesA: 0, bytesB: 0 });
-      e[`count${side}`]++;
-      e[`bytes${side}`] += d.size(i);
-    }
-  };
-  tally(a, 'A');
-  tally(b, 'B');
-  const counted = (d: Dump) => {
-    let n = 0;
-    for (let i = 0; i < d.count; i++) if (countsTowardLimit(d.kindOf(i))) n++;
-    return n;
-  };
+  for (const k of seen) kinds[KINDS[k]] ??= { countA: countA[k], countB: countB[k], bytesA: bytesA[k], bytesB: bytesB[k] };
+  const counted = (count: Float64Array) => KINDS.reduce((n, kind, k) => (countsTowardLimit(kind) ? n + count[k] : n), 0);
 
   const added = changes.filter((c) => c.side === 1);
   const removed = changes.filter((c) => c.side === 0);
   return {
-    vmaCountA: counted(a),
-    vmaCountB: counted(b),
+    vmaCountA: counted(countA),
+    vmaCountB: counted(countB),
     added: added.length,
     removed: removed.length,
     unchanged,
