@@ -31,6 +31,10 @@ interface Exports {
   kindsMax(): number;
   linesMax(): number;
   runCount(): number;
+  totalCount(): number;
+  totalBytes(): number;
+  totalFirst(): number;
+  kindTotals(n: number): void;
   fieldVma(): number;
   fieldSlot(): number;
   fieldValue(): number;
@@ -184,6 +188,9 @@ export class Kernel {
   kindBytes!: Float64Array;
   kindLineCount!: Uint32Array;
   kindLines!: Uint32Array;
+  totalCount!: Float64Array;
+  totalBytes!: Float64Array;
+  totalFirst!: Uint32Array;
   fieldVma!: Uint32Array;
   fieldSlot!: Uint8Array;
   fieldValue!: Float64Array;
@@ -312,6 +319,9 @@ export class Kernel {
     this.kindBytes = new Float64Array(buf, x.kindBytes(), kinds);
     this.kindLineCount = new Uint32Array(buf, x.kindLineCount(), kinds);
     this.kindLines = new Uint32Array(buf, x.kindLines(), kinds * x.linesMax());
+    this.totalCount = new Float64Array(buf, x.totalCount(), kinds);
+    this.totalBytes = new Float64Array(buf, x.totalBytes(), kinds);
+    this.totalFirst = new Uint32Array(buf, x.totalFirst(), kinds);
     this.fieldVma = new Uint32Array(buf, x.fieldVma(), x.fieldsMax());
     this.fieldSlot = new Uint8Array(buf, x.fieldSlot(), x.fieldsMax());
     this.fieldValue = new Float64Array(buf, x.fieldValue(), x.fieldsMax());

@@ -66,7 +66,7 @@ describe('diff tally', () => {
     });
   });
 
-  it('tells a named VMA from an unnamed one at the same range, and a name only one side has', () => {
+  it('tells a named VMA from an unnamed one at the same range, and a name only one side has, in any order', () => {
     const line = (name: string) => `7f0000000000-7f0000001000 rw-p 00000000 00:00 0 ${name}\n`;
     const other = '7f0000002000-7f0000003000 r--p 00000000 08:01 12 /usr/lib/libz.so\n';
     for (const [x, y] of [
@@ -76,6 +76,8 @@ describe('diff tally', () => {
       ['/a', '/a'],
     ]) {
       check(line(x) + other, line(y) + other);
+      // Out of address order (hand-made): walked through the sorted order.
+      check(other + line(x), line(y) + other);
     }
   });
 });
