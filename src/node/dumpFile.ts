@@ -62,6 +62,10 @@ export function readDumpSync(path: string): Dump {
   }
   const parser = new DumpParser(fd === 0 ? 0 : st.size);
   const buf = (chunk ??= new Uint8Array(CHUNK));
+  // A file that has given all its stated size in a short read is at its end: no read to hear it
+  // (one call in two for a small dump). /proc files state no size and read on to the empty read.
+  const size = fd === 0 ? 0 : st.size;
+  let total = 0;
   try {
     for (;;) {
       let n: number;
@@ -74,6 +78,8 @@ export function readDumpSync(path: string): Dump {
       }
       if (n === 0) break;
       parser.push(buf.subarray(0, n));
+      total += n;
+      if (size > 0 && total >= size && n < CHUNK) break;
     }
   } finally {
     if (fd !== 0) closeSync(fd);
