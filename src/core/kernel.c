@@ -205,7 +205,8 @@ static int atEnd(u32 p) {
 /*
  * The line at p, walked once with its newline as the terminator (no byte of a field can be one):
  * writes VMA i and sets *nl to the newline, or returns a reason. Nothing is written for a line
- * that fails, and zeros are not written: the columns are zero past the Dump's count.
+ * that fails, and zeros are not written: the columns are zero past the Dump's count (nameId is
+ * -1 for none, so it is always written).
  */
 static u32 parseLine(u32 p, u32 i, u32 *nl, u32 *nameAt, u32 *nameEndAt) {
   const u8 *b = input;
@@ -266,6 +267,8 @@ static u32 parseLine(u32 p, u32 i, u32 *nl, u32 *nameAt, u32 *nameEndAt) {
   endHi[i] = (u32)(end >> 32);
   endLo[i] = (u32)end;
   perms[i] = (r == 'r') | (w == 'w') << 1 | (x == 'x') << 2 | (s == 's') << 3;
+  /* No name until parse.ts interns one: the column is not pre-filled. */
+  nameId[i] = -1;
   if (off) offset[i] = (double)off;
   if (major | minor) dev[i] = (u32)(major << 20 | minor);
   if (ino != 0) inode[i] = ino;

@@ -249,7 +249,6 @@ export class Kernel {
     this.columnsAt = at;
     this.capacity = capacity;
     this.columnViewsInto(dump);
-    dump.nameId.fill(-1, count);
     this.x.setColumns(...at);
   }
 

@@ -815,6 +815,7 @@ export class DumpParser {
     d.endHi[i] = eHi;
     d.endLo[i] = eLo;
     d.perms[i] = perms;
+    d.nameId[i] = -1;
     d.line[i] = this.lineNo;
     if (sHi < this.prevHi || (sHi === this.prevHi && sLo < this.prevLo)) this.unsortedLine ||= this.lineNo;
     else if (sHi < this.prevEndHi || (sHi === this.prevEndHi && sLo < this.prevEndLo)) this.overlapLine ||= this.lineNo;
