@@ -129,6 +129,15 @@ export class DumpParser {
     for (let at = 0; at < chunk.length; at += WINDOW) this.window(chunk.subarray(at, at + WINDOW));
   }
 
+  /**
+   * Where the next bytes can be read to spare a copy: the kernel's input after the carried line,
+   * one window long. Push what was read there (a subarray of it) before asking again.
+   */
+  readInto(): Uint8Array {
+    if (this.ended) throw new Error('DumpParser: readInto() after end()');
+    return this.kernel.input.subarray(this.carry, this.carry + WINDOW);
+  }
+
   pushString(text: string): void {
     this.push(encoder.encode(text));
   }
@@ -185,12 +194,14 @@ export class DumpParser {
       bytes = bytes.subarray(nl + 1);
     }
     const buf = this.kernel.input;
-    buf.set(bytes, this.carry);
+    // Bytes read straight into readInto()'s window are where they belong already.
+    if (bytes.buffer !== buf.buffer || bytes.byteOffset !== buf.byteOffset + this.carry) buf.set(bytes, this.carry);
     const len = this.carry + bytes.length;
     const last = len > 0 ? buf.lastIndexOf(10, len - 1) : -1;
     const s = last + 1;
-    if (s > 0) this.lines(0, s);
+    // Counted first: parsing may grow the kernel's memory, and bytes read into it then read as empty.
     this.seen += bytes.length;
+    if (s > 0) this.lines(0, s);
     if (this.sizeHint > this.seen && this.dump.count > 0) {
       // 2% over what the first window's density predicts: growing past it costs a move in place.
       this.dump.reserve(Math.ceil((this.dump.count * this.sizeHint * 1.02) / this.seen));

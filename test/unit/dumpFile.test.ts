@@ -1,6 +1,6 @@
 /**
- * readDumpSync (src/node/dumpFile.ts) reads every byte whatever the file's size against its one
- * reused 1 MiB buffer, stops early only on a file that gave its stated size, and reads /proc files
+ * readDumpSync (src/node/dumpFile.ts) reads every byte straight into the parser's window whatever
+ * the file's size, stops early only on a file that gave its stated size, and reads /proc files
  * (size 0, a page per read) to their end.
  */
 import assert from 'node:assert/strict';
@@ -29,6 +29,22 @@ describe('readDumpSync', () => {
         assert.equal(d.lineCount, lines, `${bytes} bytes: lines`);
         d.release();
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads straight into the parser across a line longer than several reads', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vma-lens-read-'));
+    try {
+      const file = join(dir, 'long.maps');
+      writeFileSync(file, LINE.repeat(30000) + 'x'.repeat(3 << 20) + '\n' + LINE.repeat(30000));
+      const d = readDumpSync(file);
+      assert.equal(d.count, 60000);
+      assert.equal(d.malformedCount, 1);
+      assert.equal(d.malformed[0].line, 30001);
+      assert.match(d.malformed[0].reason, /longer than 64 KiB/);
+      assert.equal(d.line[59999], 60001);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
