@@ -120,7 +120,7 @@ export class DumpParser {
   private readonly nameIds = new Map<string, number>();
   private readonly keyCache = new Map<number, string>();
   private readonly flagIds = new Map<string, number>();
-  /** Field names by the kernel's slot for them, and their columns (fetched again after growth). */
+  /** Field names by the kernel's slot for them, and each name's slot once taught (-1: no room in the kernel). */
   private readonly slotKeys: string[] = [];
   private readonly slotOf = new Map<string, number>();
 

@@ -55,10 +55,10 @@ export function readDumpSync(path: string): Dump {
     if (fd !== 0) closeSync(fd);
     throw err;
   }
-  const parser = new DumpParser(fd === 0 ? 0 : st.size);
   // A file that has given all its stated size in a short read is at its end: no read to hear it
   // (one call in two for a small dump). /proc files state no size and read on to the empty read.
   const size = fd === 0 ? 0 : st.size;
+  const parser = new DumpParser(size);
   let total = 0;
   try {
     for (;;) {
