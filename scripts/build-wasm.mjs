@@ -16,7 +16,7 @@ export function compileKernel() {
   try {
     const out = join(dir, 'kernel.wasm');
     execFileSync('clang', [
-      '--target=wasm32', '-O3', '-mbulk-memory', '-nostdlib', '-Wall', '-Werror',
+      '--target=wasm32', '-O3', '-mbulk-memory', '-msimd128', '-nostdlib', '-Wall', '-Werror',
       '-Wl,--no-entry', '-Wl,--strip-all', '-Wl,-z,stack-size=16384',
       '-o', out, source,
     ], { stdio: ['ignore', 'inherit', 'inherit'] });

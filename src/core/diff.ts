@@ -1,6 +1,6 @@
 import { toHex } from './addr';
 import type { Dump } from './dump';
-import { countsTowardLimit } from './kinds';
+import { countsTowardLimit, KINDS } from './kinds';
 import type { VmaKind } from './types';
 
 export interface KindDelta {
@@ -67,14 +67,30 @@ function ref(d: Dump, i: number): VmaRef {
   };
 }
 
-function same(a: Dump, i: number, b: Dump, j: number): boolean {
-  return (
-    a.endHi[i] === b.endHi[j] &&
-    a.endLo[i] === b.endLo[j] &&
-    a.perms[i] === b.perms[j] &&
-    (a.name(i) ?? '') === (b.name(j) ?? '')
-  );
+/**
+ * For each name of a, the id of the same name in b, so that names compare as numbers; -2 when b
+ * has no VMA of that name (-1 is an unnamed VMA's id).
+ */
+function nameIdsIn(a: Dump, b: Dump): Int32Array {
+  const ids = new Map(b.names.map((n, id) => [n, id]));
+  return Int32Array.from(a.names, (n) => ids.get(n) ?? -2);
 }
+
+/**
+ * VMAs and bytes per kind number, summed by the kernel in index order; `seen` gets the kind
+ * numbers in the order their first VMAs come (the order in which the report lists kinds).
+ */
+function tallyKinds(d: Dump, seen: number[]): { count: Float64Array; bytes: Float64Array } {
+  const k = d.kernel;
+  k.x.kindTotals(d.count);
+  const first = k.totalFirst.slice(0, KINDS.length);
+  const present = KINDS.map((_, kind) => kind).filter((kind) => first[kind] < d.count);
+  seen.push(...present.sort((p, q) => first[p] - first[q]));
+  return { count: k.totalCount.slice(0, KINDS.length), bytes: k.totalBytes.slice(0, KINDS.length) };
+}
+
+/** By kind number: does a VMA of that kind count toward vm.max_map_count ([vsyscall] does not)? */
+const COUNTED = Uint8Array.from(KINDS, (kind) => (countsTowardLimit(kind) ? 1 : 0));
 
 interface Change {
   side: 0 | 1; // 0 removed (from A), 1 added (in B)
@@ -82,33 +98,39 @@ interface Change {
 }
 
 /**
- * What changed between two analysed dumps of one process: VMAs matched by identical range,
- * permissions and name, walked in address order (both dumps are kernel-sorted).
+ * Both dumps in address order, side by side: pushes the VMAs only one has to changes, returns
+ * how many both have (same range, permissions and name). Sorted dumps (as the kernel prints
+ * them) are walked by index, without an order array; the columns are locals, for a tight loop.
  */
-export function diffDumps(a: Dump, b: Dump): DumpDiff {
-  // Only the VMAs the kernel counts ([vsyscall] is not one), as in every other count.
-  const counted = (d: Dump) => d.order().filter((i) => countsTowardLimit(d.kindOf(i)));
-  const oa = counted(a);
-  const ob = counted(b);
-  const changes: Change[] = [];
+function walk(a: Dump, b: Dump, changes: Change[]): number {
+  const oa = a.sorted ? undefined : a.order();
+  const ob = b.sorted ? undefined : b.order();
+  const na = a.count;
+  const nb = b.count;
+  const nameInB = nameIdsIn(a, b);
+  const { startHi: aSH, startLo: aSL, endHi: aEH, endLo: aEL, perms: aP, nameId: aN } = a;
+  const { startHi: bSH, startLo: bSL, endHi: bEH, endLo: bEL, perms: bP, nameId: bN } = b;
+  const { kind: aK } = a;
+  const { kind: bK } = b;
   let unchanged = 0;
   let x = 0;
   let y = 0;
-  while (x < oa.length || y < ob.length) {
-    const i = oa[x];
-    const j = ob[y];
-    if (y >= ob.length) {
-      changes.push({ side: 0, i });
+  while (x < na && y < nb) {
+    const i = oa ? oa[x] : x;
+    const j = ob ? ob[y] : y;
+    // Only the VMAs the kernel counts: [vsyscall] is in neither the changes nor the unchanged.
+    if (!COUNTED[aK[i]]) {
       x++;
       continue;
     }
-    if (x >= oa.length) {
-      changes.push({ side: 1, i: j });
+    if (!COUNTED[bK[j]]) {
       y++;
       continue;
     }
-    const cmp = a.startHi[i] - b.startHi[j] || a.startLo[i] - b.startLo[j];
-    if (cmp === 0 && same(a, i, b, j)) {
+    const cmp = aSH[i] - bSH[j] || aSL[i] - bSL[j];
+    // Unnamed on both sides, or the same name.
+    const sameName = aN[i] < 0 ? bN[j] < 0 : nameInB[aN[i]] === bN[j];
+    if (cmp === 0 && aEH[i] === bEH[j] && aEL[i] === bEL[j] && aP[i] === bP[j] && sameName) {
       unchanged++;
       x++;
       y++;
@@ -120,24 +142,38 @@ export function diffDumps(a: Dump, b: Dump): DumpDiff {
       y++;
     }
   }
+  for (; x < na; x++) {
+    const i = oa ? oa[x] : x;
+    if (COUNTED[aK[i]]) changes.push({ side: 0, i });
+  }
+  for (; y < nb; y++) {
+    const j = ob ? ob[y] : y;
+    if (COUNTED[bK[j]]) changes.push({ side: 1, i: j });
+  }
+  return unchanged;
+}
 
+/**
+ * What changed between two analysed dumps of one process: VMAs matched by identical range,
+ * permissions and name, walked in address order (both dumps are kernel-sorted).
+ */
+export function diffDumps(a: Dump, b: Dump): DumpDiff {
+  const changes: Change[] = [];
+  const unchanged = walk(a, b, changes);
+
+  const seen: number[] = [];
+  const { count: countA, bytes: bytesA } = tallyKinds(a, seen);
+  const { count: countB, bytes: bytesB } = tallyKinds(b, seen);
   const kinds: Partial<Record<VmaKind, KindDelta>> = {};
-  const tally = (d: Dump, side: 'A' | 'B', order: Uint32Array) => {
-    for (const i of order) {
-      const k = d.kindOf(i);
-      const e = (kinds[k] ??= { countA: 0, countB: 0, bytesA: 0, bytesB: 0 });
-      e[`count${side}`]++;
-      e[`bytes${side}`] += d.size(i);
-    }
-  };
-  tally(a, 'A', oa);
-  tally(b, 'B', ob);
+  // Only the kinds the kernel counts ([vsyscall] is not a VMA of the process), as in every other count.
+  for (const k of seen) if (COUNTED[k]) kinds[KINDS[k]] ??= { countA: countA[k], countB: countB[k], bytesA: bytesA[k], bytesB: bytesB[k] };
+  const counted = (count: Float64Array) => count.reduce((n, c, k) => (COUNTED[k] ? n + c : n), 0);
 
   const added = changes.filter((c) => c.side === 1);
   const removed = changes.filter((c) => c.side === 0);
   return {
-    vmaCountA: oa.length,
-    vmaCountB: ob.length,
+    vmaCountA: counted(countA),
+    vmaCountB: counted(countB),
     added: added.length,
     removed: removed.length,
     unchanged,

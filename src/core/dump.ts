@@ -109,7 +109,7 @@ export class Dump {
     k.release();
   }
 
-  /** Pre-sizes the columns, e.g. from a file's size, so that a large dump is not copied while growing. */
+  /** Pre-sizes the columns (the parser estimates from the first window), so that a large dump is rarely moved while growing. */
   reserve(capacity: number): void {
     if (capacity > this.capacity) this.grow(capacity);
   }

@@ -1,15 +1,17 @@
 /*
  * The hot loops of VMA Lens, compiled to WebAssembly by `npm run build:wasm` into kernelWasm.ts:
- * the maps-line scanner of the parser (parse.ts), and the per-VMA passes of the analysis
+ * the scanner of maps lines and smaps field lines (parse.ts), and the per-VMA passes of the analysis
  * (classify.ts, tally.ts). A million-VMA dump must be analysed in a fraction of a second, and
  * one cold pass of JavaScript over a million VMAs costs 15-20 ms of JIT warm-up and
  * deoptimisations; here it costs a few.
  *
  * The Dump's columns live in this module's memory (kernel.ts allocates them above __heap_base),
  * so the scanner writes each VMA where the analysis reads it. TypeScript keeps everything that is
- * not a per-VMA loop: names, smaps fields, headers, pmap rows, and the meaning of each kind. No
- * libc and no allocation here.
+ * not a per-VMA loop: names, the first line of each smaps field name and VmFlags set, headers,
+ * pmap rows, and the meaning of each kind. No libc and no allocation here.
  */
+#include <wasm_simd128.h>
+
 typedef unsigned int u32;
 typedef int i32;
 typedef unsigned char u8;
@@ -24,6 +26,19 @@ typedef long long i64;
 #define INPUT_SIZE (MAX_LINE + 1 + WINDOW + 1)
 /* Named lines staged per scan() call, for parse.ts to intern their names. */
 #define NAMED_MAX 16384
+/*
+ * smaps fields: the names parse.ts gave a column (their slot numbers), the longest such name, and
+ * field values staged per scan() call for parse.ts to store; VmFlags sets seen, by their raw text.
+ */
+#define KEYS_MAX 64
+#define KEY_LEN 32
+#define FIELDS_MAX 65536
+#define FLAG_SETS_MAX 64
+#define FLAGS_LEN 128
+/* The slot of a staged VmFlags value (its set's number), past every field slot. */
+#define SLOT_VMFLAGS 255
+/* The owner of field lines when there is none (parse.ts decides what they are). */
+#define NO_OWNER 0xffffffffu
 /* Kinds (kinds.ts has fewer than this), and lines kept per kind (MAX_FINDING_LINES in tally.ts). */
 #define KINDS_MAX 32
 #define LINES_MAX 200
@@ -32,11 +47,12 @@ typedef long long i64;
 enum { OK = 0, NOT_RANGE = 1, TOO_LONG = 2, END_BELOW_START = 3, BAD_PERMS = 4, BAD_OFFSET = 5, BAD_DEVICE = 6, BAD_INODE = 7, BINARY = 8, LINE_TOO_LONG = 13 };
 
 /*
- * scan()'s results: lines written, why it stopped (0: limit or room), named lines staged, the
+ * scan()'s results: VMAs written, why it stopped (0: limit or room), named lines staged, the
  * first line so far whose start is below the one before (0: none), the highest end address's
- * upper half so far, the first line so far that starts inside the mapping before it (0: none).
+ * upper half so far, the first line so far that starts inside the mapping before it (0: none),
+ * lines read (VMAs and field lines), field values staged.
  */
-enum { RES_WRITTEN, RES_REASON, RES_NAMED, RES_UNSORTED, RES_MAX_END_HI, RES_OVERLAP, RES_COUNT };
+enum { RES_WRITTEN, RES_REASON, RES_NAMED, RES_UNSORTED, RES_MAX_END_HI, RES_OVERLAP, RES_LINES, RES_FIELDS, RES_COUNT };
 
 /* The Dump's columns, as placed by kernel.ts (setColumns after every move). */
 enum { COL_START_HI, COL_START_LO, COL_END_HI, COL_END_LO, COL_PERMS, COL_FLAGS, COL_KIND, COL_OFFSET, COL_DEV, COL_INODE, COL_NAME_ID, COL_LINE, COL_COUNT };
@@ -65,14 +81,24 @@ enum { NC_ANONYMOUS, NC_SPECIAL, NC_SHM, NC_IMAGE, NC_FILE };
 #define FLAG_DELETED 1
 #define MIB (1ull << 20)
 
-/* Eight bytes of slack: the name scan reads a word at a time, up to 7 bytes past a newline. */
-static u8 input[INPUT_SIZE + 8];
+/* Slack: the name scan reads 8 bytes at a time, the hex scan 17, past a newline. */
+static u8 input[INPUT_SIZE + 32];
 static u32 result[RES_COUNT];
 static u32 namedIndex[NAMED_MAX], nameStart[NAMED_MAX], nameEnd[NAMED_MAX];
 static u32 params[P_COUNT_OF], stats[S_COUNT];
 static u32 kindCount[KINDS_MAX], kindLineCount[KINDS_MAX], kindLines[KINDS_MAX * LINES_MAX];
 static double kindBytes[KINDS_MAX];
+static u8 keyText[KEYS_MAX * KEY_LEN], keyIn[KEY_LEN];
+static u32 keyLen[KEYS_MAX], keyCount;
+static u32 fieldVma[FIELDS_MAX];
+static u8 fieldSlot[FIELDS_MAX];
+static double fieldValue[FIELDS_MAX];
+static u8 flagsText[FLAG_SETS_MAX * FLAGS_LEN], flagsIn[FLAGS_LEN];
+static u32 flagsLen[FLAG_SETS_MAX], flagsId[FLAG_SETS_MAX], flagSetCount;
 static u32 runCount;
+/* kindTotals()'s results. */
+static double totalCount[KINDS_MAX], totalBytes[KINDS_MAX];
+static u32 totalFirst[KINDS_MAX];
 /* Across scan() calls: the previous start and end, to tell whether the dump is in address order. */
 static u64 prevStart, prevEnd;
 
@@ -101,6 +127,17 @@ EXPORT("kindLines") u32 *kindLinesPtr(void) { return kindLines; }
 EXPORT("kindsMax") u32 kindsMax(void) { return KINDS_MAX; }
 EXPORT("linesMax") u32 linesMax(void) { return LINES_MAX; }
 EXPORT("runCount") u32 runCountOf(void) { return runCount; }
+EXPORT("totalCount") double *totalCountPtr(void) { return totalCount; }
+EXPORT("totalBytes") double *totalBytesPtr(void) { return totalBytes; }
+EXPORT("totalFirst") u32 *totalFirstPtr(void) { return totalFirst; }
+EXPORT("fieldVma") u32 *fieldVmaPtr(void) { return fieldVma; }
+EXPORT("fieldSlot") u8 *fieldSlotPtr(void) { return fieldSlot; }
+EXPORT("fieldValue") double *fieldValuePtr(void) { return fieldValue; }
+EXPORT("fieldsMax") u32 fieldsMax(void) { return FIELDS_MAX; }
+EXPORT("keyIn") u8 *keyInPtr(void) { return keyIn; }
+EXPORT("keyLenMax") u32 keyLenMax(void) { return KEY_LEN; }
+EXPORT("flagsIn") u8 *flagsInPtr(void) { return flagsIn; }
+EXPORT("flagsLenMax") u32 flagsLenMax(void) { return FLAGS_LEN; }
 
 EXPORT("setColumns")
 void setColumns(u32 *sh, u32 *sl, u32 *eh, u32 *el, u8 *pm, u8 *fl, u8 *kd, double *of, u32 *dv, double *in, i32 *ni, u32 *ln) {
@@ -131,6 +168,30 @@ static u32 hex(u32 *p, u64 *v) {
   return n > 16 ? 17 : n;
 }
 
+/*
+ * The same as hex() for up to 16 digits, with 16 bytes compared at once (WebAssembly SIMD): the
+ * maps scan is mostly addresses, and a byte at a time they were half its instructions.
+ */
+static u32 hex16(u32 *p, u64 *v) {
+  const v128_t c = wasm_v128_load(input + *p);
+  const v128_t digit = wasm_u8x16_lt(wasm_i8x16_sub(c, wasm_i8x16_splat('0')), wasm_i8x16_splat(10));
+  const v128_t lower = wasm_v128_or(c, wasm_i8x16_splat(0x20));
+  const v128_t letter = wasm_u8x16_lt(wasm_i8x16_sub(lower, wasm_i8x16_splat('a')), wasm_i8x16_splat(6));
+  const u32 mask = (u32)wasm_i8x16_bitmask(wasm_v128_or(digit, letter));
+  const u32 n = (u32)__builtin_ctz(~mask); /* the digits that lead: 0 to 16 */
+  if (n == 16 && HEX[input[*p + 16]]) return 17;
+  /* Each digit's value: its low nibble, plus 9 for a letter. */
+  const v128_t nib = wasm_i8x16_add(wasm_v128_and(c, wasm_i8x16_splat(0x0f)), wasm_v128_and(letter, wasm_i8x16_splat(9)));
+  /* Lane k gets digit n-1-k, the least significant first (a negative index gives 0). */
+  const v128_t rev = wasm_i8x16_sub(wasm_i8x16_splat((signed char)(n - 1)), wasm_i8x16_make(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+  const v128_t digits = wasm_i8x16_swizzle(nib, rev);
+  /* Two digits a byte, then the eight bytes are the value, little-endian. */
+  const v128_t pairs = wasm_v128_or(wasm_v128_and(digits, wasm_i16x8_splat(0xff)), wasm_i16x8_shl(wasm_u16x8_shr(digits, 8), 4));
+  *v = (u64)wasm_i64x2_extract_lane(wasm_u8x16_narrow_i16x8(pairs, pairs), 0);
+  *p += n;
+  return n;
+}
+
 /* Where a line ends: at its newline, or at a CR right before it. */
 static int atEnd(u32 p) {
   return input[p] == '\n' || (input[p] == '\r' && input[p + 1] == '\n');
@@ -144,16 +205,17 @@ static int atEnd(u32 p) {
 /*
  * The line at p, walked once with its newline as the terminator (no byte of a field can be one):
  * writes VMA i and sets *nl to the newline, or returns a reason. Nothing is written for a line
- * that fails, and zeros are not written: the columns are zero past the Dump's count.
+ * that fails, and zeros are not written: the columns are zero past the Dump's count (nameId is
+ * -1 for none, so it is always written).
  */
 static u32 parseLine(u32 p, u32 i, u32 *nl, u32 *nameAt, u32 *nameEndAt) {
   const u8 *b = input;
   u64 start, end, off, major, minor;
-  u32 n = hex(&p, &start);
+  u32 n = hex16(&p, &start);
   if (n == 17) return TOO_LONG;
   if (n == 0 || b[p] != '-') return NOT_RANGE;
   p++;
-  n = hex(&p, &end);
+  n = hex16(&p, &end);
   if (n == 0) return NOT_RANGE;
   if (n == 17) return TOO_LONG;
   if (end < start) return END_BELOW_START;
@@ -165,7 +227,7 @@ static u32 parseLine(u32 p, u32 i, u32 *nl, u32 *nameAt, u32 *nameEndAt) {
   if (b[p + 5] != ' ') return BAD_PERMS;
   p += 6;
 
-  n = hex(&p, &off);
+  n = hex16(&p, &off);
   if (n == 0 || n == 17) return BAD_OFFSET;
   if (atEnd(p)) return BAD_DEVICE;
   if (b[p] != ' ') return BAD_OFFSET;
@@ -205,29 +267,144 @@ static u32 parseLine(u32 p, u32 i, u32 *nl, u32 *nameAt, u32 *nameEndAt) {
   endHi[i] = (u32)(end >> 32);
   endLo[i] = (u32)end;
   perms[i] = (r == 'r') | (w == 'w') << 1 | (x == 'x') << 2 | (s == 's') << 3;
+  /* No name until parse.ts interns one: the column is not pre-filled. */
+  nameId[i] = -1;
   if (off) offset[i] = (double)off;
   if (major | minor) dev[i] = (u32)(major << 20 | minor);
   if (ino != 0) inode[i] = ino;
   return OK;
 }
 
-/* Ready for a new dump. */
+/* Ready for a new section of a dump (the field names and VmFlags sets stay the dump's). */
 EXPORT("reset") void reset(void) {
   prevStart = prevEnd = 0;
   for (int r = 0; r < RES_COUNT; r++) result[r] = 0;
 }
 
+/* Ready for a new dump: no field name has a slot, no VmFlags set a number. */
+EXPORT("forgetFields") void forgetFields(void) {
+  keyCount = flagSetCount = 0;
+}
+
+/* ---------------------------------------------------------------- smaps field lines */
+
 /*
- * Writes consecutive maps lines from offset s as VMAs at, at+1, … (at most room of them),
- * stopping at limit (just after a newline), when NAMED_MAX named lines are staged, or before the
- * first line that is not a well-formed maps line (result[RES_REASON] says why; parse.ts decides
+ * The field name parse.ts wrote to keyIn (len bytes) has a column: returns its slot, the next
+ * number, or -1 when there is no room (parse.ts goes on reading that name's lines itself).
+ */
+EXPORT("addKey") i32 addKey(u32 len) {
+  if (keyCount >= KEYS_MAX || len > KEY_LEN) return -1;
+  __builtin_memcpy(keyText + keyCount * KEY_LEN, keyIn, len);
+  keyLen[keyCount] = len;
+  return (i32)keyCount++;
+}
+
+/* The VmFlags text parse.ts wrote to flagsIn (len bytes, trimmed) is set number id. */
+EXPORT("addFlags") void addFlags(u32 len, u32 id) {
+  if (flagSetCount >= FLAG_SETS_MAX || len > FLAGS_LEN) return;
+  __builtin_memcpy(flagsText + flagSetCount * FLAGS_LEN, flagsIn, len);
+  flagsLen[flagSetCount] = len;
+  flagsId[flagSetCount] = id;
+  flagSetCount++;
+}
+
+static int same(const u8 *a, const u8 *b, u32 n) {
+  for (u32 k = 0; k < n; k++)
+    if (a[k] != b[k]) return 0;
+  return 1;
+}
+
+/* The slot of the name input[s, e), or -1; guess: where to look first. */
+static i32 keySlot(u32 s, u32 e, u32 guess) {
+  u32 n = e - s;
+  for (u32 t = 0; t < keyCount; t++) {
+    u32 k = guess + t < keyCount ? guess + t : guess + t - keyCount;
+    if (keyLen[k] == n && same(keyText + k * KEY_LEN, input + s, n)) return (i32)k;
+  }
+  return -1;
+}
+
+static i32 flagSet(u32 s, u32 e) {
+  u32 n = e - s;
+  for (u32 t = 0; t < flagSetCount; t++)
+    if (flagsLen[t] == n && same(flagsText + t * FLAGS_LEN, input + s, n)) return (i32)flagsId[t];
+  return -1;
+}
+
+static int isKeyByte(u8 c) {
+  return (u32)(c - 'A') < 26 || (u32)(c - 'a') < 26 || (u32)(c - '0') < 10 || c == '_';
+}
+
+/* The slot after the last name found: smaps prints the fields of every VMA in one order. */
+static u32 nextSlot;
+
+/*
+ * The smaps field line at s (`Key:  value kB` or `VmFlags: rd wr …`), as parse.ts's fieldLine()
+ * reads it, staged at *f for VMA owner and *nl set to its newline: 1. 0 when parse.ts must read
+ * it (no owner, a name or VmFlags set it has not seen, no value, an over-long line); -1 when it
+ * is not a field line.
+ */
+static int fieldLine(u32 s, u32 owner, u32 *f, u32 *nl) {
+  const u8 *b = input;
+  u32 p = s;
+  while (isKeyByte(b[p])) p++;
+  if (b[p] != ':') return -1;
+  if (owner == NO_OWNER) return 0;
+  u32 q = p + 1;
+  while (b[q] == ' ' || b[q] == '\t') q++;
+  u32 e = q;
+  while (b[e] != '\n') e++;
+  if (e - s > MAX_LINE) return 0;
+  *nl = e;
+  if (p - s == 7 && same((const u8 *)"VmFlags", b + s, 7)) {
+    /* Without the CR and the blanks at the end, as parse.ts stores the set. */
+    if (e > s && b[e - 1] == '\r') e--;
+    while (e > q && (b[e - 1] == ' ' || b[e - 1] == '\t')) e--;
+    i32 id = flagSet(q, e);
+    if (id < 0) return 0;
+    fieldVma[*f] = owner;
+    fieldSlot[*f] = SLOT_VMFLAGS;
+    fieldValue[*f] = id;
+    (*f)++;
+    return 1;
+  }
+  i32 slot = keySlot(s, p, nextSlot);
+  if (slot < 0 || (u32)(b[q] - '0') >= 10) return 0;
+  /* Accumulated as a double, like every other number the parser reads. */
+  double v = 0;
+  while ((u32)(b[q] - '0') < 10) v = v * 10 + (b[q++] - '0');
+  nextSlot = (u32)slot + 1;
+  fieldVma[*f] = owner;
+  fieldSlot[*f] = (u8)slot;
+  fieldValue[*f] = v;
+  (*f)++;
+  return 1;
+}
+
+/*
+ * Writes consecutive maps lines from offset s as VMAs at, at+1, … (at most room of them), and
+ * stages the smaps field lines under them for VMA owner (the one above s, or NO_OWNER when
+ * field lines there are not a VMA's), then for each VMA written. Stops at limit (just after a
+ * newline), when NAMED_MAX named lines or FIELDS_MAX fields are staged, or before the first line
+ * it does not read (result[RES_REASON] says what is wrong with a maps line; parse.ts decides
  * what that line is). lineNo: the line number before s. Returns where it stopped.
  */
-EXPORT("scan") u32 scan(u32 s, u32 limit, u32 lineNo, u32 at, u32 room) {
-  u32 n = 0, k = 0, reason = OK;
+EXPORT("scan") u32 scan(u32 s, u32 limit, u32 lineNo, u32 at, u32 room, u32 owner) {
+  u32 n = 0, k = 0, f = 0, lines = 0, reason = OK;
   u32 maxEndHi = result[RES_MAX_END_HI], unsorted = result[RES_UNSORTED], overlap = result[RES_OVERLAP];
-  while (s < limit && n < room && k < NAMED_MAX) {
+  while (s < limit && k < NAMED_MAX && f < FIELDS_MAX) {
     u32 i = at + n, nl = s, na = 0, ne = 0;
+    if ((u32)(input[s] - 'A') < 26) {
+      int got = fieldLine(s, owner, &f, &nl);
+      if (got == 0) break;
+      if (got > 0) {
+        lines++;
+        s = nl + 1;
+        continue;
+      }
+      /* Not a field line: a maps line in capitals, or what parseLine() rejects. */
+    }
+    if (n >= room) break;
     reason = parseLine(s, i, &nl, &na, &ne);
     /* Over-long lines are malformed wherever they are (parse.ts says the same of the others). */
     if (reason == OK && nl - s > MAX_LINE) reason = LINE_TOO_LONG;
@@ -239,20 +416,23 @@ EXPORT("scan") u32 scan(u32 s, u32 limit, u32 lineNo, u32 at, u32 room) {
       dev[i] = 0;
       break;
     }
+    lines++;
     u64 start = (u64)startHi[i] << 32 | startLo[i];
     if (start < prevStart) {
-      if (!unsorted) unsorted = lineNo + n + 1;
-    } else if (start < prevEnd && !overlap) overlap = lineNo + n + 1;
+      if (!unsorted) unsorted = lineNo + lines;
+    } else if (start < prevEnd && !overlap) overlap = lineNo + lines;
     prevStart = start;
     prevEnd = (u64)endHi[i] << 32 | endLo[i];
     if (endHi[i] > maxEndHi) maxEndHi = endHi[i];
-    line[i] = lineNo + n + 1;
+    line[i] = lineNo + lines;
     if (na < ne) {
       namedIndex[k] = i;
       nameStart[k] = na;
       nameEnd[k] = ne;
       k++;
     }
+    owner = i;
+    nextSlot = 0;
     n++;
     s = nl + 1;
   }
@@ -262,10 +442,27 @@ EXPORT("scan") u32 scan(u32 s, u32 limit, u32 lineNo, u32 at, u32 room) {
   result[RES_UNSORTED] = unsorted;
   result[RES_MAX_END_HI] = maxEndHi;
   result[RES_OVERLAP] = overlap;
+  result[RES_LINES] = lines;
+  result[RES_FIELDS] = f;
   return s;
 }
 
 /* ---------------------------------------------------------------- the analysis passes */
+
+/*
+ * VMAs and bytes per kind over the first n VMAs in index order, and each kind's first VMA (n:
+ * none), for diff.ts. Bytes are summed as diff.ts always did, in doubles: the high halves'
+ * difference times 2^32 plus the low halves' difference, so the totals are the same bit for bit.
+ */
+EXPORT("kindTotals") void kindTotals(u32 n) {
+  for (int k = 0; k < KINDS_MAX; k++) totalCount[k] = totalBytes[k] = 0, totalFirst[k] = n;
+  for (u32 i = 0; i < n; i++) {
+    u32 k = kind[i];
+    if (totalCount[k] == 0) totalFirst[k] = i;
+    totalCount[k] += 1;
+    totalBytes[k] += ((double)endHi[i] - (double)startHi[i]) * 4294967296.0 + ((double)endLo[i] - (double)startLo[i]);
+  }
+}
 
 static u64 startOf(u32 i) { return (u64)startHi[i] << 32 | startLo[i]; }
 static u64 endOf(u32 i) { return (u64)endHi[i] << 32 | endLo[i]; }

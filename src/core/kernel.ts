@@ -31,9 +31,24 @@ interface Exports {
   kindsMax(): number;
   linesMax(): number;
   runCount(): number;
+  totalCount(): number;
+  totalBytes(): number;
+  totalFirst(): number;
+  kindTotals(n: number): void;
+  fieldVma(): number;
+  fieldSlot(): number;
+  fieldValue(): number;
+  fieldsMax(): number;
+  keyIn(): number;
+  keyLenMax(): number;
+  flagsIn(): number;
+  flagsLenMax(): number;
   reset(): void;
+  forgetFields(): void;
+  addKey(len: number): number;
+  addFlags(len: number, id: number): void;
   setColumns(...columns: number[]): void;
-  scan(s: number, limit: number, lineNo: number, at: number, room: number): number;
+  scan(s: number, limit: number, lineNo: number, at: number, room: number, owner: number): number;
   classify(from: number, to: number): number;
   tally(from: number, to: number): void;
 }
@@ -65,7 +80,15 @@ export const enum ScanResult {
   MaxEndHi,
   /** First line that starts inside the mapping before it, 0 for none. */
   Overlap,
+  /** Lines read: VMAs and smaps field lines. */
+  Lines,
+  /** smaps field values staged in fieldVma/fieldSlot/fieldValue. */
+  Fields,
 }
+
+/** scan()'s owner of field lines when they belong to no VMA, and the slot of a staged VmFlags set. */
+export const NO_OWNER = 0xffffffff;
+export const SLOT_VMFLAGS = 255;
 
 /** Indices into Kernel.params, as in kernel.c. */
 export const enum Param {
@@ -168,6 +191,14 @@ export class Kernel {
   kindBytes!: Float64Array;
   kindLineCount!: Uint32Array;
   kindLines!: Uint32Array;
+  totalCount!: Float64Array;
+  totalBytes!: Float64Array;
+  totalFirst!: Uint32Array;
+  fieldVma!: Uint32Array;
+  fieldSlot!: Uint8Array;
+  fieldValue!: Float64Array;
+  keyIn!: Uint8Array;
+  flagsIn!: Uint8Array;
 
   constructor() {
     this.x = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as Exports;
@@ -187,22 +218,46 @@ export class Kernel {
     this.dump = undefined;
     this.orderAt = 0;
     this.x.reset();
+    this.x.forgetFields();
     idle.push(this);
   }
 
-  /** Moves the dump's columns to room for `capacity` VMAs, keeping the first dump.count. */
+  /**
+   * Moves the dump's columns to room for `capacity` VMAs, keeping the first dump.count. While
+   * they are the last allocation (until seal()) they grow where they are, so that the memory,
+   * which never shrinks, holds no abandoned copies.
+   */
   placeColumns(dump: Dump, capacity: number): void {
     const before = this.columnsAt;
     const count = before.length ? dump.count : 0;
+    const inPlace = before.length > 0 && this.top === this.columnsEnd(before, this.capacity);
+    const oldEnd = this.top;
+    if (inPlace) this.top = before[0];
     const at = KERNEL_COLUMNS.map(([, type]) => this.alloc(capacity * type.BYTES_PER_ELEMENT));
-    const now = this.columnViews(at, capacity);
-    if (count) this.columnViews(before, count).forEach((old, c) => now[c].set(old as never));
+    if (inPlace) {
+      // Each column moves up (never down): last first, so no column is overwritten before it moves.
+      const mem = new Uint8Array(this.x.memory.buffer);
+      for (let c = KERNEL_COLUMNS.length - 1; c >= 0; c--) {
+        const size = KERNEL_COLUMNS[c][1].BYTES_PER_ELEMENT;
+        if (at[c] !== before[c]) mem.copyWithin(at[c], before[c], before[c] + count * size);
+        // The scanner relies on the columns being zero past the count: clear what old columns left.
+        const stale = Math.min(at[c] + capacity * size, oldEnd);
+        if (stale > at[c] + count * size) mem.fill(0, at[c] + count * size, stale);
+      }
+    } else if (count) {
+      const now = this.columnViews(at, capacity);
+      this.columnViews(before, count).forEach((old, c) => now[c].set(old as never));
+    }
     this.dump = dump;
     this.columnsAt = at;
     this.capacity = capacity;
     this.columnViewsInto(dump);
-    dump.nameId.fill(-1, count);
     this.x.setColumns(...at);
+  }
+
+  private columnsEnd(at: number[], capacity: number): number {
+    const last = KERNEL_COLUMNS.length - 1;
+    return at[last] + capacity * KERNEL_COLUMNS[last][1].BYTES_PER_ELEMENT;
   }
 
   /** The last allocations, once the dump is parsed: name tables, fragmented runs, the address order. */
@@ -266,5 +321,13 @@ export class Kernel {
     this.kindBytes = new Float64Array(buf, x.kindBytes(), kinds);
     this.kindLineCount = new Uint32Array(buf, x.kindLineCount(), kinds);
     this.kindLines = new Uint32Array(buf, x.kindLines(), kinds * x.linesMax());
+    this.totalCount = new Float64Array(buf, x.totalCount(), kinds);
+    this.totalBytes = new Float64Array(buf, x.totalBytes(), kinds);
+    this.totalFirst = new Uint32Array(buf, x.totalFirst(), kinds);
+    this.fieldVma = new Uint32Array(buf, x.fieldVma(), x.fieldsMax());
+    this.fieldSlot = new Uint8Array(buf, x.fieldSlot(), x.fieldsMax());
+    this.fieldValue = new Float64Array(buf, x.fieldValue(), x.fieldsMax());
+    this.keyIn = new Uint8Array(buf, x.keyIn(), x.keyLenMax());
+    this.flagsIn = new Uint8Array(buf, x.flagsIn(), x.flagsLenMax());
   }
 }

@@ -1,14 +1,16 @@
 import { addBytes, parseHex } from './addr';
 import { Dump, FLAG_DELETED, MALFORMED_KEPT, PERM_R, PERM_SHARED, PERM_W, PERM_X } from './dump';
 import { applyHeaderLine } from './header';
-import { ScanResult } from './kernel';
+import { NO_OWNER, ScanResult, SLOT_VMFLAGS } from './kernel';
 import { GDB_HEADER, GDB_PREAMBLE, GDB_TRAILER, gdbRow, HS_ERR_BANNER, HS_ERR_LIBRARIES, hsErrFact, numaRow } from './toolDumps';
 import { VMFLAGS } from './vmflags';
 
 /**
  * One parser for every input, fed bytes in chunks: a string is encoded and pushed whole, a file
- * is streamed, and both give the same Dump. Maps lines, nearly all of any dump, are written into
- * the Dump's columns by the WebAssembly kernel (kernel.c) a window at a time; the rest is scanned
+ * is streamed, and both give the same Dump. Maps lines and smaps field lines, nearly all of any
+ * dump, are read by the WebAssembly kernel (kernel.c) a window at a time: it writes the maps
+ * lines into the Dump's columns and stages field values for this file to store; the rest (and
+ * the first line of each field name or VmFlags set, which the kernel learns from) is scanned
  * here byte by byte.
  */
 
@@ -75,10 +77,15 @@ export class DumpParser {
   private readonly kernel = this.dump.kernel;
   private ended = false;
 
-  /** sizeHint: the input's size in bytes, if known, to pre-size the columns (about 50 bytes a line). */
-  constructor(sizeHint = 0) {
-    if (sizeHint > 0) this.dump.reserve(Math.ceil(sizeHint / 48));
-  }
+  /**
+   * sizeHint: the input's size in bytes, if known, to size the columns once the first window
+   * shows how many bytes a VMA takes (about 50 in maps, 700 in smaps): a dump is then rarely
+   * moved while growing, and never given columns for VMAs it does not have.
+   */
+  constructor(private sizeHint = 0) {}
+
+  /** Bytes pushed so far. */
+  private seen = 0;
 
   private readonly decoder = new TextDecoder('utf-8');
   /** Bytes of an unfinished line at the start of the kernel's input. */
@@ -113,10 +120,22 @@ export class DumpParser {
   private readonly nameIds = new Map<string, number>();
   private readonly keyCache = new Map<number, string>();
   private readonly flagIds = new Map<string, number>();
+  /** Field names by the kernel's slot for them, and each name's slot once taught (-1: no room in the kernel). */
+  private readonly slotKeys: string[] = [];
+  private readonly slotOf = new Map<string, number>();
 
   push(chunk: Uint8Array): void {
     if (this.ended) throw new Error('DumpParser: push() after end()');
     for (let at = 0; at < chunk.length; at += WINDOW) this.window(chunk.subarray(at, at + WINDOW));
+  }
+
+  /**
+   * Where the next bytes can be read to spare a copy: the kernel's input after the carried line,
+   * one window long. Push what was read there (a subarray of it) before asking again.
+   */
+  readInto(): Uint8Array {
+    if (this.ended) throw new Error('DumpParser: readInto() after end()');
+    return this.kernel.input.subarray(this.carry, this.carry + WINDOW);
   }
 
   pushString(text: string): void {
@@ -175,11 +194,19 @@ export class DumpParser {
       bytes = bytes.subarray(nl + 1);
     }
     const buf = this.kernel.input;
-    buf.set(bytes, this.carry);
+    // Bytes read straight into readInto()'s window are where they belong already.
+    if (bytes.buffer !== buf.buffer || bytes.byteOffset !== buf.byteOffset + this.carry) buf.set(bytes, this.carry);
     const len = this.carry + bytes.length;
     const last = len > 0 ? buf.lastIndexOf(10, len - 1) : -1;
     const s = last + 1;
+    // Counted first: parsing may grow the kernel's memory, and bytes read into it then read as empty.
+    this.seen += bytes.length;
     if (s > 0) this.lines(0, s);
+    if (this.sizeHint > this.seen && this.dump.count > 0) {
+      // 2% over what the first window's density predicts: growing past it costs a move in place.
+      this.dump.reserve(Math.ceil((this.dump.count * this.sizeHint * 1.02) / this.seen));
+      this.sizeHint = 0;
+    }
     // Parsing may have grown the kernel's memory: its input is a new view.
     const rest = this.kernel.input;
     if (len - s > MAX_LINE) {
@@ -222,9 +249,9 @@ export class DumpParser {
   private lines(s: number, limit: number): void {
     while (s < limit) {
       const c = this.kernel.input[s];
-      if (this.mode === Mode.Maps && ((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) {
-        const next = this.scan(s, limit, this.lineNo, this.dump.room(1));
-        this.lineNo += this.kernel.result[ScanResult.Written];
+      if (this.mode === Mode.Maps && ((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 90))) {
+        const next = this.scan(s, limit, this.lineNo, this.dump.room(1), this.fieldOwner());
+        this.lineNo += this.kernel.result[ScanResult.Lines];
         if (next > s) {
           this.closeOrphans();
           s = next;
@@ -239,19 +266,38 @@ export class DumpParser {
     }
   }
 
+  /** The VMA that field lines here belong to, for the kernel: none before the section's first or under a rejected line. */
+  private fieldOwner(): number {
+    const d = this.dump;
+    return d.count > this.section.first && !this.orphanOf ? d.count - 1 : NO_OWNER;
+  }
+
   /**
    * The kernel writes the maps lines from s straight into the Dump's columns (at most room of
-   * them); here they are counted and their names interned. Returns where it stopped.
+   * them) and stages the field lines' values; here the VMAs are counted, their names interned
+   * and the values stored. Returns where it stopped.
    */
-  private scan(s: number, limit: number, lineNo: number, room: number): number {
+  private scan(s: number, limit: number, lineNo: number, room: number, owner: number): number {
     const k = this.kernel;
     const d = this.dump;
-    const next = k.x.scan(s, limit, lineNo, d.count, room);
+    const next = k.x.scan(s, limit, lineNo, d.count, room, owner);
     const r = k.result;
     d.count += r[ScanResult.Written];
     const buf = k.input;
     for (let j = 0, named = r[ScanResult.Named]; j < named; j++) {
       this.setName(k.namedIndex[j], buf, k.nameStart[j], k.nameEnd[j]);
+    }
+    const fields = r[ScanResult.Fields];
+    if (fields > 0) {
+      this.sawFields = true;
+      const cols = this.slotKeys.map((key) => d.fields.get(key)!);
+      const { fieldVma: vma, fieldSlot: slot, fieldValue: value } = k;
+      const vmFlags = d.vmFlags;
+      for (let j = 0; j < fields; j++) {
+        const c = slot[j];
+        if (c === SLOT_VMFLAGS) vmFlags[vma[j]] = value[j];
+        else cols[c][vma[j]] = value[j];
+      }
     }
     if (r[ScanResult.Unsorted] && !this.unsortedLine) this.unsortedLine = r[ScanResult.Unsorted];
     if (r[ScanResult.Overlap] && !this.overlapLine) this.overlapLine = r[ScanResult.Overlap];
@@ -308,7 +354,7 @@ export class DumpParser {
         if (p === s && isHexByte(c)) {
           // The kernel, on this one line: it writes the VMA, or says what is wrong with the line.
           this.dump.room(1);
-          this.scan(s, nl + 1, this.lineNo - 1, 1);
+          this.scan(s, nl + 1, this.lineNo - 1, 1, NO_OWNER);
           if (this.kernel.result[ScanResult.Written] === 1) {
             this.closeOrphans();
             return;
@@ -579,6 +625,7 @@ export class DumpParser {
       let end = e;
       while (end > q && (buf[end - 1] === 32 || buf[end - 1] === 9)) end--;
       d.vmFlags[i] = this.flagSet(this.decoder.decode(buf.subarray(q, end)).replace(/\s+/g, ' '));
+      this.teachFlags(buf, q, end, d.vmFlags[i]);
       return;
     }
     let v = 0;
@@ -589,6 +636,25 @@ export class DumpParser {
       return;
     }
     d.setField(key, i, v);
+    this.teachKey(key);
+  }
+
+  /** Tells the kernel a field name that has a column, so that it reads that name's lines from now on. */
+  private teachKey(key: string): void {
+    const k = this.kernel;
+    if (this.slotOf.has(key) || !this.dump.fields.has(key) || key.length > k.keyIn.length) return;
+    for (let j = 0; j < key.length; j++) k.keyIn[j] = key.charCodeAt(j);
+    const slot = k.x.addKey(key.length);
+    this.slotOf.set(key, slot);
+    if (slot >= 0) this.slotKeys[slot] = key;
+  }
+
+  /** Tells the kernel the raw text of a VmFlags set and its number. */
+  private teachFlags(buf: Uint8Array, s: number, e: number, id: number): void {
+    const k = this.kernel;
+    if (e - s > k.flagsIn.length) return;
+    k.flagsIn.set(buf.subarray(s, e));
+    k.x.addFlags(e - s, id);
   }
 
   private flagSet(flags: string): number {
@@ -760,6 +826,7 @@ export class DumpParser {
     d.endHi[i] = eHi;
     d.endLo[i] = eLo;
     d.perms[i] = perms;
+    d.nameId[i] = -1;
     d.line[i] = this.lineNo;
     if (sHi < this.prevHi || (sHi === this.prevHi && sLo < this.prevLo)) this.unsortedLine ||= this.lineNo;
     else if (sHi < this.prevEndHi || (sHi === this.prevEndHi && sLo < this.prevEndLo)) this.overlapLine ||= this.lineNo;
