@@ -365,6 +365,13 @@ export function jemallocLgHugepage(ctx: FixContext, hugePageSize?: number): Fix 
   };
 }
 
+/** The commands that add a kernel boot parameter persistently: grubby on RHEL, GRUB's file on Debian. */
+function bootParamCommands(rhel: boolean, param: string): string[] {
+  return rhel
+    ? [`sudo grubby --update-kernel=ALL --args="${param}"`]
+    : [`sudo sed -i 's/^GRUB_CMDLINE_LINUX="\\(.*\\)"/GRUB_CMDLINE_LINUX="\\1 ${param}"/' /etc/default/grub`, 'sudo update-grub'];
+}
+
 export function kernelDefaultHugepagesz(ctx: FixContext): Fix {
   const rhel = ctx.distro !== 'debian';
   return {
@@ -379,12 +386,7 @@ export function kernelDefaultHugepagesz(ctx: FixContext): Fix {
       '# Takes effect after a reboot; check with: grep Hugepagesize /proc/meminfo',
       'set -eu',
       rhel ? '# RHEL / CentOS / Rocky / Alma (grubby):' : '# Debian / Ubuntu (GRUB):',
-      ...(rhel
-        ? ['sudo grubby --update-kernel=ALL --args="default_hugepagesz=2M"']
-        : [
-            `sudo sed -i 's/^GRUB_CMDLINE_LINUX="\\(.*\\)"/GRUB_CMDLINE_LINUX="\\1 default_hugepagesz=2M"/' /etc/default/grub`,
-            'sudo update-grub',
-          ]),
+      ...bootParamCommands(rhel, 'default_hugepagesz=2M'),
       rhel
         ? '# Debian / Ubuntu instead: add default_hugepagesz=2M to GRUB_CMDLINE_LINUX in /etc/default/grub; sudo update-grub'
         : '# RHEL instead: sudo grubby --update-kernel=ALL --args="default_hugepagesz=2M"',
@@ -624,12 +626,7 @@ export function thpMadvise(ctx: FixContext): Fix {
       'set -eu',
       'echo madvise | sudo tee /sys/kernel/mm/transparent_hugepage/enabled',
       '# Persistent: the kernel parameter transparent_hugepage=madvise',
-      ...(rhel
-        ? ['sudo grubby --update-kernel=ALL --args="transparent_hugepage=madvise"']
-        : [
-            `sudo sed -i 's/^GRUB_CMDLINE_LINUX="\\(.*\\)"/GRUB_CMDLINE_LINUX="\\1 transparent_hugepage=madvise"/' /etc/default/grub`,
-            'sudo update-grub',
-          ]),
+      ...bootParamCommands(rhel, 'transparent_hugepage=madvise'),
       '',
     ].join('\n'),
     commands: ['echo madvise | sudo tee /sys/kernel/mm/transparent_hugepage/enabled'],
