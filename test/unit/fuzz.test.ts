@@ -22,6 +22,7 @@ import { analyze } from '../../src/core/analyze';
 import type { Dump } from '../../src/core/dump';
 import { isOneLine } from '../../src/core/escape';
 import { DumpParser, parseDump } from '../../src/core/parse';
+import { rng } from '../helpers/rng';
 
 const FULL = process.env.VMA_LENS_FUZZ === 'full';
 /** Rounds: the bounded count in npm test, the full one in npm run fuzz. */
@@ -64,19 +65,6 @@ function cliCheck(file: string, what: string): void {
   assert.ok(r.status === 0 || r.status === 1 || r.status === 2, `${what}: exit ${r.status} ${r.stderr}`);
   assert.doesNotMatch(r.stderr, /\n\s+at |internal error/, what);
   assert.ok(TERMINAL_SAFE(r.stdout + r.stderr), `${what}: control character in the CLI output`);
-}
-
-/** xorshift32: the same mutations on every run, so a failure can be replayed. */
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return (n: number) => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
 }
 
 const maps = fs.readFileSync('/proc/self/maps', 'latin1').split('\n').filter(Boolean);

@@ -36,6 +36,7 @@ import type { Fix } from '../../src/core/types';
 import { applyEdits, configFlavourOfFix, intendedKeys, mergeFix, UnintendedLineError } from '../../src/editor/configMerge';
 import { isWebviewMessage, MessageType } from '../../src/protocol';
 import { DumpCache } from '../../src/timeline/dumpCache';
+import { rng } from '../helpers/rng';
 
 const CLI = path.resolve('dist/cli.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vma-lens-hostile-'));
@@ -194,18 +195,6 @@ describe('item 2: shell code in Copy command and in fix paths', () => {
 });
 
 describe('property: random names never add a line to a fix, and every command parses to its words', () => {
-  /** xorshift32, so a failure replays. */
-  function rng(seed: number) {
-    let x = seed >>> 0 || 1;
-    return (n: number) => {
-      x ^= x << 13;
-      x >>>= 0;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      x >>>= 0;
-      return x % n;
-    };
-  }
   const TOKENS = ['\n', '\\012', "'", '"', '$(touch PWNED)', '`touch PWNED`', ';', ']', '[', '=', '[mysqld]', 'skip-grant-tables', '\r', '\x1b[2J', '&&', '|', '${IFS}', ' ', '-', '/', '..', '#', '\\', 'mariadbd', 'mysqld', '\u202e', '\x00'];
   const r = rng(0x5eed11);
   const randomName = () =>
