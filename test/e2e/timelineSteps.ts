@@ -30,22 +30,34 @@ export async function openFolderTimeline(vsc: VSCode, folder: string): Promise<n
   await runCommandWhenReady(vsc, 'VMA Lens: Open Timeline for Folder…', true);
   const input = vsc.page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor();
-  await input.fill(`${folder}/`);
-  // The dialog moves into the typed folder as it reads it; Enter before that accepts the folder
-  // it was showing, and a busy machine stretches the wait. So: Enter until this folder's
-  // timeline tab is the active one.
-  const tab = vsc.page.locator('.tabs-container .tab.active', { hasText: `VMA timeline: ${path.basename(folder)}` });
+  const want = `${folder}/`;
+  const title = `VMA timeline: ${path.basename(folder)}`;
+  const tabs = vsc.page.locator('.tabs-container .tab');
+  const tab = tabs.filter({ hasText: title }).first();
+  const seen: string[] = [];
   let t0 = 0;
+  // The dialog moves into the typed folder as it reads it; Enter before that accepts the folder
+  // it was showing or opens its highlighted entry, and a busy machine stretches the wait. So:
+  // (re)type the folder and press Enter until this folder's timeline tab is there.
   for (let attempt = 1; ; attempt++) {
-    await poll(() => input.inputValue().catch(() => ''), (v) => v === `${folder}/`, 5000).catch(() => undefined);
+    if ((await input.inputValue().catch(() => '')) !== want) await input.fill(want).catch(() => undefined);
+    await poll(() => input.inputValue().catch(() => ''), (v) => v === want, 5000).catch(() => undefined);
     await sleep(500 * attempt);
     t0 = Date.now();
     await vsc.page.keyboard.press('Enter');
     try {
-      await tab.first().waitFor({ timeout: 10_000 });
+      await tab.waitFor({ timeout: 15_000 });
+      // A panel that opened behind another editor is brought forward, as a user would click it.
+      if (!(await tab.evaluate((e) => e.classList.contains('active')))) await tab.click();
       return t0;
-    } catch (e) {
-      if (attempt === 3 || !(await input.isVisible())) throw e;
+    } catch {
+      const open = await input.isVisible().catch(() => false);
+      const names = await tabs.allInnerTexts().catch(() => []);
+      seen.push(`Enter ${attempt}: dialog ${open ? `open at "${await input.inputValue().catch(() => '?')}"` : 'closed'}, tabs [${names.join(' | ')}]`);
+      if (attempt === 3 || !open) {
+        const shot = await vsc.screenshot(`open-folder-timeline-failed-${Date.now()}`).catch(() => 'none');
+        throw new Error(`Open Timeline for Folder: no "${title}" tab (${seen.join('; ')}); screenshot: ${shot}`);
+      }
     }
   }
 }
