@@ -40,7 +40,7 @@ async function closeModal(vsc: VSCode): Promise<void> {
   await poll(
     async () => {
       if (!(await modal.isVisible())) return true;
-      await modal.locator('.modal-editor-title').first().click().catch(() => undefined);
+      await modal.locator('.modal-editor-title').first().click({ timeout: 2000 }).catch(() => undefined);
       await vsc.page.keyboard.press('Escape');
       return !(await modal.isVisible());
     },
