@@ -14,7 +14,7 @@ export declare function provisionCodeServer(): Promise<{
   codeServerEntry: string;
 }>;
 export declare function codeServerConfigFile(): string;
-export declare function codeServerArgs(o: { port: number; userDataDir: string; extensionsDir: string; folder: string }): string[];
+export declare function codeServerArgs(o: { port: number; userDataDir: string; extensionsDir: string; folder: string; workspaceTrust?: boolean }): string[];
 export declare function packageExtension(opts?: {
   quiet?: boolean;
   force?: boolean;

@@ -256,15 +256,17 @@ export function codeServerConfigFile() {
 /**
  * The command line that serves one folder with the extension: no login, loopback only, no
  * telemetry or update checks, no Restricted Mode prompt, and its own user data and extensions.
+ * `workspaceTrust`: keep workspace trust on (the e2e tests of Restricted Mode); the window then
+ * also needs the setting `security.workspace.trust.enabled`.
  */
-export function codeServerArgs({ port, userDataDir, extensionsDir, folder }) {
+export function codeServerArgs({ port, userDataDir, extensionsDir, folder, workspaceTrust = false }) {
   return [
     '--config', codeServerConfigFile(),
     '--auth', 'none',
     '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
     folder,

@@ -27,6 +27,7 @@ import {
 import { TimelineChart } from './chart';
 import { readPalette } from './colors';
 import { TimelineModel } from './model';
+import { StripRequests } from './stripRequests';
 import { StripView } from './stripView';
 
 // A failure in the panel's own code is shown in the panel, not only in a developer console.
@@ -61,9 +62,6 @@ let skipped: SkippedFile[] = [];
 let loading: { done: number; total: number; finished: boolean } | undefined;
 let watch: WatchStatusMessage['status'] | undefined;
 let firstPaintMs: number | undefined;
-let stripRequested: string | undefined;
-/** The id of the latest strip request: an older answer arriving late is not drawn. */
-let stripRequestId = 0;
 let userPickedStrip = picked.length > 0;
 
 const chartCanvas = $<HTMLCanvasElement>('chart');
@@ -76,6 +74,16 @@ const strip = new StripView(
   palette,
   (src, line) => post({ type: MessageType.OpenSample, source: src, line }),
 );
+const stripRequests = new StripRequests(post, (m) => {
+  if (m.strip) {
+    strip.show(m.strip);
+    $('strip-note').textContent = strip.describe();
+    $('strip-section').dataset.source = m.strip.source;
+  } else {
+    $('strip-note').textContent = `Cannot show the address space: ${m.error ?? 'unknown error'}`;
+    strip.clear();
+  }
+});
 
 function save(): void {
   vscode.setState({ ...state, source, title: document.title, picked, page });
@@ -300,11 +308,10 @@ function afterPick(): void {
 /** The strip follows the last picked sample, or the newest one. */
 function ensureStrip(): void {
   const want = picked.length ? picked[picked.length - 1] : userPickedStrip ? undefined : model.samples[model.size - 1]?.source;
-  if (!want || want === stripRequested) return;
+  if (!want || want === stripRequests.asked) return;
   // During a fast load or watch, ask at most every 2 s for the newest sample.
   if (!picked.length && stripThrottle) return;
-  stripRequested = want;
-  post({ type: MessageType.RequestStrip, id: ++stripRequestId, source: want });
+  stripRequests.ask(want);
   if (!picked.length) {
     stripThrottle = true;
     setTimeout(() => {
@@ -461,7 +468,7 @@ function onInit(m: InitMessage): void {
   watch = m.watch;
   model.add(m.samples);
   picked = picked.filter((p) => model.get(p));
-  stripRequested = undefined;
+  stripRequests.reset();
   save();
   renderNotices();
   renderWatch();
@@ -494,15 +501,7 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
       renderDiff(m);
       break;
     case MessageType.StripResult:
-      if (m.id !== stripRequestId) break; // the answer to an earlier request
-      if (m.strip) {
-        strip.show(m.strip);
-        $('strip-note').textContent = strip.describe();
-        $('strip-section').dataset.source = m.strip.source;
-      } else {
-        $('strip-note').textContent = `Cannot show the address space: ${m.error ?? 'unknown error'}`;
-        strip.clear();
-      }
+      stripRequests.onResult(m);
       break;
     case MessageType.Notice:
       renderNotices(m);

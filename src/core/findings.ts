@@ -318,8 +318,17 @@ export function findAllocator(f: FindingInput): Finding {
     message = `${label}: ${a.evidence}.`;
   }
   if (a.name === 'glibc' && a.confidence !== 'static') {
-    fixes = switchAllocatorFixes(f.ctx);
-    if (f.ctx.server !== 'other' && fixes.length) message += ' MySQL and MariaDB commonly run with jemalloc or tcmalloc to reduce fragmentation.';
+    // A switch is a fix for a problem: offered here for the servers that commonly run on jemalloc
+    // or tcmalloc; for any other program only with the arena finding, the trouble it addresses.
+    if (f.ctx.server !== 'other') {
+      fixes = switchAllocatorFixes(f.ctx);
+      if (fixes.length) message += ' MySQL and MariaDB commonly run with jemalloc or tcmalloc to reduce fragmentation.';
+    } else if (!a.preloadBlocked) {
+      message +=
+        f.stats.arenaSlots > 0
+          ? ' Switching to jemalloc or tcmalloc is offered with the glibc arena finding, the trouble it would address.'
+          : ' No allocator switch is offered: nothing in this dump shows glibc malloc trouble for it to fix.';
+    }
   }
   if (a.preloadBlocked) {
     message += ` No LD_PRELOAD fix is offered: ${a.preloadBlocked}.`;

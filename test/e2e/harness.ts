@@ -60,7 +60,18 @@ export interface StartOptions {
   /** Files to write into the folder before starting: relative path → content. */
   files?: Record<string, string>;
   viewport?: { width: number; height: number };
+  /**
+   * Workspace trust on, as in a default VS Code, with the folder not trusted (Restricted Mode)
+   * and no start-up prompt; the test grants or withdraws trust through the workbench.
+   */
+  untrusted?: boolean;
 }
+
+/** Settings for a window with workspace trust on and no prompt: the folder opens in Restricted Mode. */
+const UNTRUSTED_SETTINGS: Readonly<Record<string, unknown>> = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+};
 
 /** One entry of the Problems panel, as the panel shows it. */
 export interface Problem {
@@ -217,14 +228,14 @@ export async function startVSCode(opts: StartOptions): Promise<VSCode> {
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.writeFileSync(
     path.join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ ...DEFAULT_SETTINGS, ...opts.settings }, null, 2),
+    JSON.stringify({ ...DEFAULT_SETTINGS, ...(opts.untrusted ? UNTRUSTED_SETTINGS : {}), ...opts.settings }, null, 2),
   );
 
   const port = await freePort();
   let output = '';
   const server = spawn(
     codeServerBin,
-    codeServerArgs({ port, userDataDir, extensionsDir, folder }),
+    codeServerArgs({ port, userDataDir, extensionsDir, folder, workspaceTrust: opts.untrusted === true }),
     // Own process group so close() can end everything it started with one signal.
     { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );

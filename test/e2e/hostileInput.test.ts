@@ -23,7 +23,10 @@ import { poll, startVSCode, tempFolder, type VSCode } from './harness';
 const isRoot = process.getuid?.() === 0;
 const LIBC = '7f1000000000-7f1000200000 r-xp 00000000 08:01 99 /usr/lib/x86_64-linux-gnu/libc.so.6';
 const INJECTED = `555555554000-555555556000 r-xp 00000000 08:01 1234 /usr/sbin/mariadbd\\012[mysqld]\\012skip-grant-tables\\012bind-address=0.0.0.0\n7f0000000000-7f0000021000 rw-p 00000000 00:00 0 \n${LIBC}\n`;
-const SHELL_NAME = `# command: /opt/app/worker$(touch\${IFS}PWNED)\n555555554000-555555556000 r-xp 00000000 08:01 1234 /opt/app/worker\n${LIBC}\n`;
+/** With a glibc arena heap: the trouble for which a plain program is offered the allocator switch (a drop-in with a restart). */
+const SHELL_NAME =
+  `# command: /opt/app/worker$(touch\${IFS}PWNED)\n555555554000-555555556000 r-xp 00000000 08:01 1234 /opt/app/worker\n${LIBC}\n` +
+  '7f2000000000-7f2000021000 rw-p 00000000 00:00 0 \n7f2000021000-7f2004000000 ---p 00000000 00:00 0 \n';
 const MY_CNF = '[mysqld]\ndatadir = /var/lib/mysql\n\n[mysqld_safe]\nnice = 0\n';
 
 /** A remote "host" that answers the process list and the capture with crafted text. */
@@ -86,7 +89,7 @@ describe('hostile input in VS Code', { timeout: 600_000 }, () => {
   it('Copy command of a # command: with $(…) copies a command sh runs as the intended words', async () => {
     await vsc.openFromExplorer('shell-name.maps');
     await poll(() => problemCounts(vsc), (c) => c[2] > 0);
-    const offered = await quickFix(vsc, findingLine(SHELL_NAME, 'allocator'), 1, /^Copy command: /);
+    const offered = await quickFix(vsc, findingLine(SHELL_NAME, 'glibc-arenas'), 1, /^Copy command: /);
     const unit = systemdEscape('worker$(touch${IFS}PWNED)');
     assert.ok(offered.includes(`Copy command: sudo systemctl daemon-reload && sudo systemctl restart '${unit}'`), JSON.stringify(offered));
     const copied = await poll(() => vsc.readClipboard(), (t) => t.startsWith('sudo systemctl'));

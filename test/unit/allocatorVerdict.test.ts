@@ -25,6 +25,8 @@ const header = (lines: Record<string, string>) =>
 const whole = (exe: string, ...libs: string[]) =>
   layout([...library(exe), ...libs.flatMap((l) => library(l)), { size: MiB, perms: 'rw-p', name: '[stack]' }, { size: 8192, perms: 'r-xp', name: '[vdso]' }]);
 const fixesOf = (a: Analysis): Fix[] => a.findings.flatMap((f) => f.fixes);
+/** One glibc thread arena heap (a 64 MiB-aligned slot: rw-p head, ---p reserve), above whole()'s layout. */
+const ARENA_HEAP = layout([{ size: 132 * 1024, perms: 'rw-p' }, { size: 64 * MiB - 132 * 1024, perms: '---p' }], 0x7f1000000000);
 
 describe('capture header keys', () => {
   it('parses every new key; exe and comm are no longer aliases of command', () => {
@@ -80,9 +82,22 @@ describe('verdicts from what the input shows', () => {
   });
 
   it('glibc is loaded only when the executable was checked to define no malloc', () => {
-    const a = analyzeText(header({ exe: '/usr/bin/app', exe_static: 'no', exe_symbols: 'none' }) + whole('/usr/bin/app', LOADER, LIBC));
+    // MariaDB: a server the allocator finding offers the switch for (the preload can work).
+    const a = analyzeText(header({ exe: '/usr/sbin/mariadbd', exe_static: 'no', exe_symbols: 'none' }) + whole('/usr/sbin/mariadbd', LOADER, LIBC));
     assert.deepEqual([a.allocator.name, a.allocator.confidence, a.allocator.library], ['glibc', 'loaded', LIBC]);
-    assert.deepEqual(fixesOf(a).map((f) => f.id), ['systemd-ld-preload']);
+    assert.deepEqual(fixesOf(a).map((f) => f.id), ['mysqld-safe-malloc-lib', 'systemd-ld-preload']);
+  });
+
+  it('a plain glibc program with no glibc trouble gets no switch fix, and the finding says why; arena heaps get it from their finding', () => {
+    const facts = header({ exe: '/usr/bin/app', exe_static: 'no', exe_symbols: 'none' });
+    const a = analyzeText(facts + whole('/usr/bin/app', LOADER, LIBC));
+    assert.deepEqual([a.allocator.name, a.allocator.confidence], ['glibc', 'loaded']);
+    assert.deepEqual(fixesOf(a), []);
+    assert.match(a.findings.find((f) => f.id === 'allocator')!.message, /No allocator switch is offered: nothing in this dump shows glibc malloc trouble for it to fix\.$/);
+    const arenas = analyzeText(facts + whole('/usr/bin/app', LOADER, LIBC) + ARENA_HEAP);
+    assert.deepEqual(arenas.findings.find((f) => f.id === 'allocator')!.fixes, []);
+    assert.match(arenas.findings.find((f) => f.id === 'allocator')!.message, /offered with the glibc arena finding/);
+    assert.deepEqual(arenas.findings.find((f) => f.id === 'glibc-arenas')!.fixes.map((f) => f.id), ['malloc-arena-max', 'systemd-ld-preload']);
   });
 
   it('an executable defining plain malloc has its own allocator: no preload fix, and the message says why', () => {
@@ -117,7 +132,8 @@ describe('fix targets', () => {
   };
 
   it('the unit comes from the capture when it is a valid service name, and the drop-in says so', () => {
-    const a = ctxOf(header({ unit: 'postgresql@15-main.service', command: 'postgres: checkpointer' }) + whole('/usr/lib/postgresql/15/bin/postgres', LIBC));
+    // With a glibc arena heap: the trouble the switch addresses, so its finding offers the drop-in.
+    const a = ctxOf(header({ unit: 'postgresql@15-main.service', command: 'postgres: checkpointer' }) + whole('/usr/lib/postgresql/15/bin/postgres', LIBC) + ARENA_HEAP);
     const fix = fixesOf(a).find((f) => f.id === 'systemd-ld-preload')!;
     assert.equal(fix.path, '/etc/systemd/system/postgresql@15-main.service.d/vma-lens-malloc.conf');
     assert.match(fix.text, /found in \/proc\/PID\/cgroup/);

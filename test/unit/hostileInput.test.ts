@@ -172,7 +172,9 @@ describe('item 1: lines injected into config files', () => {
 });
 
 describe('item 2: shell code in Copy command and in fix paths', () => {
-  const crafted = dumpNamed('/opt/app/worker', '# command: /opt/app/worker$(touch${IFS}PWNED)\n');
+  // With a glibc arena heap, the trouble for which a plain program is offered the allocator switch.
+  const ARENA_HEAP = '7f2000000000-7f2000021000 rw-p 00000000 00:00 0 \n7f2000021000-7f2004000000 ---p 00000000 00:00 0 \n';
+  const crafted = dumpNamed('/opt/app/worker', '# command: /opt/app/worker$(touch${IFS}PWNED)\n') + ARENA_HEAP;
 
   it('the copied command runs as the intended words, and creates nothing', () => {
     const fixes = fixesOf(crafted);
@@ -185,7 +187,9 @@ describe('item 2: shell code in Copy command and in fix paths', () => {
   });
 
   it('the drop-in directory is a valid unit name, escaped as systemd-escape does', () => {
-    for (const f of fixesOf(crafted).filter((x) => x.path.includes('.service.d/'))) {
+    const dropIns = fixesOf(crafted).filter((x) => x.path.includes('.service.d/'));
+    assert.deepEqual(dropIns.map((f) => f.id).sort(), ['malloc-arena-max', 'systemd-ld-preload']);
+    for (const f of dropIns) {
       const dir = /^\/etc\/systemd\/system\/([^/]+)\.service\.d\/[\w.-]+\.conf$/.exec(f.path);
       assert.ok(dir, f.path);
       assert.match(dir[1], /^[A-Za-z0-9:_.\\-]+$/);

@@ -14,7 +14,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { captureLocal } from '../../src/capture/capture';
-import { analyzeText } from '../../src/core/analyze';
+import { analyze, analyzeText } from '../../src/core/analyze';
+import { fixContext, systemdLdPreload, type FixContext } from '../../src/core/fixes';
+import { parseDump } from '../../src/core/parse';
 import type { Analysis, Fix } from '../../src/core/types';
 import { buildFixture, captureMaps, capturePmap, captureSmaps, captureSmapsRollup, startProcess, type RealProcess } from '../helpers/realProcess';
 import {
@@ -45,6 +47,14 @@ const allFixes = (a: Analysis): Fix[] => a.findings.flatMap((f) => f.fixes);
 const PRELOAD_FIXES = ['systemd-ld-preload', 'mysqld-safe-malloc-lib'];
 const preloadFixes = (a: Analysis) => allFixes(a).filter((f) => PRELOAD_FIXES.includes(f.id));
 const exeOf = (pid: number) => fs.readlinkSync(`/proc/${pid}/exe`);
+/** The fixes' context of a dump, as analyze() builds it (unit, program, distribution). */
+function contextOf(text: string): FixContext {
+  const d = parseDump(text);
+  const a = analyze(d);
+  const ctx = fixContext(d.names, d.header, a.vmaCount, a.maxMapCount, { addressBits: a.addressBits, allocator: a.allocator });
+  d.release();
+  return ctx;
+}
 
 /** A fixture variant with `threads` threads, ready once they all malloc'd. */
 async function startThreads(variant: typeof I386, threads: number, env: Record<string, string> = {}): Promise<RealProcess> {
@@ -85,6 +95,31 @@ describe('allocator verdicts on real programs', () => {
       const rollup = analyzeText(captureSmapsRollup(p.pid, { header: false }));
       assert.deepEqual([rollup.allocator.name, rollup.allocator.confidence], ['unknown', 'unknown']);
       assert.match(rollup.allocator.evidence, /smaps_rollup names no library/);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('plain cat: glibc loaded, and no allocator switch offered (nothing shown for it to fix), the finding says why', async () => {
+    const p = startProcess({ cmd: 'cat' });
+    try {
+      await p.ready;
+      const exe = exeOf(p.pid);
+      // Truth: a dynamically linked glibc program, no other allocator, one thread (no arena heap).
+      assert.ok(hasInterpreter(exe));
+      assert.ok(lddLibraries(exe).some((l) => /libc\.so\.6$/.test(l)));
+      assert.ok(!lddLibraries(exe).some((l) => /jemalloc|tcmalloc|mimalloc/.test(l)));
+      assert.ok(!nmDefined(exe).has('malloc'));
+      assert.equal(threadCount(p.pid), 1);
+
+      const { plain, captured } = await readBoth(p.pid);
+      assert.deepEqual([plain.allocator.name, plain.allocator.confidence], ['glibc', 'suspected']);
+      assert.deepEqual([captured.allocator.name, captured.allocator.confidence], ['glibc', 'loaded']);
+      for (const a of [plain, captured]) {
+        assert.deepEqual(preloadFixes(a), [], 'no "Preload jemalloc in cat.service"');
+        assert.deepEqual(allFixes(a), [], 'nothing to fix at all');
+        assert.match(a.findings.find((f) => f.id === 'allocator')!.message, /No allocator switch is offered: nothing in this dump shows glibc malloc trouble for it to fix\.$/);
+      }
     } finally {
       await p.stop();
     }
@@ -151,8 +186,9 @@ describe('allocator verdicts on real programs', () => {
       assert.deepEqual([captured.allocator.name, captured.allocator.confidence], ['glibc', 'loaded']);
       assert.equal(captured.allocator.library, libc);
       assert.equal(captured.addressBits, 32);
-      const preload = preloadFixes(captured).find((f) => f.id === 'systemd-ld-preload')!;
-      assert.ok(preload, 'a dynamic glibc program can be switched');
+      // Its 12 threads' glibc arena heaps are the trouble the switch addresses: that finding offers it.
+      const preload = captured.findings.find((f) => f.id === 'glibc-arenas')?.fixes.find((f) => f.id === 'systemd-ld-preload')!;
+      assert.ok(preload, 'a dynamic glibc program with arena heaps can be switched');
       assert.match(preload.text, /Environment="LD_PRELOAD=\/usr\/lib\/i386-linux-gnu\/libjemalloc\.so\.2"/);
       assert.match(preload.text, /apt-get install libjemalloc2:i386/);
       assert.doesNotMatch(preload.text, /lib64|dnf/);
@@ -287,8 +323,10 @@ describe('allocator verdicts and fix targets on real servers', () => {
       // Awaited below; an assertion failing first stops the server, and pgbench's complaint must not hide it.
       bench.catch(() => undefined);
       let child: { pid: number; title: string } | undefined;
+      // One of the 4 clients' backends (pgbench's first, short-lived connection only checks the scale).
       for (let i = 0; i < 100 && !child; i++) {
-        child = pg.children().find((c) => /\[local\]/.test(c.title));
+        const backends = pg.children().filter((c) => /\[local\]/.test(c.title));
+        child = backends.length >= 4 ? backends.at(-1) : undefined;
         if (!child) await new Promise((res) => setTimeout(res, 50));
       }
       assert.ok(child, 'a pgbench backend is running');
@@ -298,17 +336,29 @@ describe('allocator verdicts and fix targets on real servers', () => {
       assert.match(fs.readFileSync(`/proc/${child.pid}/cgroup`, 'utf8'), new RegExp(`/${unit.replace(/[.@]/g, '\\$&')}$`, 'm'));
       assert.ok(!lddLibraries(exeOf(child.pid)).some((l) => /jemalloc|tcmalloc|mimalloc/.test(l)));
 
-      const { plain, captured } = await readBoth(child.pid);
+      const threads = threadCount(child.pid);
+      const plainText = captureMaps(child.pid, { header: false });
+      const capturedText = (await captureLocal(child.pid)).text;
+      const [plain, captured] = [analyzeText(plainText), analyzeText(capturedText)];
       await bench;
       assert.deepEqual([captured.allocator.name, captured.allocator.confidence], ['glibc', 'loaded']);
       assert.equal(captured.header.unit, unit);
-      const fix = preloadFixes(captured).find((f) => f.id === 'systemd-ld-preload')!;
+      // A backend is one thread on glibc's main arena (truth: /proc/PID/status), with no arena heap:
+      // nothing shown for a switch to fix, so none is offered, and the finding says so.
+      assert.equal(threads, 1);
+      for (const a of [plain, captured]) {
+        assert.equal(a.findings.find((f) => f.id === 'glibc-arenas'), undefined);
+        assert.deepEqual(preloadFixes(a), []);
+        assert.match(a.findings.find((f) => f.id === 'allocator')!.message, /No allocator switch is offered/);
+      }
+      // The unit any drop-in for this process names (the fixes' own context, from the same real
+      // dumps): the cgroup's, else the executable's name from its mapped file — never the title "postgres:".
+      const fix = systemdLdPreload(contextOf(capturedText));
       assert.equal(fix.path, `/etc/systemd/system/${unit}.d/vma-lens-malloc.conf`);
-      // Without the header, the executable's name from its mapped file — never the title "postgres:".
-      const guessed = preloadFixes(plain).find((f) => f.id === 'systemd-ld-preload')!;
+      const guessed = systemdLdPreload(contextOf(plainText));
       assert.equal(guessed.path, '/etc/systemd/system/postgres.service.d/vma-lens-malloc.conf');
       assert.match(guessed.text, /a guess from the executable's name/);
-      assert.doesNotMatch(JSON.stringify([...allFixes(plain), ...allFixes(captured)]), /postgres:\.service/);
+      assert.doesNotMatch(JSON.stringify([fix, guessed, ...allFixes(plain), ...allFixes(captured)]), /postgres:\.service/);
     } finally {
       await pg.stop();
     }
