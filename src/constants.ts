@@ -59,3 +59,8 @@ export const Views = {
   reportPanel: 'vmaLens.report',
   fleetPanel: 'vmaLens.fleet',
 } as const;
+
+/** Task types of the task provider (and of `taskDefinitions` in package.json). */
+export const TaskTypes = {
+  analyze: 'vma-lens',
+} as const;

@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import { registerEditorFeatures } from './editor';
 import { registerFleet } from './fleet/register';
+import { registerTasks } from './tasks/analyzeTask';
 import { registerTimeline } from './timeline/register';
 
 /**
@@ -11,6 +12,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerEditorFeatures(context);
   registerTimeline(context);
   registerFleet(context);
+  registerTasks(context);
 }
 
 export function deactivate(): void {}
