@@ -32,6 +32,9 @@ export const Commands = {
   openPrometheusTimeline: 'vmaLens.openPrometheusTimeline',
   setPrometheusCredentials: 'vmaLens.setPrometheusCredentials',
   showFleet: 'vmaLens.showFleet',
+  /** Walkthrough: the shipped sample dump (argument 'hover' or 'fix' shows one of those). */
+  openSample: 'vmaLens.openSample',
+  openSamplesTimeline: 'vmaLens.openSamplesTimeline',
 } as const;
 
 export const SETTINGS_SECTION = 'vmaLens';
@@ -63,4 +66,13 @@ export const Views = {
 /** Task types of the task provider (and of `taskDefinitions` in package.json). */
 export const TaskTypes = {
   analyze: 'vma-lens',
+} as const;
+
+/** The Get Started walkthrough (package.json `walkthroughs`) and the context keys its steps complete on. */
+export const WALKTHROUGH_ID = 'vmaLens.gettingStarted';
+export const WalkthroughContext = {
+  dumpOpened: 'vmaLens.walkthrough.dumpOpened',
+  hoverShown: 'vmaLens.walkthrough.hoverShown',
+  fixApplied: 'vmaLens.walkthrough.fixApplied',
+  captured: 'vmaLens.walkthrough.captured',
 } as const;

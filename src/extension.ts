@@ -3,6 +3,7 @@ import { registerEditorFeatures } from './editor';
 import { registerFleet } from './fleet/register';
 import { registerTasks } from './tasks/analyzeTask';
 import { registerTimeline } from './timeline/register';
+import { registerWalkthrough } from './walkthrough/register';
 
 /**
  * Entry point: wiring only. Each feature area registers its own providers and commands and
@@ -13,6 +14,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerTimeline(context);
   registerFleet(context);
   registerTasks(context);
+  registerWalkthrough(context);
 }
 
 export function deactivate(): void {}
