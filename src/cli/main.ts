@@ -198,7 +198,9 @@ export function main(argv: string[]): number {
   try {
     switch (args.command) {
       case 'analyze': {
-        if (args.problems && args.pid === undefined) return analyzeProblems(args.files, options);
+        // Problems point at a file's lines: a live process has none.
+        if (args.problems && args.pid !== undefined) throw new UsageError('--format problems takes FILEs, not --pid (capture the process to a file first)');
+        if (args.problems) return analyzeProblems(args.files, options);
         if (args.pid !== undefined) need(args, 0, 'either --pid N or a FILE, not both');
         else need(args, 1, 'one FILE (or - for standard input), or --pid N');
         const file = args.pid !== undefined ? `pid ${args.pid}` : args.files[0];

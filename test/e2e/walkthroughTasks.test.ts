@@ -93,7 +93,7 @@ describe('VMA Lens from its .vsix: walkthrough and tasks', { timeout: 400_000 },
   /** The picture of a step for the walkthrough's media (copied into media/walkthrough/ by hand). */
   const picture = (id: string) => vsc.screenshot(path.join(SCREENSHOT_DIR, `walkthrough-${id}.png`));
 
-  it('the .vsix installed from file is this version, with the walkthrough samples, and activates', async () => {
+  it('the .vsix installed from file (code-server --install-extension) is this version, with the samples and pictures of the walkthrough', async () => {
     const { codeServerBin } = await provisionCodeServer();
     const listed = execFileSync(codeServerBin, ['--config', codeServerConfigFile(), '--extensions-dir', vsc.extensionsDir, '--list-extensions', '--show-versions'], { encoding: 'utf8' });
     assert.match(listed, new RegExp(`^${EXTENSION_ID}@${pkg.version.replace(/\./g, '\\.')}$`, 'm'));
@@ -104,7 +104,7 @@ describe('VMA Lens from its .vsix: walkthrough and tasks', { timeout: 400_000 },
     assert.deepEqual(await doneSteps(), [], 'nothing is done before it is done');
   });
 
-  it('step 1: its link opens the sample dump, and the step is checked', async () => {
+  it('step 1: its link opens the sample dump, the extension activates, and the step is checked', async () => {
     await runStepLink('open', 'Open the Sample Dump');
     await waitForTab(vsc, /^mariadbd-glibc(\.maps)?$/);
     assert.equal(await poll(() => vsc.languageName(), (n) => n === 'Proc Maps'), 'Proc Maps');

@@ -94,6 +94,9 @@ describe('vma-lens analyze --format problems', () => {
     assert.equal(none.code, 2);
     assert.match(none.err, /^vma-lens: analyze --format problems takes one or more FILEs/);
     assert.equal(run(['analyze', '--format', 'xml', 'glibc.maps']).code, 2);
+    const pid = run(['analyze', '--format', 'problems', '--pid', String(glibc.pid)]);
+    assert.equal(pid.code, 2);
+    assert.match(pid.err, /^vma-lens: --format problems takes FILEs, not --pid/);
   });
 
   it('a hostile file name stays on one line; files after -- are files, whatever their names', () => {
