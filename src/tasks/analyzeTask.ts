@@ -18,8 +18,9 @@ const EXCLUDE = '**/{node_modules,.git}/**';
 /**
  * Tasks of type `vma-lens`: the CLI twin (dist/cli.js) run as `analyze --format problems` on the
  * dumps of a workspace folder, its output read by the `$vma-lens` problem matcher, so findings
- * land in the Problems panel on the dumps' lines without opening them. The glob is expanded when
- * the task runs (VS Code resolves the task then), so new captures are included.
+ * land in the Problems panel on the dumps' lines without opening them. The glob is expanded each
+ * time VS Code asks for the task (Run Task lists or resolves it), so new captures are included; the
+ * paths passed are relative to the folder, as the matcher's `fileLocation` reads them.
  */
 export class AnalyzeTaskProvider implements vscode.TaskProvider {
   constructor(private readonly cliPath: string) {}
