@@ -68,8 +68,7 @@ export const TaskTypes = {
   analyze: 'vma-lens',
 } as const;
 
-/** The Get Started walkthrough (package.json `walkthroughs`) and the context keys its steps complete on. */
-export const WALKTHROUGH_ID = 'vmaLens.gettingStarted';
+/** Context keys the steps of the Get Started walkthrough (package.json `walkthroughs`) complete on. */
 export const WalkthroughContext = {
   dumpOpened: 'vmaLens.walkthrough.dumpOpened',
   hoverShown: 'vmaLens.walkthrough.hoverShown',
