@@ -32,6 +32,9 @@ export const Commands = {
   openPrometheusTimeline: 'vmaLens.openPrometheusTimeline',
   setPrometheusCredentials: 'vmaLens.setPrometheusCredentials',
   showFleet: 'vmaLens.showFleet',
+  /** Walkthrough: the shipped sample dump (argument 'hover' or 'fix' shows one of those). */
+  openSample: 'vmaLens.openSample',
+  openSamplesTimeline: 'vmaLens.openSamplesTimeline',
 } as const;
 
 export const SETTINGS_SECTION = 'vmaLens';
@@ -58,4 +61,17 @@ export const Views = {
   timelinePanel: 'vmaLens.timeline',
   reportPanel: 'vmaLens.report',
   fleetPanel: 'vmaLens.fleet',
+} as const;
+
+/** Task types of the task provider (and of `taskDefinitions` in package.json). */
+export const TaskTypes = {
+  analyze: 'vma-lens',
+} as const;
+
+/** Context keys the steps of the Get Started walkthrough (package.json `walkthroughs`) complete on. */
+export const WalkthroughContext = {
+  dumpOpened: 'vmaLens.walkthrough.dumpOpened',
+  hoverShown: 'vmaLens.walkthrough.hoverShown',
+  fixApplied: 'vmaLens.walkthrough.fixApplied',
+  captured: 'vmaLens.walkthrough.captured',
 } as const;

@@ -1,7 +1,9 @@
 import type * as vscode from 'vscode';
 import { registerEditorFeatures } from './editor';
 import { registerFleet } from './fleet/register';
+import { registerTasks } from './tasks/analyzeTask';
 import { registerTimeline } from './timeline/register';
+import { registerWalkthrough } from './walkthrough/register';
 
 /**
  * Entry point: wiring only. Each feature area registers its own providers and commands and
@@ -11,6 +13,8 @@ export function activate(context: vscode.ExtensionContext): void {
   registerEditorFeatures(context);
   registerTimeline(context);
   registerFleet(context);
+  registerTasks(context);
+  registerWalkthrough(context);
 }
 
 export function deactivate(): void {}

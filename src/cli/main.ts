@@ -12,6 +12,7 @@ import { differentProcessWarning, processDifferences, processIdentity } from '..
 import { forecast, orderSamples, sampleOf } from '../core/timeline';
 import type { AnalyzeOptions } from '../core/types';
 import { DumpReadError, listDumpFiles, readDumpSync } from '../node/dumpFile';
+import { renderProblems } from './problems';
 import { writeRecords } from './records';
 import { CliInputError, CliUsageError, METRICS_USAGE, runMetrics } from './metrics';
 import { PROM_TIMELINE_USAGE, runPrometheusTimeline } from './promTimeline';
@@ -25,6 +26,8 @@ Commands:
                                                          /proc/N/maps with vm.max_map_count, threads and
                                                          the rest of a capture's header
           --top N [--sort size|rss|vmas]                 also list the N largest mappings (like pmap -x | sort)
+  analyze --format problems FILE…                        one line per finding, file:line:col: severity: message [id]
+                                                         (what the $vma-lens problem matcher of VS Code tasks reads)
   diff [--json] A B                                      what changed between two dumps of a process
   timeline [--json] [--max-map-count N] [--interval S] DIR
                                                          one line per dump in a folder, and a forecast;
@@ -59,12 +62,19 @@ interface Args {
   pid?: string;
   top?: number;
   sort: MappingSort;
+  /** `--format problems`: compiler-style lines (`--format json` and `text` are --json and the default). */
+  problems: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { command: argv[0] ?? '', files: [], json: false, fixes: false, jsonl: false, csv: false, sort: 'size' };
+  const args: Args = { command: argv[0] ?? '', files: [], json: false, fixes: false, jsonl: false, csv: false, sort: 'size', problems: false };
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
+    if (a === '--') {
+      // The rest are files, whatever their names (a task passes the dumps it found after it).
+      args.files.push(...argv.slice(i + 1));
+      break;
+    }
     /** The value of `--name V` (moving past V) or `--name=V`. */
     const value = () => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]);
     if (a === '--json') args.json = true;
@@ -94,6 +104,11 @@ function parseArgs(argv: string[]): Args {
       const v = value();
       if (v !== 'size' && v !== 'rss' && v !== 'vmas') throw new UsageError('--sort takes size, rss or vmas');
       args.sort = v;
+    } else if (a === '--format' || a.startsWith('--format=')) {
+      const v = value();
+      if (v !== 'problems' && v !== 'json' && v !== 'text') throw new UsageError('--format takes problems, json or text');
+      args.problems = v === 'problems';
+      args.json = v === 'json';
     } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
     else args.files.push(a);
   }
@@ -183,6 +198,9 @@ export function main(argv: string[]): number {
   try {
     switch (args.command) {
       case 'analyze': {
+        // Problems point at a file's lines: a live process has none.
+        if (args.problems && args.pid !== undefined) throw new UsageError('--format problems takes FILEs, not --pid (capture the process to a file first)');
+        if (args.problems) return analyzeProblems(args.files, options);
         if (args.pid !== undefined) need(args, 0, 'either --pid N or a FILE, not both');
         else need(args, 1, 'one FILE (or - for standard input), or --pid N');
         const file = args.pid !== undefined ? `pid ${args.pid}` : args.files[0];
@@ -276,6 +294,31 @@ export function main(argv: string[]): number {
   } catch (err) {
     return fail(err, USAGE);
   }
+}
+
+/**
+ * `analyze --format problems FILE…`: every file's findings, one line each, for a task's problem
+ * matcher or CI. An unusable file is named on stderr and the others are still read; the exit
+ * status is the worst of them (2 unusable input, 1 an error finding, else 0).
+ */
+function analyzeProblems(files: string[], options: AnalyzeOptions): number {
+  if (files.length === 0) throw new UsageError('analyze --format problems takes one or more FILEs (or - for standard input)');
+  let status = 0;
+  for (const file of files) {
+    try {
+      const dump = readDumpSync(file);
+      if (dump.count === 0) throw new DumpReadError(`no mappings found in ${file === '-' ? 'standard input' : file}`);
+      const a = analyze(dump, options);
+      write(renderProblems(file === '-' ? 'standard input' : file, a));
+      dump.release();
+      if (a.findings.some((f) => f.severity === 'error') || a.processes?.some((p) => p.findings.some((f) => f.severity === 'error'))) status = Math.max(status, 1);
+    } catch (err) {
+      if (!(err instanceof DumpReadError)) throw err;
+      warn(`vma-lens: ${err.message}\n`);
+      status = 2;
+    }
+  }
+  return status;
 }
 
 process.exitCode = main(process.argv.slice(2));

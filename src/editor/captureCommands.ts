@@ -13,6 +13,7 @@ import {
 import { setting } from '../config';
 import { Commands, Settings } from '../constants';
 import { formatCount } from '../core/format';
+import { walkthroughStepDone } from '../walkthrough/progress';
 import { guarded } from './log';
 import { openDumpText } from './openDump';
 
@@ -69,6 +70,7 @@ export async function withProgress<T>(title: string, fn: (signal: AbortSignal) =
 
 async function openCapture(c: Capture): Promise<void> {
   await openDumpText(c.text, c.fileName);
+  walkthroughStepDone('captured');
 }
 
 export async function captureLocalCommand(): Promise<void> {

@@ -3,6 +3,7 @@ import { Commands } from '../constants';
 import { fixCommandLine } from '../core/fixes';
 import type { Fix } from '../core/types';
 import { configFlavourOfFix, configFlavourOfPath, mergeFix, type TextEdit } from './configMerge';
+import { walkthroughStepDone } from '../walkthrough/progress';
 import { guarded } from './log';
 
 /**
@@ -111,6 +112,7 @@ export async function copyCommand(arg: Fix | string): Promise<void> {
   }
   await vscode.env.clipboard.writeText(text);
   void vscode.window.setStatusBarMessage(`Copied: ${text}`, 5000);
+  walkthroughStepDone('fixApplied');
 }
 
 export function registerFixCommands(): vscode.Disposable[] {
@@ -120,6 +122,7 @@ export function registerFixCommands(): vscode.Disposable[] {
       guarded('Cannot open the fix', async (fix: unknown) => {
         if (!isFix(fix)) throw new Error('this command is run from a quick fix or the analysis report');
         await openFix(fix);
+        walkthroughStepDone('fixApplied');
       }),
     ),
     vscode.commands.registerCommand(
@@ -127,6 +130,7 @@ export function registerFixCommands(): vscode.Disposable[] {
       guarded('Cannot apply the fix', async (fix: unknown, uri: unknown) => {
         if (!isFix(fix) || !(uri instanceof vscode.Uri)) throw new Error('this command is run from a quick fix');
         await applyFixToFile(fix, uri);
+        walkthroughStepDone('fixApplied');
       }),
     ),
     vscode.commands.registerCommand(

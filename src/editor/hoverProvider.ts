@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { DumpIndex } from './dumpIndex';
 import { hoverAt } from './hoverText';
+import { walkthroughStepDone } from '../walkthrough/progress';
 import { log, since } from './log';
 
 /** Hovers from the document's index (built once per version); each answer is logged with its time. */
@@ -14,6 +15,7 @@ export class DumpHoverProvider implements vscode.HoverProvider {
     const r = hoverAt(entry, pos.line + 1, text, pos.character);
     log().info(`hover ${pos.line + 1}:${pos.character + 1} in ${since(t0)} ms`);
     if (!r) return undefined;
+    walkthroughStepDone('hoverShown');
     const md = new vscode.MarkdownString(r.markdown);
     return new vscode.Hover(md, new vscode.Range(pos.line, r.start, pos.line, r.end));
   }
