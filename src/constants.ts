@@ -59,3 +59,9 @@ export const Views = {
   reportPanel: 'vmaLens.report',
   fleetPanel: 'vmaLens.fleet',
 } as const;
+
+/** Context keys the extension sets for package.json `when` clauses. */
+export const ContextKeys = {
+  /** Set by the browser build: no process can be captured or watched from this extension host. */
+  noProcesses: 'vmaLens.noProcesses',
+} as const;

@@ -1,16 +1,10 @@
 import type * as vscode from 'vscode';
-import { registerEditorFeatures } from './editor';
-import { registerFleet } from './fleet/register';
-import { registerTimeline } from './timeline/register';
+import { activateOn } from './activate';
+import { nodePlatform } from './nodePlatform';
 
-/**
- * Entry point: wiring only. Each feature area registers its own providers and commands and
- * pushes every disposable onto context.subscriptions.
- */
+/** Entry point of the Node extension host (`main`): wiring only (see activate.ts). */
 export function activate(context: vscode.ExtensionContext): void {
-  registerEditorFeatures(context);
-  registerTimeline(context);
-  registerFleet(context);
+  activateOn(context, nodePlatform);
 }
 
 export function deactivate(): void {}

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { nonce as newNonce } from '../util/nonce';
 
 /**
  * The fleet panel's page: a table filled from `fleet` messages (see FleetUpdateMessage), with a
@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
  * as HTML: every label comes from Prometheus.
  */
 export function fleetHtml(): string {
-  const nonce = randomBytes(18).toString('base64');
+  const nonce = newNonce(18);
   const csp = ["default-src 'none'", `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
   return `<!DOCTYPE html>
 <html lang="en">
