@@ -8,10 +8,12 @@ import { chooseWatchTarget, registerCaptureCommands, sshOptions } from './editor
 import { nodeDumpFiles } from './node/dumpFiles';
 import type { Platform } from './platform';
 import { CaptureStore } from './timeline/captureStore';
+import { workspaceFiles } from './workspaceFiles';
 
 /**
  * The Node extension host's platform (desktop, Remote-SSH/WSL/containers, code-server): dumps
- * read from disk by path in chunks, processes captured with sh and ssh where the host runs.
+ * read from disk by path in chunks (other file systems through workspace.fs), processes captured
+ * with sh and ssh where the host runs.
  */
 
 /** Where a new watch's folder goes: the setting, else the workspace, else the extension's storage. */
@@ -27,14 +29,23 @@ function captureBase(context: vscode.ExtensionContext): string {
   return path.join(context.globalStorageUri.fsPath, 'captures');
 }
 
+/**
+ * Keys of this disk are absolute paths (read in chunks, devices and FIFOs refused); anything else
+ * is a URI string of another file system (a virtual one, or the remote's when VS Code runs the
+ * extension on the UI side), read through workspace.fs.
+ */
+const onDisk = (key: string) => path.isAbsolute(key);
+
 export const nodePlatform: Platform = {
   host: 'node',
   files: {
-    ...nodeDumpFiles,
-    // Only the local disk: other schemes (untitled, virtual file systems) go through documents.
-    keyOf: (uri) => (uri.scheme === 'file' ? uri.fsPath : undefined),
-    uriOf: (key) => vscode.Uri.file(key),
-    baseName: (key) => path.basename(key),
+    read: (key, options) => (onDisk(key) ? nodeDumpFiles.read(key, options) : workspaceFiles.read(key, options)),
+    list: (folder) => (onDisk(folder) ? nodeDumpFiles.list(folder) : workspaceFiles.list(folder)),
+    stat: (key) => (onDisk(key) ? nodeDumpFiles.stat(key) : workspaceFiles.stat(key)),
+    readWatchIndex: (folder) => (onDisk(folder) ? nodeDumpFiles.readWatchIndex(folder) : workspaceFiles.readWatchIndex(folder)),
+    keyOf: (uri) => (uri.scheme === 'file' ? uri.fsPath : workspaceFiles.keyOf(uri)),
+    uriOf: (key) => (onDisk(key) ? vscode.Uri.file(key) : workspaceFiles.uriOf(key)),
+    baseName: (key) => (onDisk(key) ? path.basename(key) : workspaceFiles.baseName(key)),
   },
   processes: {
     registerCommands: registerCaptureCommands,
