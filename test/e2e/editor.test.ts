@@ -8,7 +8,8 @@
  * Each suite runs once per build (harness E2E_BUILDS): the Node build in code-server's Node
  * extension host, and the browser build in its web worker host, where the tests that run
  * programs (capture), time the extension from its log (a web worker's log stays in the browser)
- * or shoot the README's pictures are not defined.
+ * or shoot the README's pictures are not defined, nor (to keep CI short) the config checks, paste
+ * and compare, whose code is the same in both hosts (no file or process access of their own).
  *
  * Run: node --import tsx --test test/e2e/editor.test.ts   (as root: the sshd logs in as root)
  *      VMA_LENS_E2E_BUILDS=web node --import tsx --test test/e2e/editor.test.ts   (one build)
@@ -227,7 +228,7 @@ for (const build of E2E_BUILDS) describe(`VMA Lens editor features in VS Code ($
     assert.deepEqual(checkMyCnf(cnf), []);
   });
 
-  it('checks config files: vm.max_map_count too low (fixed in place) and a malloc-lib MySQL refuses', async () => {
+  onNode('checks config files: vm.max_map_count too low (fixed in place) and a malloc-lib MySQL refuses', async () => {
     await vsc.openFromExplorer('etc/sysctl.d/10-db.conf');
     assert.equal(await vsc.languageName(), 'Properties', 'the file keeps its language');
     await poll(() => problemCounts(vsc), (c) => c[1] >= 1);
@@ -248,7 +249,7 @@ for (const build of E2E_BUILDS) describe(`VMA Lens editor features in VS Code ($
     assert.match(await activeEditorText(vsc), /^Environment="LD_PRELOAD=\/usr\/lib\/aarch64-linux-gnu\/libjemalloc\.so\.2"$/m);
   });
 
-  it('pastes the clipboard as a dump in the right language', async () => {
+  onNode('pastes the clipboard as a dump in the right language', async () => {
     await vsc.writeClipboard(sample('mariadbd-jemalloc.maps'));
     await command(vsc, 'VMA Lens: Paste Maps from Clipboard');
     // Named like a capture, from its header (untitled tabs leave the extension out).
@@ -311,7 +312,7 @@ for (const build of E2E_BUILDS) describe(`VMA Lens editor features in VS Code ($
     await closeTabs(vsc, /^Analysis: /);
   });
 
-  it('compares two snapshots: what changed from the glibc server to the jemalloc one', async () => {
+  onNode('compares two snapshots: what changed from the glibc server to the jemalloc one', async () => {
     await closeAllEditors(vsc);
     await vsc.openFromExplorer('mariadbd-jemalloc.maps');
     await vsc.openFromExplorer('mariadbd-glibc.maps');
