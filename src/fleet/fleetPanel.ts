@@ -32,7 +32,7 @@ export class FleetPanel extends Disposable {
     super();
     FleetPanel.all.set(url, this);
     panel.webview.options = { enableScripts: true, localResourceRoots: [] };
-    panel.webview.html = fleetHtml();
+    panel.webview.html = fleetHtml(platform().processes !== undefined);
     this.register(panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)));
     this.register(panel.onDidDispose(() => this.dispose()));
     this.register(
