@@ -80,6 +80,12 @@ function hoverTimes(vsc: VSCode): number[] {
   return [...vsc.extensionLog().matchAll(/\bhover \d+:\d+ in ([\d.]+) ms/g)].map((m) => Number(m[1]));
 }
 
+/** Bundle size and activation time of each build, measured in this run, printed side by side at the end. */
+const figures = new Map<string, string>();
+after(() => {
+  if (figures.size) console.log(`# builds: ${[...figures].map(([b, f]) => `${b} ${f}`).join(' | ')}`);
+});
+
 for (const build of E2E_BUILDS) describe(`VMA Lens editor features in VS Code (${build} build)`, { timeout: 900_000 }, () => {
   /** The tests of the Node build only (see the file's comment). */
   const onNode = (build === 'node' ? it : () => undefined) as typeof it;
@@ -387,7 +393,8 @@ for (const build of E2E_BUILDS) describe(`VMA Lens editor features in VS Code ($
     const row = await vsc.runningExtension();
     const ms = await vsc.activationTime();
     const bundle = path.join(ROOT, 'dist', build === 'web' ? 'web/extension.js' : 'extension.js');
-    t.diagnostic(`${build} build: ${fs.statSync(bundle).size} bytes (${path.relative(ROOT, bundle)}, production), activation ${ms} ms`);
+    figures.set(build, `${(fs.statSync(bundle).size / 1024).toFixed(0)} KiB (${path.relative(ROOT, bundle)}, production), activation ${ms} ms`);
+    t.diagnostic(`${build} build: ${figures.get(build)}`);
     // "web worker" is how Running Extensions names the browser's host; the Node build shows the server's.
     if (build === 'web') assert.match(row, /\bweb worker\b/, row);
     else assert.doesNotMatch(row, /web worker/, row);
