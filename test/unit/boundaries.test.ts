@@ -221,6 +221,20 @@ describe('architecture boundaries', () => {
     for (const f of ['src/node/dumpFile.ts', 'src/capture/capture.ts', 'src/timeline/captureStore.ts']) assert.ok(!reached.has(f), `the web entry does not reach ${f}`);
   });
 
+  it('package.json: workspace first under remote development; capture and watch hidden where no program can run', async () => {
+    const { Commands, ContextKeys } = await import('../../src/constants');
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      extensionKind: string[];
+      contributes: { menus: { commandPalette: { command: string; when: string }[] } };
+    };
+    assert.deepEqual(pkg.extensionKind, ['workspace', 'ui']);
+    const when = new Map(pkg.contributes.menus.commandPalette.map((m) => [m.command, m.when]));
+    for (const c of [Commands.captureLocal, Commands.captureSsh, Commands.watchProcess]) {
+      assert.equal(when.get(c), `(!isWeb || remoteName) && !${ContextKeys.noProcesses}`, c);
+    }
+    assert.equal(when.get(Commands.analyze), undefined, 'the rest stays in the palette');
+  });
+
   it('the web rule follows runtime imports, skips type-only ones, and catches node: and Node-only modules', () => {
     const fake: Files = new Map([
       ['src/web/extension.ts', "import type { P } from '../platform';\nimport * as vscode from 'vscode';\nimport { wire } from '../activate';"],
