@@ -71,7 +71,7 @@ export interface Platform {
   /** `node`: the Node extension host; `web`: the browser's web worker. */
   readonly host: 'node' | 'web';
   readonly files: DumpFiles & FileKeys;
-  /** Absent in the browser: capture and watch are hidden there (`vmaLens.canRunProcesses`). */
+  /** Absent in the browser: capture and watch are hidden there (`vmaLens.noProcesses`). */
   readonly processes?: Processes;
 }
 
