@@ -31,7 +31,6 @@ interface Analysed {
   ms: number;
 }
 
-
 function basename(uri: vscode.Uri): string {
   return uri.path.slice(uri.path.lastIndexOf('/') + 1) || uri.toString();
 }
