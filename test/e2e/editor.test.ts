@@ -8,8 +8,8 @@
  * Each suite runs once per build (harness E2E_BUILDS): the Node build in code-server's Node
  * extension host, and the browser build in its web worker host, where the tests that run
  * programs (capture), time the extension from its log (a web worker's log stays in the browser)
- * or shoot the README's pictures are not defined, nor (to keep CI short) the config checks, paste
- * and compare, whose code is the same in both hosts (no file or process access of their own).
+ * or shoot the README's pictures are not defined, nor (to keep CI short) paste and compare, whose
+ * code is the same in both hosts (no file or process access of their own).
  *
  * Run: node --import tsx --test test/e2e/editor.test.ts   (as root: the sshd logs in as root)
  *      VMA_LENS_E2E_BUILDS=web node --import tsx --test test/e2e/editor.test.ts   (one build)
@@ -234,7 +234,7 @@ for (const build of E2E_BUILDS) describe(`VMA Lens editor features in VS Code ($
     assert.deepEqual(checkMyCnf(cnf), []);
   });
 
-  onNode('checks config files: vm.max_map_count too low (fixed in place) and a malloc-lib MySQL refuses', async () => {
+  it('checks config files: vm.max_map_count too low (fixed in place) and a malloc-lib MySQL refuses', async () => {
     await vsc.openFromExplorer('etc/sysctl.d/10-db.conf');
     assert.equal(await vsc.languageName(), 'Properties', 'the file keeps its language');
     await poll(() => problemCounts(vsc), (c) => c[1] >= 1);
