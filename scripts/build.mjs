@@ -17,6 +17,16 @@ const targets = [
     external: ['vscode'],
   },
   {
+    // Browser extension host (vscode.dev, code-server's web worker): the same wiring on the web
+    // platform. Platform `browser` makes any `node:` import that slips in a build error.
+    entryPoints: ['src/web/extension.ts'],
+    outfile: 'dist/web/extension.js',
+    platform: 'browser',
+    format: 'cjs',
+    target: 'es2022',
+    external: ['vscode'],
+  },
+  {
     // Command-line twin of the analysis.
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',

@@ -75,3 +75,9 @@ export const WalkthroughContext = {
   fixApplied: 'vmaLens.walkthrough.fixApplied',
   captured: 'vmaLens.walkthrough.captured',
 } as const;
+
+/** Context keys the extension sets for package.json `when` clauses. */
+export const ContextKeys = {
+  /** Set by the browser build: no process can be captured or watched from this extension host. */
+  noProcesses: 'vmaLens.noProcesses',
+} as const;

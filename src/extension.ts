@@ -1,20 +1,13 @@
 import type * as vscode from 'vscode';
-import { registerEditorFeatures } from './editor';
-import { registerFleet } from './fleet/register';
+import { activateOn } from './activate';
+import { nodePlatform } from './nodePlatform';
 import { registerTasks } from './tasks/analyzeTask';
-import { registerTimeline } from './timeline/register';
-import { registerWalkthrough } from './walkthrough/register';
 
-/**
- * Entry point: wiring only. Each feature area registers its own providers and commands and
- * pushes every disposable onto context.subscriptions.
- */
+/** Entry point of the Node extension host (`main`): wiring only (see activate.ts). */
 export function activate(context: vscode.ExtensionContext): void {
-  registerEditorFeatures(context);
-  registerTimeline(context);
-  registerFleet(context);
+  activateOn(context, nodePlatform);
+  // The task runs the CLI with this host's Node (process.execPath): a Node-host feature only.
   registerTasks(context);
-  registerWalkthrough(context);
 }
 
 export function deactivate(): void {}

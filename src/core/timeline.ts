@@ -126,6 +126,9 @@ export function sampleOf(source: string, a: Analysis, file: { mtime?: number; pr
   };
 }
 
+/** The file names a folder timeline reads as dumps (maps, smaps, pmap, *.txt), in either extension host. */
+export const DUMP_FILE_NAME = /(^|[./_-])(maps|smaps|smaps_rollup|pmap)([._-]|$)|\.(maps|smaps|pmap|txt)$/;
+
 let collator: Intl.Collator | undefined;
 
 /** Natural order of names ("maps.9" before "maps.10"). The collator is made on first use: it loads ICU data. */

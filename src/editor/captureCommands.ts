@@ -6,13 +6,17 @@ import {
   listRemoteProcesses,
   sshHostsFromConfig,
   validateHost,
+  validatePid,
   type Capture,
   type ProcessInfo,
   type SshOptions,
 } from '../capture';
 import { setting } from '../config';
+import type { WatchArgs } from '../platform';
+import type { WatchTarget } from '../protocol';
 import { Commands, Settings } from '../constants';
 import { formatCount } from '../core/format';
+import { withProgress } from '../util/progress';
 import { walkthroughStepDone } from '../walkthrough/progress';
 import { guarded } from './log';
 import { openDumpText } from './openDump';
@@ -57,14 +61,6 @@ export async function pickProcess(list: ProcessInfo[], where: string, title = `C
       qp.dispose();
     });
     qp.show();
-  });
-}
-
-export async function withProgress<T>(title: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_p, token) => {
-    const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
-    return fn(abort.signal);
   });
 }
 
@@ -136,4 +132,36 @@ export function registerCaptureCommands(): vscode.Disposable[] {
     vscode.commands.registerCommand(Commands.captureLocal, guarded('Capture failed', captureLocalCommand)),
     vscode.commands.registerCommand(Commands.captureSsh, guarded('SSH capture failed', captureSshCommand)),
   ];
+}
+
+/** The process "Watch Process…" samples: from `args` (tests, other commands), else the pickers. */
+export async function chooseWatchTarget(args: WatchArgs | undefined): Promise<WatchTarget | undefined> {
+  if (args?.pid !== undefined) {
+    return { pid: validatePid(args.pid), ...(args.host ? { host: validateHost(args.host) } : {}) };
+  }
+  const where = await vscode.window.showQuickPick(
+    [
+      { label: '$(vm) This machine', description: 'a local process', remote: false },
+      { label: '$(remote) SSH host…', description: 'a process on another machine, over your ssh', remote: true },
+    ],
+    { title: 'Watch Process', placeHolder: 'Where does the process run?' },
+  );
+  if (!where) return undefined;
+  const commandOf = (list: ProcessInfo[], pid: number) => list.find((p) => p.pid === pid)?.cmdline;
+  if (!where.remote) {
+    const list = await withProgress('Listing processes…', (signal) => listLocalProcesses({ signal }));
+    const pid = await pickProcess(list, 'on this machine', 'Watch Process: pick a process on this machine');
+    if (pid === undefined) return undefined;
+    const command = commandOf(list, pid);
+    return { pid: validatePid(pid), ...(command ? { command } : {}) };
+  }
+  const opts = sshOptions();
+  const host = await pickHost(opts.configFile, 'Watch Process: pick an SSH host');
+  if (!host) return undefined;
+  validateHost(host);
+  const list = await withProgress(`Listing processes on ${host}…`, (signal) => listRemoteProcesses(host, { ...opts, signal }));
+  const pid = await pickProcess(list, `on ${host}`, `Watch Process: pick a process on ${host}`);
+  if (pid === undefined) return undefined;
+  const command = commandOf(list, pid);
+  return { host, pid: validatePid(pid), ...(command ? { command } : {}) };
 }

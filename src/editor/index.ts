@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import { Commands, DUMP_LANGUAGES } from '../constants';
 import { registerReports } from '../report/reportPanel';
-import { registerCaptureCommands } from './captureCommands';
 import { DumpCodeActions } from './codeActions';
 import { CONFIG_SELECTOR, ConfigCodeActions, ConfigDiagnostics } from './configDiagnostics';
 import { DumpDiagnostics } from './diagnostics';
@@ -15,8 +14,8 @@ import { DumpStatusBar } from './statusBar';
 
 /**
  * Everything a user does with a dump in the editor: hovers, diagnostics and quick fixes,
- * config-file checks, the outline and status bar, the analysis and compare reports, paste and
- * capture. One call from extension.ts.
+ * config-file checks, the outline and status bar, the analysis and compare reports, paste (capture
+ * is the platform's: see platform.ts). One call from activate.ts.
  */
 export function registerEditorFeatures(context: vscode.ExtensionContext): void {
   const dumps: vscode.DocumentSelector = DUMP_LANGUAGES.map((language) => ({ language }));
@@ -34,7 +33,6 @@ export function registerEditorFeatures(context: vscode.ExtensionContext): void {
     vscode.languages.registerDocumentSymbolProvider(dumps, new DumpSymbolProvider(index), { label: 'VMA Lens' }),
     vscode.commands.registerCommand(Commands.pasteFromClipboard, guarded('Paste failed', pasteFromClipboard)),
     ...registerFixCommands(),
-    ...registerCaptureCommands(),
     ...registerReports(index),
   );
 }

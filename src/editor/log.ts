@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { DumpReadError } from '../node/dumpFile';
+import { DumpReadError } from '../core/readError';
 
 /** The extension's log ("VMA Lens" in the Output view): timings and errors, never shown unasked. */
 let channel: vscode.LogOutputChannel | undefined;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { dumpFileName } from '../capture';
+import { dumpFileName } from '../capture/names';
 import { Languages } from '../constants';
 import { parseDump } from '../core/parse';
 import type { DumpFormat } from '../core/types';

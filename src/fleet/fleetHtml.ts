@@ -1,12 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { nonce as newNonce } from '../util/nonce';
 
 /**
  * The fleet panel's page: a table filled from `fleet` messages (see FleetUpdateMessage), with a
  * nonce CSP and no resources but its own inline script and style. Cells are set as text, never
- * as HTML: every label comes from Prometheus.
+ * as HTML: every label comes from Prometheus. `canCapture`: false where no program can run (the
+ * browser): the rows have no "Capture (SSH)" button.
  */
-export function fleetHtml(): string {
-  const nonce = randomBytes(18).toString('base64');
+export function fleetHtml(canCapture = true): string {
+  const nonce = newNonce(18);
   const csp = ["default-src 'none'", `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -54,6 +55,7 @@ export function fleetHtml(): string {
 <script nonce="${nonce}">
 (() => {
   const vscode = acquireVsCodeApi();
+  const canCapture = ${canCapture ? 'true' : 'false'};
   const fmt = new Intl.NumberFormat('en-US');
   const el = (tag, text, cls) => { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; };
   document.getElementById('refresh').addEventListener('click', () => vscode.postMessage({ type: 'refresh' }));
@@ -93,6 +95,7 @@ export function fleetHtml(): string {
       cap.title = 'Capture /proc/' + r.pid + '/maps from the host of ' + r.instance;
       cap.addEventListener('click', () => vscode.postMessage({ type: 'capture', key: r.key }));
       cap.setAttribute('aria-label', 'Capture over SSH');
+      cap.hidden = !canCapture;
       actions.append(tl, document.createTextNode(' '), cap);
       tr.append(actions);
       body.append(tr);

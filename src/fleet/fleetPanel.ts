@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import { captureRemote, validateHost, validatePid } from '../capture';
-import { sshOptions, withProgress } from '../editor/captureCommands';
+import { CaptureError, validateHost, validatePid } from '../capture/names';
 import { showError } from '../editor/log';
 import { openDumpText } from '../editor/openDump';
 import { setting } from '../config';
@@ -8,7 +7,9 @@ import { Commands, SETTINGS_SECTION, Settings, Views } from '../constants';
 import { fleetRows, sshHostOf, type FleetRow } from '../prometheus/fleet';
 import type { PrometheusAuth } from '../prometheus/client';
 import { isFleetWebviewMessage, type FleetUpdateMessage, type FleetWebviewMessage } from '../protocol';
+import { platform } from '../platform';
 import { Disposable } from '../util/disposable';
+import { withProgress } from '../util/progress';
 import { fleetHtml } from './fleetHtml';
 import type { PrometheusTimelineArgs } from './prometheusPrompt';
 
@@ -31,7 +32,7 @@ export class FleetPanel extends Disposable {
     super();
     FleetPanel.all.set(url, this);
     panel.webview.options = { enableScripts: true, localResourceRoots: [] };
-    panel.webview.html = fleetHtml();
+    panel.webview.html = fleetHtml(platform().processes !== undefined);
     this.register(panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)));
     this.register(panel.onDidDispose(() => this.dispose()));
     this.register(
@@ -120,8 +121,9 @@ export class FleetPanel extends Disposable {
     try {
       const host = validateHost(sshHostOf(row.instance, setting<Record<string, string>>(Settings.fleetSshHosts)));
       const pid = validatePid(row.pid);
-      const opts = sshOptions();
-      const c = await withProgress(`Capturing ${row.comm} ${pid} on ${host}…`, (signal) => captureRemote(host, pid, { ...opts, signal }));
+      const processes = platform().processes;
+      if (!processes) throw new CaptureError('spawn', 'this VS Code runs in a browser, which cannot run ssh: capture from the desktop or a remote VS Code.');
+      const c = await withProgress(`Capturing ${row.comm} ${pid} on ${host}…`, (signal) => processes.capture({ host, pid }, signal));
       await openDumpText(c.text, c.fileName);
     } catch (err) {
       showError('SSH capture failed', err);

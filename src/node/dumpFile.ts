@@ -4,12 +4,15 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dump } from '../core/dump';
 import { DumpParser } from '../core/parse';
+import { DumpReadError } from '../core/readError';
+import { DUMP_FILE_NAME } from '../core/timeline';
+import type { ReadOptions } from '../platform';
 
 /** Reading dumps from disk in chunks: the same parser as for strings, without holding the file. */
 
 const CHUNK = 1 << 20;
 
-export class DumpReadError extends Error {}
+export { DumpReadError };
 
 function explain(path: string, err: unknown): DumpReadError {
   const code = (err as NodeJS.ErrnoException).code;
@@ -84,15 +87,11 @@ export function readDumpSync(path: string): Dump {
   return parser.end();
 }
 
-export interface ReadProgress {
-  bytes: number;
-  total: number;
-}
 
 /** Streams a file asynchronously, reporting progress and yielding between chunks. */
 export async function readDump(
   path: string,
-  options: { onProgress?: (p: ReadProgress) => void; signal?: AbortSignal } = {},
+  options: ReadOptions = {},
 ): Promise<Dump> {
   let handle;
   try {
@@ -123,8 +122,6 @@ export async function readDump(
   }
 }
 
-const DUMP_FILE = /(^|[./_-])(maps|smaps|smaps_rollup|pmap)([._-]|$)|\.(maps|smaps|pmap|txt)$/;
-
 /** Whether a symbolic link leads to a regular file (a dump kept elsewhere and linked in). */
 function linksToFile(path: string): boolean {
   try {
@@ -143,6 +140,6 @@ export function listDumpFiles(dir: string): string[] {
     throw explain(dir, err);
   }
   return entries
-    .filter((e) => DUMP_FILE.test(e.name) && (e.isFile() || (e.isSymbolicLink() && linksToFile(join(dir, e.name)))))
+    .filter((e) => DUMP_FILE_NAME.test(e.name) && (e.isFile() || (e.isSymbolicLink() && linksToFile(join(dir, e.name)))))
     .map((e) => join(dir, e.name));
 }

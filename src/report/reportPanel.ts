@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { analyzeOptions } from '../config';
 import { Commands, Views } from '../constants';
@@ -9,11 +7,12 @@ import type { Dump } from '../core/dump';
 import { differentProcessWarning, processDifferences, processIdentity } from '../core/identity';
 import { formatBytes } from '../core/format';
 import type { Analysis } from '../core/types';
-import { readDump } from '../node/dumpFile';
 import type { DumpIndex } from '../editor/dumpIndex';
 import { isDumpDocument } from '../editor/dumpIndex';
 import { fixCommandLine } from '../core/fixes';
 import { guarded, log, since } from '../editor/log';
+import { platform } from '../platform';
+import { nonce } from '../util/nonce';
 import { analysisHtml, diffHtml, messageHtml, type CommandIds } from './reportHtml';
 
 /** Commands the report's buttons run (the only ones its webview may run). */
@@ -32,16 +31,15 @@ interface Analysed {
   ms: number;
 }
 
-const nonce = () => randomBytes(16).toString('base64');
-
 function basename(uri: vscode.Uri): string {
   return uri.path.slice(uri.path.lastIndexOf('/') + 1) || uri.toString();
 }
 
-/** Reads and analyses a dump file from disk with a cancellable progress notification. */
-export async function analyzeFile(uri: vscode.Uri): Promise<Analysed | undefined> {
+/** Reads and analyses a dump file (`key` of the platform's files) with a cancellable progress notification. */
+export async function analyzeFile(uri: vscode.Uri, key: string): Promise<Analysed | undefined> {
+  const { files } = platform();
   const name = basename(uri);
-  const size = (await stat(uri.fsPath).catch(() => undefined))?.size;
+  const size = (await files.stat(key))?.size;
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Analysing ${name}${size ? ` (${formatBytes(size)})` : ''}`, cancellable: true },
     async (progress, token) => {
@@ -49,7 +47,7 @@ export async function analyzeFile(uri: vscode.Uri): Promise<Analysed | undefined
       token.onCancellationRequested(() => abort.abort());
       const t0 = performance.now();
       let reported = 0;
-      const dump = await readDump(uri.fsPath, {
+      const dump = await files.read(key, {
         signal: abort.signal,
         onProgress: ({ bytes, total }) => {
           const pct = total ? Math.floor((bytes / total) * 90) : 0;
@@ -62,7 +60,7 @@ export async function analyzeFile(uri: vscode.Uri): Promise<Analysed | undefined
       progress.report({ increment: 100 - reported, message: 'analysing' });
       const analysis = analyze(dump, analyzeOptions(uri));
       const ms = since(t0);
-      log().info(`analysed ${uri.fsPath} from disk: ${dump.count} VMAs, ${dump.lineCount} lines in ${ms} ms`);
+      log().info(`analysed ${key} from disk: ${dump.count} VMAs, ${dump.lineCount} lines in ${ms} ms`);
       return { dump, analysis, name, ms };
     },
   );
@@ -80,11 +78,10 @@ function fromDocument(index: DumpIndex, doc: vscode.TextDocument): Analysed {
 async function analyzeUri(index: DumpIndex, uri: vscode.Uri): Promise<Analysed | undefined> {
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (doc && (isDumpDocument(doc) || doc.isUntitled)) return fromDocument(index, doc);
-  if (uri.scheme !== 'file') {
-    const opened = await vscode.workspace.openTextDocument(uri);
-    return fromDocument(index, opened);
-  }
-  return analyzeFile(uri);
+  const key = platform().files.keyOf(uri);
+  // The platform's reader streams files of any size; VS Code's documents stop at 50 MB.
+  if (key !== undefined) return analyzeFile(uri, key);
+  return fromDocument(index, await vscode.workspace.openTextDocument(uri));
 }
 
 /** The report panels: one per source, revealed again when asked twice; restored after a reload. */

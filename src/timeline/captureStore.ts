@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WatchTarget } from '../protocol';
+import { INDEX_FILE, parseWatchIndex, type WatchIndex } from './watchIndex';
 
 /**
  * Where a live watch keeps its samples: one folder per watch, one dump file per sample
@@ -10,27 +11,12 @@ import type { WatchTarget } from '../protocol';
  * shows it again later, and the index lets the panel offer to watch the same process again.
  */
 
-export const INDEX_FILE = 'index.json';
-
-export interface WatchIndex {
-  format: 'vma-lens-watch';
-  version: 1;
-  target: WatchTarget;
-  intervalSeconds: number;
-  /** ISO times. */
-  started: string;
-  ended?: string;
-  /** Why it ended: "stopped", "exited: …", "failed: …". */
-  endReason?: string;
-  samples: { file: string; time?: string; vmaCount: number }[];
-}
+export { INDEX_FILE, type WatchIndex } from './watchIndex';
 
 /** Reads a watch folder's index; undefined when there is none or it is not ours. */
 export function readWatchIndex(folder: string): WatchIndex | undefined {
   try {
-    const idx = JSON.parse(readFileSync(join(folder, INDEX_FILE), 'utf8')) as Partial<WatchIndex>;
-    if (idx.format !== 'vma-lens-watch' || !idx.target || !Number.isInteger(idx.target.pid) || !Array.isArray(idx.samples)) return undefined;
-    return idx as WatchIndex;
+    return parseWatchIndex(readFileSync(join(folder, INDEX_FILE), 'utf8'));
   } catch {
     return undefined;
   }

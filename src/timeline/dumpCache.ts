@@ -1,7 +1,8 @@
 import { analyze } from '../core/analyze';
 import type { Dump } from '../core/dump';
 import type { Analysis, AnalyzeOptions } from '../core/types';
-import { DumpReadError, readDump } from '../node/dumpFile';
+import { DumpReadError } from '../core/readError';
+import type { DumpFiles } from '../platform';
 
 /**
  * The last few dumps a timeline panel read for the strip and the diff (the timeline itself keeps
@@ -20,6 +21,7 @@ export class DumpCache {
   private closed = false;
 
   constructor(
+    private readonly files: DumpFiles,
     private readonly options: () => AnalyzeOptions,
     private readonly size = 3,
   ) {}
@@ -31,7 +33,7 @@ export class DumpCache {
       this.map.delete(file);
     } else {
       const signal = this.abort.signal;
-      p = readDump(file, { signal }).then((dump) => {
+      p = this.files.read(file, { signal }).then((dump) => {
         if (signal.aborted) throw new DumpReadError('cancelled');
         if (dump.count === 0) throw new Error(`no mappings in ${file}`);
         return { dump, analysis: analyze(dump, this.options()) };

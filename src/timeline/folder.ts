@@ -1,11 +1,10 @@
-import { stat } from 'node:fs/promises';
 import { analyze } from '../core/analyze';
 import { processIdentity } from '../core/identity';
 import { compareNames, sampleOf, type TimelineSample } from '../core/timeline';
 import type { AnalyzeOptions } from '../core/types';
-import { listDumpFiles, readDump } from '../node/dumpFile';
+import type { DumpFiles } from '../platform';
 import type { SkippedFile } from '../protocol';
-import { readWatchIndex, type WatchIndex } from './captureStore';
+import type { WatchIndex } from './watchIndex';
 
 /**
  * Reads a folder of dumps into timeline samples: a few files at a time, handing samples over in
@@ -34,8 +33,9 @@ export interface FolderLoad {
   cancelled: boolean;
 }
 
-export async function loadFolder(folder: string, opts: FolderLoadOptions = {}): Promise<FolderLoad> {
-  const files = listDumpFiles(folder).sort(compareNames);
+/** `folder` and its dumps are keys of `fs` (paths in the Node host, URIs in the browser). */
+export async function loadFolder(fs: DumpFiles, folder: string, opts: FolderLoadOptions = {}): Promise<FolderLoad> {
+  const files = (await fs.list(folder)).sort(compareNames);
   const samples: TimelineSample[] = [];
   const skipped: SkippedFile[] = [];
   const processes = new Set<string>();
@@ -55,14 +55,14 @@ export async function loadFolder(folder: string, opts: FolderLoadOptions = {}): 
     while (next < files.length && !opts.signal?.aborted) {
       const file = files[next++];
       try {
-        const dump = await readDump(file, { signal: opts.signal });
+        const dump = await fs.read(file, { signal: opts.signal });
         if (dump.count === 0) {
           const why = dump.malformedCount ? `no mappings (line ${dump.malformed[0].line}: ${dump.malformed[0].reason})` : 'no mappings found';
           skipped.push({ file, reason: why });
         } else {
           const a = analyze(dump, opts.analyzeOptions);
           const id = processIdentity(dump);
-          const s = sampleOf(file, a, { mtime: (await stat(file)).mtimeMs, process: id });
+          const s = sampleOf(file, a, { mtime: (await fs.stat(file))?.mtime, process: id });
           samples.push(s);
           pending.push(s);
           if (id.pid !== undefined) processes.add(`${id.host ?? 'local'} ${id.pid}`);
@@ -80,6 +80,6 @@ export async function loadFolder(folder: string, opts: FolderLoadOptions = {}): 
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
   flush();
-  const index = readWatchIndex(folder);
+  const index = await fs.readWatchIndex(folder);
   return { samples, skipped, files: files.length, ...(index ? { index } : {}), processes: [...(processes.size ? processes : images)], cancelled: !!opts.signal?.aborted };
 }

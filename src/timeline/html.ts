@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { nonce as newNonce } from '../util/nonce';
 import * as vscode from 'vscode';
 
 /** Webview options: scripts on, and nothing loadable but the bundle in dist/. */
@@ -17,7 +17,7 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
  * constructed style sheets), and the static skeleton that webview/main.ts fills in.
  */
 export function timelineHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string): string {
-  const nonce = randomBytes(18).toString('base64');
+  const nonce = newNonce(18);
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.css'));
   const csp = [

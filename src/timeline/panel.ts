@@ -1,7 +1,5 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { captureLocal, captureRemote, CaptureError } from '../capture';
-import { sshOptions } from '../editor/captureCommands';
+import { CaptureError } from '../capture/names';
 import { analyzeOptions, setting } from '../config';
 import { Commands, Settings, Views } from '../constants';
 import { analyze, DEFAULT_MAX_MAP_COUNT } from '../core/analyze';
@@ -21,8 +19,8 @@ import {
   type WatchTarget,
   type WebviewMessage,
 } from '../protocol';
+import { platform, type WatchStore } from '../platform';
 import { Disposable } from '../util/disposable';
-import { CaptureStore } from './captureStore';
 import { DumpCache } from './dumpCache';
 import { loadFolder } from './folder';
 import { timelineHtml, webviewOptions } from './html';
@@ -53,7 +51,7 @@ function programOf(t: WatchTarget): string {
 }
 
 export function titleOf(source: TimelineSource): string {
-  if (source.kind === 'folder') return `VMA timeline: ${path.basename(source.folder)}`;
+  if (source.kind === 'folder') return `VMA timeline: ${platform().files.baseName(source.folder)}`;
   if (source.kind === 'prometheus') return `VMA timeline: ${source.selector.replace(/^process_memory_map_areas/, '')}`;
   const prog = programOf(source.target);
   return `VMA watch: ${prog ? `${prog} ` : ''}${source.target.pid}${source.target.host ? `@${source.target.host}` : ''}`;
@@ -77,9 +75,9 @@ export class TimelinePanel extends Disposable {
   private progress: { done: number; total: number; finished: boolean } | undefined;
   private ready = false;
   private session: WatchSession | undefined;
-  private store: CaptureStore | undefined;
+  private store: WatchStore | undefined;
   private loadAbort: AbortController | undefined;
-  private readonly dumps = new DumpCache(analyzeOptions);
+  private readonly dumps = new DumpCache(platform().files, analyzeOptions);
   private lastStatus: WatchStatus | undefined;
   private notices: HostMessage[] = [];
 
@@ -190,7 +188,7 @@ export class TimelinePanel extends Disposable {
     this.dumps.clear();
     this.progress = { done: 0, total: 0, finished: false };
     const run = (report?: (done: number, total: number) => void) =>
-      loadFolder(folder, {
+      loadFolder(platform().files, folder, {
         analyzeOptions: analyzeOptions(),
         signal: abort.signal,
         onBatch: (s) => this.addSamples(s),
@@ -205,13 +203,13 @@ export class TimelinePanel extends Disposable {
     try {
       let files = 0;
       try {
-        files = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(folder))).length;
+        files = (await vscode.workspace.fs.readDirectory(platform().files.uriOf(folder))).length;
       } catch {
         // loadFolder says why
       }
       if (files >= PROGRESS_FILES) {
         result = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: `Reading dumps in ${path.basename(folder)}`, cancellable: true },
+          { location: vscode.ProgressLocation.Notification, title: `Reading dumps in ${platform().files.baseName(folder)}`, cancellable: true },
           (progress, token) => {
             token.onCancellationRequested(() => abort.abort());
             let last = 0;
@@ -281,7 +279,7 @@ export class TimelinePanel extends Disposable {
   // --- watch ----------------------------------------------------------------------------------
 
   /** Starts sampling `target`, into `store` (a new watch folder, or the old one to continue). */
-  startWatch(store: CaptureStore): void {
+  startWatch(store: WatchStore): void {
     if (this.source.kind !== 'watch') return;
     this.session?.dispose();
     this.store = store;
@@ -311,10 +309,10 @@ export class TimelinePanel extends Disposable {
     session.start();
   }
 
-  private async sampleOnce(target: WatchTarget, store: CaptureStore, signal: AbortSignal): Promise<void> {
-    const cap = target.host
-      ? await captureRemote(target.host, target.pid, { ...sshOptions(), signal })
-      : await captureLocal(target.pid, { signal });
+  private async sampleOnce(target: WatchTarget, store: WatchStore, signal: AbortSignal): Promise<void> {
+    const processes = platform().processes;
+    if (!processes) throw new CaptureError('spawn', 'This VS Code runs in a browser: it cannot run programs to capture a process.');
+    const cap = await processes.capture(target, signal);
     const dump = parseDump(cap.text);
     // A zombie (exited, not yet reaped) still has /proc/PID but no mappings.
     if (dump.count === 0) throw new CaptureError('no-process', `Process ${target.pid} has no mappings left (it has exited).`);
@@ -348,7 +346,12 @@ export class TimelinePanel extends Disposable {
           this.notice('error', 'Watching runs programs (sh, ssh): trust this workspace first (Workspaces: Manage Workspace Trust).');
           return;
         }
-        const store = this.store ?? CaptureStore.reopen(this.source.folder, watchIntervalMs() / 1000);
+        const processes = platform().processes;
+        if (!processes) {
+          this.notice('error', 'Watching runs programs: this VS Code runs in a browser and cannot. Open the folder in the desktop or a remote VS Code.');
+          return;
+        }
+        const store = this.store ?? processes.reopenStore(this.source.folder, watchIntervalMs() / 1000);
         if (!store) {
           this.notice('error', `Cannot continue the watch: ${this.source.folder} has no readable index.json.`);
           return;
@@ -400,7 +403,7 @@ export class TimelinePanel extends Disposable {
     }
     const pos = line ? new vscode.Position(line - 1, 0) : undefined;
     try {
-      const editor = await vscode.window.showTextDocument(vscode.Uri.file(source), {
+      const editor = await vscode.window.showTextDocument(platform().files.uriOf(source), {
         viewColumn: this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One,
         preserveFocus: true,
         preview: true,

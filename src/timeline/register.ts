@@ -1,15 +1,10 @@
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { listLocalProcesses, listRemoteProcesses, validateHost, validatePid, type ProcessInfo } from '../capture';
-import { pickHost, pickProcess, sshOptions, withProgress } from '../editor/captureCommands';
-import { setting } from '../config';
-import { Commands, Settings, Views } from '../constants';
+import { Commands, Views } from '../constants';
+import { platform, type WatchArgs, type WatchStore } from '../platform';
 import type { TimelineSource, WatchTarget, WebviewState } from '../protocol';
 import { prometheusAuth } from '../fleet/credentials';
 import { askTimelineArgs, prometheusSinceMs, type PrometheusTimelineArgs } from '../fleet/prometheusPrompt';
 import { guarded } from '../editor/log';
-import { CaptureStore } from './captureStore';
 import { TimelinePanel, watchIntervalMs, type WatchListener } from './panel';
 
 /** The status bar item that shows running watches, and the `vmaLens.watching` context key. */
@@ -48,56 +43,6 @@ class WatchStatusBar implements WatchListener, vscode.Disposable {
   }
 }
 
-/** Where a new watch's folder goes: the setting, else the workspace, else the extension's storage. */
-function captureBase(context: vscode.ExtensionContext): string {
-  const configured = setting<string>(Settings.captureFolder)?.trim();
-  const ws = vscode.workspace.workspaceFolders?.[0]?.uri;
-  if (configured) {
-    const expanded = configured.replace(/^~(?=$|\/)/, os.homedir());
-    if (path.isAbsolute(expanded)) return expanded;
-    if (ws?.scheme === 'file') return path.join(ws.fsPath, expanded);
-  }
-  if (ws?.scheme === 'file') return CaptureStore.workspaceBase(ws.fsPath);
-  return path.join(context.globalStorageUri.fsPath, 'captures');
-}
-
-/** Arguments the watch command takes from code (tests, other commands): skips the pickers. */
-interface WatchArgs {
-  pid?: number | string;
-  host?: string;
-}
-
-async function chooseTarget(args: WatchArgs | undefined): Promise<WatchTarget | undefined> {
-  if (args?.pid !== undefined) {
-    return { pid: validatePid(args.pid), ...(args.host ? { host: validateHost(args.host) } : {}) };
-  }
-  const where = await vscode.window.showQuickPick(
-    [
-      { label: '$(vm) This machine', description: 'a local process', remote: false },
-      { label: '$(remote) SSH host…', description: 'a process on another machine, over your ssh', remote: true },
-    ],
-    { title: 'Watch Process', placeHolder: 'Where does the process run?' },
-  );
-  if (!where) return undefined;
-  const commandOf = (list: ProcessInfo[], pid: number) => list.find((p) => p.pid === pid)?.cmdline;
-  if (!where.remote) {
-    const list = await withProgress('Listing processes…', (signal) => listLocalProcesses({ signal }));
-    const pid = await pickProcess(list, 'on this machine', 'Watch Process: pick a process on this machine');
-    if (pid === undefined) return undefined;
-    const command = commandOf(list, pid);
-    return { pid: validatePid(pid), ...(command ? { command } : {}) };
-  }
-  const opts = sshOptions();
-  const host = await pickHost(opts.configFile, 'Watch Process: pick an SSH host');
-  if (!host) return undefined;
-  validateHost(host);
-  const list = await withProgress(`Listing processes on ${host}…`, (signal) => listRemoteProcesses(host, { ...opts, signal }));
-  const pid = await pickProcess(list, `on ${host}`, `Watch Process: pick a process on ${host}`);
-  if (pid === undefined) return undefined;
-  const command = commandOf(list, pid);
-  return { host, pid: validatePid(pid), ...(command ? { command } : {}) };
-}
-
 export function registerTimeline(context: vscode.ExtensionContext): void {
   const statusBar = new WatchStatusBar();
   const extensionUri = context.extensionUri;
@@ -125,28 +70,35 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
         folder = picked?.[0];
       }
       if (!folder) return;
-      if (folder.scheme !== 'file') {
-        void vscode.window.showErrorMessage('VMA Lens: the timeline reads folders on this machine’s disk only.');
+      const key = platform().files.keyOf(folder);
+      if (key === undefined) {
+        void vscode.window.showErrorMessage(`VMA Lens: the timeline cannot read folders of this kind (${folder.scheme}:).`);
         return;
       }
       // One panel per folder: bring an open one forward (and re-read it).
-      const open = [...TimelinePanel.all].find((p) => p.source.kind === 'folder' && p.source.folder === folder!.fsPath);
+      const open = [...TimelinePanel.all].find((p) => p.source.kind === 'folder' && p.source.folder === key);
       if (open) {
         open.reveal();
         void open.loadFolder();
         return;
       }
-      await openFolder(folder.fsPath);
+      await openFolder(key);
     }),
 
     vscode.commands.registerCommand(Commands.watchProcess, async (args?: WatchArgs) => {
+      const processes = platform().processes;
+      // Hidden where no process can run (the browser); said, not broken, when called anyway.
+      if (!processes) {
+        void vscode.window.showWarningMessage('VMA Lens: watching a process needs the desktop or a remote VS Code; the browser cannot run programs.');
+        return;
+      }
       if (!vscode.workspace.isTrusted) {
         void vscode.window.showWarningMessage('VMA Lens: watching a process runs programs (sh, ssh): trust this workspace first.');
         return;
       }
       let target: WatchTarget | undefined;
       try {
-        target = await chooseTarget(args);
+        target = await processes.chooseWatchTarget(args);
       } catch (err) {
         void vscode.window.showErrorMessage(`VMA Lens: ${(err as Error).message}`);
         return;
@@ -159,9 +111,9 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
         running.reveal();
         return;
       }
-      let store: CaptureStore;
+      let store: WatchStore;
       try {
-        store = CaptureStore.create(captureBase(context), target, watchIntervalMs() / 1000);
+        store = processes.newStore(context, target, watchIntervalMs() / 1000);
       } catch (err) {
         void vscode.window.showErrorMessage(`VMA Lens: cannot create the capture folder: ${(err as Error).message}`);
         return;

@@ -5,7 +5,7 @@
  * in flight end with it). No `vscode` here: the clock and the capture are injected, so unit tests
  * drive it with mock timers.
  */
-import { CaptureError } from '../capture';
+import { CaptureError } from '../capture/names';
 import type { WatchState, WatchStatusMessage } from '../protocol';
 import { formatDuration } from '../core/format';
 

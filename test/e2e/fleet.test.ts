@@ -3,7 +3,8 @@
  * a small fleet's history (backfilled with promtool) and scraping a real node_exporter that
  * serves `vma-lens metrics` of this machine, where a real process runs. "Show Fleet…" ranks them
  * by share of the limit; a row opens its Prometheus timeline, another captures its process over
- * SSH from a private sshd; "Open Timeline from Prometheus…" asks for a selector.
+ * SSH from a private sshd; "Open Timeline from Prometheus…" asks for a selector. The browser
+ * build (harness E2E_BUILDS) reads the same Prometheus with `fetch` from the web worker host.
  * README screenshots: VMA_LENS_README_SCREENSHOTS=1 node --import tsx --test test/e2e/fleet.test.ts
  */
 import assert from 'node:assert/strict';
@@ -14,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { fleetHistory, startNodeExporter, startPrometheus, TEST_USER, underStableLimit, type Server } from '../helpers/prometheus';
 import { countVmas, startProcess, type RealProcess } from '../helpers/realProcess';
 import { startSshd, type TestSshd } from '../helpers/sshd';
-import { poll, startVSCode, tempFolder, type VSCode } from './harness';
+import { E2E_BUILDS, poll, startVSCode, tempFolder, type VSCode } from './harness';
 import { freePort } from '../helpers/net';
 import { runCommandWhenReady, sleep, waitSamples } from './timelineSteps';
 
@@ -251,4 +252,29 @@ describe('Fleet and Prometheus timelines (real VS Code)', { timeout: 600_000 }, 
     assert.match(await notice.innerText(), /no series matches process_memory_map_areas\{pid="31337"\} at http:\/\/127\.0\.0\.1:\d+ in the last 6 h/);
     assert.deepEqual(vsc.extensionErrors(), []);
   });
+
+  // The same Prometheus from the browser build: fetch in the web worker (Prometheus answers any
+  // origin by default, --web.cors.origin='.*'), and no SSH capture where no program can run.
+  if (E2E_BUILDS.includes('web')) {
+    it('the browser build: Show Fleet and a row’s Prometheus timeline through fetch, without Capture', async () => {
+      const web = await startVSCode({ build: 'web', folder: tempFolder('vma-lens-e2e-fleet-web-'), settings: { 'vmaLens.prometheus.url': prom.url } });
+      try {
+        await runCommandWhenReady(web, 'VMA Lens: Show Fleet…');
+        await web.page.locator('.tabs-container .tab', { hasText: 'VMA fleet' }).waitFor({ timeout: 15_000 });
+        const f = web.webviewFrame();
+        await f.locator('#rows tr').nth(3).waitFor({ timeout: 30_000 });
+        assert.equal(await f.locator('#rows tr').count(), 4);
+        assert.match(await f.locator('#status').innerText(), /^4 of 4 processes from /);
+        const row = rowOf(f, 'db1:9100', '4242');
+        assert.equal(await row.locator('button', { hasText: 'Capture (SSH)' }).isVisible(), false, 'no capture button in the browser');
+        await row.locator('button', { hasText: 'Timeline' }).click();
+        await web.page.locator('.tabs-container .tab.active', { hasText: 'pid="4242"' }).waitFor({ timeout: 15_000 });
+        const n = await waitSamples(web.webviewFrame(), 300);
+        assert.ok(n >= 300 && n <= 362, `${n} samples`);
+        assert.match(await web.runningExtension(), /\bweb worker\b/);
+      } finally {
+        await web.close();
+      }
+    });
+  }
 });

@@ -52,7 +52,22 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = {
   'files.autoSave': 'off',
 };
 
+/**
+ * Which build of the extension a VS Code runs: `node`, the .vsix as released (its `main` runs in
+ * code-server's Node extension host), or `web`, the same .vsix with `main` removed from its
+ * package.json, so that only its `browser` entry can run: in the browser's web worker host, as in
+ * vscode.dev.
+ */
+export type Build = 'node' | 'web';
+/** The builds the parameterised e2e tests run against: VMA_LENS_E2E_BUILDS=node,web (the default). */
+export const E2E_BUILDS: readonly Build[] = (process.env.VMA_LENS_E2E_BUILDS ?? 'node,web')
+  .split(',')
+  .map((b) => b.trim())
+  .filter((b): b is Build => b === 'node' || b === 'web');
+
 export interface StartOptions {
+  /** The build to install (default `node`). */
+  build?: Build;
   /** Folder to open; created when missing. */
   folder: string;
   /** Written over DEFAULT_SETTINGS into User/settings.json. */
@@ -90,6 +105,7 @@ export interface Problem {
 }
 
 export interface VSCode {
+  readonly build: Build;
   readonly page: Page;
   readonly context: BrowserContext;
   readonly url: string;
@@ -135,6 +151,10 @@ export interface VSCode {
   waitForActivation(timeoutMs?: number): Promise<string>;
   /** Activation time of our extension in ms as "Developer: Show Running Extensions" shows it. */
   activationTime(): Promise<number | undefined>;
+  /** Our extension's row of "Developer: Show Running Extensions" (names its host: "web worker" for the browser's). */
+  runningExtension(): Promise<string>;
+  /** Messages of the browser's console (the web worker extension host reports there), `type: text`. */
+  consoleLog(): string[];
   writeClipboard(text: string): Promise<void>;
   readClipboard(): Promise<string>;
   /** Stops Chromium and code-server (and everything code-server started). Safe to call twice. */
@@ -143,20 +163,39 @@ export interface VSCode {
 
 // --- once per test process -------------------------------------------------------------------
 
-let prepared: Promise<{ codeServerBin: string; extensionsDir: string }> | undefined;
+const prepared = new Map<Build, Promise<{ codeServerBin: string; extensionsDir: string }>>();
 
-/** Provisions code-server, packages the extension and installs it, once per process. */
-function prepare(): Promise<{ codeServerBin: string; extensionsDir: string }> {
-  prepared ??= (async () => {
-    const { codeServerBin } = await provisionCodeServer();
-    const { vsix } = await packageExtension({ quiet: true });
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vma-lens-e2e-ext-'));
-    const extensionsDir = path.join(root, 'extensions');
-    await installVsix({ vsix, userDataDir: path.join(root, 'install-user-data'), extensionsDir });
-    process.once('exit', () => fs.rmSync(root, { recursive: true, force: true }));
-    return { codeServerBin, extensionsDir };
-  })();
-  return prepared;
+/** Provisions code-server, packages the extension and installs it, once per process and build. */
+function prepare(build: Build): Promise<{ codeServerBin: string; extensionsDir: string }> {
+  let p = prepared.get(build);
+  if (!p) {
+    p = (async () => {
+      const { codeServerBin } = await provisionCodeServer();
+      const { vsix } = await packageExtension({ quiet: true });
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), `vma-lens-e2e-ext-${build}-`));
+      const extensionsDir = path.join(root, 'extensions');
+      await installVsix({ vsix, userDataDir: path.join(root, 'install-user-data'), extensionsDir });
+      process.once('exit', () => fs.rmSync(root, { recursive: true, force: true }));
+      if (build === 'web') webOnly(extensionsDir);
+      return { codeServerBin, extensionsDir };
+    })();
+    prepared.set(build, p);
+  }
+  return p;
+}
+
+/** The installed extension made browser-only: its package.json without `main`. */
+function webOnly(extensionsDir: string): void {
+  const dir = fs.readdirSync(extensionsDir).find((d) => d.startsWith(`${EXTENSION_ID}-`));
+  if (!dir) throw new Error(`${EXTENSION_ID} is not installed in ${extensionsDir}`);
+  const manifest = path.join(extensionsDir, dir, 'package.json');
+  const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { main?: string; browser?: string; extensionKind?: string[] };
+  if (!pkg.browser || !fs.existsSync(path.join(extensionsDir, dir, pkg.browser))) throw new Error(`the .vsix has no browser entry (${pkg.browser})`);
+  delete pkg.main;
+  // "workspace" first would place it in code-server's Node host (which vscode.dev does not have);
+  // without the key, a browser-only extension is of kind "web".
+  delete pkg.extensionKind;
+  fs.writeFileSync(manifest, JSON.stringify(pkg, null, 2));
 }
 
 
@@ -216,7 +255,8 @@ process.once('exit', () => {
 // --- one VS Code -----------------------------------------------------------------------------
 
 export async function startVSCode(opts: StartOptions): Promise<VSCode> {
-  const { codeServerBin, extensionsDir } = await prepare();
+  const build = opts.build ?? 'node';
+  const { codeServerBin, extensionsDir } = await prepare(build);
   const folder = path.resolve(opts.folder);
   fs.mkdirSync(folder, { recursive: true });
   for (const [rel, text] of Object.entries(opts.files ?? {})) {
@@ -280,11 +320,14 @@ export async function startVSCode(opts: StartOptions): Promise<VSCode> {
     const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${port}` });
     const page = await context.newPage();
+    const consoleLines: string[] = [];
+    page.on('console', (m) => void consoleLines.push(`${m.type()}: ${m.text()}`));
+    page.on('worker', (w) => w.on('console', (m) => void consoleLines.push(`${m.type()}: ${m.text()}`)));
     await page.goto(url);
     // The workbench is usable once the explorer has rendered the folder.
     await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
     await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
-    return makeVSCode({ page, context, url, folder, userDataDir, extensionsDir, close });
+    return makeVSCode({ build, page, context, url, folder, userDataDir, extensionsDir, close, consoleLines });
   } catch (e) {
     await close();
     throw e;
@@ -292,6 +335,8 @@ export async function startVSCode(opts: StartOptions): Promise<VSCode> {
 }
 
 interface Parts {
+  build: Build;
+  consoleLines: string[];
   page: Page;
   context: BrowserContext;
   url: string;
@@ -388,6 +433,7 @@ function makeVSCode(p: Parts): VSCode {
   };
 
   const vsc: VSCode = {
+    build: p.build,
     page,
     context: p.context,
     url: p.url,
@@ -549,6 +595,15 @@ function makeVSCode(p: Parts): VSCode {
     },
 
     async activationTime() {
+      const m = /Activation:\s*(\d+)\s*ms/i.exec(await vsc.runningExtension());
+      return m ? Number(m[1]) : undefined;
+    },
+
+    consoleLog() {
+      return [...p.consoleLines];
+    },
+
+    async runningExtension() {
       await runCommand('Developer: Show Running Extensions');
       const editor = page.locator('.runtime-extensions-editor');
       await editor.waitFor();
@@ -566,8 +621,7 @@ function makeVSCode(p: Parts): VSCode {
       // It opens as a modal editor, which takes the keyboard until Escape closes it.
       await page.keyboard.press('Escape');
       await editor.waitFor({ state: 'hidden' }).catch(() => undefined);
-      const m = /Activation:\s*(\d+)\s*ms/i.exec(text ?? '');
-      return m ? Number(m[1]) : undefined;
+      return text ?? '';
     },
 
     async writeClipboard(text) {

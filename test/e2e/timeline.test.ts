@@ -1,7 +1,10 @@
 /**
  * The VMA timeline in a real VS Code (code-server + Chromium): a folder of real dumps made here
  * from a process whose VMA count grows, a live watch of such a process, and what happens when the
- * process exits or the panel is closed.
+ * process exits or the panel is closed. The folder timeline runs once per build (harness
+ * E2E_BUILDS): in the browser's web worker host it reads the folder through workspace.fs (the
+ * reload and theme tests, host-independent, are the Node build's only); watching runs programs,
+ * so the watch suites are the Node build's.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -11,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
 import { captureMaps, startProcess, type RealProcess } from '../helpers/realProcess';
 import { startSshd, type TestSshd } from '../helpers/sshd';
-import { poll, startVSCode, tempFolder, type VSCode } from './harness';
+import { E2E_BUILDS, poll, startVSCode, tempFolder, type VSCode } from './harness';
 import { explorerMenu, runCommandWhenReady, sampleCount, sleep, waitSamples, watchProcess } from './timelineSteps';
 
 /** Clicks the chart at a fraction of the plot's width (Shift for the second pick). */
@@ -34,7 +37,8 @@ async function pickedRows(f: FrameLocator): Promise<{ n: number; source: string;
 }
 
 describe('VMA timeline (real VS Code)', { timeout: 600_000 }, () => {
-  describe('a folder of real dumps', () => {
+  for (const build of E2E_BUILDS) describe(`a folder of real dumps (${build} build)`, () => {
+    const onNode = (build === 'node' ? it : () => undefined) as typeof it;
     const folder = tempFolder('vma-lens-e2e-timeline-');
     const dumps = path.join(folder, 'dumps');
     const N = 12;
@@ -58,7 +62,7 @@ describe('VMA timeline (real VS Code)', { timeout: 600_000 }, () => {
         await p.stop();
       }
       fs.writeFileSync(path.join(dumps, 'README.txt'), 'not a dump\n');
-      vsc = await startVSCode({ folder, settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+      vsc = await startVSCode({ build, folder, settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
       vsc.page.on('console', (m) => {
         if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
       });
@@ -135,10 +139,10 @@ describe('VMA timeline (real VS Code)', { timeout: 600_000 }, () => {
       const ranges = f.locator('#diff-ranges tbody tr');
       assert.ok((await ranges.count()) >= 1);
       assert.match(await ranges.first().innerText(), /^[0-9a-f]+-[0-9a-f]+\s+Anonymous\s+\+[\d,]+/);
-      await vsc.screenshot('timeline-folder-diff');
+      await vsc.screenshot(`timeline-folder-diff-${build}`);
     });
 
-    it('comes back after a window reload (serializer), with the same samples', async () => {
+    onNode('comes back after a window reload (serializer), with the same samples', async () => {
       // Give the web workbench a moment to persist its editor state (it cannot on unload).
       await sleep(3000);
       await vsc.page.reload();
@@ -153,7 +157,7 @@ describe('VMA timeline (real VS Code)', { timeout: 600_000 }, () => {
       assert.equal(await f.locator('#title').innerText(), 'VMA timeline: dumps');
     });
 
-    it('follows the theme: switching to a light theme recolours the chart and the page', async () => {
+    onNode('follows the theme: switching to a light theme recolours the chart and the page', async () => {
       const f = vsc.webviewFrame();
       const look = () =>
         f.locator('body').evaluate(() => ({

@@ -76,6 +76,32 @@ export function webviewViolations(files: Files, entry = 'webview/main.ts'): stri
   return bad;
 }
 
+/** Module specifiers esbuild keeps: importsOf() without `import type` / `export type` statements. */
+export function runtimeImportsOf(source: string): string[] {
+  return importsOf(source.replace(/(?:^|[\s;])(?:import|export)\s+type\s[^'"`;]*?from\s*['"][^'"]+['"]/gm, ''));
+}
+
+/**
+ * Violations of the browser build's reach: from its entry, transitively through what esbuild
+ * bundles, nothing but our own modules and `vscode` (no `node:`, no Node-only package).
+ */
+export function webEntryViolations(files: Files, entry = 'src/web/extension.ts'): string[] {
+  const bad: string[] = [];
+  const seen = new Set<string>();
+  const visit = (file: string, via: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    if (!files.has(file)) bad.push(`${via} imports ${file}, which does not exist`);
+    for (const spec of runtimeImportsOf(files.get(file) ?? '')) {
+      const target = resolveLocal(file, spec, files);
+      if (target) visit(target, file);
+      else if (spec !== 'vscode') bad.push(`${file} imports '${spec}' (web bundle, reached from ${entry})`);
+    }
+  };
+  visit(entry, entry);
+  return bad;
+}
+
 /** Violations of "the CLI and Node helpers never import vscode". */
 export function cliViolations(files: Files): string[] {
   const bad: string[] = [];
@@ -171,6 +197,56 @@ describe('architecture boundaries', () => {
       "src/core/diff.ts imports 'vscode' (webview bundle)",
       'src/protocol.ts imports src/config.ts (outside webview/, src/core and src/protocol.ts)',
     ]);
+  });
+
+  it('the browser entry (package.json `browser`) reaches no node: module and no package but vscode', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { browser: string };
+    assert.equal(pkg.browser, './dist/web/extension.js');
+    assert.ok(files.has('src/web/extension.ts'));
+    assert.deepEqual(webEntryViolations(files), []);
+    // It does reach the shared wiring and the features (a walk that stopped early would pass too).
+    const reached = new Set<string>();
+    const walk = (f: string) => {
+      if (reached.has(f)) return;
+      reached.add(f);
+      for (const spec of runtimeImportsOf(files.get(f) ?? '')) {
+        const t = resolveLocal(f, spec, files);
+        if (t) walk(t);
+      }
+    };
+    walk('src/web/extension.ts');
+    for (const f of ['src/activate.ts', 'src/editor/hoverProvider.ts', 'src/timeline/panel.ts', 'src/fleet/fleetPanel.ts', 'src/core/kernel.ts', 'src/prometheus/client.ts']) {
+      assert.ok(reached.has(f), `the web entry reaches ${f}`);
+    }
+    for (const f of ['src/node/dumpFile.ts', 'src/capture/capture.ts', 'src/timeline/captureStore.ts']) assert.ok(!reached.has(f), `the web entry does not reach ${f}`);
+  });
+
+  it('package.json: workspace first under remote development; capture and watch hidden where no program can run', async () => {
+    const { Commands, ContextKeys } = await import('../../src/constants');
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      extensionKind: string[];
+      contributes: { menus: { commandPalette: { command: string; when: string }[] } };
+    };
+    assert.deepEqual(pkg.extensionKind, ['workspace', 'ui']);
+    const when = new Map(pkg.contributes.menus.commandPalette.map((m) => [m.command, m.when]));
+    for (const c of [Commands.captureLocal, Commands.captureSsh, Commands.watchProcess]) {
+      assert.equal(when.get(c), `(!isWeb || remoteName) && !${ContextKeys.noProcesses}`, c);
+    }
+    assert.equal(when.get(Commands.analyze), undefined, 'the rest stays in the palette');
+  });
+
+  it('the web rule follows runtime imports, skips type-only ones, and catches node: and Node-only modules', () => {
+    const fake: Files = new Map([
+      ['src/web/extension.ts', "import type { P } from '../platform';\nimport * as vscode from 'vscode';\nimport { wire } from '../activate';"],
+      ['src/platform.ts', "import * as fs from 'node:fs';"],
+      ['src/activate.ts', "import { x } from './timeline/panel';\nexport type { Y } from './node/y';"],
+      ['src/timeline/panel.ts', "import { spawn } from 'node:child_process';\nimport { q } from 'chart.js';"],
+    ]);
+    assert.deepEqual(webEntryViolations(fake), [
+      "src/timeline/panel.ts imports 'node:child_process' (web bundle, reached from src/web/extension.ts)",
+      "src/timeline/panel.ts imports 'chart.js' (web bundle, reached from src/web/extension.ts)",
+    ]);
+    assert.deepEqual(runtimeImportsOf("import type { A } from './a';\nexport type { B } from './b';\nimport { c } from './c';"), ['./c']);
   });
 
   it('the CLI and the Node helpers never import vscode', () => {

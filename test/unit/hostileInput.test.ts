@@ -36,6 +36,7 @@ import type { Fix } from '../../src/core/types';
 import { applyEdits, configFlavourOfFix, intendedKeys, mergeFix, UnintendedLineError } from '../../src/editor/configMerge';
 import { isWebviewMessage, MessageType } from '../../src/protocol';
 import { DumpCache } from '../../src/timeline/dumpCache';
+import { nodeDumpFiles } from '../../src/node/dumpFiles';
 import { rng } from '../helpers/rng';
 
 const CLI = path.resolve('dist/cli.js');
@@ -376,13 +377,13 @@ describe('item 6: smaller gaps', () => {
     const lines: string[] = [];
     for (let i = 0, a = 0x600000000000; i < 200_000; i++, a += 8192) lines.push(`${a.toString(16)}-${(a + 4096).toString(16)} rw-p 00000000 00:00 0 `);
     fs.writeFileSync(big, lines.join('\n') + '\n');
-    const cache = new DumpCache(() => ({}));
+    const cache = new DumpCache(nodeDumpFiles, () => ({}));
     const reading = cache.get(big);
     cache.close(); // the panel closed while the read was in flight
     await assert.rejects(reading, /cancelled/);
     await assert.rejects(cache.get(big), /cancelled/);
     // An open cache reads it whole.
-    const open = new DumpCache(() => ({}));
+    const open = new DumpCache(nodeDumpFiles, () => ({}));
     assert.equal((await open.get(big)).dump.count, 200_000);
   });
 

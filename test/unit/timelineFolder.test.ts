@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadFolder } from '../../src/timeline/folder';
+import { nodeDumpFiles } from '../../src/node/dumpFiles';
 import { startProcess } from '../helpers/realProcess';
 
 describe('folder timeline: which processes the dumps show', () => {
@@ -14,10 +15,10 @@ describe('folder timeline: which processes the dumps show', () => {
       await Promise.all(runs.map((p) => p.ready));
       writeFileSync(join(dir, 'maps.1'), readFileSync(`/proc/${runs[0].pid}/maps`));
       writeFileSync(join(dir, 'maps.2'), readFileSync(`/proc/${runs[0].pid}/maps`));
-      const one = await loadFolder(dir);
+      const one = await loadFolder(nodeDumpFiles, dir);
       assert.equal(one.processes.length, 1, one.processes.join('; '));
       writeFileSync(join(dir, 'maps.3'), readFileSync(`/proc/${runs[1].pid}/maps`));
-      const two = await loadFolder(dir);
+      const two = await loadFolder(nodeDumpFiles, dir);
       assert.equal(two.processes.length, 2, 'the same program, mapped elsewhere: another run');
       assert.match(two.processes[0], /\/threads at [0-9a-f]+$/);
     } finally {

@@ -8,6 +8,7 @@ import { captureLocal, CaptureError } from '../../src/capture';
 import { listDumpFiles } from '../../src/node/dumpFile';
 import { CaptureStore, readWatchIndex, watchFolderName } from '../../src/timeline/captureStore';
 import { loadFolder } from '../../src/timeline/folder';
+import { nodeDumpFiles } from '../../src/node/dumpFiles';
 import { backoffDelay, classifyFailure, WatchSession, type Clock, type WatchStatus } from '../../src/timeline/watch';
 import { isWebviewMessage, MessageType } from '../../src/protocol';
 import { startProcess } from '../helpers/realProcess';
@@ -223,7 +224,7 @@ describe('capture folder of a watch', () => {
     }
     writeFileSync(join(dir, 'notes.txt'), 'not a dump\n');
     const batches: number[] = [];
-    const r = await loadFolder(dir, { onBatch: (s) => batches.push(s.length), batchMs: 0, concurrency: 2 });
+    const r = await loadFolder(nodeDumpFiles, dir, { onBatch: (s) => batches.push(s.length), batchMs: 0, concurrency: 2 });
     assert.equal(r.files, 7);
     assert.equal(r.samples.length, 6);
     assert.deepEqual(r.skipped.map((s) => s.file.split('/').pop()), ['notes.txt']);
@@ -236,7 +237,7 @@ describe('capture folder of a watch', () => {
     // Reading can be cancelled.
     const ac = new AbortController();
     ac.abort();
-    assert.equal((await loadFolder(dir, { signal: ac.signal })).cancelled, true);
+    assert.equal((await loadFolder(nodeDumpFiles, dir, { signal: ac.signal })).cancelled, true);
     assert.equal(readFileSync(join(dir, 'notes.txt'), 'utf8'), 'not a dump\n');
   });
 });
