@@ -1,5 +1,6 @@
 import { Dump, PERM_X } from './dump';
-import { KERNEL_BATCH, Param, Stat } from './kernel';
+import { KERNEL_BATCH } from './kernel';
+import { NameClass, Param, Stat } from './kernelContract';
 import { KIND_INDEX } from './kinds';
 import type { AllocatorName } from './types';
 
@@ -20,15 +21,6 @@ export interface ClassifyStats {
   bigAnonAligned: number;
   /** VMAs of Go's heap: contiguous anonymous memory from a 0x00c000000000 (+ n TiB) arena hint. */
   goArenaVmas: number;
-}
-
-/** How a name classifies before looking at neighbours (NC_* in kernel.c); Anonymous: by layout. */
-const enum NameClass {
-  Anonymous,
-  Special,
-  Shm,
-  Image,
-  File,
 }
 
 function specialKind(name: string): number | undefined {

@@ -1,7 +1,7 @@
 import { addBytes, parseHex } from './addr';
 import { Dump, FLAG_DELETED, MALFORMED_KEPT, PERM_R, PERM_SHARED, PERM_W, PERM_X } from './dump';
 import { applyHeaderLine } from './header';
-import { NO_OWNER, ScanResult, SLOT_VMFLAGS } from './kernel';
+import { NO_OWNER, Reason, ScanResult, SLOT_VMFLAGS } from './kernelContract';
 import { GDB_HEADER, GDB_PREAMBLE, GDB_TRAILER, gdbRow, HS_ERR_BANNER, HS_ERR_LIBRARIES, hsErrFact, numaRow } from './toolDumps';
 import { VMFLAGS } from './vmflags';
 
@@ -222,7 +222,7 @@ export class DumpParser {
     const start = this.longLine!;
     this.longLine = undefined;
     this.lineNo++;
-    this.malformed(13, start, 0, start.length);
+    this.malformed(Reason.LineTooLong, start, 0, start.length);
   }
 
   private malformed(reason: number | string, buf: Uint8Array, s: number, e: number): void {
@@ -230,7 +230,7 @@ export class DumpParser {
     // Junk bytes explain any failure better than the field that happened to break first.
     for (let k = s; k < e; k++) {
       if (buf[k] === 0) {
-        reason = 8;
+        reason = Reason.Binary;
         break;
       }
     }
@@ -309,7 +309,7 @@ export class DumpParser {
   private line(buf: Uint8Array, s: number, nl: number): void {
     this.lineNo++;
     if (nl - s > MAX_LINE) {
-      this.malformed(13, buf, s, s + 80);
+      this.malformed(Reason.LineTooLong, buf, s, s + 80);
       return;
     }
     const e = nl > s && buf[nl - 1] === 13 ? nl - 1 : nl;
@@ -361,7 +361,7 @@ export class DumpParser {
           }
           const r = this.kernel.result[ScanResult.Reason];
           buf = this.kernel.input; // room() may have grown the kernel's memory
-          if (fresh && r === 1 && this.rowStarts(buf, p, e, s)) return;
+          if (fresh && r === Reason.NotRange && this.rowStarts(buf, p, e, s)) return;
           this.closeOrphans();
           this.malformed(r, buf, s, e);
           // Field lines under it are its own, not the VMA above's.

@@ -1,5 +1,6 @@
 import type { Dump } from './dump';
-import { KERNEL_BATCH, Param, RUN_FIELDS } from './kernel';
+import { KERNEL_BATCH } from './kernel';
+import { Param, RUN_FIELDS } from './kernelContract';
 import { ANON_KINDS, KIND_INDEX, KINDS } from './kinds';
 
 /** Findings list at most this many lines; their lineCount has the total. */

@@ -14,7 +14,7 @@ import { KINDS } from '../../src/core/kinds';
 import { MAX_FINDING_LINES } from '../../src/core/tally';
 
 // @ts-expect-error: a plain .mjs script, typed by use
-import { compileKernel } from '../../scripts/build-wasm.mjs';
+import { compileKernel, contractText } from '../../scripts/build-wasm.mjs';
 
 /**
  * The reference grammar of a maps line, written for clarity: the reason code (an index into the
@@ -91,6 +91,25 @@ describe('kernel', () => {
   it('is built from kernel.c: the committed WebAssembly is what clang makes of it now', () => {
     const fresh = (compileKernel() as Buffer).toString('base64');
     assert.equal(KERNEL_WASM, fresh, 'src/core/kernelWasm.ts is stale: run npm run build:wasm');
+  });
+
+  it('takes its contract from kernel.c: the committed kernelContract.ts is what kernel.c declares now', () => {
+    const c = readFileSync('src/core/kernel.c', 'utf8');
+    const ts = contractText(c) as string;
+    assert.equal(readFileSync('src/core/kernelContract.ts', 'utf8'), ts, 'src/core/kernelContract.ts is stale: run npm run build:wasm');
+    // Every named enum, the column table and the exported constants made it across, with their values.
+    assert.match(ts, /export const enum Reason \{[^}]*LineTooLong = 13,/);
+    assert.match(ts, /export const enum Param \{[^}]*Allocator = 25,\n {2}CountOf = 26,/);
+    assert.match(ts, /\['nameId', Int32Array\],\n {2}\['line', Uint32Array\],\n\] as const;/);
+    assert.match(ts, /export const NO_OWNER = 0xffffffff;/);
+    // A changed enum in kernel.c changes the contract (the generator reads, it does not copy).
+    const moved = contractText(c.replace('enum Stat { S_THREAD_STACKS, S_GUARDS,', 'enum Stat { S_GUARDS, S_THREAD_STACKS,')) as string;
+    assert.match(moved, /Guards = 0,\n {2}ThreadStacks = 1,/);
+  });
+
+  it('works on a column host, not on the Dump: kernel.ts imports neither dump.ts nor parse.ts', () => {
+    const imports = [...readFileSync('src/core/kernel.ts', 'utf8').matchAll(/^import .* from '(.*)';$/gm)].map((m) => m[1]);
+    assert.deepEqual(imports.sort(), ['./kernelContract', './kernelWasm']);
   });
 
   it('has room for every kind, and keeps as many lines per kind as a finding lists', () => {
