@@ -89,9 +89,10 @@ export function contractText(c) {
     out.push(`  ['${name}', ${TYPED_ARRAY[type]}],`);
   }
   out.push('] as const;', '');
-  for (const [, comment, name, value] of c.matchAll(new RegExp(`${COMMENT}\\s*#define\\s+(\\w+)\\s+(\\S+)`, 'g'))) {
+  for (const [, comment, name, value] of c.matchAll(new RegExp(`${COMMENT}[ \\t]*\\n#define\\s+(\\w+)\\s+(.+)`, 'g'))) {
     if (!comment.includes('(exported)')) continue;
-    out.push(doc(comment.replace(/\s*\(exported\)/, '')), `export const ${name} = ${value.replace(/u$/, '')};`, '');
+    // C's unsigned suffix is no TypeScript (0xffffffffu).
+    out.push(doc(comment.replace(/\s*\(exported\)/, '')), `export const ${name} = ${value.trim().replace(/^(0x[0-9a-f]+|\d+)u$/i, '$1')};`, '');
   }
   return out.join('\n');
 }

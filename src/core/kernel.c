@@ -20,9 +20,11 @@ typedef long long i64;
 
 #define EXPORT(name) __attribute__((export_name(name)))
 
-/* One read window, plus a line carried over from the previous one (at most 64 KiB) and a newline. */
+/* The bytes scanned at a time: one read window (exported). */
 #define WINDOW (1 << 20)
+/* The longest line kept: longer ones are reported, not read (exported). */
 #define MAX_LINE 65536
+/* One window, plus a line carried over from the previous one and a newline. */
 #define INPUT_SIZE (MAX_LINE + 1 + WINDOW + 1)
 /* Named lines staged per scan() call, for parse.ts to intern their names. */
 #define NAMED_MAX 16384

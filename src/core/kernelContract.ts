@@ -104,6 +104,12 @@ export const KERNEL_COLUMNS = [
   ['line', Uint32Array],
 ] as const;
 
+/** The bytes scanned at a time: one read window. */
+export const WINDOW = (1 << 20);
+
+/** The longest line kept: longer ones are reported, not read. */
+export const MAX_LINE = 65536;
+
 /** The slot of a staged VmFlags value (its set's number), past every field slot. */
 export const SLOT_VMFLAGS = 255;
 

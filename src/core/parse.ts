@@ -1,7 +1,7 @@
 import { addBytes, parseHex } from './addr';
 import { Dump, FLAG_DELETED, MALFORMED_KEPT, PERM_R, PERM_SHARED, PERM_W, PERM_X } from './dump';
 import { applyHeaderLine } from './header';
-import { NO_OWNER, Reason, ScanResult, SLOT_VMFLAGS } from './kernelContract';
+import { MAX_LINE, NO_OWNER, Reason, ScanResult, SLOT_VMFLAGS, WINDOW } from './kernelContract';
 import { GDB_HEADER, GDB_PREAMBLE, GDB_TRAILER, gdbRow, HS_ERR_BANNER, HS_ERR_LIBRARIES, hsErrFact, numaRow } from './toolDumps';
 import { VMFLAGS } from './vmflags';
 
@@ -56,9 +56,6 @@ const HEAD_SEPARATOR = /^==> (.*) <==\s*$/;
 /** pmap prints basenames; these name kernel objects, not files, and get their full names back. */
 const PMAP_BASENAME = /^(zero|anon_hugepage|SYSV[0-9a-f]{8}|memfd:.*) \(deleted\)$/;
 
-/** As in kernel.c: the bytes scanned at a time, and the longest line. */
-const WINDOW = 1 << 20;
-const MAX_LINE = 65536;
 const DELETED = ' (deleted)';
 
 const isHexByte = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
@@ -138,8 +135,20 @@ export class DumpParser {
     return this.kernel.input.subarray(this.carry, this.carry + WINDOW);
   }
 
+  /**
+   * Encoded straight into the kernel's input a window at a time: no copy of the whole text as
+   * bytes (an open million-line document is 49 MB of them) and no second copy into the input.
+   */
   pushString(text: string): void {
-    this.push(encoder.encode(text));
+    for (let at = 0; at < text.length; ) {
+      const into = this.readInto();
+      // As many UTF-16 units as the window has bytes: their UTF-8 is at least as long, so the
+      // window fills first, and a pair cut at the end is left whole for the next window (a lone
+      // half would take three bytes where at most one is left).
+      const { read, written } = encoder.encodeInto(text.substring(at, at + into.length), into);
+      at += read;
+      this.push(into.subarray(0, written));
+    }
   }
 
   end(): Dump {

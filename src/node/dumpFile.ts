@@ -7,7 +7,12 @@ import { DumpParser } from '../core/parse';
 
 /** Reading dumps from disk in chunks: the same parser as for strings, without holding the file. */
 
-const CHUNK = 1 << 20;
+/**
+ * The largest read of readDump(): a file up to this size is read with one await, whole, then
+ * parsed (each awaited read waits its turn behind a busy extension host's event loop); a larger
+ * one in reads of this size, so its bytes are never all held twice.
+ */
+const ASYNC_READ_MAX = 64 << 20;
 
 export class DumpReadError extends Error {}
 
@@ -89,7 +94,7 @@ export interface ReadProgress {
   total: number;
 }
 
-/** Streams a file asynchronously, reporting progress and yielding between chunks. */
+/** Reads a file asynchronously (one read up to ASYNC_READ_MAX), reporting progress between reads. */
 export async function readDump(
   path: string,
   options: { onProgress?: (p: ReadProgress) => void; signal?: AbortSignal } = {},
@@ -105,7 +110,9 @@ export async function readDump(
     refuseNonRegular(path, st, false);
     const total = st.size;
     const parser = new DumpParser(total);
-    const buf = new Uint8Array(total > 0 && total < CHUNK * 4 ? total + 1 : CHUNK * 4);
+    // One byte over the stated size, so a whole file's read ends short and a grown one goes on;
+    // /proc files state no size and give a page or so a read.
+    const buf = new Uint8Array(total === 0 ? 1 << 20 : Math.min(total + 1, ASYNC_READ_MAX));
     let bytes = 0;
     for (;;) {
       if (options.signal?.aborted) throw new DumpReadError('cancelled');
@@ -114,6 +121,8 @@ export async function readDump(
       parser.push(buf.subarray(0, bytesRead));
       bytes += bytesRead;
       options.onProgress?.({ bytes, total });
+      // All the stated size in a short read: the end, without another await to hear it.
+      if (total > 0 && bytes >= total && bytesRead < buf.length) break;
     }
     return parser.end();
   } catch (err) {
