@@ -52,6 +52,7 @@ interface Exports {
   scan(s: number, limit: number, lineNo: number, at: number, room: number, owner: number): number;
   classify(from: number, to: number): number;
   tally(from: number, to: number): void;
+  classifyTally(from: number, to: number): number;
 }
 
 export type KernelColumn = (typeof KERNEL_COLUMNS)[number][0];

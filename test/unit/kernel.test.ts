@@ -5,13 +5,16 @@
  * columns survive the memory growing under them.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { analyzeText } from '../../src/core/analyze';
+import { analyze, analyzeText } from '../../src/core/analyze';
 import { DumpParser, parseDump, REASONS } from '../../src/core/parse';
 import { KERNEL_WASM } from '../../src/core/kernelWasm';
 import { KINDS } from '../../src/core/kinds';
-import { MAX_FINDING_LINES } from '../../src/core/tally';
+import { MAX_FINDING_LINES, runTally } from '../../src/core/tally';
+import type { Kernel } from '../../src/core/kernel';
+import { RUN_FIELDS } from '../../src/core/kernelContract';
 
 // @ts-expect-error: a plain .mjs script, typed by use
 import { compileKernel, contractText } from '../../scripts/build-wasm.mjs';
@@ -226,4 +229,49 @@ describe('kernel', () => {
     const a = analyzeText(text);
     assert.equal(a.kinds.text?.count, 50_000);
   });
+});
+
+/** The kernel's tally as it stands: counts, bytes and lines per kind, and the fragmented runs. */
+function tallyState(k: Kernel): unknown {
+  const lines = k.x.linesMax();
+  return {
+    count: [...k.kindCount],
+    bytes: [...k.kindBytes],
+    lines: KINDS.map((_, kd) => [...k.kindLines.subarray(kd * lines, kd * lines + k.kindLineCount[kd])]),
+    runs: [...k.u32(k.runsAt, k.x.runCount() * RUN_FIELDS)],
+  };
+}
+
+const hexAt = (n: number) => n.toString(16).padStart(12, '0');
+const anonLine = (start: number, size: number, perms: string) => `${hexAt(start)}-${hexAt(start + size)} ${perms} 00000000 00:00 0 `;
+
+describe('classify and tally in one pass', () => {
+  const MIB = 1 << 20;
+  // Thread stacks: a 4 KiB ---p guard under an 8 MiB rw-p stack, six of them, and fragmented anonymous runs.
+  const stacks = Array.from({ length: 6 }, (_, t) => [anonLine(0x7f1000000000 + t * 16 * MIB, 4096, '---p'), anonLine(0x7f1000000000 + t * 16 * MIB + 4096, 8 * MIB, 'rw-p')]).flat();
+  const runs = Array.from({ length: 40 }, (_, i) => anonLine(0x7f2000000000 + i * 8192, 4096, 'rw-p'));
+  const cases: Record<string, string> = {
+    ...Object.fromEntries(readdirSync('samples').filter((f) => !f.endsWith('.md')).map((f) => [f, readFileSync(join('samples', f), 'latin1')])),
+    // The capture's thread count bounds the stacks: classify.ts gives pairs back to the allocator.
+    'fewer threads than stacks': ['# threads: 3', '555555554000-555555556000 r-xp 00000000 08:01 42 /usr/bin/prog', ...stacks, ...runs].join('\n') + '\n',
+    // No library, 2 MiB-aligned extents, no arenas: static jemalloc, anonymous memory re-kinded by analyze.ts.
+    'static jemalloc layout': [
+      '555555554000-555555556000 r-xp 00000000 08:01 42 /usr/bin/prog',
+      ...Array.from({ length: 10 }, (_, i) => anonLine(0x7f3000000000 + i * 8 * MIB, 4 * MIB, 'rw-p')),
+      ...stacks,
+      ...runs,
+    ].join('\n') + '\n',
+  };
+  for (const [name, text] of Object.entries(cases)) {
+    it(`reads the tally of the final kinds: ${name}`, () => {
+      const d = parseDump(text);
+      const a = analyze(d);
+      if (name === 'static jemalloc layout') assert.match(a.allocator.evidence, /2 MiB-aligned/, 'the re-kinding path ran');
+      if (name === 'fewer threads than stacks') assert.equal(a.threads, 2 + (a.kinds.stack ? 1 : 0), 'the bounding path ran');
+      const used = tallyState(d.kernel);
+      runTally(d); // afresh, over the kinds as analyze() left them
+      assert.deepEqual(used, tallyState(d.kernel));
+      d.release();
+    });
+  }
 });
