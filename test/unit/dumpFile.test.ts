@@ -2,7 +2,7 @@
  * readDumpSync (src/node/dumpFile.ts) reads every byte straight into the parser's window whatever
  * the file's size, stops early only on a file that gave its stated size, and reads /proc files
  * (size 0, a page per read) to their end; readDump (the extension host's) reads the same files
- * to the same Dump in one read; a string (an open document) encoded window by window into the
+ * to the same Dump, giving the event loop its turn every 16 MiB; a string (an open document) encoded window by window into the
  * kernel gives the Dump its UTF-8 bytes give, whatever characters straddle the windows.
  */
 import assert from 'node:assert/strict';
@@ -71,7 +71,7 @@ function summary(d: Dump): unknown {
 }
 
 describe('readDump', () => {
-  it('reads a file in one read to the Dump readDumpSync makes, and a /proc file to its end', async () => {
+  it('reads a file to the Dump readDumpSync makes, pausing every 16 MiB for the event loop, and a /proc file to its end', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vma-lens-read-'));
     try {
       for (const bytes of [LINE.length, (1 << 20) + 1, 3 * (1 << 20) + 5]) {
@@ -80,8 +80,22 @@ describe('readDump', () => {
         const progress: number[] = [];
         const d = await readDump(file, { onProgress: (p) => progress.push(p.bytes) });
         assert.deepEqual(summary(d), summary(readDumpSync(file)), `${bytes} bytes`);
-        assert.deepEqual(progress, [bytes], `${bytes} bytes: one read, and no second one to hear the end`);
+        assert.deepEqual(progress, [bytes], `${bytes} bytes: read without a pause, reported once`);
       }
+      // A large file: the event loop gets its turn every 16 MiB (progress shown, cancellation heard).
+      const big = join(dir, 'big.maps');
+      writeFileSync(big, LINE.repeat(Math.ceil((40 << 20) / LINE.length)));
+      const progress: number[] = [];
+      let turns = 0;
+      const timer = setInterval(() => turns++, 0);
+      const d = await readDump(big, { onProgress: (p) => progress.push(p.bytes) });
+      clearInterval(timer);
+      assert.equal(d.count, Math.ceil((40 << 20) / LINE.length));
+      assert.equal(progress.length, 3, `progress at ${progress.join(', ')}`);
+      assert.ok(turns >= 1, 'other tasks ran while the file was read');
+      const abort = new AbortController();
+      const cancelled = readDump(big, { signal: abort.signal, onProgress: () => abort.abort() });
+      await assert.rejects(cancelled, /cancelled/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
