@@ -460,13 +460,15 @@ EXPORT("scan") u32 scan(u32 s, u32 limit, u32 lineNo, u32 at, u32 room, u32 owne
 /* ---------------------------------------------------------------- the analysis passes */
 
 /*
- * VMAs and bytes per kind over the first n VMAs in index order, and each kind's first VMA (n:
- * none), for diff.ts. Bytes are summed as diff.ts always did, in doubles: the high halves'
- * difference times 2^32 plus the low halves' difference, so the totals are the same bit for bit.
+ * VMAs and bytes per kind over VMAs [from, to) of n in index order, and each kind's first VMA (n:
+ * none), for diff.ts; in batches, as classify() (the first resets). Bytes are summed as diff.ts
+ * always did, in doubles: the high halves' difference times 2^32 plus the low halves'
+ * difference, so the totals are the same bit for bit.
  */
-EXPORT("kindTotals") void kindTotals(u32 n) {
-  for (int k = 0; k < KINDS_MAX; k++) totalCount[k] = totalBytes[k] = 0, totalFirst[k] = n;
-  for (u32 i = 0; i < n; i++) {
+EXPORT("kindTotals") void kindTotals(u32 from, u32 to, u32 n) {
+  if (from == 0)
+    for (int k = 0; k < KINDS_MAX; k++) totalCount[k] = totalBytes[k] = 0, totalFirst[k] = n;
+  for (u32 i = from; i < to; i++) {
     u32 k = kind[i];
     if (totalCount[k] == 0) totalFirst[k] = i;
     totalCount[k] += 1;

@@ -33,7 +33,7 @@ interface Exports {
   totalCount(): number;
   totalBytes(): number;
   totalFirst(): number;
-  kindTotals(n: number): void;
+  kindTotals(from: number, to: number, n: number): void;
   fieldVma(): number;
   fieldSlot(): number;
   fieldValue(): number;
