@@ -7,7 +7,8 @@
  * - `timeline` over 1,000 and 10,000 small dumps vs a shell `wc -l` loop over the same files;
  * - `diff` of two 1,000,000-VMA dumps vs `analyze` of each.
  * Runs are paired (ours, then the peer's) and the ratio is the median of the pairs' ratios: the
- * machine may be busy, and a pair shares its moment.
+ * machine may be busy, and a pair shares its moment. `npm run bench -- maps` (or smaps, timeline,
+ * diff, fleet) runs one part.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -76,9 +77,18 @@ interface Run {
   rssKb: number;
 }
 
-function measure(cmd: string, args: string[], input?: string): Run {
+/**
+ * The environment of every measured command: this one without NODE_EXTRA_CA_CERTS. Node 20 loads
+ * that file's certificates as it starts, before any program code, for TLS only (on the
+ * development machine, which sets it to Debian's bundle, about 45 ms of CPU in every Node
+ * process); no benchmarked command makes a connection. The start-up lines show both.
+ */
+const { NODE_EXTRA_CA_CERTS: extraCaCerts, ...benchEnv } = process.env;
+
+function measure(cmd: string, args: string[], input?: string, env: NodeJS.ProcessEnv = benchEnv): Run {
   const t0 = process.hrtime.bigint();
   const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], {
+    env,
     stdio: [input ? 'pipe' : 'ignore', 'ignore', 'pipe'],
     input: input ? readFileSync(input) : undefined,
     maxBuffer: 1 << 20,
@@ -132,9 +142,25 @@ async function main(): Promise<void> {
   need('/usr/bin/mawk', 'mawk');
   need('/usr/bin/jc', 'jc');
   spawnSync('node', [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: root });
+  const part = process.argv[2];
+  const runs = (name: string) => !part || part === name;
+
+  {
+    // Node's own start-up, as every run below pays it (and with the certificates, if set here).
+    const bare = paired(9, () => measure(process.execPath, ['-e', '0']), mawk('/dev/null'));
+    console.log(`\nnode -e 0: ${s3(bare.ours.wall)}, ${bare.ratio.toFixed(1)}x mawk on an empty file`);
+    let withCerts: number | undefined;
+    if (extraCaCerts) {
+      const env = { ...benchEnv, NODE_EXTRA_CA_CERTS: extraCaCerts };
+      const ca = paired(9, () => measure(process.execPath, ['-e', '0'], undefined, env), () => measure(process.execPath, ['-e', '0']));
+      withCerts = ca.ours.wall;
+      console.log(`node -e 0 with NODE_EXTRA_CA_CERTS=${extraCaCerts}: ${s3(ca.ours.wall)}, ${ca.ratio.toFixed(1)}x without (unset for every run below)`);
+    }
+    results.push({ dump: 'node -e 0', seconds: bare.ours.wall, withExtraCaCertsSeconds: withCerts });
+  }
 
   let perVma1M = 0;
-  for (const count of [1_000_000, 4_000_000, 65_530]) {
+  for (const count of runs('maps') ? [1_000_000, 4_000_000, 65_530] : []) {
     const file = makeDump(count);
     const size = statSync(file).size / 1e6;
     const big = count > 100_000;
@@ -170,7 +196,7 @@ async function main(): Promise<void> {
     }
   }
 
-  {
+  if (runs('smaps')) {
     const file = await makeRealSmaps();
     const size = statSync(file).size / 1e6;
     const p = paired(5, ourCli('analyze', '--json', file), mawk(file));
@@ -181,7 +207,7 @@ async function main(): Promise<void> {
     console.log(`  ratio vs mawk: ${p.ratio.toFixed(2)}x the time (target <= 1.5x: ${pass(p.ratio <= 1.5)})`);
   }
 
-  for (const n of [1000, 10_000]) {
+  for (const n of runs('timeline') ? [1000, 10_000] : []) {
     const dir = makeTimelineDir(n);
     const files = readdirSync(dir).map((f) => join(dir, f));
     const p = paired(n > 1000 ? 3 : 5, ourCli('timeline', '--json', dir), () =>
@@ -194,7 +220,7 @@ async function main(): Promise<void> {
     console.log(`  ratio vs the wc loop: ${p.ratio.toFixed(2)}x the time (target <= 0.25x: ${pass(p.ratio <= 0.25)})`);
   }
 
-  {
+  if (runs('diff')) {
     const b = makeDump(1_000_000);
     const a = makeDump(1_000_000, 100);
     const p = paired(5, ourCli('diff', '--json', a, b), () => {
@@ -208,7 +234,7 @@ async function main(): Promise<void> {
     console.log(`  two analyze --json runs  ${s3(p.peer.wall)}`);
     console.log(`  ratio vs two analyses: ${p.ratio.toFixed(2)}x the time (target <= 1.0x: ${pass(p.ratio <= 1)})`);
   }
-  results.push(...(await benchFleetScan(measure, paired)));
+  if (runs('fleet')) results.push(...(await benchFleetScan(measure, paired)));
   writeFileSync(join(dataDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
 }
 

@@ -99,12 +99,8 @@ function mapFacts(dump: Dump): MapFacts {
     else if (!f.program && name.startsWith('/') && dump.namePerms[id] & PERM_X && !LIBRARY_NAME.test(name)) f.program = name;
   });
   f.allocators.sort((a, b) => a.line - b.line);
-  for (let i = 0; i < dump.count; i++) {
-    if (dump.startHi[i] === GO_ARENA_HI && dump.startLo[i] === 0 && dump.nameId[i] < 0) {
-      f.goArenaLine = dump.line[i];
-      break;
-    }
-  }
+  const go = dump.kernel.x.findUnnamed(dump.count, GO_ARENA_HI, 0);
+  if (go < dump.count) f.goArenaLine = dump.line[go];
   return f;
 }
 

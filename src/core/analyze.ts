@@ -63,12 +63,21 @@ function analyzeOne(dump: Dump, options: AnalyzeOptions): Analysis {
   const addressBits: 32 | 64 = dump.maxEndHi > 0 ? 64 : 32;
   let allocator = detectAllocator(dump);
   // Without a verdict, classify by glibc's layout rules: its arenas are evidence in themselves.
-  const stats = classify(dump, allocator.name === 'unknown' ? 'glibc' : allocator.name, addressBits);
+  // The tally is made with the classification, and made again if a kind changes here.
+  const stats = classify(dump, allocator.name === 'unknown' ? 'glibc' : allocator.name, addressBits, true);
+  let kindsChanged = false;
   const open = allocator.confidence === 'unknown' || (allocator.name === 'glibc' && allocator.confidence === 'suspected');
-  if (open) allocator = suspectStaticJemalloc(dump, stats, allocator) ?? allocator;
-  if (dump.permsUnknown) unknownPermsKinds(dump);
+  const staticJemalloc = open ? suspectStaticJemalloc(dump, stats, allocator) : undefined;
+  if (staticJemalloc) {
+    allocator = staticJemalloc;
+    kindsChanged = true;
+  }
+  if (dump.permsUnknown) {
+    unknownPermsKinds(dump);
+    kindsChanged = true;
+  }
 
-  const t = tally(dump);
+  const t = tally(dump, !kindsChanged);
   const { kinds, totals, vmaCount } = summarise(t);
   const nodes = numaNodeBytes(dump);
   let maxMapCount = DEFAULT_MAX_MAP_COUNT;

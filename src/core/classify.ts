@@ -1,6 +1,8 @@
 import { Dump, PERM_X } from './dump';
-import { KERNEL_BATCH, Param, Stat } from './kernel';
+import { KERNEL_BATCH } from './kernel';
+import { NameClass, Param, Stat } from './kernelContract';
 import { KIND_INDEX } from './kinds';
+import { runTally, setTallyParams } from './tally';
 import type { AllocatorName } from './types';
 
 const K = KIND_INDEX;
@@ -20,15 +22,6 @@ export interface ClassifyStats {
   bigAnonAligned: number;
   /** VMAs of Go's heap: contiguous anonymous memory from a 0x00c000000000 (+ n TiB) arena hint. */
   goArenaVmas: number;
-}
-
-/** How a name classifies before looking at neighbours (NC_* in kernel.c); Anonymous: by layout. */
-const enum NameClass {
-  Anonymous,
-  Special,
-  Shm,
-  Image,
-  File,
 }
 
 function specialKind(name: string): number | undefined {
@@ -153,8 +146,10 @@ function unnamedHeapGuard(dump: Dump, addressBits: 32 | 64): boolean {
  * Go's heap grows up from 0xc000000000 and belongs to its runtime, whatever malloc is loaded;
  * .bss is anonymous rw-p directly after an image's writable data; anything else anonymous
  * belongs to the allocator. The per-VMA pass runs in the kernel (classify() in kernel.c).
+ * withTally: the kernel's tally pass runs too, batch by batch with classification, and again if
+ * a rule here changes kinds after it (tally.ts then reads it with `counted`).
  */
-export function classify(dump: Dump, allocator: AllocatorName, addressBits: 32 | 64): ClassifyStats {
+export function classify(dump: Dump, allocator: AllocatorName, addressBits: 32 | 64, withTally = false): ClassifyStats {
   const { cls, special } = nameClasses(dump);
   const k = dump.kernel;
   k.u8(k.nameClassAt, cls.length).set(cls);
@@ -186,22 +181,28 @@ export function classify(dump: Dump, allocator: AllocatorName, addressBits: 32 |
   // that ask for a larger guard.
   p[Param.MaxGuard] = Math.max(65536, 4 * (dump.header.pageSize ?? 4096));
   p[Param.Allocator] = K.allocator;
+  if (withTally) setTallyParams(dump);
   // At least one call, even for no VMA: the first resets the counts.
   for (let at = 0; ; ) {
-    at = k.x.classify(at, Math.min(dump.count, at + KERNEL_BATCH));
+    const to = Math.min(dump.count, at + KERNEL_BATCH);
+    at = withTally ? k.x.classifyTally(at, to) : k.x.classify(at, to);
     if (at >= dump.count) break;
   }
   const st = k.stats;
+  let changed = false;
   if (unnamedHeapGuard(dump, addressBits)) {
     st[Stat.ThreadStacks]--;
     st[Stat.Guards]--;
+    changed = true;
   }
   const threads = dump.header.threads;
   if (threads !== undefined && threads > 0 && st[Stat.ThreadStacks] > threads - 1) {
     const dropped = boundThreadStacks(dump, threads - 1, allocator === 'glibc' ? K.anon : K.allocator);
     st[Stat.ThreadStacks] -= dropped;
     st[Stat.Guards] -= dropped;
+    changed ||= dropped > 0;
   }
+  if (withTally && changed) runTally(dump);
   return {
     threadStacks: st[Stat.ThreadStacks],
     guards: st[Stat.Guards],

@@ -1,5 +1,6 @@
 import { toHex } from './addr';
 import type { Dump } from './dump';
+import { KERNEL_BATCH } from './kernel';
 import { countsTowardLimit, KINDS } from './kinds';
 import type { VmaKind } from './types';
 
@@ -82,7 +83,12 @@ function nameIdsIn(a: Dump, b: Dump): Int32Array {
  */
 function tallyKinds(d: Dump, seen: number[]): { count: Float64Array; bytes: Float64Array } {
   const k = d.kernel;
-  k.x.kindTotals(d.count);
+  // At least one call, even for no VMA: the first resets the totals.
+  for (let at = 0; ; ) {
+    const to = Math.min(d.count, at + KERNEL_BATCH);
+    k.x.kindTotals(at, to, d.count);
+    if ((at = to) >= d.count) break;
+  }
   const first = k.totalFirst.slice(0, KINDS.length);
   const present = KINDS.map((_, kind) => kind).filter((kind) => first[kind] < d.count);
   seen.push(...present.sort((p, q) => first[p] - first[q]));
@@ -188,9 +194,13 @@ function growthRanges(a: Dump, b: Dump, changes: Change[]): RangeGrowth[] {
   const dumpOf = (c: Change) => (c.side ? b : a);
   const start = (c: Change) => dumpOf(c).start(c.i);
   const end = (c: Change) => dumpOf(c).end(c.i);
-  const sorted = [...changes].sort((p, q) => start(p) - start(q));
+  // Sorted by start through a typed index (stable, as the comparator sort was), each start and
+  // end read once: this runs once per diff, cold, and calls are what cold code pays for.
+  const starts = Float64Array.from(changes, start);
+  const ends = Float64Array.from(changes, end);
+  const byStart = Uint32Array.from(changes.keys()).sort((p, q) => starts[p] - starts[q] || p - q);
   const ranges: RangeGrowth[] = [];
-  let group: Change[] = [];
+  let group: number[] = [];
   let groupEnd = -Infinity;
   const flush = () => {
     if (!group.length) return;
@@ -199,7 +209,8 @@ function growthRanges(a: Dump, b: Dump, changes: Change[]): RangeGrowth[] {
     let bytes = 0;
     const kindCount = new Map<VmaKind, number>();
     let line = 0;
-    for (const c of group) {
+    for (const k of group) {
+      const c = changes[k];
       const d = dumpOf(c);
       if (c.side) {
         add++;
@@ -211,8 +222,8 @@ function growthRanges(a: Dump, b: Dump, changes: Change[]): RangeGrowth[] {
         bytes -= d.size(c.i);
       }
     }
-    const first = group[0];
-    const last = group.reduce((m, c) => (end(c) > end(m) ? c : m), first);
+    const first = changes[group[0]];
+    const last = changes[group.reduce((m, k) => (ends[k] > ends[m] ? k : m), group[0])];
     const fd = dumpOf(first);
     const ld = dumpOf(last);
     const kind =
@@ -229,10 +240,10 @@ function growthRanges(a: Dump, b: Dump, changes: Change[]): RangeGrowth[] {
     });
     group = [];
   };
-  for (const c of sorted) {
-    if (group.length && start(c) - groupEnd > RANGE_GAP) flush();
-    group.push(c);
-    groupEnd = Math.max(groupEnd, end(c));
+  for (const k of byStart) {
+    if (group.length && starts[k] - groupEnd > RANGE_GAP) flush();
+    group.push(k);
+    groupEnd = Math.max(groupEnd, ends[k]);
   }
   flush();
   ranges.sort((p, q) => q.vmaDelta - p.vmaDelta || q.byteDelta - p.byteDelta);

@@ -1,5 +1,6 @@
 import { subtract, toHex, toNumber } from './addr';
-import { acquireKernel, Kernel, KERNEL_COLUMNS, type KernelColumn } from './kernel';
+import { acquireKernel, Kernel, type KernelColumn } from './kernel';
+import { KERNEL_COLUMNS } from './kernelContract';
 import { KINDS } from './kinds';
 import type { DumpFormat, DumpHeader, DumpNote, DumpSection, Malformed, Vma, VmaKind } from './types';
 
@@ -222,7 +223,7 @@ export class Dump {
 
   /** Called by the parser when the dump is complete: the kernel's last allocations. */
   seal(): void {
-    this.kernel.seal(this, this.sorted ? undefined : (into) => (this.sortedOrder = this.addressOrder(into)));
+    this.kernel.seal(this.names.length, this.sorted ? undefined : (into) => (this.sortedOrder = this.addressOrder(into)));
   }
 
   /**

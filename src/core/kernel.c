@@ -20,9 +20,11 @@ typedef long long i64;
 
 #define EXPORT(name) __attribute__((export_name(name)))
 
-/* One read window, plus a line carried over from the previous one (at most 64 KiB) and a newline. */
+/* The bytes scanned at a time: one read window (exported). */
 #define WINDOW (1 << 20)
+/* The longest line kept: longer ones are reported, not read (exported). */
 #define MAX_LINE 65536
+/* One window, plus a line carried over from the previous one and a newline. */
 #define INPUT_SIZE (MAX_LINE + 1 + WINDOW + 1)
 /* Named lines staged per scan() call, for parse.ts to intern their names. */
 #define NAMED_MAX 16384
@@ -35,16 +37,22 @@ typedef long long i64;
 #define FIELDS_MAX 65536
 #define FLAG_SETS_MAX 64
 #define FLAGS_LEN 128
-/* The slot of a staged VmFlags value (its set's number), past every field slot. */
+/* The slot of a staged VmFlags value (its set's number), past every field slot (exported). */
 #define SLOT_VMFLAGS 255
-/* The owner of field lines when there is none (parse.ts decides what they are). */
+/* The owner of field lines when there is none: parse.ts decides what they are (exported). */
 #define NO_OWNER 0xffffffffu
 /* Kinds (kinds.ts has fewer than this), and lines kept per kind (MAX_FINDING_LINES in tally.ts). */
 #define KINDS_MAX 32
 #define LINES_MAX 200
 
-/* Reason codes: the index into REASONS in parse.ts. */
-enum { OK = 0, NOT_RANGE = 1, TOO_LONG = 2, END_BELOW_START = 3, BAD_PERMS = 4, BAD_OFFSET = 5, BAD_DEVICE = 6, BAD_INODE = 7, BINARY = 8, LINE_TOO_LONG = 13 };
+/*
+ * The contract with TypeScript: scripts/build-wasm.mjs writes every named enum below (the
+ * prefix of its members dropped, the rest in PascalCase), the COLUMNS table and the #defines
+ * marked "(exported)" into kernelContract.ts, so kernel.ts and its callers use these very numbers.
+ */
+
+/* Reason codes: the index into REASONS in parse.ts (the codes from 9 are the parser's own). */
+enum Reason { OK = 0, NOT_RANGE = 1, TOO_LONG = 2, END_BELOW_START = 3, BAD_PERMS = 4, BAD_OFFSET = 5, BAD_DEVICE = 6, BAD_INODE = 7, BINARY = 8, LINE_TOO_LONG = 13 };
 
 /*
  * scan()'s results: VMAs written, why it stopped (0: limit or room), named lines staged, the
@@ -52,26 +60,28 @@ enum { OK = 0, NOT_RANGE = 1, TOO_LONG = 2, END_BELOW_START = 3, BAD_PERMS = 4, 
  * upper half so far, the first line so far that starts inside the mapping before it (0: none),
  * lines read (VMAs and field lines), field values staged.
  */
-enum { RES_WRITTEN, RES_REASON, RES_NAMED, RES_UNSORTED, RES_MAX_END_HI, RES_OVERLAP, RES_LINES, RES_FIELDS, RES_COUNT };
+enum ScanResult { RES_WRITTEN, RES_REASON, RES_NAMED, RES_UNSORTED, RES_MAX_END_HI, RES_OVERLAP, RES_LINES, RES_FIELDS, RES_COUNT };
 
-/* The Dump's columns, as placed by kernel.ts (setColumns after every move). */
-enum { COL_START_HI, COL_START_LO, COL_END_HI, COL_END_LO, COL_PERMS, COL_FLAGS, COL_KIND, COL_OFFSET, COL_DEV, COL_INODE, COL_NAME_ID, COL_LINE, COL_COUNT };
+/* The Dump's per-VMA columns in this order, as placed by kernel.ts (setColumns after every move). */
+#define COLUMNS(X) \
+  X(startHi, u32) X(startLo, u32) X(endHi, u32) X(endLo, u32) X(perms, u8) X(flags, u8) X(kind, u8) \
+  X(offset, double) X(dev, u32) X(inode, double) X(nameId, i32) X(line, u32)
 
 /*
  * What classify() and tally() need to know, set by classify.ts and tally.ts: the VMA count, where
  * the address order and the per-name tables are, the allocator, the arena slot size, the kind
  * numbers (kinds.ts is their only definition), and where fragmented runs go.
  */
-enum {
+enum Param {
   P_COUNT, P_ORDER, P_NAME_CLASS, P_NAME_SPECIAL, P_GLIBC, P_SLOT_BITS, P_OWN_ANON,
   P_SHM, P_DELETED, P_FILE, P_TEXT, P_DATA, P_RODATA, P_IMAGE_GAP, P_VSYSCALL, P_BSS,
   P_ARENA, P_ARENA_RESERVE, P_GUARD, P_THREAD_STACK, P_RESERVED, P_ANON_KINDS, P_RUNS, P_RUNS_MAX,
   P_MAX_GUARD, P_ALLOCATOR, P_COUNT_OF
 };
 /* classify()'s counts. */
-enum { S_THREAD_STACKS, S_GUARDS, S_ARENA_SLOTS, S_ARENA_VMAS, S_BIG_ANON, S_BIG_ANON_ALIGNED, S_GO_ARENA_VMAS, S_COUNT };
-/* How classify.ts classed each name (NameClass there). */
-enum { NC_ANONYMOUS, NC_SPECIAL, NC_SHM, NC_IMAGE, NC_FILE };
+enum Stat { S_THREAD_STACKS, S_GUARDS, S_ARENA_SLOTS, S_ARENA_VMAS, S_BIG_ANON, S_BIG_ANON_ALIGNED, S_GO_ARENA_VMAS, S_COUNT };
+/* How classify.ts classes each name before looking at neighbours; anonymous: by layout. */
+enum NameClass { NC_ANONYMOUS, NC_SPECIAL, NC_SHM, NC_IMAGE, NC_FILE };
 
 #define PERM_R 1
 #define PERM_W 2
@@ -102,10 +112,8 @@ static u32 totalFirst[KINDS_MAX];
 /* Across scan() calls: the previous start and end, to tell whether the dump is in address order. */
 static u64 prevStart, prevEnd;
 
-static u32 *startHi, *startLo, *endHi, *endLo, *dev, *line;
-static u8 *perms, *flags, *kind;
-static double *offset, *inode;
-static i32 *nameId;
+#define DECLARE(name, type) static type *name;
+COLUMNS(DECLARE)
 
 extern u8 __heap_base;
 
@@ -113,7 +121,6 @@ EXPORT("heapBase") u32 heapBase(void) { return (u32)&__heap_base; }
 EXPORT("input") u8 *inputPtr(void) { return input; }
 EXPORT("inputSize") u32 inputSize(void) { return INPUT_SIZE; }
 EXPORT("result") u32 *resultPtr(void) { return result; }
-EXPORT("resultCount") u32 resultCount(void) { return RES_COUNT; }
 EXPORT("namedIndex") u32 *namedIndexPtr(void) { return namedIndex; }
 EXPORT("nameStart") u32 *nameStartPtr(void) { return nameStart; }
 EXPORT("nameEnd") u32 *nameEndPtr(void) { return nameEnd; }
@@ -139,10 +146,13 @@ EXPORT("keyLenMax") u32 keyLenMax(void) { return KEY_LEN; }
 EXPORT("flagsIn") u8 *flagsInPtr(void) { return flagsIn; }
 EXPORT("flagsLenMax") u32 flagsLenMax(void) { return FLAGS_LEN; }
 
-EXPORT("setColumns")
-void setColumns(u32 *sh, u32 *sl, u32 *eh, u32 *el, u8 *pm, u8 *fl, u8 *kd, double *of, u32 *dv, double *in, i32 *ni, u32 *ln) {
-  startHi = sh; startLo = sl; endHi = eh; endLo = el; perms = pm; flags = fl; kind = kd;
-  offset = of; dev = dv; inode = in; nameId = ni; line = ln;
+/* Where each column is: at[c] for column c of COLUMNS. */
+static u32 columnAt[32];
+EXPORT("columnAt") u32 *columnAtPtr(void) { return columnAt; }
+EXPORT("setColumns") void setColumns(void) {
+  u32 c = 0;
+#define PLACE(name, type) name = (type *)columnAt[c++];
+  COLUMNS(PLACE)
 }
 
 /* ---------------------------------------------------------------- the maps-line scanner */
@@ -450,18 +460,30 @@ EXPORT("scan") u32 scan(u32 s, u32 limit, u32 lineNo, u32 at, u32 room, u32 owne
 /* ---------------------------------------------------------------- the analysis passes */
 
 /*
- * VMAs and bytes per kind over the first n VMAs in index order, and each kind's first VMA (n:
- * none), for diff.ts. Bytes are summed as diff.ts always did, in doubles: the high halves'
- * difference times 2^32 plus the low halves' difference, so the totals are the same bit for bit.
+ * VMAs and bytes per kind over VMAs [from, to) of n in index order, and each kind's first VMA (n:
+ * none), for diff.ts; in batches, as classify() (the first resets). Bytes are summed as diff.ts
+ * always did, in doubles: the high halves' difference times 2^32 plus the low halves'
+ * difference, so the totals are the same bit for bit.
  */
-EXPORT("kindTotals") void kindTotals(u32 n) {
-  for (int k = 0; k < KINDS_MAX; k++) totalCount[k] = totalBytes[k] = 0, totalFirst[k] = n;
-  for (u32 i = 0; i < n; i++) {
+EXPORT("kindTotals") void kindTotals(u32 from, u32 to, u32 n) {
+  if (from == 0)
+    for (int k = 0; k < KINDS_MAX; k++) totalCount[k] = totalBytes[k] = 0, totalFirst[k] = n;
+  for (u32 i = from; i < to; i++) {
     u32 k = kind[i];
     if (totalCount[k] == 0) totalFirst[k] = i;
     totalCount[k] += 1;
     totalBytes[k] += ((double)endHi[i] - (double)startHi[i]) * 4294967296.0 + ((double)endLo[i] - (double)startLo[i]);
   }
+}
+
+/*
+ * The first of the first n VMAs in index order that starts at hi:lo and has no name (n: none),
+ * for allocator.ts (Go's first arena): a JavaScript loop over a million VMAs, cold, cost 7 ms.
+ */
+EXPORT("findUnnamed") u32 findUnnamed(u32 n, u32 hi, u32 lo) {
+  for (u32 i = 0; i < n; i++)
+    if (startLo[i] == lo && startHi[i] == hi && nameId[i] < 0) return i;
+  return n;
 }
 
 static u64 startOf(u32 i) { return (u64)startHi[i] << 32 | startLo[i]; }
@@ -661,7 +683,7 @@ EXPORT("classify") u32 classify(u32 from, u32 to) {
 #define RUN_HOLE MIB
 #define RUN_MIN_VMAS 16
 #define RUN_SMALL MIB
-/* Each run in the P_RUNS array: first VMA, last VMA, VMAs, holes, splits. */
+/* Each run in the P_RUNS array: first VMA, last VMA, VMAs, holes, splits (exported). */
 #define RUN_FIELDS 5
 
 /* The run being followed across tally() calls: its first VMA (-1: none), the last, and counts. */
@@ -718,4 +740,15 @@ EXPORT("tally") void tally(u32 from, u32 to) {
     runPrev = i;
   }
   if (to == n) closeRun(runs, runsMax);
+}
+
+/*
+ * classify() then tally() over the positions it classified, a batch at a time: the batch's
+ * columns are still in the cache for the second pass, and one function tiers up instead of two.
+ * For classify.ts, when nothing changes the kinds between the two (it tallies again if so).
+ */
+EXPORT("classifyTally") u32 classifyTally(u32 from, u32 to) {
+  u32 k = classify(from, to);
+  tally(from, k);
+  return k;
 }

@@ -1,4 +1,4 @@
-import type { Dump } from './dump';
+import { KERNEL_COLUMNS, Param, RUN_FIELDS, ScanResult, Stat } from './kernelContract';
 import { KERNEL_WASM } from './kernelWasm';
 
 /**
@@ -17,7 +17,6 @@ interface Exports {
   input(): number;
   inputSize(): number;
   result(): number;
-  resultCount(): number;
   namedIndex(): number;
   nameStart(): number;
   nameEnd(): number;
@@ -34,7 +33,7 @@ interface Exports {
   totalCount(): number;
   totalBytes(): number;
   totalFirst(): number;
-  kindTotals(n: number): void;
+  kindTotals(from: number, to: number, n: number): void;
   fieldVma(): number;
   fieldSlot(): number;
   fieldValue(): number;
@@ -47,89 +46,23 @@ interface Exports {
   forgetFields(): void;
   addKey(len: number): number;
   addFlags(len: number, id: number): void;
-  setColumns(...columns: number[]): void;
+  columnAt(): number;
+  setColumns(): void;
+  findUnnamed(n: number, hi: number, lo: number): number;
   scan(s: number, limit: number, lineNo: number, at: number, room: number, owner: number): number;
   classify(from: number, to: number): number;
   tally(from: number, to: number): void;
+  classifyTally(from: number, to: number): number;
 }
 
-/** The Dump's columns that live in the kernel's memory, in kernel.c's COL_* order. */
-export const KERNEL_COLUMNS = [
-  ['startHi', Uint32Array],
-  ['startLo', Uint32Array],
-  ['endHi', Uint32Array],
-  ['endLo', Uint32Array],
-  ['perms', Uint8Array],
-  ['flags', Uint8Array],
-  ['kind', Uint8Array],
-  ['offset', Float64Array],
-  ['dev', Uint32Array],
-  ['inode', Float64Array],
-  ['nameId', Int32Array],
-  ['line', Uint32Array],
-] as const;
 export type KernelColumn = (typeof KERNEL_COLUMNS)[number][0];
 
-/** Indices into Kernel.result, as in kernel.c. */
-export const enum ScanResult {
-  Written,
-  Reason,
-  Named,
-  /** First line whose start is below the one before, 0 for none. */
-  Unsorted,
-  MaxEndHi,
-  /** First line that starts inside the mapping before it, 0 for none. */
-  Overlap,
-  /** Lines read: VMAs and smaps field lines. */
-  Lines,
-  /** smaps field values staged in fieldVma/fieldSlot/fieldValue. */
-  Fields,
-}
-
-/** scan()'s owner of field lines when they belong to no VMA, and the slot of a staged VmFlags set. */
-export const NO_OWNER = 0xffffffff;
-export const SLOT_VMFLAGS = 255;
-
-/** Indices into Kernel.params, as in kernel.c. */
-export const enum Param {
-  Count,
-  Order,
-  NameClass,
-  NameSpecial,
-  Glibc,
-  SlotBits,
-  OwnAnon,
-  Shm,
-  Deleted,
-  File,
-  Text,
-  Data,
-  Rodata,
-  ImageGap,
-  Vsyscall,
-  Bss,
-  Arena,
-  ArenaReserve,
-  Guard,
-  ThreadStack,
-  Reserved,
-  AnonKinds,
-  Runs,
-  RunsMax,
-  MaxGuard,
-  Allocator,
-}
-
-/** Indices into Kernel.stats, as in kernel.c. */
-export const enum Stat {
-  ThreadStacks,
-  Guards,
-  ArenaSlots,
-  ArenaVmas,
-  BigAnon,
-  BigAnonAligned,
-  GoArenaVmas,
-}
+/**
+ * What holds the per-VMA columns that live in the kernel's memory (the Dump): the kernel puts
+ * a fresh view of each column on it (of KERNEL_COLUMNS's type) whenever the columns move or the
+ * memory grows.
+ */
+export type ColumnHost = { count: number } & { -readonly [C in KernelColumn]: ArrayBufferView };
 
 /**
  * VMAs per classify() and tally() call. V8 runs a WebAssembly function in baseline code until it
@@ -138,8 +71,6 @@ export const enum Stat {
  */
 export const KERNEL_BATCH = 1 << 16;
 
-/** u32 fields per fragmented run: first VMA, last VMA, VMAs, holes, splits. */
-export const RUN_FIELDS = 5;
 const PAGE = 65536;
 /** Idle kernels kept for reuse, and the largest memory worth keeping. */
 const POOL_SIZE = 4;
@@ -171,7 +102,7 @@ export class Kernel {
   /** Where the Dump's columns are, and for how many VMAs. */
   private columnsAt: number[] = [];
   private capacity = 0;
-  private dump: Dump | undefined;
+  private host: ColumnHost | undefined;
   /** Name tables, runs and (for a dump out of address order) the order, placed by seal(). */
   nameClassAt = 0;
   nameSpecialAt = 0;
@@ -215,7 +146,7 @@ export class Kernel {
     this.sealed = false;
     this.columnsAt = [];
     this.capacity = 0;
-    this.dump = undefined;
+    this.host = undefined;
     this.orderAt = 0;
     this.x.reset();
     this.x.forgetFields();
@@ -223,13 +154,13 @@ export class Kernel {
   }
 
   /**
-   * Moves the dump's columns to room for `capacity` VMAs, keeping the first dump.count. While
+   * Moves the host's columns to room for `capacity` VMAs, keeping the first host.count. While
    * they are the last allocation (until seal()) they grow where they are, so that the memory,
    * which never shrinks, holds no abandoned copies.
    */
-  placeColumns(dump: Dump, capacity: number): void {
+  placeColumns(host: ColumnHost, capacity: number): void {
     const before = this.columnsAt;
-    const count = before.length ? dump.count : 0;
+    const count = before.length ? host.count : 0;
     const inPlace = before.length > 0 && this.top === this.columnsEnd(before, this.capacity);
     const oldEnd = this.top;
     if (inPlace) this.top = before[0];
@@ -248,11 +179,12 @@ export class Kernel {
       const now = this.columnViews(at, capacity);
       this.columnViews(before, count).forEach((old, c) => now[c].set(old as never));
     }
-    this.dump = dump;
+    this.host = host;
     this.columnsAt = at;
     this.capacity = capacity;
-    this.columnViewsInto(dump);
-    this.x.setColumns(...at);
+    this.columnViewsInto(host);
+    this.u32(this.x.columnAt(), at.length).set(at);
+    this.x.setColumns();
   }
 
   private columnsEnd(at: number[], capacity: number): number {
@@ -260,16 +192,19 @@ export class Kernel {
     return at[last] + capacity * KERNEL_COLUMNS[last][1].BYTES_PER_ELEMENT;
   }
 
-  /** The last allocations, once the dump is parsed: name tables, fragmented runs, the address order. */
-  seal(dump: Dump, order: ((into: Uint32Array) => void) | undefined): void {
-    const names = Math.max(1, dump.names.length);
-    this.nameClassAt = this.alloc(names);
-    this.nameSpecialAt = this.alloc(names);
-    this.runsMax = Math.floor(dump.count / 16) + 1;
+  /**
+   * The last allocations, once the dump is parsed: tables for its `names` distinct names, the
+   * fragmented runs, and the address order of its VMAs if `order` writes one.
+   */
+  seal(names: number, order: ((into: Uint32Array) => void) | undefined): void {
+    const count = this.host?.count ?? 0;
+    this.nameClassAt = this.alloc(Math.max(1, names));
+    this.nameSpecialAt = this.alloc(Math.max(1, names));
+    this.runsMax = Math.floor(count / 16) + 1;
     this.runsAt = this.alloc(this.runsMax * RUN_FIELDS * 4);
     if (order) {
-      this.orderAt = this.alloc(dump.count * 4);
-      order(this.u32(this.orderAt, dump.count));
+      this.orderAt = this.alloc(count * 4);
+      order(this.u32(this.orderAt, count));
     }
     this.sealed = true;
   }
@@ -290,7 +225,7 @@ export class Kernel {
     if (this.top > mem.buffer.byteLength) {
       mem.grow(Math.ceil((this.top - mem.buffer.byteLength) / PAGE));
       this.views();
-      if (this.dump) this.columnViewsInto(this.dump);
+      if (this.host) this.columnViewsInto(this.host);
     }
     return at;
   }
@@ -300,9 +235,9 @@ export class Kernel {
     return KERNEL_COLUMNS.map(([, type], c) => new type(buf, at[c], n));
   }
 
-  private columnViewsInto(dump: Dump): void {
+  private columnViewsInto(host: ColumnHost): void {
     this.columnViews(this.columnsAt, this.capacity).forEach((view, c) => {
-      (dump as unknown as Record<KernelColumn, typeof view>)[KERNEL_COLUMNS[c][0]] = view;
+      host[KERNEL_COLUMNS[c][0]] = view;
     });
   }
 
@@ -311,12 +246,12 @@ export class Kernel {
     const buf = x.memory.buffer;
     const kinds = x.kindsMax();
     this.input = new Uint8Array(buf, x.input(), x.inputSize());
-    this.result = new Uint32Array(buf, x.result(), x.resultCount());
+    this.result = new Uint32Array(buf, x.result(), ScanResult.Count);
     this.namedIndex = new Uint32Array(buf, x.namedIndex(), x.namedMax());
     this.nameStart = new Uint32Array(buf, x.nameStart(), x.namedMax());
     this.nameEnd = new Uint32Array(buf, x.nameEnd(), x.namedMax());
-    this.params = new Uint32Array(buf, x.params(), Param.Allocator + 1);
-    this.stats = new Uint32Array(buf, x.stats(), Stat.GoArenaVmas + 1);
+    this.params = new Uint32Array(buf, x.params(), Param.CountOf);
+    this.stats = new Uint32Array(buf, x.stats(), Stat.Count);
     this.kindCount = new Uint32Array(buf, x.kindCount(), kinds);
     this.kindBytes = new Float64Array(buf, x.kindBytes(), kinds);
     this.kindLineCount = new Uint32Array(buf, x.kindLineCount(), kinds);

@@ -1,7 +1,7 @@
 import { addBytes, parseHex } from './addr';
 import { Dump, FLAG_DELETED, MALFORMED_KEPT, PERM_R, PERM_SHARED, PERM_W, PERM_X } from './dump';
 import { applyHeaderLine } from './header';
-import { NO_OWNER, ScanResult, SLOT_VMFLAGS } from './kernel';
+import { MAX_LINE, NO_OWNER, Reason, ScanResult, SLOT_VMFLAGS, WINDOW } from './kernelContract';
 import { GDB_HEADER, GDB_PREAMBLE, GDB_TRAILER, gdbRow, HS_ERR_BANNER, HS_ERR_LIBRARIES, hsErrFact, numaRow } from './toolDumps';
 import { VMFLAGS } from './vmflags';
 
@@ -56,9 +56,6 @@ const HEAD_SEPARATOR = /^==> (.*) <==\s*$/;
 /** pmap prints basenames; these name kernel objects, not files, and get their full names back. */
 const PMAP_BASENAME = /^(zero|anon_hugepage|SYSV[0-9a-f]{8}|memfd:.*) \(deleted\)$/;
 
-/** As in kernel.c: the bytes scanned at a time, and the longest line. */
-const WINDOW = 1 << 20;
-const MAX_LINE = 65536;
 const DELETED = ' (deleted)';
 
 const isHexByte = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
@@ -138,8 +135,20 @@ export class DumpParser {
     return this.kernel.input.subarray(this.carry, this.carry + WINDOW);
   }
 
+  /**
+   * Encoded straight into the kernel's input a window at a time: no copy of the whole text as
+   * bytes (an open million-line document is 49 MB of them) and no second copy into the input.
+   */
   pushString(text: string): void {
-    this.push(encoder.encode(text));
+    for (let at = 0; at < text.length; ) {
+      const into = this.readInto();
+      // As many UTF-16 units as the window has bytes: their UTF-8 is at least as long, so the
+      // window fills first, and a pair cut at the end is left whole for the next window (a lone
+      // half would take three bytes where at most one is left).
+      const { read, written } = encoder.encodeInto(text.substring(at, at + into.length), into);
+      at += read;
+      this.push(into.subarray(0, written));
+    }
   }
 
   end(): Dump {
@@ -222,7 +231,7 @@ export class DumpParser {
     const start = this.longLine!;
     this.longLine = undefined;
     this.lineNo++;
-    this.malformed(13, start, 0, start.length);
+    this.malformed(Reason.LineTooLong, start, 0, start.length);
   }
 
   private malformed(reason: number | string, buf: Uint8Array, s: number, e: number): void {
@@ -230,7 +239,7 @@ export class DumpParser {
     // Junk bytes explain any failure better than the field that happened to break first.
     for (let k = s; k < e; k++) {
       if (buf[k] === 0) {
-        reason = 8;
+        reason = Reason.Binary;
         break;
       }
     }
@@ -309,7 +318,7 @@ export class DumpParser {
   private line(buf: Uint8Array, s: number, nl: number): void {
     this.lineNo++;
     if (nl - s > MAX_LINE) {
-      this.malformed(13, buf, s, s + 80);
+      this.malformed(Reason.LineTooLong, buf, s, s + 80);
       return;
     }
     const e = nl > s && buf[nl - 1] === 13 ? nl - 1 : nl;
@@ -361,7 +370,7 @@ export class DumpParser {
           }
           const r = this.kernel.result[ScanResult.Reason];
           buf = this.kernel.input; // room() may have grown the kernel's memory
-          if (fresh && r === 1 && this.rowStarts(buf, p, e, s)) return;
+          if (fresh && r === Reason.NotRange && this.rowStarts(buf, p, e, s)) return;
           this.closeOrphans();
           this.malformed(r, buf, s, e);
           // Field lines under it are its own, not the VMA above's.

@@ -1,5 +1,6 @@
 import type { Dump } from './dump';
-import { KERNEL_BATCH, Param, RUN_FIELDS } from './kernel';
+import { KERNEL_BATCH } from './kernel';
+import { Param, RUN_FIELDS } from './kernelContract';
 import { ANON_KINDS, KIND_INDEX, KINDS } from './kinds';
 
 /** Findings list at most this many lines; their lineCount has the total. */
@@ -28,12 +29,8 @@ export interface Tally {
   runs: FragmentedRun[];
 }
 
-/**
- * One pass over the classified VMAs in address order (tally() in kernel.c): totals per kind, the
- * first lines of each, and the fragmented runs: anonymous private VMAs at most 1 MiB apart, 16
- * or more of them, at least half no bigger than 1 MiB.
- */
-export function tally(dump: Dump): Tally {
+/** What the kernel's tally() reads besides what classify() does (classify.ts tallies with it). */
+export function setTallyParams(dump: Dump): void {
   const k = dump.kernel;
   const p = k.params;
   let anonKinds = 0;
@@ -43,12 +40,29 @@ export function tally(dump: Dump): Tally {
   p[Param.AnonKinds] = anonKinds;
   p[Param.Runs] = k.runsAt;
   p[Param.RunsMax] = k.runsMax;
+}
+
+/** The kernel's tally() over every VMA, as they are classified now. */
+export function runTally(dump: Dump): void {
+  const k = dump.kernel;
+  setTallyParams(dump);
   // At least one call, even for no VMA: the first resets the tallies.
   for (let at = 0; ; ) {
     const to = Math.min(dump.count, at + KERNEL_BATCH);
     k.x.tally(at, to);
     if ((at = to) >= dump.count) break;
   }
+}
+
+/**
+ * One pass over the classified VMAs in address order (tally() in kernel.c): totals per kind, the
+ * first lines of each, and the fragmented runs: anonymous private VMAs at most 1 MiB apart, 16
+ * or more of them, at least half no bigger than 1 MiB. counted: classify() ran the pass already
+ * and no kind has changed since.
+ */
+export function tally(dump: Dump, counted = false): Tally {
+  const k = dump.kernel;
+  if (!counted) runTally(dump);
   const nk = KINDS.length;
   const linesMax = k.x.linesMax();
   // Copied by index: Array.from walks a typed array through its iterator, and a timeline of

@@ -3,6 +3,7 @@ import { isatty } from 'node:tty';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dump } from '../core/dump';
+import { WINDOW } from '../core/kernelContract';
 import { DumpParser } from '../core/parse';
 import { DumpReadError } from '../core/readError';
 import { DUMP_FILE_NAME } from '../core/timeline';
@@ -10,7 +11,12 @@ import type { ReadOptions } from '../platform';
 
 /** Reading dumps from disk in chunks: the same parser as for strings, without holding the file. */
 
-const CHUNK = 1 << 20;
+/**
+ * readDump() gives the event loop its turn (progress, cancellation) after this many bytes read and
+ * parsed, about 20 ms of work: each awaited read of its own waited behind a busy extension host's
+ * other tasks (36-181 ms over a 49 MB file read 4 MiB an await).
+ */
+const YIELD_BYTES = 16 << 20;
 
 export { DumpReadError };
 
@@ -58,28 +64,14 @@ export function readDumpSync(path: string): Dump {
     if (fd !== 0) closeSync(fd);
     throw err;
   }
-  // A file that has given all its stated size in a short read is at its end: no read to hear it
-  // (one call in two for a small dump). /proc files state no size and read on to the empty read.
   const size = fd === 0 ? 0 : st.size;
   const parser = new DumpParser(size);
   let total = 0;
   try {
     for (;;) {
-      let n: number;
-      // Straight into the parser's window: no copy of each megabyte, and no buffer per file (a
-      // fresh zeroed megabyte for each of a timeline's thousands of small files was half its time).
-      const buf = parser.readInto();
-      try {
-        n = readSync(fd, buf, 0, buf.length, null);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-        if ((err as NodeJS.ErrnoException).code === 'EOF') break;
-        throw explain(path, err);
-      }
-      if (n === 0) break;
-      parser.push(buf.subarray(0, n));
+      const n = readWindow(fd, parser, path);
       total += n;
-      if (size > 0 && total >= size && n < buf.length) break;
+      if (n === 0 || atEnd(size, total, n)) break;
     }
   } finally {
     if (fd !== 0) closeSync(fd);
@@ -87,8 +79,38 @@ export function readDumpSync(path: string): Dump {
   return parser.end();
 }
 
+/**
+ * One read straight into the parser's window, pushed to it: no copy of each megabyte, and no
+ * buffer per file (a fresh zeroed megabyte for each of a timeline's thousands of small files was
+ * half its time). Returns the bytes read, 0 at the end.
+ */
+function readWindow(fd: number, parser: DumpParser, path: string): number {
+  const buf = parser.readInto();
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      if ((err as NodeJS.ErrnoException).code === 'EOF') return 0;
+      throw explain(path, err);
+    }
+    if (n > 0) parser.push(buf.subarray(0, n));
+    return n;
+  }
+}
 
-/** Streams a file asynchronously, reporting progress and yielding between chunks. */
+/**
+ * A file that has given all its stated size in a short read is at its end: no read to hear it
+ * (one call in two for a small dump). /proc files state no size and read on to the empty read.
+ */
+const atEnd = (size: number, total: number, n: number) => size > 0 && total >= size && n < WINDOW;
+
+/**
+ * Reads a file for the extension host as readDumpSync does, a window at a time straight into the
+ * parser, and lets the event loop run (progress, cancellation) every YIELD_BYTES: a local dump
+ * file reads from the page cache in well under a millisecond a window.
+ */
 export async function readDump(
   path: string,
   options: ReadOptions = {},
@@ -104,16 +126,21 @@ export async function readDump(
     refuseNonRegular(path, st, false);
     const total = st.size;
     const parser = new DumpParser(total);
-    const buf = new Uint8Array(total > 0 && total < CHUNK * 4 ? total + 1 : CHUNK * 4);
     let bytes = 0;
+    let sinceYield = 0;
     for (;;) {
       if (options.signal?.aborted) throw new DumpReadError('cancelled');
-      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      parser.push(buf.subarray(0, bytesRead));
-      bytes += bytesRead;
-      options.onProgress?.({ bytes, total });
+      const n = readWindow(handle.fd, parser, path);
+      bytes += n;
+      sinceYield += n;
+      if (n === 0 || atEnd(total, bytes, n)) break;
+      if (sinceYield >= YIELD_BYTES) {
+        sinceYield = 0;
+        options.onProgress?.({ bytes, total });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
+    options.onProgress?.({ bytes, total });
     return parser.end();
   } catch (err) {
     throw err instanceof DumpReadError ? err : explain(path, err);

@@ -5,16 +5,19 @@
  * columns survive the memory growing under them.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { analyzeText } from '../../src/core/analyze';
+import { analyze, analyzeText } from '../../src/core/analyze';
 import { DumpParser, parseDump, REASONS } from '../../src/core/parse';
 import { KERNEL_WASM } from '../../src/core/kernelWasm';
 import { KINDS } from '../../src/core/kinds';
-import { MAX_FINDING_LINES } from '../../src/core/tally';
+import { MAX_FINDING_LINES, runTally } from '../../src/core/tally';
+import type { Kernel } from '../../src/core/kernel';
+import { RUN_FIELDS } from '../../src/core/kernelContract';
 
 // @ts-expect-error: a plain .mjs script, typed by use
-import { compileKernel } from '../../scripts/build-wasm.mjs';
+import { compileKernel, contractText } from '../../scripts/build-wasm.mjs';
 
 /**
  * The reference grammar of a maps line, written for clarity: the reason code (an index into the
@@ -91,6 +94,25 @@ describe('kernel', () => {
   it('is built from kernel.c: the committed WebAssembly is what clang makes of it now', () => {
     const fresh = (compileKernel() as Buffer).toString('base64');
     assert.equal(KERNEL_WASM, fresh, 'src/core/kernelWasm.ts is stale: run npm run build:wasm');
+  });
+
+  it('takes its contract from kernel.c: the committed kernelContract.ts is what kernel.c declares now', () => {
+    const c = readFileSync('src/core/kernel.c', 'utf8');
+    const ts = contractText(c) as string;
+    assert.equal(readFileSync('src/core/kernelContract.ts', 'utf8'), ts, 'src/core/kernelContract.ts is stale: run npm run build:wasm');
+    // Every named enum, the column table and the exported constants made it across, with their values.
+    assert.match(ts, /export const enum Reason \{[^}]*LineTooLong = 13,/);
+    assert.match(ts, /export const enum Param \{[^}]*Allocator = 25,\n {2}CountOf = 26,/);
+    assert.match(ts, /\['nameId', Int32Array\],\n {2}\['line', Uint32Array\],\n\] as const;/);
+    assert.match(ts, /export const NO_OWNER = 0xffffffff;/);
+    // A changed enum in kernel.c changes the contract (the generator reads, it does not copy).
+    const moved = contractText(c.replace('enum Stat { S_THREAD_STACKS, S_GUARDS,', 'enum Stat { S_GUARDS, S_THREAD_STACKS,')) as string;
+    assert.match(moved, /Guards = 0,\n {2}ThreadStacks = 1,/);
+  });
+
+  it('works on a column host, not on the Dump: kernel.ts imports neither dump.ts nor parse.ts', () => {
+    const imports = [...readFileSync('src/core/kernel.ts', 'utf8').matchAll(/^import .* from '(.*)';$/gm)].map((m) => m[1]);
+    assert.deepEqual(imports.sort(), ['./kernelContract', './kernelWasm']);
   });
 
   it('has room for every kind, and keeps as many lines per kind as a finding lists', () => {
@@ -207,4 +229,49 @@ describe('kernel', () => {
     const a = analyzeText(text);
     assert.equal(a.kinds.text?.count, 50_000);
   });
+});
+
+/** The kernel's tally as it stands: counts, bytes and lines per kind, and the fragmented runs. */
+function tallyState(k: Kernel): unknown {
+  const lines = k.x.linesMax();
+  return {
+    count: [...k.kindCount],
+    bytes: [...k.kindBytes],
+    lines: KINDS.map((_, kd) => [...k.kindLines.subarray(kd * lines, kd * lines + k.kindLineCount[kd])]),
+    runs: [...k.u32(k.runsAt, k.x.runCount() * RUN_FIELDS)],
+  };
+}
+
+const hexAt = (n: number) => n.toString(16).padStart(12, '0');
+const anonLine = (start: number, size: number, perms: string) => `${hexAt(start)}-${hexAt(start + size)} ${perms} 00000000 00:00 0 `;
+
+describe('classify and tally in one pass', () => {
+  const MIB = 1 << 20;
+  // Thread stacks: a 4 KiB ---p guard under an 8 MiB rw-p stack, six of them, and fragmented anonymous runs.
+  const stacks = Array.from({ length: 6 }, (_, t) => [anonLine(0x7f1000000000 + t * 16 * MIB, 4096, '---p'), anonLine(0x7f1000000000 + t * 16 * MIB + 4096, 8 * MIB, 'rw-p')]).flat();
+  const runs = Array.from({ length: 40 }, (_, i) => anonLine(0x7f2000000000 + i * 8192, 4096, 'rw-p'));
+  const cases: Record<string, string> = {
+    ...Object.fromEntries(readdirSync('samples').filter((f) => !f.endsWith('.md')).map((f) => [f, readFileSync(join('samples', f), 'latin1')])),
+    // The capture's thread count bounds the stacks: classify.ts gives pairs back to the allocator.
+    'fewer threads than stacks': ['# threads: 3', '555555554000-555555556000 r-xp 00000000 08:01 42 /usr/bin/prog', ...stacks, ...runs].join('\n') + '\n',
+    // No library, 2 MiB-aligned extents, no arenas: static jemalloc, anonymous memory re-kinded by analyze.ts.
+    'static jemalloc layout': [
+      '555555554000-555555556000 r-xp 00000000 08:01 42 /usr/bin/prog',
+      ...Array.from({ length: 10 }, (_, i) => anonLine(0x7f3000000000 + i * 8 * MIB, 4 * MIB, 'rw-p')),
+      ...stacks,
+      ...runs,
+    ].join('\n') + '\n',
+  };
+  for (const [name, text] of Object.entries(cases)) {
+    it(`reads the tally of the final kinds: ${name}`, () => {
+      const d = parseDump(text);
+      const a = analyze(d);
+      if (name === 'static jemalloc layout') assert.match(a.allocator.evidence, /2 MiB-aligned/, 'the re-kinding path ran');
+      if (name === 'fewer threads than stacks') assert.equal(a.threads, 2 + (a.kinds.stack ? 1 : 0), 'the bounding path ran');
+      const used = tallyState(d.kernel);
+      runTally(d); // afresh, over the kinds as analyze() left them
+      assert.deepEqual(used, tallyState(d.kernel));
+      d.release();
+    });
+  }
 });
