@@ -24,12 +24,11 @@ import {
   provisionCodeServer,
   repoRoot,
 } from '../../scripts/provision-code-server.mjs';
+import { EXTENSION_ID } from '../../src/constants';
 import { freePort } from '../helpers/net';
 
 export const CHROMIUM = process.env.VMA_LENS_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.join(repoRoot, 'test-output', 'screenshots');
-/** Our extension's ID as VS Code spells it in logs and in "Running Extensions". */
-export const EXTENSION_ID = 'vma-lens.vma-lens';
 
 /** Settings that keep the workbench quiet and deterministic: no welcome page, chat, or trust prompt. */
 export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = {
