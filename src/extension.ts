@@ -1,6 +1,8 @@
 import type * as vscode from 'vscode';
+import { registerCaptureCommands } from './captureUi/captureCommands';
 import { registerEditorFeatures } from './editor';
 import { registerFleet } from './fleet/register';
+import { registerReports } from './report/reportPanel';
 import { registerTimeline } from './timeline/register';
 
 /**
@@ -8,7 +10,8 @@ import { registerTimeline } from './timeline/register';
  * pushes every disposable onto context.subscriptions.
  */
 export function activate(context: vscode.ExtensionContext): void {
-  registerEditorFeatures(context);
+  const dumps = registerEditorFeatures(context);
+  context.subscriptions.push(...registerReports(dumps), ...registerCaptureCommands());
   registerTimeline(context);
   registerFleet(context);
 }

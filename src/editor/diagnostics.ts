@@ -5,7 +5,7 @@ import type { Analysis, Finding, Severity } from '../core/types';
 import { formatCount } from '../core/format';
 import { Disposable } from '../util/disposable';
 import { DumpIndex, isDumpDocument } from './dumpIndex';
-import { log, since } from './log';
+import { log, since } from '../util/log';
 
 export const DIAGNOSTIC_SOURCE = 'vma-lens';
 const DEBOUNCE_MS = 250;

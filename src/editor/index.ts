@@ -1,24 +1,22 @@
 import * as vscode from 'vscode';
 import { Commands, DUMP_LANGUAGES } from '../constants';
-import { registerReports } from '../report/reportPanel';
-import { registerCaptureCommands } from './captureCommands';
 import { DumpCodeActions } from './codeActions';
 import { CONFIG_SELECTOR, ConfigCodeActions, ConfigDiagnostics } from './configDiagnostics';
 import { DumpDiagnostics } from './diagnostics';
 import { DumpIndex } from './dumpIndex';
 import { registerFixCommands } from './fixCommands';
 import { DumpHoverProvider } from './hoverProvider';
-import { guarded, log } from './log';
+import { guarded, log } from '../util/log';
 import { pasteFromClipboard } from './openDump';
 import { DumpSymbolProvider } from './outline';
 import { DumpStatusBar } from './statusBar';
 
 /**
  * Everything a user does with a dump in the editor: hovers, diagnostics and quick fixes,
- * config-file checks, the outline and status bar, the analysis and compare reports, paste and
- * capture. One call from extension.ts.
+ * config-file checks, the outline and status bar, and paste. One call from extension.ts, which
+ * hands the returned index (one parse per document version) to the reports.
  */
-export function registerEditorFeatures(context: vscode.ExtensionContext): void {
+export function registerEditorFeatures(context: vscode.ExtensionContext): DumpIndex {
   const dumps: vscode.DocumentSelector = DUMP_LANGUAGES.map((language) => ({ language }));
   const index = new DumpIndex();
   const configDiagnostics = new ConfigDiagnostics();
@@ -34,7 +32,6 @@ export function registerEditorFeatures(context: vscode.ExtensionContext): void {
     vscode.languages.registerDocumentSymbolProvider(dumps, new DumpSymbolProvider(index), { label: 'VMA Lens' }),
     vscode.commands.registerCommand(Commands.pasteFromClipboard, guarded('Paste failed', pasteFromClipboard)),
     ...registerFixCommands(),
-    ...registerCaptureCommands(),
-    ...registerReports(index),
   );
+  return index;
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newNonce, webviewHtml } from '../util/webviewHtml';
 
 /**
  * The fleet panel's page: a table filled from `fleet` messages (see FleetUpdateMessage), with a
@@ -6,16 +6,8 @@ import { randomBytes } from 'node:crypto';
  * as HTML: every label comes from Prometheus.
  */
 export function fleetHtml(): string {
-  const nonce = randomBytes(18).toString('base64');
-  const csp = ["default-src 'none'", `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>VMA fleet</title>
-<style nonce="${nonce}">
+  const nonce = newNonce();
+  const head = `<style nonce="${nonce}">
   body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 16px 16px; }
   header { display: flex; align-items: baseline; gap: 16px; flex-wrap: wrap; }
   h1 { font-size: 1.3em; font-weight: 600; }
@@ -36,10 +28,8 @@ export function fleetHtml(): string {
   button { background: var(--vscode-button-secondaryBackground); color: var(--vscode-button-secondaryForeground); border: none; padding: 2px 8px; cursor: pointer; }
   button:hover { background: var(--vscode-button-secondaryHoverBackground); }
   button.primary { background: var(--vscode-button-background); color: var(--vscode-button-foreground); }
-</style>
-</head>
-<body>
-<header>
+</style>`;
+  const body = `<header>
   <h1>VMA fleet</h1>
   <span id="status" role="status" aria-live="polite">Reading Prometheus…</span>
   <button id="refresh" class="primary">Refresh</button>
@@ -100,7 +90,6 @@ export function fleetHtml(): string {
   });
   vscode.postMessage({ type: 'ready' });
 })();
-</script>
-</body>
-</html>`;
+</script>`;
+  return webviewHtml({ nonce, title: 'VMA fleet', head, body });
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { captureRemote, validateHost, validatePid } from '../capture';
-import { sshOptions, withProgress } from '../editor/captureCommands';
-import { showError } from '../editor/log';
+import { sshOptions, withProgress } from '../captureUi/captureCommands';
+import { showError } from '../util/log';
 import { openDumpText } from '../editor/openDump';
 import { setting } from '../config';
 import { Commands, SETTINGS_SECTION, Settings, Views } from '../constants';

@@ -9,6 +9,7 @@ import { formatBytes, formatCount, formatPercent } from '../core/format';
 import { thpMode } from '../core/header';
 import { countsTowardLimit, KIND_INFO, KINDS } from '../core/kinds';
 import type { Analysis, Finding, Fix, ProcessAnalysis, Severity } from '../core/types';
+import { escapeHtml, webviewHtml } from '../util/webviewHtml';
 
 export interface ReportPage {
   nonce: string;
@@ -25,8 +26,7 @@ export interface CommandIds {
   revealLine: string;
 }
 
-export const esc = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = escapeHtml;
 
 /** A `command:` URI with JSON arguments, as webviews with enableCommandUris run them. */
 export function commandUri(command: string, args: unknown[]): string {
@@ -73,14 +73,8 @@ a.button.secondary { color: var(--vscode-button-secondaryForeground); background
 `;
 
 function page(p: ReportPage, title: string, body: string): string {
-  const csp = `default-src 'none'; style-src ${p.cspSource} 'nonce-${p.nonce}'; img-src ${p.cspSource} data:; script-src 'nonce-${p.nonce}';`;
   const state = p.state === undefined ? '' : `<script nonce="${p.nonce}">acquireVsCodeApi().setState(${JSON.stringify(p.state).replace(/</g, '\\u003c')});</script>`;
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>${esc(title)}</title><style nonce="${p.nonce}">${STYLE}</style></head>
-<body>${body}${state}</body></html>`;
+  return webviewHtml({ nonce: p.nonce, title, cspSource: p.cspSource, head: `<style nonce="${p.nonce}">${STYLE}</style>`, body: body + state });
 }
 
 const SEV_LABEL: Record<Severity, string> = { error: 'Error', warning: 'Warning', info: 'Info' };

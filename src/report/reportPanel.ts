@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { analyzeOptions } from '../config';
@@ -13,7 +12,8 @@ import { readDump } from '../node/dumpFile';
 import type { DumpIndex } from '../editor/dumpIndex';
 import { isDumpDocument } from '../editor/dumpIndex';
 import { fixCommandLine } from '../core/fixes';
-import { guarded, log, since } from '../editor/log';
+import { guarded, log, since } from '../util/log';
+import { newNonce } from '../util/webviewHtml';
 import { analysisHtml, diffHtml, messageHtml, type CommandIds } from './reportHtml';
 
 /** Commands the report's buttons run (the only ones its webview may run). */
@@ -31,8 +31,6 @@ interface Analysed {
   docUri?: string;
   ms: number;
 }
-
-const nonce = () => randomBytes(16).toString('base64');
 
 function basename(uri: vscode.Uri): string {
   return uri.path.slice(uri.path.lastIndexOf('/') + 1) || uri.toString();
@@ -121,7 +119,7 @@ export class ReportPanels {
     const p = panel ?? this.panel(`a:${uri}`, title);
     p.title = title;
     p.webview.html = analysisHtml(r.analysis, {
-      nonce: nonce(),
+      nonce: newNonce(),
       cspSource: p.webview.cspSource,
       source: r.name,
       state: { kind: 'analysis', uri } satisfies ReportState,
@@ -139,7 +137,7 @@ export class ReportPanels {
     const warning = differentProcessWarning(processDifferences(processIdentity(a.dump), processIdentity(b.dump)));
     p.webview.html = diffHtml(diffDumps(a.dump, b.dump), {
       ...(warning ? { warning } : {}),
-      nonce: nonce(),
+      nonce: newNonce(),
       cspSource: p.webview.cspSource,
       source: title,
       state: { kind: 'compare', a: uris[0], b: uris[1] } satisfies ReportState,
@@ -199,7 +197,7 @@ export class ReportPanels {
       log().warn(`cannot restore report: ${(err as Error).message}`);
     }
     panel.webview.html = messageHtml(
-      { nonce: nonce(), cspSource: panel.webview.cspSource, source: '' },
+      { nonce: newNonce(), cspSource: panel.webview.cspSource, source: '' },
       'Report not available',
       'The dump this report was made from is no longer available. Run "VMA Lens: Analyze Dump" again.',
     );

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { captureLocal, captureRemote, CaptureError } from '../capture';
-import { sshOptions } from '../editor/captureCommands';
+import { sshOptions } from '../captureUi/captureCommands';
 import { analyzeOptions, setting } from '../config';
 import { Commands, Settings, Views } from '../constants';
 import { analyze, DEFAULT_MAX_MAP_COUNT } from '../core/analyze';

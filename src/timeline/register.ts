@@ -2,13 +2,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { listLocalProcesses, listRemoteProcesses, validateHost, validatePid, type ProcessInfo } from '../capture';
-import { pickHost, pickProcess, sshOptions, withProgress } from '../editor/captureCommands';
+import { pickHost, pickProcess, sshOptions, withProgress } from '../captureUi/captureCommands';
 import { setting } from '../config';
 import { Commands, Settings, Views } from '../constants';
 import type { TimelineSource, WatchTarget, WebviewState } from '../protocol';
 import { prometheusAuth } from '../fleet/credentials';
 import { askTimelineArgs, prometheusSinceMs, type PrometheusTimelineArgs } from '../fleet/prometheusPrompt';
-import { guarded } from '../editor/log';
+import { guarded } from '../util/log';
 import { CaptureStore } from './captureStore';
 import { TimelinePanel, watchIntervalMs, type WatchListener } from './panel';
 

@@ -13,8 +13,8 @@ import {
 import { setting } from '../config';
 import { Commands, Settings } from '../constants';
 import { formatCount } from '../core/format';
-import { guarded } from './log';
-import { openDumpText } from './openDump';
+import { guarded } from '../util/log';
+import { openDumpText } from '../editor/openDump';
 
 /** "Capture from Local Process…" and "Capture from SSH Host…": pick, capture, open as a dump. */
 
