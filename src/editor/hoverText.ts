@@ -11,6 +11,7 @@ import { HEADER_LINE, normaliseKey, thpMode } from '../core/header';
 import { KIND_INFO } from '../core/kinds';
 import type { AllocatorName, Analysis, VmaKind } from '../core/types';
 import { SMAPS_FIELD_INFO, VMFLAG_INFO } from '../core/vmflags';
+import { upperBound } from '../core/search';
 
 export interface HoverResult {
   markdown: string;
@@ -34,17 +35,7 @@ const code = (s: string) => (s.includes('`') ? `\`\` ${s} \`\`` : `\`${s}\``);
 
 /** Index of the VMA on the line or the nearest one above it (smaps field lines), or -1. */
 export function vmaAtOrAbove(dump: Dump, line: number): number {
-  let lo = 0;
-  let hi = dump.count - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (dump.line[mid] <= line) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
+  return upperBound(dump.line, line, dump.count) - 1;
 }
 
 /** The page size that applies to VMA i: its KernelPageSize, the header's, else 4 KiB (assumed). */
