@@ -77,13 +77,19 @@ export interface Problem {
   hasFix: boolean;
 }
 
-export interface VSCode {
-  readonly page: Page;
-  readonly context: BrowserContext;
-  readonly url: string;
-  readonly folder: string;
-  readonly userDataDir: string;
-  readonly extensionsDir: string;
+/** What startVSCode() made: the page, where things are, and how to stop it. */
+interface Parts {
+  page: Page;
+  context: BrowserContext;
+  url: string;
+  folder: string;
+  userDataDir: string;
+  extensionsDir: string;
+  /** Stops Chromium and code-server (and everything code-server started). Safe to call twice. */
+  close: () => Promise<void>;
+}
+
+export interface VSCode extends Readonly<Parts> {
   /** Opens a file of the folder through Quick Open (Ctrl+P) and waits for its editor. */
   openFile(relPath: string): Promise<void>;
   /** Opens a file by clicking through the Explorer tree (folders are expanded on the way). */
@@ -125,8 +131,6 @@ export interface VSCode {
   activationTime(): Promise<number | undefined>;
   writeClipboard(text: string): Promise<void>;
   readClipboard(): Promise<string>;
-  /** Stops Chromium and code-server (and everything code-server started). Safe to call twice. */
-  close(): Promise<void>;
 }
 
 // --- once per test process -------------------------------------------------------------------
@@ -279,37 +283,17 @@ export async function startVSCode(opts: StartOptions): Promise<VSCode> {
   }
 }
 
-interface Parts {
-  page: Page;
-  context: BrowserContext;
-  url: string;
-  folder: string;
-  userDataDir: string;
-  extensionsDir: string;
-  close: () => Promise<void>;
-}
+// The parts a session is made of are its own readonly fields (declaration merging: no second list).
+interface VSCodeSession extends Readonly<Parts> {}
 
 /** One running VS Code: code-server and the Chromium page that drives it. */
 class VSCodeSession implements VSCode {
-  readonly page: Page;
-  readonly context: BrowserContext;
-  readonly url: string;
-  readonly folder: string;
-  readonly userDataDir: string;
-  readonly extensionsDir: string;
-  readonly close: () => Promise<void>;
   private readonly quickInput: Locator;
   private readonly quickInputBox: Locator;
   private readonly activeEditor: Locator;
 
   constructor(p: Parts) {
-    this.page = p.page;
-    this.context = p.context;
-    this.url = p.url;
-    this.folder = p.folder;
-    this.userDataDir = p.userDataDir;
-    this.extensionsDir = p.extensionsDir;
-    this.close = p.close;
+    Object.assign(this, p);
     this.quickInput = this.page.locator('.quick-input-widget');
     this.quickInputBox = this.quickInput.locator('.quick-input-box input');
     this.activeEditor = this.page.locator('.editor-group-container.active .monaco-editor').first();
