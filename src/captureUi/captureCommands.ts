@@ -14,7 +14,7 @@ import { setting } from '../config';
 import { Commands, Settings } from '../constants';
 import { formatCount } from '../core/format';
 import { guarded } from '../util/log';
-import { openDumpText } from '../editor/openDump';
+import { openDumpText } from '../editor';
 
 /** "Capture from Local Process…" and "Capture from SSH Host…": pick, capture, open as a dump. */
 

@@ -11,6 +11,10 @@ import { pasteFromClipboard } from './openDump';
 import { DumpSymbolProvider } from './outline';
 import { DumpStatusBar } from './statusBar';
 
+// The editor's public face for the other folders (checked in test/unit/boundaries.test.ts).
+export { DumpIndex, isDumpDocument } from './dumpIndex';
+export { openDumpText } from './openDump';
+
 /**
  * Everything a user does with a dump in the editor: hovers, diagnostics and quick fixes,
  * config-file checks, the outline and status bar, and paste. One call from extension.ts, which

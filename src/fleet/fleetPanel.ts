@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { captureRemote, validateHost, validatePid } from '../capture';
 import { sshOptions, withProgress } from '../captureUi/captureCommands';
 import { showError } from '../util/log';
-import { openDumpText } from '../editor/openDump';
+import { openDumpText } from '../editor';
 import { setting } from '../config';
 import { Commands, SETTINGS_SECTION, Settings, Views } from '../constants';
 import { fleetRows, sshHostOf, type FleetRow } from '../prometheus/fleet';

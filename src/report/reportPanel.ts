@@ -9,8 +9,7 @@ import { differentProcessWarning, processDifferences, processIdentity } from '..
 import { formatBytes } from '../core/format';
 import type { Analysis } from '../core/types';
 import { readDump } from '../node/dumpFile';
-import type { DumpIndex } from '../editor/dumpIndex';
-import { isDumpDocument } from '../editor/dumpIndex';
+import { isDumpDocument, type DumpIndex } from '../editor';
 import { fixCommandLine } from '../core/fixes';
 import { guarded, log, since } from '../util/log';
 import { newNonce } from '../util/webviewHtml';

@@ -76,14 +76,57 @@ export function webviewViolations(files: Files, entry = 'webview/main.ts'): stri
   return bad;
 }
 
-/** Violations of "the CLI and Node helpers never import vscode". */
+/** Violations of "the CLI, the Node helpers, capture and the Prometheus client never import vscode". */
 export function cliViolations(files: Files): string[] {
   const bad: string[] = [];
   for (const [file, src] of files) {
-    if (!/^src\/(?:cli|node)\//.test(file)) continue;
+    if (!/^src\/(?:cli|node|capture|prometheus)\//.test(file)) continue;
     for (const spec of importsOf(src)) if (spec === 'vscode') bad.push(`${file} imports 'vscode'`);
   }
   return bad;
+}
+
+/** The folder of a repo-relative file under src/ (`src/editor/x.ts` → `src/editor`), else undefined for files at src/'s top. */
+const folderOf = (file: string): string | undefined => /^(src\/[^/]+)\//.exec(file)?.[1];
+
+/** Violations of "a folder with an index.ts is reached from outside only through it" (its public face). */
+export function internalsViolations(files: Files): string[] {
+  const bad: string[] = [];
+  for (const [file, src] of files) {
+    for (const spec of importsOf(src)) {
+      const target = resolveLocal(file, spec, files);
+      const folder = target && folderOf(target);
+      if (!folder || folder === folderOf(file) || !files.has(`${folder}/index.ts`)) continue;
+      if (target !== `${folder}/index.ts`) bad.push(`${file} imports ${target} (use ${folder}/index.ts)`);
+    }
+  }
+  return bad;
+}
+
+/** Cycles between src/ folders (`src/editor → src/report → src/editor`), each named once. */
+export function folderCycles(files: Files): string[] {
+  const edges = new Map<string, Set<string>>();
+  for (const [file, src] of files) {
+    const from = folderOf(file);
+    if (!from) continue;
+    for (const spec of importsOf(src)) {
+      const to = folderOf(resolveLocal(file, spec, files) ?? '');
+      if (to && to !== from) (edges.get(from) ?? edges.set(from, new Set()).get(from)!).add(to);
+    }
+  }
+  const cycles = new Set<string>();
+  const walk = (path: string[]) => {
+    for (const next of edges.get(path.at(-1)!) ?? []) {
+      const at = path.indexOf(next);
+      if (at >= 0) {
+        const loop = path.slice(at);
+        const first = loop.indexOf([...loop].sort()[0]);
+        cycles.add([...loop.slice(first), ...loop.slice(0, first), loop[first]].join(' → '));
+      } else walk([...path, next]);
+    }
+  };
+  for (const f of edges.keys()) walk([f]);
+  return [...cycles].sort();
 }
 
 /** The string members of a union type alias `export type NAME = | 'a' | 'b';` in a source file. */
@@ -173,7 +216,30 @@ describe('architecture boundaries', () => {
     ]);
   });
 
-  it('the CLI and the Node helpers never import vscode', () => {
+  it('a folder with an index.ts is reached from outside only through it', () => {
+    assert.deepEqual(internalsViolations(files), []);
+    const fake: Files = new Map([
+      ['src/capture/index.ts', "export { x } from './capture';"],
+      ['src/capture/capture.ts', ''],
+      ['src/cli/main.ts', "import { x } from '../capture/capture';\nimport { y } from '../capture';\nimport { z } from '../report/reportHtml';"],
+      ['src/report/reportHtml.ts', "import { w } from './reportPanel';"],
+      ['src/report/reportPanel.ts', ''],
+    ]);
+    assert.deepEqual(internalsViolations(fake), ['src/cli/main.ts imports src/capture/capture.ts (use src/capture/index.ts)']);
+  });
+
+  it('no two src/ folders import each other, directly or round a loop', () => {
+    assert.deepEqual(folderCycles(files), []);
+    const fake: Files = new Map([
+      ['src/editor/index.ts', "import { r } from '../report/reportPanel';"],
+      ['src/report/reportPanel.ts', "import { d } from '../editor/dumpIndex';\nimport { c } from '../core/parse';"],
+      ['src/editor/dumpIndex.ts', "import { c } from '../core/parse';"],
+      ['src/core/parse.ts', ''],
+    ]);
+    assert.deepEqual(folderCycles(fake), ['src/editor → src/report → src/editor']);
+  });
+
+  it('the CLI, the Node helpers, capture and the Prometheus client never import vscode', () => {
     assert.deepEqual(cliViolations(files), []);
     assert.deepEqual(cliViolations(new Map([['src/cli/x.ts', "import * as vscode from 'vscode';"]])), ["src/cli/x.ts imports 'vscode'"]);
   });
