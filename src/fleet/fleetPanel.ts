@@ -11,6 +11,7 @@ import { isFleetWebviewMessage, type FleetUpdateMessage, type FleetWebviewMessag
 import { Disposable } from '../util/disposable';
 import { fleetHtml } from './fleetHtml';
 import type { PrometheusTimelineArgs } from './prometheusPrompt';
+import { requireTrust } from '../util/trust';
 
 /**
  * "Show Fleet…": one panel per Prometheus URL with the processes nearest their limit, re-read
@@ -113,10 +114,7 @@ export class FleetPanel extends Disposable {
 
   /** Captures the row's process over SSH, its host from the instance (or the mapping setting). */
   private async capture(row: FleetRow): Promise<void> {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('VMA Lens: capturing runs ssh: trust this workspace first.');
-      return;
-    }
+    if (!requireTrust('VMA Lens: capturing runs ssh: trust this workspace first.')) return;
     try {
       const host = validateHost(sshHostOf(row.instance, setting<Record<string, string>>(Settings.fleetSshHosts)));
       const pid = validatePid(row.pid);

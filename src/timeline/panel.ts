@@ -28,6 +28,7 @@ import { loadFolder } from './folder';
 import { timelineHtml, webviewOptions } from './html';
 import { stripOf } from './strip';
 import { WatchSession, type WatchStatus } from './watch';
+import { requireTrust } from '../util/trust';
 
 /** Folders with at least this many dumps load under a progress notification. */
 const PROGRESS_FILES = 50;
@@ -344,10 +345,8 @@ export class TimelinePanel extends Disposable {
       case 'restart': {
         if (this.source.kind !== 'watch' || s?.active) return;
         // Watching runs programs (sh, ssh), as Watch Process does: only in a trusted workspace.
-        if (!vscode.workspace.isTrusted) {
-          this.notice('error', 'Watching runs programs (sh, ssh): trust this workspace first (Workspaces: Manage Workspace Trust).');
-          return;
-        }
+        const notice = (m: string) => this.notice('error', m);
+        if (!requireTrust('Watching runs programs (sh, ssh): trust this workspace first (Workspaces: Manage Workspace Trust).', notice)) return;
         const store = this.store ?? CaptureStore.reopen(this.source.folder, watchIntervalMs() / 1000);
         if (!store) {
           this.notice('error', `Cannot continue the watch: ${this.source.folder} has no readable index.json.`);

@@ -11,6 +11,7 @@ import { askTimelineArgs, prometheusSinceMs, type PrometheusTimelineArgs } from 
 import { guarded } from '../util/log';
 import { CaptureStore } from './captureStore';
 import { TimelinePanel, watchIntervalMs, type WatchListener } from './panel';
+import { requireTrust } from '../util/trust';
 
 /** The status bar item that shows running watches, and the `vmaLens.watching` context key. */
 class WatchStatusBar implements WatchListener, vscode.Disposable {
@@ -140,10 +141,7 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
     }),
 
     vscode.commands.registerCommand(Commands.watchProcess, async (args?: WatchArgs) => {
-      if (!vscode.workspace.isTrusted) {
-        void vscode.window.showWarningMessage('VMA Lens: watching a process runs programs (sh, ssh): trust this workspace first.');
-        return;
-      }
+      if (!requireTrust('VMA Lens: watching a process runs programs (sh, ssh): trust this workspace first.')) return;
       let target: WatchTarget | undefined;
       try {
         target = await chooseTarget(args);
