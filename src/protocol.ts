@@ -25,7 +25,7 @@ export enum MessageType {
 }
 
 /** What a panel shows; kept in the webview state so the panel comes back after a reload. */
-export type TimelineSource =
+export type TimelineOrigin =
   | { kind: 'folder'; folder: string }
   | { kind: 'watch'; folder: string; target: WatchTarget }
   /** One process's history from Prometheus (query_range of `selector` over the last `sinceMs`). */
@@ -57,7 +57,7 @@ export type WatchState =
 export interface InitMessage {
   type: MessageType.Init;
   title: string;
-  source: TimelineSource;
+  source: TimelineOrigin;
   samples: TimelineSample[];
   /** Time between samples, for forecasts over samples without a capture time or usable file time; unset: none. */
   intervalMs?: number;
@@ -210,7 +210,7 @@ export type WebviewMessage =
 
 /** What the webview keeps with setState(): the host reads `source` back when it revives the panel. */
 export interface WebviewState {
-  source?: TimelineSource;
+  source?: TimelineOrigin;
   title?: string;
   /** Sources of the picked samples (at most two). */
   picked?: string[];

@@ -19,7 +19,7 @@ import {
   type HostMessage,
   type InitMessage,
   type SkippedFile,
-  type TimelineSource,
+  type TimelineOrigin,
   type WatchStatusMessage,
   type WebviewMessage,
   type WebviewState,
@@ -53,7 +53,7 @@ const PAGE = 50;
 const state: WebviewState = vscode.getState() ?? {};
 const model = new TimelineModel();
 let palette = readPalette();
-let source: TimelineSource | undefined = state.source;
+let source: TimelineOrigin | undefined = state.source;
 /** Picked sample sources: one (the current) or two (a comparison, A before B). */
 let picked: string[] = state.picked ?? [];
 let page: number | undefined = state.page;

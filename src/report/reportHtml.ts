@@ -14,8 +14,8 @@ import { escapeHtml, webviewHtml } from '../util/webviewHtml';
 export interface ReportPage {
   nonce: string;
   cspSource: string;
-  /** What was analysed, for the title. */
-  source: string;
+  /** What was analysed (a file or sample name), for the title. */
+  subject: string;
   /** State the page keeps for revival (the panel restores the report from it after a reload). */
   state?: unknown;
 }
@@ -138,7 +138,7 @@ export function analysisHtml(
     })
     .join('\n');
   const body = `
-<h1>VMA Lens — ${esc(p.source)}</h1>
+<h1>VMA Lens — ${esc(p.subject)}</h1>
 <div class="sub">${esc(a.format)} dump, ${a.addressBits}-bit${proc ? ` · ${proc}` : ''}${sys ? `<br>${sys}` : ''}${p.elapsedMs !== undefined ? `<br>analysed in ${p.elapsedMs} ms` : ''}</div>
 <div class="cards">
   <div class="card" id="summary-vmas"><div class="label">VMAs / vm.max_map_count</div><div class="value">${formatCount(a.vmaCount)} / ${formatCount(a.maxMapCount)} (${formatPercent(ratio)})</div>
@@ -161,7 +161,7 @@ export function analysisHtml(
 </section></div>
 ${a.processes ? processesHtml(a.processes) : ''}
 ${a.malformedCount ? `<p class="lines">${formatCount(a.malformedCount)} line(s) were not understood and skipped.</p>` : ''}`;
-  return page(p, `VMA Lens — ${p.source}`, body);
+  return page(p, `VMA Lens — ${p.subject}`, body);
 }
 
 const signed = (n: number, fmt: (n: number) => string) => (n > 0 ? `<span class="plus">+${fmt(n)}</span>` : n < 0 ? `<span class="minus">−${fmt(-n)}</span>` : '0');

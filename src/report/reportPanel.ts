@@ -120,7 +120,7 @@ export class ReportPanels {
     p.webview.html = analysisHtml(r.analysis, {
       nonce: newNonce(),
       cspSource: p.webview.cspSource,
-      source: r.name,
+      subject: r.name,
       state: { kind: 'analysis', uri } satisfies ReportState,
       cmd: CMD,
       docUri: r.docUri,
@@ -138,7 +138,7 @@ export class ReportPanels {
       ...(warning ? { warning } : {}),
       nonce: newNonce(),
       cspSource: p.webview.cspSource,
-      source: title,
+      subject: title,
       state: { kind: 'compare', a: uris[0], b: uris[1] } satisfies ReportState,
       nameA: a.name,
       nameB: b.name,
@@ -196,7 +196,7 @@ export class ReportPanels {
       log().warn(`cannot restore report: ${(err as Error).message}`);
     }
     panel.webview.html = messageHtml(
-      { nonce: newNonce(), cspSource: panel.webview.cspSource, source: '' },
+      { nonce: newNonce(), cspSource: panel.webview.cspSource, subject: '' },
       'Report not available',
       'The dump this report was made from is no longer available. Run "VMA Lens: Analyze Dump" again.',
     );

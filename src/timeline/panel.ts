@@ -17,7 +17,7 @@ import {
   MessageType,
   type HostMessage,
   type SkippedFile,
-  type TimelineSource,
+  type TimelineOrigin,
   type WatchTarget,
   type WebviewMessage,
 } from '../protocol';
@@ -53,7 +53,7 @@ function programOf(t: WatchTarget): string {
   return exe.slice(exe.lastIndexOf('/') + 1);
 }
 
-export function titleOf(source: TimelineSource): string {
+export function titleOf(source: TimelineOrigin): string {
   if (source.kind === 'folder') return `VMA timeline: ${path.basename(source.folder)}`;
   if (source.kind === 'prometheus') return `VMA timeline: ${source.selector.replace(/^process_memory_map_areas/, '')}`;
   const prog = programOf(source.target);
@@ -87,7 +87,7 @@ export class TimelinePanel extends Disposable {
   private constructor(
     readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
-    public source: TimelineSource,
+    public source: TimelineOrigin,
     private readonly listener: WatchListener,
   ) {
     super();
@@ -106,7 +106,7 @@ export class TimelinePanel extends Disposable {
   }
 
   /** A new panel beside the active editor. */
-  static create(extensionUri: vscode.Uri, source: TimelineSource, listener: WatchListener): TimelinePanel {
+  static create(extensionUri: vscode.Uri, source: TimelineOrigin, listener: WatchListener): TimelinePanel {
     const panel = vscode.window.createWebviewPanel(
       Views.timelinePanel,
       titleOf(source),
@@ -117,7 +117,7 @@ export class TimelinePanel extends Disposable {
   }
 
   /** A panel VS Code restored after a reload (see the serializer). */
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, source: TimelineSource, listener: WatchListener): TimelinePanel {
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, source: TimelineOrigin, listener: WatchListener): TimelinePanel {
     return new TimelinePanel(panel, extensionUri, source, listener);
   }
 

@@ -5,7 +5,7 @@ import { listLocalProcesses, listRemoteProcesses, validateHost, validatePid, typ
 import { pickHost, pickProcess, sshOptions, withProgress } from '../captureUi/captureCommands';
 import { setting } from '../config';
 import { Commands, Settings, Views } from '../constants';
-import type { TimelineSource, WatchTarget, WebviewState } from '../protocol';
+import type { TimelineOrigin, WatchTarget, WebviewState } from '../protocol';
 import { prometheusAuth } from '../fleet/credentials';
 import { askTimelineArgs, prometheusSinceMs, type PrometheusTimelineArgs } from '../fleet/prometheusPrompt';
 import { guarded } from '../util/log';
@@ -105,7 +105,7 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
   context.subscriptions.push(statusBar);
 
   const openFolder = async (folder: string, reuse?: vscode.WebviewPanel): Promise<TimelinePanel> => {
-    const source: TimelineSource = { kind: 'folder', folder };
+    const source: TimelineOrigin = { kind: 'folder', folder };
     const panel = reuse ? TimelinePanel.revive(reuse, extensionUri, source, statusBar) : TimelinePanel.create(extensionUri, source, statusBar);
     void panel.loadFolder();
     return panel;
