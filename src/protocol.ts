@@ -106,6 +106,8 @@ export interface WatchStatusMessage {
 
 export interface DiffResultMessage {
   type: MessageType.DiffResult;
+  /** The id of the RequestDiff this answers: the webview shows only the answer to its latest. */
+  id: number;
   a: string;
   b: string;
   diff?: DumpDiff;
@@ -174,6 +176,8 @@ export interface OpenSampleMessage {
 
 export interface RequestDiffMessage {
   type: MessageType.RequestDiff;
+  /** Increases with every request; echoed in the DiffResult. */
+  id: number;
   a: string;
   b: string;
 }
@@ -232,7 +236,7 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
     case MessageType.OpenSample:
       return typeof o.source === 'string' && (o.line === undefined || (Number.isInteger(o.line) && (o.line as number) > 0));
     case MessageType.RequestDiff:
-      return typeof o.a === 'string' && typeof o.b === 'string';
+      return typeof o.a === 'string' && typeof o.b === 'string' && Number.isSafeInteger(o.id);
     case MessageType.RequestStrip:
       return typeof o.source === 'string' && Number.isSafeInteger(o.id);
     case MessageType.WatchInterval:

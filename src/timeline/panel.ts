@@ -376,7 +376,7 @@ export class TimelinePanel extends Disposable {
         void this.openSample(m.source, m.line);
         break;
       case MessageType.RequestDiff:
-        void this.diff(m.a, m.b);
+        void this.diff(m.id, m.a, m.b);
         break;
       case MessageType.RequestStrip:
         void this.strip(m.id, m.source);
@@ -411,18 +411,18 @@ export class TimelinePanel extends Disposable {
     }
   }
 
-  private async diff(a: string, b: string): Promise<void> {
+  private async diff(id: number, a: string, b: string): Promise<void> {
     if (!this.samples.has(a) || !this.samples.has(b)) return;
     if (this.source.kind === 'prometheus') {
-      this.post({ type: MessageType.DiffResult, a, b, error: 'Samples from Prometheus are counts only: there are no VMAs to compare.' });
+      this.post({ type: MessageType.DiffResult, id, a, b, error: 'Samples from Prometheus are counts only: there are no VMAs to compare.' });
       return;
     }
     try {
       const [la, lb] = await Promise.all([this.dumps.get(a), this.dumps.get(b)]);
       const warning = differentProcessWarning(processDifferences(processIdentity(la.dump), processIdentity(lb.dump)));
-      this.post({ type: MessageType.DiffResult, a, b, diff: diffDumps(la.dump, lb.dump), ...(warning ? { warning } : {}) });
+      this.post({ type: MessageType.DiffResult, id, a, b, diff: diffDumps(la.dump, lb.dump), ...(warning ? { warning } : {}) });
     } catch (err) {
-      this.post({ type: MessageType.DiffResult, a, b, error: (err as Error).message });
+      this.post({ type: MessageType.DiffResult, id, a, b, error: (err as Error).message });
     }
   }
 
