@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { repoRoot } from './provision-code-server.mjs';
-import { captureLocal } from '../src/capture';
+import { captureSeries } from '../test/helpers/captureSeries';
 import { startProcess, withMaxMapCount } from '../test/helpers/realProcess';
 import { startVSCode, tempFolder } from '../test/e2e/harness';
 import { openFolderTimeline, sleep } from '../test/e2e/timelineSteps';
@@ -24,11 +24,7 @@ async function makeSamples(dir: string): Promise<void> {
     const p = startProcess({ program: 'fragmenter', args: ['--rate', '300', '--target', '11000', '--touch'] });
     try {
       await p.ready;
-      for (let k = 1; k <= SAMPLES; k++) {
-        const cap = await captureLocal(p.pid);
-        fs.writeFileSync(path.join(dir, `${String(k).padStart(3, '0')}-${cap.fileName}`), cap.text);
-        await sleep(1000);
-      }
+      await captureSeries(p.pid, dir, SAMPLES, 1000);
     } finally {
       await p.stop();
     }

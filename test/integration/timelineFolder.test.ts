@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { captureLocal } from '../../src/capture';
 import { loadFolder } from '../../src/timeline/folder';
+import { captureSeries } from '../helpers/captureSeries';
 import { startProcess } from '../helpers/realProcess';
 
 describe('folder timeline: which processes the dumps show', () => {
@@ -37,11 +37,7 @@ describe('capture folder of a watch', () => {
     const p = startProcess({ program: 'fragmenter', args: ['--rate', '2000', '--target', '20000'] });
     try {
       await p.ready;
-      for (let k = 1; k <= 6; k++) {
-        const cap = await captureLocal(p.pid);
-        writeFileSync(join(dir, `${String(k).padStart(2, '0')}-${cap.fileName}`), cap.text);
-        await new Promise((r) => setTimeout(r, 150));
-      }
+      await captureSeries(p.pid, dir, 6, 150);
     } finally {
       await p.stop();
     }
