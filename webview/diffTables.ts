@@ -5,7 +5,8 @@ import { KIND_INFO } from '../src/core/kinds';
 import type { VmaKind } from '../src/core/types';
 import { MessageType, type DiffResultMessage } from '../src/protocol';
 import { $, dataTable, el } from './dom';
-import { LatestRequest, model, post, view } from './host';
+import { model, post, view } from './host';
+import { LatestRequest } from './requests';
 
 const requests = new LatestRequest();
 

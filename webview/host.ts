@@ -1,7 +1,6 @@
 /**
  * The webview's link to the host and the state its widgets share: the VS Code API, `post`, the
- * state kept across reloads, the samples model, and request ids (hexeditor's MessageHandler
- * pattern) so that every reply is matched to the request it answers.
+ * state kept across reloads and the samples model.
  */
 import type { SkippedFile, TimelineOrigin, WatchStatusMessage, WebviewMessage, WebviewState } from '../src/protocol';
 import { TimelineModel } from './model';
@@ -33,17 +32,3 @@ export function save(): void {
 
 /** Set by main.ts: one render per frame for whatever changed. */
 export const render = { schedule: (): void => undefined };
-
-/** Ids of one kind of request: each request takes the next; only the answer to the latest is current. */
-export class LatestRequest {
-  private id = 0;
-
-  next(): number {
-    return ++this.id;
-  }
-
-  /** False for the answer to an earlier request, which arrived late. */
-  isCurrent(id: number): boolean {
-    return id === this.id;
-  }
-}

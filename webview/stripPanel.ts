@@ -2,7 +2,8 @@
 import { MessageType, type StripResultMessage } from '../src/protocol';
 import type { Palette } from './colors';
 import { $ } from './dom';
-import { LatestRequest, model, post, view } from './host';
+import { model, post, view } from './host';
+import { LatestRequest } from './requests';
 import { StripView } from './stripView';
 
 let strip: StripView;
