@@ -1,6 +1,6 @@
 // `npm run build:wasm`: compiles src/core/kernel.c to WebAssembly and writes it, base64, into
 // src/core/kernelWasm.ts. The output is committed, so building the extension needs no C
-// toolchain; test/unit/kernel.test.ts rebuilds it and fails if the two differ.
+// toolchain; test/integration/kernelBuild.test.ts rebuilds it and fails if the two differ.
 // Needs Debian's clang and lld (scripts/setup-deps.sh test installs them).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

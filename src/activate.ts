@@ -3,6 +3,7 @@ import { Commands, ContextKeys } from './constants';
 import { registerEditorFeatures } from './editor';
 import { registerFleet } from './fleet/register';
 import { usePlatform, type Platform } from './platform';
+import { registerReports } from './report/reportPanel';
 import { registerTimeline } from './timeline/register';
 import { registerWalkthrough } from './walkthrough/register';
 
@@ -13,7 +14,8 @@ import { registerWalkthrough } from './walkthrough/register';
  */
 export function activateOn(context: vscode.ExtensionContext, p: Platform): void {
   usePlatform(p);
-  registerEditorFeatures(context);
+  const dumps = registerEditorFeatures(context);
+  context.subscriptions.push(...registerReports(dumps));
   registerTimeline(context);
   registerFleet(context);
   registerWalkthrough(context);

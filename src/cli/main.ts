@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
-import { captureLocalSync, CaptureError } from '../capture/capture';
+import { captureLocalSync, CaptureError } from '../capture';
 import { analyze } from '../core/analyze';
 import { showEscaped } from '../core/escape';
 import type { Dump } from '../core/dump';

@@ -4,7 +4,7 @@ import { fixCommandLine } from '../core/fixes';
 import type { Fix } from '../core/types';
 import { configFlavourOfFix, configFlavourOfPath, mergeFix, type TextEdit } from './configMerge';
 import { walkthroughStepDone } from '../walkthrough/progress';
-import { guarded } from './log';
+import { guarded } from '../util/log';
 
 /**
  * The commands behind quick fixes and report buttons: open a fix as a new untitled document in

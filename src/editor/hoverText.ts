@@ -11,6 +11,7 @@ import { HEADER_LINE, normaliseKey, thpMode } from '../core/header';
 import { KIND_INFO } from '../core/kinds';
 import type { AllocatorName, Analysis, VmaKind } from '../core/types';
 import { SMAPS_FIELD_INFO, VMFLAG_INFO } from '../core/vmflags';
+import { upperBound } from '../core/search';
 
 export interface HoverResult {
   markdown: string;
@@ -19,7 +20,7 @@ export interface HoverResult {
   end: number;
 }
 
-export interface HoverSource {
+export interface HoverContext {
   dump: Dump;
   analysis: Analysis;
   /** Column names of a `pmap -X` header row (see pmapColumnsOf). */
@@ -34,21 +35,11 @@ const code = (s: string) => (s.includes('`') ? `\`\` ${s} \`\`` : `\`${s}\``);
 
 /** Index of the VMA on the line or the nearest one above it (smaps field lines), or -1. */
 export function vmaAtOrAbove(dump: Dump, line: number): number {
-  let lo = 0;
-  let hi = dump.count - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (dump.line[mid] <= line) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
+  return upperBound(dump.line, line, dump.count) - 1;
 }
 
 /** The page size that applies to VMA i: its KernelPageSize, the header's, else 4 KiB (assumed). */
-function pageSizeOf(src: HoverSource, i: number): { bytes: number; known: boolean } {
+function pageSizeOf(src: HoverContext, i: number): { bytes: number; known: boolean } {
   const kps = src.dump.fields.get('KernelPageSize')?.[i];
   if (kps !== undefined && kps === kps && kps > 0) return { bytes: kps * 1024, known: true };
   const h = src.dump.header.pageSize;
@@ -90,14 +81,14 @@ function allocatorLabel(a: Analysis): string {
 }
 
 /** The allocator verdict with its evidence, for the header lines it rests on. */
-function verdictText(src: HoverSource): string {
+function verdictText(src: HoverContext): string {
   const a = src.analysis.allocator;
   const what = a.name === 'unknown' ? 'Allocator: **unknown**' : `Allocator: **${a.name}**, ${CONFIDENCE_LABEL[a.confidence]}`;
   return ` ${what} — ${a.evidence}.${a.preloadBlocked ? ` LD_PRELOAD cannot switch it: ${a.preloadBlocked}.` : ''}`;
 }
 
 /** In a file of several processes, the analysis of the one the line belongs to (its allocator, limit). */
-function processOf(src: HoverSource, lineNo: number): HoverSource {
+function processOf(src: HoverContext, lineNo: number): HoverContext {
   const processes = src.analysis.processes;
   if (!processes) return src;
   let k = 0;
@@ -106,7 +97,7 @@ function processOf(src: HoverSource, lineNo: number): HoverSource {
 }
 
 /** Who most likely made this VMA, in a phrase. */
-function ownerText(src: HoverSource, i: number, kind: VmaKind): string | undefined {
+function ownerText(src: HoverContext, i: number, kind: VmaKind): string | undefined {
   const a = src.analysis;
   const name = src.dump.name(i) ?? '';
   switch (kind) {
@@ -155,7 +146,7 @@ function ownerText(src: HoverSource, i: number, kind: VmaKind): string | undefin
 }
 
 /** What the VMA most likely is, with its allocator: shared by every column's hover. */
-export function vmaSummary(src: HoverSource, i: number): string {
+export function vmaSummary(src: HoverContext, i: number): string {
   const dump = src.dump;
   const kind = dump.kindOf(i);
   const info = KIND_INFO[kind];
@@ -170,7 +161,7 @@ export function vmaSummary(src: HoverSource, i: number): string {
   return what + (owner ? `\n\nMade by: ${owner}.` : '');
 }
 
-function rangeHover(src: HoverSource, i: number): string {
+function rangeHover(src: HoverContext, i: number): string {
   const dump = src.dump;
   const v = dump.vma(i);
   const page = pageSizeOf(src, i);
@@ -200,7 +191,7 @@ const PERM_LETTERS: Record<number, Record<string, string>> = {
   },
 };
 
-function permsHover(src: HoverSource, i: number, perms: string, at: number): string {
+function permsHover(src: HoverContext, i: number, perms: string, at: number): string {
   const items = [...perms].map((c, k) => {
     const t = PERM_LETTERS[k]?.[c] ?? `${code(c)} unknown`;
     return k === at ? `- **${t}** ←` : `- ${t}`;
@@ -212,7 +203,7 @@ function permsHover(src: HoverSource, i: number, perms: string, at: number): str
   return [`**Permissions ${code(perms)}**`, '', ...items, ...(extra.length ? ['', ...extra] : []), '', vmaSummary(src, i)].join('\n');
 }
 
-function offsetHover(src: HoverSource, i: number, text: string): string {
+function offsetHover(src: HoverContext, i: number, text: string): string {
   const v = src.dump.vma(i);
   const bytes = parseInt(text, 16);
   const file = v.inode !== 0 && v.name.startsWith('/');
@@ -236,7 +227,7 @@ function devHover(text: string): string {
   return [`**Device ${code(text)}**`, '', meaning].join('\n');
 }
 
-function inodeHover(src: HoverSource, i: number, text: string): string {
+function inodeHover(src: HoverContext, i: number, text: string): string {
   const name = src.dump.name(i) ?? '';
   const meaning =
     text === '0'
@@ -276,7 +267,7 @@ export function pathMeaning(name: string, deleted: boolean, isFirst: boolean): s
   return text;
 }
 
-function pathHover(src: HoverSource, i: number): string {
+function pathHover(src: HoverContext, i: number): string {
   const v = src.dump.vma(i);
   return [`**Path**`, '', pathMeaning(v.name, v.deleted, src.dump.names[0] === v.name), '', vmaSummary(src, i)].join('\n');
 }
@@ -295,7 +286,7 @@ export function mapsColumns(text: string): { range: [number, number]; perms: [nu
   return { range: span(1), perms: span(3), offset: span(5), dev: span(7), inode: span(9), path: span(11) };
 }
 
-function hoverMapsLine(src: HoverSource, i: number, text: string, ch: number): HoverResult | undefined {
+function hoverMapsLine(src: HoverContext, i: number, text: string, ch: number): HoverResult | undefined {
   const cols = mapsColumns(text);
   if (!cols) return undefined;
   const inSpan = (s: [number, number]) => ch >= s[0] && ch < s[1];
@@ -311,7 +302,7 @@ function hoverMapsLine(src: HoverSource, i: number, text: string, ch: number): H
 const range = (s: [number, number]) => ({ start: s[0], end: s[1] });
 
 /** `Key:   123 kB` of smaps, and VmFlags. */
-function hoverFieldLine(src: HoverSource, i: number, text: string, ch: number): HoverResult | undefined {
+function hoverFieldLine(src: HoverContext, i: number, text: string, ch: number): HoverResult | undefined {
   const m = /^(\s*)([A-Za-z_][\w]*):(\s*)(.*?)\s*$/.exec(text);
   if (!m) return undefined;
   const key = m[2];
@@ -346,7 +337,7 @@ function hoverFieldLine(src: HoverSource, i: number, text: string, ch: number): 
   return { markdown: lines.join('\n'), start: keyStart, end: text.trimEnd().length };
 }
 
-const HEADER_INFO: Record<string, (value: string, src: HoverSource) => string> = {
+const HEADER_INFO: Record<string, (value: string, src: HoverContext) => string> = {
   host: (v) => `The machine the dump was captured on: ${code(v)}.`,
   pid: (v) => `The process ID at capture time: ${v}.`,
   command: () => 'The process’s command line (/proc/PID/cmdline).',
@@ -398,7 +389,7 @@ const HEADER_INFO: Record<string, (value: string, src: HoverSource) => string> =
     verdictText(src),
 };
 
-function hoverHeaderLine(src: HoverSource, text: string): HoverResult | undefined {
+function hoverHeaderLine(src: HoverContext, text: string): HoverResult | undefined {
   const m = HEADER_LINE.exec(text);
   if (!m) {
     if (/^#\s*vma-lens capture/.test(text)) {
@@ -428,7 +419,7 @@ const PMAP_COLUMNS: Record<string, string> = {
   Inode: 'inode of the file (0 for none)',
 };
 
-function pmapRowHover(src: HoverSource, i: number, text: string, ch: number): HoverResult | undefined {
+function pmapRowHover(src: HoverContext, i: number, text: string, ch: number): HoverResult | undefined {
   const tokens = [...text.matchAll(/\S+/g)];
   const t = tokens.findIndex((m) => ch >= m.index! && ch < m.index! + m[0].length);
   if (t < 0) return undefined;
@@ -465,7 +456,7 @@ function pmapRowHover(src: HoverSource, i: number, text: string, ch: number): Ho
 }
 
 /** gdb `info proc mappings`: Start Addr, End Addr, Size, Offset, [Perms], objfile. */
-function gdbRowHover(src: HoverSource, i: number, text: string, ch: number): HoverResult | undefined {
+function gdbRowHover(src: HoverContext, i: number, text: string, ch: number): HoverResult | undefined {
   const tokens = [...text.matchAll(/\S+/g)];
   const t = tokens.findIndex((m) => ch >= m.index! && ch < m.index! + m[0].length);
   if (t < 0) return undefined;
@@ -490,7 +481,7 @@ const NUMA_KEYS: Record<string, string> = {
 };
 
 /** /proc/PID/numa_maps: `start policy [file=…|heap|stack|huge] key=value… N0=… N1=…`. */
-function numaRowHover(src: HoverSource, i: number, text: string, ch: number): HoverResult | undefined {
+function numaRowHover(src: HoverContext, i: number, text: string, ch: number): HoverResult | undefined {
   const tok = [...text.matchAll(/\S+/g)].find((m) => ch >= m.index! && ch < m.index! + m[0].length);
   if (!tok) return undefined;
   const span = { start: tok.index!, end: tok.index! + tok[0].length };
@@ -519,7 +510,7 @@ ${vmaSummary(src, i)}`, ...span };
   };
 }
 
-function pmapHeaderColumns(src: HoverSource): string[] {
+function pmapHeaderColumns(src: HoverContext): string[] {
   return src.pmapColumns ?? [];
 }
 
@@ -548,7 +539,7 @@ function pmapMetaHover(text: string, ch: number, lineNo: number): HoverResult | 
  * The hover for `ch` (0-based) on 1-based line `lineNo` whose text is `text`; undefined when
  * the position has nothing to explain.
  */
-export function hoverAt(src: HoverSource, lineNo: number, text: string, ch: number): HoverResult | undefined {
+export function hoverAt(src: HoverContext, lineNo: number, text: string, ch: number): HoverResult | undefined {
   const exact = src.dump.indexAtLine(lineNo);
   src = processOf(src, lineNo);
   // A JVM crash log is text around its maps lines: only those are explained.

@@ -1,4 +1,4 @@
-import { nonce as newNonce } from '../util/nonce';
+import { newNonce, webviewHtml } from '../util/webviewHtml';
 
 /**
  * The fleet panel's page: a table filled from `fleet` messages (see FleetUpdateMessage), with a
@@ -7,16 +7,8 @@ import { nonce as newNonce } from '../util/nonce';
  * browser): the rows have no "Capture (SSH)" button.
  */
 export function fleetHtml(canCapture = true): string {
-  const nonce = newNonce(18);
-  const csp = ["default-src 'none'", `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>VMA fleet</title>
-<style nonce="${nonce}">
+  const nonce = newNonce();
+  const head = `<style nonce="${nonce}">
   body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 16px 16px; }
   header { display: flex; align-items: baseline; gap: 16px; flex-wrap: wrap; }
   h1 { font-size: 1.3em; font-weight: 600; }
@@ -37,10 +29,8 @@ export function fleetHtml(canCapture = true): string {
   button { background: var(--vscode-button-secondaryBackground); color: var(--vscode-button-secondaryForeground); border: none; padding: 2px 8px; cursor: pointer; }
   button:hover { background: var(--vscode-button-secondaryHoverBackground); }
   button.primary { background: var(--vscode-button-background); color: var(--vscode-button-foreground); }
-</style>
-</head>
-<body>
-<header>
+</style>`;
+  const body = `<header>
   <h1>VMA fleet</h1>
   <span id="status" role="status" aria-live="polite">Reading Prometheus…</span>
   <button id="refresh" class="primary">Refresh</button>
@@ -103,7 +93,6 @@ export function fleetHtml(canCapture = true): string {
   });
   vscode.postMessage({ type: 'ready' });
 })();
-</script>
-</body>
-</html>`;
+</script>`;
+  return webviewHtml({ nonce, title: 'VMA fleet', head, body });
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { CaptureError, validateHost, validatePid } from '../capture/names';
-import { showError } from '../editor/log';
-import { openDumpText } from '../editor/openDump';
+import { showError } from '../util/log';
+import { openDumpText } from '../editor';
 import { setting } from '../config';
 import { Commands, SETTINGS_SECTION, Settings, Views } from '../constants';
 import { fleetRows, sshHostOf, type FleetRow } from '../prometheus/fleet';
@@ -12,6 +12,7 @@ import { Disposable } from '../util/disposable';
 import { withProgress } from '../util/progress';
 import { fleetHtml } from './fleetHtml';
 import type { PrometheusTimelineArgs } from './prometheusPrompt';
+import { requireTrust } from '../util/trust';
 
 /**
  * "Show Fleet…": one panel per Prometheus URL with the processes nearest their limit, re-read
@@ -114,10 +115,7 @@ export class FleetPanel extends Disposable {
 
   /** Captures the row's process over SSH, its host from the instance (or the mapping setting). */
   private async capture(row: FleetRow): Promise<void> {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('VMA Lens: capturing runs ssh: trust this workspace first.');
-      return;
-    }
+    if (!requireTrust('VMA Lens: capturing runs ssh: trust this workspace first.')) return;
     try {
       const host = validateHost(sshHostOf(row.instance, setting<Record<string, string>>(Settings.fleetSshHosts)));
       const pid = validatePid(row.pid);

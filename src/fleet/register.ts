@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { setting } from '../config';
 import { Commands, Settings, Views } from '../constants';
-import { guarded } from '../editor/log';
+import { guarded } from '../util/log';
 import { apiBase } from '../prometheus/client';
 import { prometheusAuth, setPrometheusCredentials } from './credentials';
 import { FleetPanel } from './fleetPanel';

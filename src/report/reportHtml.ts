@@ -9,12 +9,13 @@ import { formatBytes, formatCount, formatPercent } from '../core/format';
 import { thpMode } from '../core/header';
 import { countsTowardLimit, KIND_INFO, KINDS } from '../core/kinds';
 import type { Analysis, Finding, Fix, ProcessAnalysis, Severity } from '../core/types';
+import { escapeHtml, webviewHtml } from '../util/webviewHtml';
 
 export interface ReportPage {
   nonce: string;
   cspSource: string;
-  /** What was analysed, for the title. */
-  source: string;
+  /** What was analysed (a file or sample name), for the title. */
+  subject: string;
   /** State the page keeps for revival (the panel restores the report from it after a reload). */
   state?: unknown;
 }
@@ -25,8 +26,7 @@ export interface CommandIds {
   revealLine: string;
 }
 
-export const esc = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = escapeHtml;
 
 /** A `command:` URI with JSON arguments, as webviews with enableCommandUris run them. */
 export function commandUri(command: string, args: unknown[]): string {
@@ -73,14 +73,8 @@ a.button.secondary { color: var(--vscode-button-secondaryForeground); background
 `;
 
 function page(p: ReportPage, title: string, body: string): string {
-  const csp = `default-src 'none'; style-src ${p.cspSource} 'nonce-${p.nonce}'; img-src ${p.cspSource} data:; script-src 'nonce-${p.nonce}';`;
   const state = p.state === undefined ? '' : `<script nonce="${p.nonce}">acquireVsCodeApi().setState(${JSON.stringify(p.state).replace(/</g, '\\u003c')});</script>`;
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>${esc(title)}</title><style nonce="${p.nonce}">${STYLE}</style></head>
-<body>${body}${state}</body></html>`;
+  return webviewHtml({ nonce: p.nonce, title, cspSource: p.cspSource, head: `<style nonce="${p.nonce}">${STYLE}</style>`, body: body + state });
 }
 
 const SEV_LABEL: Record<Severity, string> = { error: 'Error', warning: 'Warning', info: 'Info' };
@@ -144,7 +138,7 @@ export function analysisHtml(
     })
     .join('\n');
   const body = `
-<h1>VMA Lens — ${esc(p.source)}</h1>
+<h1>VMA Lens — ${esc(p.subject)}</h1>
 <div class="sub">${esc(a.format)} dump, ${a.addressBits}-bit${proc ? ` · ${proc}` : ''}${sys ? `<br>${sys}` : ''}${p.elapsedMs !== undefined ? `<br>analysed in ${p.elapsedMs} ms` : ''}</div>
 <div class="cards">
   <div class="card" id="summary-vmas"><div class="label">VMAs / vm.max_map_count</div><div class="value">${formatCount(a.vmaCount)} / ${formatCount(a.maxMapCount)} (${formatPercent(ratio)})</div>
@@ -167,7 +161,7 @@ export function analysisHtml(
 </section></div>
 ${a.processes ? processesHtml(a.processes) : ''}
 ${a.malformedCount ? `<p class="lines">${formatCount(a.malformedCount)} line(s) were not understood and skipped.</p>` : ''}`;
-  return page(p, `VMA Lens — ${p.source}`, body);
+  return page(p, `VMA Lens — ${p.subject}`, body);
 }
 
 const signed = (n: number, fmt: (n: number) => string) => (n > 0 ? `<span class="plus">+${fmt(n)}</span>` : n < 0 ? `<span class="minus">−${fmt(-n)}</span>` : '0');

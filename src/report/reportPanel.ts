@@ -7,12 +7,11 @@ import type { Dump } from '../core/dump';
 import { differentProcessWarning, processDifferences, processIdentity } from '../core/identity';
 import { formatBytes } from '../core/format';
 import type { Analysis } from '../core/types';
-import type { DumpIndex } from '../editor/dumpIndex';
-import { isDumpDocument } from '../editor/dumpIndex';
+import { isDumpDocument, type DumpIndex } from '../editor';
 import { fixCommandLine } from '../core/fixes';
-import { guarded, log, since } from '../editor/log';
+import { guarded, log, since } from '../util/log';
 import { platform } from '../platform';
-import { nonce } from '../util/nonce';
+import { newNonce } from '../util/webviewHtml';
 import { analysisHtml, diffHtml, messageHtml, type CommandIds } from './reportHtml';
 
 /** Commands the report's buttons run (the only ones its webview may run). */
@@ -118,9 +117,9 @@ export class ReportPanels {
     const p = panel ?? this.panel(`a:${uri}`, title);
     p.title = title;
     p.webview.html = analysisHtml(r.analysis, {
-      nonce: nonce(),
+      nonce: newNonce(),
       cspSource: p.webview.cspSource,
-      source: r.name,
+      subject: r.name,
       state: { kind: 'analysis', uri } satisfies ReportState,
       cmd: CMD,
       docUri: r.docUri,
@@ -136,9 +135,9 @@ export class ReportPanels {
     const warning = differentProcessWarning(processDifferences(processIdentity(a.dump), processIdentity(b.dump)));
     p.webview.html = diffHtml(diffDumps(a.dump, b.dump), {
       ...(warning ? { warning } : {}),
-      nonce: nonce(),
+      nonce: newNonce(),
       cspSource: p.webview.cspSource,
-      source: title,
+      subject: title,
       state: { kind: 'compare', a: uris[0], b: uris[1] } satisfies ReportState,
       nameA: a.name,
       nameB: b.name,
@@ -196,7 +195,7 @@ export class ReportPanels {
       log().warn(`cannot restore report: ${(err as Error).message}`);
     }
     panel.webview.html = messageHtml(
-      { nonce: nonce(), cspSource: panel.webview.cspSource, source: '' },
+      { nonce: newNonce(), cspSource: panel.webview.cspSource, subject: '' },
       'Report not available',
       'The dump this report was made from is no longer available. Run "VMA Lens: Analyze Dump" again.',
     );

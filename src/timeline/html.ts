@@ -1,5 +1,5 @@
-import { nonce as newNonce } from '../util/nonce';
 import * as vscode from 'vscode';
+import { escapeHtml, newNonce, webviewHtml } from '../util/webviewHtml';
 
 /** Webview options: scripts on, and nothing loadable but the bundle in dist/. */
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
@@ -10,35 +10,16 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /**
  * The panel's page: a strict CSP (only our bundle, by nonce; styles from dist/ and Lit's
  * constructed style sheets), and the static skeleton that webview/main.ts fills in.
  */
 export function timelineHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string): string {
-  const nonce = newNonce(18);
+  const nonce = newNonce();
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.css'));
-  const csp = [
-    "default-src 'none'",
-    `img-src ${webview.cspSource} data:`,
-    `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-    `font-src ${webview.cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-  ].join('; ');
   const t = escapeHtml(title);
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}" nonce="${nonce}">
-<title>${t}</title>
-</head>
-<body>
-<header class="top">
+  const body = `<header class="top">
   <h1 id="title">${t}</h1>
   <div id="watch" hidden>
     <span id="watch-state" role="status" aria-live="polite"></span>
@@ -99,7 +80,6 @@ export function timelineHtml(webview: vscode.Webview, extensionUri: vscode.Uri, 
     <button type="button" id="next-page" class="link">Next</button>
   </nav>
 </section>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
+<script nonce="${nonce}" src="${script}"></script>`;
+  return webviewHtml({ nonce, title, cspSource: webview.cspSource, fonts: true, head: `<link rel="stylesheet" href="${style}" nonce="${nonce}">`, body });
 }

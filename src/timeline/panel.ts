@@ -15,7 +15,7 @@ import {
   MessageType,
   type HostMessage,
   type SkippedFile,
-  type TimelineSource,
+  type TimelineOrigin,
   type WatchTarget,
   type WebviewMessage,
 } from '../protocol';
@@ -26,6 +26,7 @@ import { loadFolder } from './folder';
 import { timelineHtml, webviewOptions } from './html';
 import { stripOf } from './strip';
 import { WatchSession, type WatchStatus } from './watch';
+import { requireTrust } from '../util/trust';
 
 /** Folders with at least this many dumps load under a progress notification. */
 const PROGRESS_FILES = 50;
@@ -50,7 +51,7 @@ function programOf(t: WatchTarget): string {
   return exe.slice(exe.lastIndexOf('/') + 1);
 }
 
-export function titleOf(source: TimelineSource): string {
+export function titleOf(source: TimelineOrigin): string {
   if (source.kind === 'folder') return `VMA timeline: ${platform().files.baseName(source.folder)}`;
   if (source.kind === 'prometheus') return `VMA timeline: ${source.selector.replace(/^process_memory_map_areas/, '')}`;
   const prog = programOf(source.target);
@@ -84,7 +85,7 @@ export class TimelinePanel extends Disposable {
   private constructor(
     readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
-    public source: TimelineSource,
+    public source: TimelineOrigin,
     private readonly listener: WatchListener,
   ) {
     super();
@@ -103,7 +104,7 @@ export class TimelinePanel extends Disposable {
   }
 
   /** A new panel beside the active editor. */
-  static create(extensionUri: vscode.Uri, source: TimelineSource, listener: WatchListener): TimelinePanel {
+  static create(extensionUri: vscode.Uri, source: TimelineOrigin, listener: WatchListener): TimelinePanel {
     const panel = vscode.window.createWebviewPanel(
       Views.timelinePanel,
       titleOf(source),
@@ -114,7 +115,7 @@ export class TimelinePanel extends Disposable {
   }
 
   /** A panel VS Code restored after a reload (see the serializer). */
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, source: TimelineSource, listener: WatchListener): TimelinePanel {
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, source: TimelineOrigin, listener: WatchListener): TimelinePanel {
     return new TimelinePanel(panel, extensionUri, source, listener);
   }
 
@@ -342,13 +343,11 @@ export class TimelinePanel extends Disposable {
       case 'restart': {
         if (this.source.kind !== 'watch' || s?.active) return;
         // Watching runs programs (sh, ssh), as Watch Process does: only in a trusted workspace.
-        if (!vscode.workspace.isTrusted) {
-          this.notice('error', 'Watching runs programs (sh, ssh): trust this workspace first (Workspaces: Manage Workspace Trust).');
-          return;
-        }
+        const notice = (m: string) => this.notice('error', m);
+        if (!requireTrust('Watching runs programs (sh, ssh): trust this workspace first (Workspaces: Manage Workspace Trust).', notice)) return;
         const processes = platform().processes;
         if (!processes) {
-          this.notice('error', 'Watching runs programs: this VS Code runs in a browser and cannot. Open the folder in the desktop or a remote VS Code.');
+          notice('Watching runs programs: this VS Code runs in a browser and cannot. Open the folder in the desktop or a remote VS Code.');
           return;
         }
         const store = this.store ?? processes.reopenStore(this.source.folder, watchIntervalMs() / 1000);
@@ -380,7 +379,7 @@ export class TimelinePanel extends Disposable {
         void this.openSample(m.source, m.line);
         break;
       case MessageType.RequestDiff:
-        void this.diff(m.a, m.b);
+        void this.diff(m.id, m.a, m.b);
         break;
       case MessageType.RequestStrip:
         void this.strip(m.id, m.source);
@@ -415,18 +414,18 @@ export class TimelinePanel extends Disposable {
     }
   }
 
-  private async diff(a: string, b: string): Promise<void> {
+  private async diff(id: number, a: string, b: string): Promise<void> {
     if (!this.samples.has(a) || !this.samples.has(b)) return;
     if (this.source.kind === 'prometheus') {
-      this.post({ type: MessageType.DiffResult, a, b, error: 'Samples from Prometheus are counts only: there are no VMAs to compare.' });
+      this.post({ type: MessageType.DiffResult, id, a, b, error: 'Samples from Prometheus are counts only: there are no VMAs to compare.' });
       return;
     }
     try {
       const [la, lb] = await Promise.all([this.dumps.get(a), this.dumps.get(b)]);
       const warning = differentProcessWarning(processDifferences(processIdentity(la.dump), processIdentity(lb.dump)));
-      this.post({ type: MessageType.DiffResult, a, b, diff: diffDumps(la.dump, lb.dump), ...(warning ? { warning } : {}) });
+      this.post({ type: MessageType.DiffResult, id, a, b, diff: diffDumps(la.dump, lb.dump), ...(warning ? { warning } : {}) });
     } catch (err) {
-      this.post({ type: MessageType.DiffResult, a, b, error: (err as Error).message });
+      this.post({ type: MessageType.DiffResult, id, a, b, error: (err as Error).message });
     }
   }
 

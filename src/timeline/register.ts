@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
 import { Commands, Views } from '../constants';
 import { platform, type WatchArgs, type WatchStore } from '../platform';
-import type { TimelineSource, WatchTarget, WebviewState } from '../protocol';
+import type { TimelineOrigin, WatchTarget, WebviewState } from '../protocol';
 import { prometheusAuth } from '../fleet/credentials';
 import { askTimelineArgs, prometheusSinceMs, type PrometheusTimelineArgs } from '../fleet/prometheusPrompt';
-import { guarded } from '../editor/log';
+import { guarded } from '../util/log';
 import { TimelinePanel, watchIntervalMs, type WatchListener } from './panel';
+import { requireTrust } from '../util/trust';
 
 /** The status bar item that shows running watches, and the `vmaLens.watching` context key. */
 class WatchStatusBar implements WatchListener, vscode.Disposable {
@@ -49,7 +50,7 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
   context.subscriptions.push(statusBar);
 
   const openFolder = async (folder: string, reuse?: vscode.WebviewPanel): Promise<TimelinePanel> => {
-    const source: TimelineSource = { kind: 'folder', folder };
+    const source: TimelineOrigin = { kind: 'folder', folder };
     const panel = reuse ? TimelinePanel.revive(reuse, extensionUri, source, statusBar) : TimelinePanel.create(extensionUri, source, statusBar);
     void panel.loadFolder();
     return panel;
@@ -92,10 +93,7 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
         void vscode.window.showWarningMessage('VMA Lens: watching a process needs the desktop or a remote VS Code; the browser cannot run programs.');
         return;
       }
-      if (!vscode.workspace.isTrusted) {
-        void vscode.window.showWarningMessage('VMA Lens: watching a process runs programs (sh, ssh): trust this workspace first.');
-        return;
-      }
+      if (!requireTrust('VMA Lens: watching a process runs programs (sh, ssh): trust this workspace first.')) return;
       let target: WatchTarget | undefined;
       try {
         target = await processes.chooseWatchTarget(args);

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { Commands, DUMP_LANGUAGES } from '../constants';
 import { analyzeText } from '../core/analyze';
-import { guarded } from '../editor/log';
+import { guarded } from '../util/log';
 import { walkthroughStepDone } from './progress';
 
 /** The sample the walkthrough opens: a real MariaDB on glibc malloc, whose arenas have fixes. */

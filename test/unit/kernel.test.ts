@@ -1,20 +1,16 @@
 /**
- * The WebAssembly kernel (src/core/kernel.c): the committed binary is what the C source compiles
- * to; the maps-line scanner agrees with the reference grammar below (the JavaScript scanner it
- * replaced) on every prefix of real and hand-made lines; released kernels are reused clean; the
- * columns survive the memory growing under them.
+ * The WebAssembly kernel (src/core/kernel.c): the maps-line scanner agrees with the reference
+ * grammar below (the JavaScript scanner it replaced) on every prefix of real and hand-made lines;
+ * released kernels are reused clean; the columns survive the memory growing under them. (That the
+ * committed binary is what clang makes of the source: test/integration/kernelBuild.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { analyzeText } from '../../src/core/analyze';
 import { DumpParser, parseDump, REASONS } from '../../src/core/parse';
-import { KERNEL_WASM } from '../../src/core/kernelWasm';
 import { KINDS } from '../../src/core/kinds';
 import { MAX_FINDING_LINES } from '../../src/core/tally';
-
-// @ts-expect-error: a plain .mjs script, typed by use
-import { compileKernel } from '../../scripts/build-wasm.mjs';
 
 /**
  * The reference grammar of a maps line, written for clarity: the reason code (an index into the
@@ -88,11 +84,6 @@ function parsed(line: string, eol: string): Ref {
 }
 
 describe('kernel', () => {
-  it('is built from kernel.c: the committed WebAssembly is what clang makes of it now', () => {
-    const fresh = (compileKernel() as Buffer).toString('base64');
-    assert.equal(KERNEL_WASM, fresh, 'src/core/kernelWasm.ts is stale: run npm run build:wasm');
-  });
-
   it('has room for every kind, and keeps as many lines per kind as a finding lists', () => {
     const k = parseDump('1000-2000 r--p 0 0:0 0\n').kernel;
     assert.ok(KINDS.length <= k.x.kindsMax(), `${KINDS.length} kinds, room for ${k.x.kindsMax()}`);

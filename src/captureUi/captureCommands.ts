@@ -18,16 +18,13 @@ import { Commands, Settings } from '../constants';
 import { formatCount } from '../core/format';
 import { withProgress } from '../util/progress';
 import { walkthroughStepDone } from '../walkthrough/progress';
-import { guarded } from './log';
-import { openDumpText } from './openDump';
+import { guarded } from '../util/log';
+import { openDumpText } from '../editor';
+import { requireTrust } from '../util/trust';
 
 /** "Capture from Local Process…" and "Capture from SSH Host…": pick, capture, open as a dump. */
 
-function trusted(): boolean {
-  if (vscode.workspace.isTrusted) return true;
-  void vscode.window.showWarningMessage('Capturing runs programs (sh, ssh): trust this workspace first (Workspaces: Manage Workspace Trust).');
-  return false;
-}
+const trusted = () => requireTrust('Capturing runs programs (sh, ssh): trust this workspace first (Workspaces: Manage Workspace Trust).');
 
 function processItem(p: ProcessInfo): vscode.QuickPickItem & { pid: number } {
   const vmas = p.vmas === undefined ? 'maps not readable' : `${formatCount(p.vmas)} VMAs`;

@@ -3,7 +3,7 @@
  * private sshd on 127.0.0.1, its header compared with what the test helper (and so the samples)
  * write, its output parsed by the product's parser, the process list, and the error messages.
  *
- * Run: node --import tsx --test test/unit/capture.test.ts   (as root: the sshd logs in as root)
+ * Run: node --import tsx --test test/integration/capture.test.ts   (as root: the sshd logs in as root)
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -20,10 +20,7 @@ import {
   CaptureError,
   listLocalProcesses,
   listRemoteProcesses,
-  parseProcessList,
-  sshArgs,
   sshHostsFromConfig,
-  validateHost,
   validatePid,
 } from '../../src/capture';
 import { explainFailure } from '../../src/capture/capture';
@@ -134,15 +131,6 @@ describe('capture script, locally', () => {
       await db.stop();
     }
   });
-
-  it('parses list lines: databases first, then by VMA count; unreadable counts are undefined', () => {
-    const list = parseProcessList(
-      ['10\t50\t0\tnginx\tnginx: worker', '11\t-\t999\tbash\t-bash', '12\t900\t27\tmysqld\t/usr/sbin/mysqld --basedir=/usr', '13\t7000\t0\tjava\tjava -jar x.jar', 'junk'].join('\n'),
-    );
-    assert.deepEqual(list.map((p) => p.pid), [12, 13, 10, 11]);
-    assert.equal(list[3].vmas, undefined);
-    assert.equal(list[0].uid, 27);
-  });
 });
 
 describe('capture over SSH (a private sshd on 127.0.0.1)', { skip: !isRoot }, () => {
@@ -226,23 +214,5 @@ describe('capture over SSH (a private sshd on 127.0.0.1)', { skip: !isRoot }, ()
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('ssh command line', () => {
-  it('passes the host as one argument after "--", batch mode and a connect timeout, the PID checked', () => {
-    const args = sshArgs('admin@db1', ['capture', '123', 'maps'], { connectTimeoutSeconds: 7, sudo: true, configFile: '/tmp/c' });
-    assert.deepEqual(args.slice(0, 2), ['-F', '/tmp/c']);
-    assert.ok(args.includes('BatchMode=yes') && args.includes('ConnectTimeout=7'));
-    const dd = args.indexOf('--');
-    assert.deepEqual(args.slice(dd + 1), ['admin@db1', 'sudo -n sh -s -- capture 123 maps']);
-  });
-
-  it('refuses hosts ssh would read as options or a shell would read as syntax', () => {
-    for (const bad of ['-oProxyCommand=touch /tmp/x', 'a b', 'db1;id', 'db1`id`', '$(id)', '', 'a\nb', 'x|y']) {
-      assert.throws(() => validateHost(bad), (e: CaptureError) => e.kind === 'invalid', JSON.stringify(bad));
-    }
-    for (const ok of ['db1', 'root@db1.example.com', '[::1]', 'ssh://u@h:2222', '10.0.0.1']) assert.equal(validateHost(ok), ok);
-    assert.throws(() => sshArgs('db1', ['capture', '1;id']), CaptureError);
   });
 });

@@ -294,7 +294,7 @@ describe('several processes in one file', () => {
     }
     assert.equal(txt.stdout.match(/^VMA Lens — /gm)?.length, 2);
     // The editor's report lists them too.
-    const page = { nonce: 'n', cspSource: 'c', cmd: { openFix: 'a', copyCommand: 'b', revealLine: 'c' }, commandLine: () => undefined, source: 'x' };
+    const page = { nonce: 'n', cspSource: 'c', cmd: { openFix: 'a', copyCommand: 'b', revealLine: 'c' }, commandLine: () => undefined, subject: 'x' };
     const html = analysisHtml(analyze(parseDump(text)), page);
     const rows = [...html.matchAll(/<tr><td>([^<]*)<\/td><td class="num">(\d+)<\/td><td class="num">([\d,]+)<\/td>/g)].filter((m) => m[1].startsWith('/proc/'));
     assert.deepEqual(rows.map((m) => [m[1], Number(m[3].replace(/,/g, ''))]), [[`/proc/${a.pid}/maps`, counts()[0]], [`/proc/${b.pid}/maps`, counts()[1]]]);

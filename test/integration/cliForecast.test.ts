@@ -11,15 +11,11 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { countVmas, readMaxMapCount, startProcess, type RealProcess } from '../helpers/realProcess';
+import { runCli as run } from '../helpers/cli';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vma-lens-forecast-'));
-
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 interface Truth {
   /** VMAs per hour, from the first and last file's kernel counts over this test's clock. */

@@ -6,15 +6,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { KiB, layout, library } from '../helpers/mapsText';
+import { runCli as run } from '../helpers/cli';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vma-lens-cli-'));
-
-function run(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [cli, ...args], { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 function write(name: string, text: string | Buffer): string {
   const f = path.join(tmp, name);

@@ -4,18 +4,18 @@
  * while the capture module samples it; the folder of captures is opened as a timeline in VS Code,
  * once per theme, with two samples picked for a diff. Not a test; run it when the panel changes:
  *
- *   node --import tsx test/e2e/timeline-screenshots.ts
+ *   npm run screenshots:timeline
  *
  * vm.max_map_count is lowered (to 12,000) only while the samples are taken, and always restored.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { repoRoot } from '../../scripts/provision-code-server.mjs';
-import { captureLocal } from '../../src/capture';
-import { startProcess, withMaxMapCount } from '../helpers/realProcess';
-import { startVSCode, tempFolder } from './harness';
-import { openFolderTimeline, sleep } from './timelineSteps';
+import { repoRoot } from './provision-code-server.mjs';
+import { captureSeries } from '../test/helpers/captureSeries';
+import { startProcess, withMaxMapCount } from '../test/helpers/realProcess';
+import { startVSCode, tempFolder } from '../test/e2e/harness';
+import { openFolderTimeline, sleep } from '../test/e2e/timelineSteps';
 
 const SAMPLES = 24;
 
@@ -24,11 +24,7 @@ async function makeSamples(dir: string): Promise<void> {
     const p = startProcess({ program: 'fragmenter', args: ['--rate', '300', '--target', '11000', '--touch'] });
     try {
       await p.ready;
-      for (let k = 1; k <= SAMPLES; k++) {
-        const cap = await captureLocal(p.pid);
-        fs.writeFileSync(path.join(dir, `${String(k).padStart(3, '0')}-${cap.fileName}`), cap.text);
-        await sleep(1000);
-      }
+      await captureSeries(p.pid, dir, SAMPLES, 1000);
     } finally {
       await p.stop();
     }

@@ -9,7 +9,7 @@
  * `npm test` runs a bounded set (about 1,100 inputs); `npm run fuzz` the full one (VMA_LENS_FUZZ=full,
  * over 10,000). VMA_LENS_FUZZ_DISTINCT_FIELDS sets how many distinct smaps field names the
  * memory case has (default 10,000: the parser stores all but the first 64 names sparsely).
- * Run: npm run build && node --import tsx --test test/unit/fuzz.test.ts
+ * Run: npm run build && node --import tsx --test test/integration/fuzz.test.ts
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';

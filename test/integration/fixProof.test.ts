@@ -8,7 +8,7 @@
  *   applied with `sysctl -p FILE`, the value is read back, and the same process kind then goes
  *   past the old limit. The old value is restored (withMaxMapCount).
  *
- * Run: node --import tsx --test test/unit/fixProof.test.ts   (as root)
+ * Run: node --import tsx --test test/integration/fixProof.test.ts   (as root)
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';

@@ -10,7 +10,7 @@
  * - where the project's code-server is provisioned, checks in the real Dark Modern theme that
  *   neighbouring columns of a maps line get different colours.
  *
- * Run: node --import tsx --test test/unit/grammar.test.ts
+ * Run: node --import tsx --test test/integration/grammar.test.ts
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -2,12 +2,12 @@
  * Retakes the README's screenshot (media/screenshot-editor.png): a real sample dump open in
  * VS Code with the extension installed. Not a test; run it when what the editor shows changes:
  *
- *   node --import tsx test/e2e/readme-screenshot.ts [samples/<file>]
+ *   npm run screenshots:readme -- [samples/<file>]
  */
 import * as path from 'node:path';
 
-import { repoRoot } from '../../scripts/provision-code-server.mjs';
-import { poll, startVSCode } from './harness';
+import { repoRoot } from './provision-code-server.mjs';
+import { poll, startVSCode } from '../test/e2e/harness';
 
 async function main(): Promise<void> {
   const file = process.argv[2] ?? 'samples/mariadbd-jemalloc.maps';

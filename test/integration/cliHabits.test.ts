@@ -13,15 +13,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { formatBytes, formatCount } from '../../src/core/format';
 import { captureMaps, captureSmaps, captureSmapsRollup, countVmas, parseMaps, readMaxMapCount, startProcess, type RealProcess } from '../helpers/realProcess';
+import { runCli as run } from '../helpers/cli';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vma-lens-habits-'));
-
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 function write(name: string, text: string): string {
   const f = path.join(tmp, name);

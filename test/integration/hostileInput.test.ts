@@ -4,7 +4,7 @@
  * shell commands are run by a real `sh` (with `sudo` replaced by a function that prints its
  * words), unit names are checked against the real `systemd-escape`, the CLI is the built one.
  *
- * Run: npm run build && node --import tsx --test test/unit/hostileInput.test.ts
+ * Run: npm run build && node --import tsx --test test/integration/hostileInput.test.ts
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';

@@ -5,7 +5,7 @@
  * that vm.max_map_count always comes back, that no process is left behind, and that a private
  * MariaDB starts. Independent of the product's engine.
  *
- * Run: node --import tsx --test test/unit/realProcess.test.ts   (as root: it writes the sysctl)
+ * Run: node --import tsx --test test/integration/realProcess.test.ts   (as root: it writes the sysctl)
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
