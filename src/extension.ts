@@ -1,4 +1,5 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import { setL10nBundle } from './core/l10n';
 import { registerEditorFeatures } from './editor';
 import { registerFleet } from './fleet/register';
 import { registerTimeline } from './timeline/register';
@@ -8,6 +9,8 @@ import { registerTimeline } from './timeline/register';
  * pushes every disposable onto context.subscriptions.
  */
 export function activate(context: vscode.ExtensionContext): void {
+  // The engine's texts (findings, fixes) read the same bundle VS Code loaded for this extension.
+  setL10nBundle(vscode.l10n.bundle);
   registerEditorFeatures(context);
   registerTimeline(context);
   registerFleet(context);

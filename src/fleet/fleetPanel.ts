@@ -49,7 +49,7 @@ export class FleetPanel extends Disposable {
       void open.refresh();
       return open;
     }
-    const panel = vscode.window.createWebviewPanel(Views.fleetPanel, `VMA fleet: ${new URL(url).host}`, vscode.ViewColumn.Active, {
+    const panel = vscode.window.createWebviewPanel(Views.fleetPanel, vscode.l10n.t('VMA fleet: {0}', new URL(url).host), vscode.ViewColumn.Active, {
       enableScripts: true,
       localResourceRoots: [],
       retainContextWhenHidden: false,
@@ -114,14 +114,14 @@ export class FleetPanel extends Disposable {
   /** Captures the row's process over SSH, its host from the instance (or the mapping setting). */
   private async capture(row: FleetRow): Promise<void> {
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('VMA Lens: capturing runs ssh: trust this workspace first.');
+      void vscode.window.showWarningMessage(vscode.l10n.t('VMA Lens: capturing runs ssh: trust this workspace first.'));
       return;
     }
     try {
       const host = validateHost(sshHostOf(row.instance, setting<Record<string, string>>(Settings.fleetSshHosts)));
       const pid = validatePid(row.pid);
       const opts = sshOptions();
-      const c = await withProgress(`Capturing ${row.comm} ${pid} on ${host}…`, (signal) => captureRemote(host, pid, { ...opts, signal }));
+      const c = await withProgress(vscode.l10n.t('Capturing {0} {1} on {2}…', row.comm, pid, host), (signal) => captureRemote(host, pid, { ...opts, signal }));
       await openDumpText(c.text, c.fileName);
     } catch (err) {
       showError('SSH capture failed', err);

@@ -10,7 +10,7 @@ import { prometheusAuth } from '../fleet/credentials';
 import { askTimelineArgs, prometheusSinceMs, type PrometheusTimelineArgs } from '../fleet/prometheusPrompt';
 import { guarded } from '../editor/log';
 import { CaptureStore } from './captureStore';
-import { TimelinePanel, watchIntervalMs, type WatchListener } from './panel';
+import { TimelinePanel, watchIntervalMs, watchLabel, type WatchListener } from './panel';
 
 /** The status bar item that shows running watches, and the `vmaLens.watching` context key. */
 class WatchStatusBar implements WatchListener, vscode.Disposable {
@@ -32,11 +32,11 @@ class WatchStatusBar implements WatchListener, vscode.Disposable {
       const p = live[0];
       const st = p.watch!.state;
       const icon = st === 'paused' ? '$(debug-pause)' : st === 'retrying' ? '$(sync~spin)' : '$(pulse)';
-      this.item.text = `${icon} VMA watch: ${p.title.replace(/^VMA watch: /, '')} · ${p.sampleCount}`;
-      this.item.tooltip = `${p.watch!.status().message}\n${p.sampleCount} samples. Click to show the timeline.`;
+      this.item.text = `${icon} ${vscode.l10n.t('VMA watch: {0}', p.source.kind === 'watch' ? watchLabel(p.source.target) : p.title)} · ${p.sampleCount}`;
+      this.item.tooltip = `${p.watch!.status().message}\n${vscode.l10n.t('{0} samples. Click to show the timeline.', p.sampleCount)}`;
       this.item.backgroundColor = st === 'retrying' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     } else {
-      this.item.text = `$(pulse) ${live.length} VMA watches`;
+      this.item.text = `$(pulse) ${vscode.l10n.t('{0} VMA watches', live.length)}`;
       this.item.tooltip = live.map((p) => `${p.title}: ${p.watch!.status().message}`).join('\n');
       this.item.backgroundColor = undefined;
     }
@@ -73,26 +73,26 @@ async function chooseTarget(args: WatchArgs | undefined): Promise<WatchTarget | 
   }
   const where = await vscode.window.showQuickPick(
     [
-      { label: '$(vm) This machine', description: 'a local process', remote: false },
-      { label: '$(remote) SSH host…', description: 'a process on another machine, over your ssh', remote: true },
+      { label: `$(vm) ${vscode.l10n.t('This machine')}`, description: vscode.l10n.t('a local process'), remote: false },
+      { label: `$(remote) ${vscode.l10n.t('SSH host…')}`, description: vscode.l10n.t('a process on another machine, over your ssh'), remote: true },
     ],
-    { title: 'Watch Process', placeHolder: 'Where does the process run?' },
+    { title: vscode.l10n.t('Watch Process'), placeHolder: vscode.l10n.t('Where does the process run?') },
   );
   if (!where) return undefined;
   const commandOf = (list: ProcessInfo[], pid: number) => list.find((p) => p.pid === pid)?.cmdline;
   if (!where.remote) {
-    const list = await withProgress('Listing processes…', (signal) => listLocalProcesses({ signal }));
-    const pid = await pickProcess(list, 'on this machine', 'Watch Process: pick a process on this machine');
+    const list = await withProgress(vscode.l10n.t('Listing processes…'), (signal) => listLocalProcesses({ signal }));
+    const pid = await pickProcess(list, vscode.l10n.t('on this machine'), vscode.l10n.t('Watch Process: pick a process on this machine'));
     if (pid === undefined) return undefined;
     const command = commandOf(list, pid);
     return { pid: validatePid(pid), ...(command ? { command } : {}) };
   }
   const opts = sshOptions();
-  const host = await pickHost(opts.configFile, 'Watch Process: pick an SSH host');
+  const host = await pickHost(opts.configFile, vscode.l10n.t('Watch Process: pick an SSH host'));
   if (!host) return undefined;
   validateHost(host);
-  const list = await withProgress(`Listing processes on ${host}…`, (signal) => listRemoteProcesses(host, { ...opts, signal }));
-  const pid = await pickProcess(list, `on ${host}`, `Watch Process: pick a process on ${host}`);
+  const list = await withProgress(vscode.l10n.t('Listing processes on {0}…', host), (signal) => listRemoteProcesses(host, { ...opts, signal }));
+  const pid = await pickProcess(list, vscode.l10n.t('on {0}', host), vscode.l10n.t('Watch Process: pick a process on {0}', host));
   if (pid === undefined) return undefined;
   const command = commandOf(list, pid);
   return { host, pid: validatePid(pid), ...(command ? { command } : {}) };
@@ -118,15 +118,15 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
           canSelectFolders: true,
           canSelectFiles: false,
           canSelectMany: false,
-          openLabel: 'Open Timeline',
-          title: 'Folder of maps dumps',
+          openLabel: vscode.l10n.t('Open Timeline'),
+          title: vscode.l10n.t('Folder of maps dumps'),
           ...(vscode.workspace.workspaceFolders?.[0] ? { defaultUri: vscode.workspace.workspaceFolders[0].uri } : {}),
         });
         folder = picked?.[0];
       }
       if (!folder) return;
       if (folder.scheme !== 'file') {
-        void vscode.window.showErrorMessage('VMA Lens: the timeline reads folders on this machine’s disk only.');
+        void vscode.window.showErrorMessage(vscode.l10n.t('VMA Lens: the timeline reads folders on this machine’s disk only.'));
         return;
       }
       // One panel per folder: bring an open one forward (and re-read it).
@@ -141,14 +141,14 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
 
     vscode.commands.registerCommand(Commands.watchProcess, async (args?: WatchArgs) => {
       if (!vscode.workspace.isTrusted) {
-        void vscode.window.showWarningMessage('VMA Lens: watching a process runs programs (sh, ssh): trust this workspace first.');
+        void vscode.window.showWarningMessage(vscode.l10n.t('VMA Lens: watching a process runs programs (sh, ssh): trust this workspace first.'));
         return;
       }
       let target: WatchTarget | undefined;
       try {
         target = await chooseTarget(args);
       } catch (err) {
-        void vscode.window.showErrorMessage(`VMA Lens: ${(err as Error).message}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('VMA Lens: {0}', (err as Error).message));
         return;
       }
       if (!target) return;
@@ -163,7 +163,7 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
       try {
         store = CaptureStore.create(captureBase(context), target, watchIntervalMs() / 1000);
       } catch (err) {
-        void vscode.window.showErrorMessage(`VMA Lens: cannot create the capture folder: ${(err as Error).message}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('VMA Lens: cannot create the capture folder: {0}', (err as Error).message));
         return;
       }
       const panel = TimelinePanel.create(extensionUri, { kind: 'watch', folder: store.folder, target }, statusBar);
@@ -178,14 +178,14 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
       }
       const pick = await vscode.window.showQuickPick(
         live.map((p) => ({ label: p.title, description: p.watch!.status().message, panel: p })),
-        { title: 'Stop which watch?' },
+        { title: vscode.l10n.t('Stop which watch?') },
       );
       pick?.panel.stopWatch();
     }),
 
     vscode.commands.registerCommand(
       Commands.openPrometheusTimeline,
-      guarded('Prometheus timeline', async (args?: Partial<PrometheusTimelineArgs>) => {
+      guarded(vscode.l10n.t('Prometheus timeline'), async (args?: Partial<PrometheusTimelineArgs>) => {
         const a = await askTimelineArgs(args);
         if (!a) return;
         const open = [...TimelinePanel.all].find((p) => p.source.kind === 'prometheus' && p.source.url === a.url && p.source.selector === a.selector);
