@@ -3,6 +3,8 @@
  * The timeline webview: receives per-sample summaries from the host (protocol.ts), draws the chart,
  * the fragmentation strip, the diff of two picked samples and an accessible summary table.
  */
+import './l10n';
+import * as l10n from '@vscode/l10n';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import './style.css';
 
@@ -36,7 +38,7 @@ function showError(message: string): void {
   const box = document.getElementById('notices');
   const div = document.createElement('div');
   div.className = 'notice error';
-  div.textContent = `Timeline error: ${message}`;
+  div.textContent = l10n.t('Timeline error: {0}', message);
   box?.append(div);
 }
 
@@ -121,7 +123,7 @@ function renderAll(): void {
     box.dataset.firstPaintMs = firstPaintMs.toFixed(1);
   }
   $('limit-note').textContent = chart.limitOffScale
-    ? `max_map_count (${formatCount(model.samples[model.size - 1]?.maxMapCount ?? 0)}) is above this scale.`
+    ? l10n.t('max_map_count ({0}) is above this scale.', formatCount(model.samples[model.size - 1]?.maxMapCount ?? 0))
     : '';
   $('empty').hidden = model.size > 0 || (loading !== undefined && !loading.finished);
   renderForecast();
@@ -160,27 +162,36 @@ function renderSummary(): void {
   const p = $('summary');
   p.dataset.sampleCount = String(s.length);
   if (!s.length) {
-    p.textContent = loading && !loading.finished ? 'Loading…' : 'No samples.';
+    p.textContent = loading && !loading.finished ? l10n.t('Loading…') : l10n.t('No samples.');
     return;
   }
   const first = s[0];
   const last = s[s.length - 1];
   const [lo, hi] = range(s.map((x) => x.vmaCount));
   const parts = [
-    `${formatCount(s.length)} sample${s.length === 1 ? '' : 's'}` +
-      (model.timed && s.length > 1 ? ` over ${formatDuration(model.x(s.length - 1) - model.x(0))}, from ${first.label} to ${last.label}.` : '.'),
-    `VMAs: ${formatCount(first.vmaCount)} in the first, ${formatCount(last.vmaCount)} in the last (${formatPercent(last.vmaCount / last.maxMapCount)} of max_map_count ${formatCount(last.maxMapCount)}); lowest ${formatCount(lo)}, highest ${formatCount(hi)}.`,
+    model.timed && s.length > 1
+      ? l10n.t('{0} samples over {1}, from {2} to {3}.', formatCount(s.length), formatDuration(model.x(s.length - 1) - model.x(0)), first.label, last.label)
+      : l10n.t(s.length === 1 ? '{0} sample.' : '{0} samples.', formatCount(s.length)),
+    l10n.t(
+      'VMAs: {0} in the first, {1} in the last ({2} of max_map_count {3}); lowest {4}, highest {5}.',
+      formatCount(first.vmaCount),
+      formatCount(last.vmaCount),
+      formatPercent(last.vmaCount / last.maxMapCount),
+      formatCount(last.maxMapCount),
+      formatCount(lo),
+      formatCount(hi),
+    ),
   ];
   const allocators = [...new Set(s.map((x) => x.allocator))];
-  parts.push(`Allocator: ${allocators.join(', ')}.`);
-  if (last.rss !== undefined) parts.push(`RSS in the last sample: ${formatBytes(last.rss)}.`);
+  parts.push(l10n.t('Allocator: {0}.', allocators.join(', ')));
+  if (last.rss !== undefined) parts.push(l10n.t('RSS in the last sample: {0}.', formatBytes(last.rss)));
   p.textContent = parts.join(' ');
 }
 
 function findingsText(s: TimelineSample): string {
   const e = s.findings.filter((f) => f.severity === 'error').length;
   const w = s.findings.filter((f) => f.severity === 'warning').length;
-  return [e ? `${e} error${e > 1 ? 's' : ''}` : '', w ? `${w} warning${w > 1 ? 's' : ''}` : ''].filter(Boolean).join(', ') || '—';
+  return [e ? l10n.t(e > 1 ? '{0} errors' : '{0} error', e) : '', w ? l10n.t(w > 1 ? '{0} warnings' : '{0} warning', w) : ''].filter(Boolean).join(', ') || '—';
 }
 
 function topKinds(s: TimelineSample): string {
@@ -203,10 +214,10 @@ function renderTable(): void {
   for (let i = from; i < to; i++) {
     const s = model.samples[i];
     const isPicked = picked.includes(s.source);
-    const open = el('button', { type: 'button', className: 'link', textContent: 'Open', title: `Open ${s.source}` });
+    const open = el('button', { type: 'button', className: 'link', textContent: l10n.t('Open'), title: l10n.t('Open {0}', s.source) });
     open.addEventListener('click', () => pick(s.source, false, true));
-    const cmp = el('input', { type: 'checkbox', checked: isPicked && picked.length > 1, title: 'Compare' });
-    cmp.setAttribute('aria-label', `Compare sample ${i + 1}`);
+    const cmp = el('input', { type: 'checkbox', checked: isPicked && picked.length > 1, title: l10n.t('Compare') });
+    cmp.setAttribute('aria-label', l10n.t('Compare sample {0}', i + 1));
     cmp.addEventListener('change', () => toggleCompare(s.source, cmp.checked));
     const row = el(
       'tr',
@@ -220,7 +231,7 @@ function renderTable(): void {
       el('td', { textContent: s.allocator }),
       el('td', { textContent: topKinds(s) }),
       el('td', { textContent: findingsText(s) }),
-      el('td', { className: 'actions' }, open, el('label', { className: 'cmp' }, cmp, ' compare')),
+      el('td', { className: 'actions' }, open, el('label', { className: 'cmp' }, cmp, ` ${l10n.t('compare')}`)),
     );
     labelCells(row, $('samples'));
     row.dataset.source = s.source;
@@ -229,32 +240,32 @@ function renderTable(): void {
   }
   body.replaceChildren(...rows);
   $('samples-caption').textContent = n
-    ? `Samples ${formatCount(from + 1)}–${formatCount(to)} of ${formatCount(n)}`
-    : 'No samples';
+    ? l10n.t('Samples {0}–{1} of {2}', formatCount(from + 1), formatCount(to), formatCount(n))
+    : l10n.t('No samples');
   const pager = $('pager');
   pager.hidden = pages <= 1;
   $<HTMLButtonElement>('prev-page').disabled = current === 0;
   $<HTMLButtonElement>('next-page').disabled = current >= pages - 1;
-  $('page-label').textContent = `Page ${current + 1} of ${pages}`;
+  $('page-label').textContent = l10n.t('Page {0} of {1}', current + 1, pages);
 }
 
 function renderPicked(): void {
   const box = $('picked');
   const ss = picked.map((p) => model.get(p)).filter((s): s is TimelineSample => !!s);
   if (!ss.length) {
-    box.textContent = 'Click a sample in the chart to open it; Shift+click a second one to compare the two.';
+    box.textContent = l10n.t('Click a sample in the chart to open it; Shift+click a second one to compare the two.');
     return;
   }
   const describe = (s: TimelineSample) =>
-    `#${model.indexOf(s.source) + 1} ${s.label}: ${formatCount(s.vmaCount)} VMAs${s.rss !== undefined ? `, RSS ${formatBytes(s.rss)}` : ''}`;
+    `#${model.indexOf(s.source) + 1} ${s.label}: ${l10n.t('{0} VMAs', formatCount(s.vmaCount))}${s.rss !== undefined ? `, RSS ${formatBytes(s.rss)}` : ''}`;
   box.replaceChildren(
     ...ss.map((s, k) => {
-      const b = el('button', { type: 'button', className: 'link', textContent: 'open' });
+      const b = el('button', { type: 'button', className: 'link', textContent: l10n.t('open') });
       b.addEventListener('click', () => post({ type: MessageType.OpenSample, source: s.source }));
       return el('div', {}, el('strong', { textContent: ss.length > 1 ? (k ? 'B ' : 'A ') : '' }), describe(s) + ' ', b);
     }),
   );
-  if (ss.length === 1) box.append(el('div', { className: 'hint', textContent: 'Shift+click another sample (or tick “compare” in the table) to see what changed.' }));
+  if (ss.length === 1) box.append(el('div', { className: 'hint', textContent: l10n.t('Shift+click another sample (or tick “compare” in the table) to see what changed.') }));
 }
 
 // --- picking, diff and strip ---------------------------------------------------------------------
@@ -289,7 +300,7 @@ function afterPick(): void {
   save();
   if (picked.length === 2) {
     $('diff-section').hidden = false;
-    $('diff').textContent = 'Comparing…';
+    $('diff').textContent = l10n.t('Comparing…');
     post({ type: MessageType.RequestDiff, a: picked[0], b: picked[1] });
   } else {
     $('diff-section').hidden = true;
@@ -343,7 +354,7 @@ function renderDiff(m: DiffResultMessage): void {
   if (m.a !== picked[0] || m.b !== picked[1]) return; // an older answer
   const box = $('diff');
   if (m.error || !m.diff) {
-    box.textContent = `Cannot compare: ${m.error ?? 'unknown error'}`;
+    box.textContent = l10n.t('Cannot compare: {0}', m.error ?? l10n.t('unknown error'));
     return;
   }
   const d = m.diff;
@@ -354,7 +365,17 @@ function renderDiff(m: DiffResultMessage): void {
   const head = el(
     'p',
     { id: 'diff-summary' },
-    `A ${a?.label ?? m.a} → B ${b?.label ?? m.b}: ${formatCount(d.vmaCountA)} → ${formatCount(d.vmaCountB)} VMAs (${delta(d.vmaCountB - d.vmaCountA)}); ${formatCount(d.added)} added, ${formatCount(d.removed)} removed, ${formatCount(d.unchanged)} unchanged.`,
+    l10n.t(
+      'A {0} → B {1}: {2} → {3} VMAs ({4}); {5} added, {6} removed, {7} unchanged.',
+      a?.label ?? m.a,
+      b?.label ?? m.b,
+      formatCount(d.vmaCountA),
+      formatCount(d.vmaCountB),
+      delta(d.vmaCountB - d.vmaCountA),
+      formatCount(d.added),
+      formatCount(d.removed),
+      formatCount(d.unchanged),
+    ),
   );
   const kinds = (Object.entries(d.kinds) as [VmaKind, NonNullable<(typeof d.kinds)[VmaKind]>][])
     .filter(([, k]) => k.countA !== k.countB || k.bytesA !== k.bytesB)
@@ -362,8 +383,8 @@ function renderDiff(m: DiffResultMessage): void {
   const num = (text: string) => el('td', { className: 'num', textContent: text });
   const kindTable = dataTable(
     'diff-kinds',
-    'By kind',
-    ['Kind', 'VMAs in A', 'VMAs in B', 'Change', 'Bytes change'],
+    l10n.t('By kind'),
+    [l10n.t('Kind'), l10n.t('VMAs in A'), l10n.t('VMAs in B'), l10n.t('Change'), l10n.t('Bytes change')],
     kinds.map(([k, v]) => [
       el('th', { scope: 'row', textContent: KIND_INFO[k].label }),
       num(formatCount(v.countA)),
@@ -371,15 +392,15 @@ function renderDiff(m: DiffResultMessage): void {
       num(delta(v.countB - v.countA)),
       num(bytesDelta(v.bytesB - v.bytesA)),
     ]),
-    'No kind changed.',
+    l10n.t('No kind changed.'),
   );
   const ranges = (id: string, caption: string, list: typeof d.topRanges, empty: string) =>
     dataTable(
       id,
       caption,
-      ['Range', 'Kind', 'VMAs', 'Added', 'Removed', 'Bytes', ''],
+      [l10n.t('Range'), l10n.t('Kind'), 'VMAs', l10n.t('Added'), l10n.t('Removed'), l10n.t('Bytes'), ''],
       list.map((r) => {
-        const open = el('button', { type: 'button', className: 'link', textContent: `open line ${r.line}` });
+        const open = el('button', { type: 'button', className: 'link', textContent: l10n.t('open line {0}', r.line) });
         open.addEventListener('click', () => post({ type: MessageType.OpenSample, source: r.added ? m.b : m.a, line: r.line }));
         return [
           el('th', { scope: 'row', className: 'mono', textContent: `${r.startHex}-${r.endHex}` }),
@@ -397,8 +418,8 @@ function renderDiff(m: DiffResultMessage): void {
   const shrunk = d.topRanges.filter((r) => !rangeGrew(r));
   const parts: HTMLElement[] = [];
   if (m.warning) parts.push(el('p', { id: 'diff-warning', className: 'notice warning', role: 'alert', textContent: m.warning }));
-  parts.push(head, kindTable, ranges('diff-ranges', 'Top-growing address ranges', grown, 'No address range grew.'));
-  if (shrunk.length) parts.push(ranges('diff-shrunk', 'Shrinking address ranges', shrunk, ''));
+  parts.push(head, kindTable, ranges('diff-ranges', l10n.t('Top-growing address ranges'), grown, l10n.t('No address range grew.')));
+  if (shrunk.length) parts.push(ranges('diff-shrunk', l10n.t('Shrinking address ranges'), shrunk, ''));
   box.replaceChildren(...parts);
 }
 
@@ -409,7 +430,7 @@ function renderWatch(): void {
   box.hidden = !watch && source?.kind !== 'watch';
   if (!watch) {
     if (source?.kind === 'watch') {
-      $('watch-state').textContent = 'Not watching.';
+      $('watch-state').textContent = l10n.t('Not watching.');
       show({ pause: false, resume: false, stop: false, restart: true });
     }
     return;
@@ -417,7 +438,7 @@ function renderWatch(): void {
   const s = watch;
   box.dataset.state = s.state;
   let text = s.message;
-  if (s.state === 'retrying' && s.nextAt) text += ` (next attempt in ${formatDuration(Math.max(0, s.nextAt - Date.now()))})`;
+  if (s.state === 'retrying' && s.nextAt) text += ` ${l10n.t('(next attempt in {0})', formatDuration(Math.max(0, s.nextAt - Date.now())))}`;
   $('watch-state').textContent = text;
   const live = s.state === 'running' || s.state === 'retrying';
   const every = $<HTMLInputElement>('watch-interval');
@@ -434,12 +455,12 @@ function renderNotices(extra?: { level: string; message: string }): void {
   const box = $('notices');
   const items: HTMLElement[] = [];
   if (loading && !loading.finished) {
-    items.push(el('div', { className: 'notice info', id: 'loading' }, `Reading dumps… ${formatCount(loading.done)} of ${formatCount(loading.total)}`));
+    items.push(el('div', { className: 'notice info', id: 'loading' }, l10n.t('Reading dumps… {0} of {1}', formatCount(loading.done), formatCount(loading.total))));
   }
   if (skipped.length) {
     const det = el('details', { className: 'notice warning' });
     det.append(
-      el('summary', { textContent: `${formatCount(skipped.length)} file${skipped.length > 1 ? 's' : ''} skipped` }),
+      el('summary', { textContent: l10n.t(skipped.length > 1 ? '{0} files skipped' : '{0} file skipped', formatCount(skipped.length)) }),
       el('ul', {}, ...skipped.slice(0, 50).map((f) => el('li', { textContent: `${f.file}: ${f.reason}` }))),
     );
     items.push(det);
@@ -500,7 +521,7 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
         $('strip-note').textContent = strip.describe();
         $('strip-section').dataset.source = m.strip.source;
       } else {
-        $('strip-note').textContent = `Cannot show the address space: ${m.error ?? 'unknown error'}`;
+        $('strip-note').textContent = l10n.t('Cannot show the address space: {0}', m.error ?? l10n.t('unknown error'));
         strip.clear();
       }
       break;
