@@ -20,6 +20,7 @@ import {
   thpMadvise,
 } from './fixes';
 import { formatBytes, formatCount, formatPercent } from './format';
+import { t } from './l10n';
 import { KIND_INDEX } from './kinds';
 import { editMallocConf, parseMallocConf } from './mallocConf';
 import { MAX_FINDING_LINES, Tally } from './tally';
@@ -61,15 +62,14 @@ export function findVmaLimit(f: FindingInput): Finding | undefined {
   if (dump.format === 'smaps_rollup' || dump.count === 0) return undefined;
   const ratio = vmaCount / maxMapCount;
   const severity: Severity = ratio >= f.errorRatio ? 'error' : ratio >= f.warnRatio ? 'warning' : 'info';
-  const source = { header: 'from the capture header', option: 'as given', default: 'the kernel default; the dump has no max_map_count header' }[
+  const source = { header: t('from the capture header'), option: t('as given'), default: t('the kernel default; the dump has no max_map_count header') }[
     f.maxMapCountSource
   ];
-  let message = `${formatCount(vmaCount)} VMAs of vm.max_map_count ${formatCount(maxMapCount)} (${formatPercent(ratio)}; limit ${source}).`;
+  let message = t('{0} VMAs of vm.max_map_count {1} ({2}; limit {3}).', formatCount(vmaCount), formatCount(maxMapCount), formatPercent(ratio), source);
   if (severity === 'error') {
-    message +=
-      ' At the limit, an munmap() or mprotect() that splits a mapping fails with ENOMEM: jemalloc then aborts with "<jemalloc>: Error in munmap(): Cannot allocate memory" and the server dies.';
+    message += ` ${t('At the limit, an munmap() or mprotect() that splits a mapping fails with ENOMEM: jemalloc then aborts with "<jemalloc>: Error in munmap(): Cannot allocate memory" and the server dies.')}`;
   } else if (severity === 'warning') {
-    message += ' Approaching the limit: raise vm.max_map_count before mmap/munmap start failing with ENOMEM.';
+    message += ` ${t('Approaching the limit: raise vm.max_map_count before mmap/munmap start failing with ENOMEM.')}`;
   }
   const headerLine = dump.header.lines.max_map_count;
   const fixes =
@@ -226,8 +226,10 @@ export function findJemallocHugepage(f: FindingInput): Finding | undefined {
     return finding(
       'jemalloc-hugepage',
       'info',
-      `This system's default huge page is ${formatBytes(hp!)}. If you switch this process to jemalloc, build jemalloc with ` +
-        '--with-lg-hugepage=21 or boot with default_hugepagesz=2M: jemalloc sizes its blocks to the huge page and each arena would cost 512 MiB or more.',
+      t(
+        "This system's default huge page is {0}. If you switch this process to jemalloc, build jemalloc with --with-lg-hugepage=21 or boot with default_hugepagesz=2M: jemalloc sizes its blocks to the huge page and each arena would cost 512 MiB or more.",
+        formatBytes(hp!),
+      ),
       [dump.header.lines.hugepagesize ?? dump.line[0]],
       [jemallocLgHugepage(f.ctx, hp), kernelDefaultHugepagesz(f.ctx)],
       { hugePageSize: hp!, aligned512, kernelPage64k },
@@ -235,17 +237,18 @@ export function findJemallocHugepage(f: FindingInput): Finding | undefined {
   }
   if (!layout && !bigHugePage && !kernelPage64k) return undefined;
   const evidence: string[] = [];
-  if (layout) evidence.push(`${aligned512} anonymous mappings sized and aligned in 512 MiB multiples (${formatBytes(aligned512Bytes)})`);
-  if (hugeReserve) evidence.push(`${hugeReserve} reservations of 1 GiB or more (${formatBytes(hugeReserveBytes)})`);
-  if (bigHugePage) evidence.push(`a default huge page of ${formatBytes(hp!)}`);
-  if (kernelPage64k) evidence.push('KernelPageSize 64 kB (a 64 KiB-page kernel)');
+  if (layout) evidence.push(t('{0} anonymous mappings sized and aligned in 512 MiB multiples ({1})', aligned512, formatBytes(aligned512Bytes)));
+  if (hugeReserve) evidence.push(t('{0} reservations of 1 GiB or more ({1})', hugeReserve, formatBytes(hugeReserveBytes)));
+  if (bigHugePage) evidence.push(t('a default huge page of {0}', formatBytes(hp!)));
+  if (kernelPage64k) evidence.push(t('KernelPageSize 64 kB (a 64 KiB-page kernel)'));
   const severity: Severity = layout ? 'error' : 'warning';
   return finding(
     'jemalloc-hugepage',
     severity,
-    `jemalloc is running with a huge-page size of 32 MiB or more: ${evidence.join('; ')}. ` +
-      'jemalloc sizes and aligns its metadata and first extents to the huge page, so on 64 KiB-page arm64 kernels (512 MiB huge pages) ' +
-      'every arena costs 512 MiB to 1 GiB (a MySQL using 7 GB with glibc used over 100 GB). Rebuild jemalloc with --with-lg-hugepage=21 or boot with default_hugepagesz=2M.',
+    t(
+      'jemalloc is running with a huge-page size of 32 MiB or more: {0}. jemalloc sizes and aligns its metadata and first extents to the huge page, so on 64 KiB-page arm64 kernels (512 MiB huge pages) every arena costs 512 MiB to 1 GiB (a MySQL using 7 GB with glibc used over 100 GB). Rebuild jemalloc with --with-lg-hugepage=21 or boot with default_hugepagesz=2M.',
+      evidence.join('; '),
+    ),
     lines.length ? lines : [dump.header.lines.hugepagesize ?? f.allocator.line ?? dump.line[0]],
     [jemallocLgHugepage(f.ctx, hp), kernelDefaultHugepagesz(f.ctx)],
     { aligned512, aligned512Bytes, hugeReserve, hugeReserveBytes, hugePageSize: hp ?? 0, kernelPage64k },
@@ -338,8 +341,14 @@ export function findMalformed(dump: Dump): Finding | undefined {
   return finding(
     'malformed-lines',
     'warning',
-    `${formatCount(dump.malformedCount)} line${dump.malformedCount === 1 ? ' was' : 's were'} not understood and skipped ` +
-      `(first: line ${first.line}, ${first.reason}); everything else was analysed.`,
+    t(
+      dump.malformedCount === 1
+        ? '{0} line was not understood and skipped (first: line {1}, {2}); everything else was analysed.'
+        : '{0} lines were not understood and skipped (first: line {1}, {2}); everything else was analysed.',
+      formatCount(dump.malformedCount),
+      first.line,
+      first.reason,
+    ),
     dump.malformed.map((m) => m.line),
     [],
     { malformed: dump.malformedCount },
