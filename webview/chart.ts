@@ -278,7 +278,7 @@ export class TimelineChart {
     if (fc?.segment) {
       datasets.push({
         id: 'forecast',
-        label: 'Forecast',
+        label: l10n.t('Forecast'),
         data: [fc.segment.from, fc.segment.to],
         stack: 'forecast',
         fill: false,

@@ -167,7 +167,7 @@ export class StripView {
     const a = document.createElement('span');
     a.textContent = hex(left);
     const zoom = document.createElement('span');
-    zoom.textContent = this.zoomLevel > 1.001 ? `zoom ×${formatCount(Math.round(this.zoomLevel))}` : '';
+    zoom.textContent = this.zoomLevel > 1.001 ? l10n.t('zoom ×{0}', formatCount(Math.round(this.zoomLevel))) : '';
     const b = document.createElement('span');
     b.textContent = hex(right);
     this.axis.append(a, zoom, b);

@@ -32,7 +32,7 @@ export async function openFix(fix: Fix): Promise<vscode.TextEditor> {
   await vscode.workspace.applyEdit(edit);
   const typed = await vscode.languages.setTextDocumentLanguage(doc, await languageOr(fix.language));
   const editor = await vscode.window.showTextDocument(typed, { preview: false });
-  void vscode.window.setStatusBarMessage(`VMA Lens: save this as ${fix.path} on the target host`, 8000);
+  void vscode.window.setStatusBarMessage(vscode.l10n.t('VMA Lens: save this as {0} on the target host', fix.path), 8000);
   return editor;
 }
 

@@ -221,7 +221,7 @@ export class TimelinePanel extends Disposable {
             token.onCancellationRequested(() => abort.abort());
             let last = 0;
             return run((done, total) => {
-              progress.report({ message: `${done} of ${total}`, increment: total ? ((done - last) / total) * 100 : 0 });
+              progress.report({ message: vscode.l10n.t('{0} of {1}', done, total), increment: total ? ((done - last) / total) * 100 : 0 });
               last = done;
             });
           },
@@ -400,7 +400,7 @@ export class TimelinePanel extends Disposable {
   private async openSample(source: string, line?: number): Promise<void> {
     if (!this.samples.has(source)) return;
     if (this.source.kind === 'prometheus') {
-      this.notice('info', 'A sample from Prometheus is a count, not a dump: capture the process over SSH (Show Fleet…) to read its maps.');
+      this.notice('info', vscode.l10n.t('A sample from Prometheus is a count, not a dump: capture the process over SSH (Show Fleet…) to read its maps.'));
       return;
     }
     const pos = line ? new vscode.Position(line - 1, 0) : undefined;
