@@ -44,7 +44,7 @@ function folderIntervalMs(): number | undefined {
 }
 
 export function describeTarget(t: WatchTarget): string {
-  return `process ${t.pid}${t.host ? ` on ${t.host}` : ''}`;
+  return t.host ? vscode.l10n.t('process {0} on {1}', t.pid, t.host) : vscode.l10n.t('process {0}', t.pid);
 }
 
 function programOf(t: WatchTarget): string {
