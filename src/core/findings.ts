@@ -470,7 +470,7 @@ export function findJemallocThp(f: FindingInput): Finding | undefined {
     mallocConfFix(
       f.ctx,
       editMallocConf(dump.header.mallocConf, { thp: 'never', metadata_thp: 'disabled' }),
-      'jemalloc without transparent huge pages (MALLOC_CONF thp:never,metadata_thp:disabled)',
+      t('jemalloc without transparent huge pages (MALLOC_CONF thp:never,metadata_thp:disabled)'),
       ['thp:never and metadata_thp:disabled stop jemalloc from asking for huge pages (madvise(MADV_HUGEPAGE))', 'for its extents and metadata; other options already set are kept.'],
     ),
   ];
@@ -567,7 +567,7 @@ export function findJemallocRetain(f: FindingInput): Finding | undefined {
       mallocConfFix(
         f.ctx,
         editMallocConf(dump.header.mallocConf, { retain: 'true' }, ['dirty_decay_ms', 'muzzy_decay_ms']),
-        'jemalloc keeps freed address space (MALLOC_CONF retain:true, default decay)',
+        t('jemalloc keeps freed address space (MALLOC_CONF retain:true, default decay)'),
         ['retain:true keeps freed extents mapped for reuse (purged with madvise), so frees do not split mappings;', 'the decay settings go back to their defaults.'],
       ),
     ],
