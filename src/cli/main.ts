@@ -13,8 +13,8 @@ import { forecast, orderSamples, sampleOf } from '../core/timeline';
 import type { AnalyzeOptions } from '../core/types';
 import { DumpReadError, listDumpFiles, readDumpSync } from '../node/dumpFile';
 import { writeRecords } from './records';
-import { CliInputError, CliUsageError, METRICS_USAGE, runMetrics } from './metrics';
-import { PROM_TIMELINE_USAGE, runPrometheusTimeline } from './promTimeline';
+import { CliInputError, CliUsageError, metricsUsage, runMetrics } from './metrics';
+import { promTimelineUsage, runPrometheusTimeline } from './promTimeline';
 import { renderAnalysis, renderDiff, renderTimeline, style } from './report';
 import { t } from '../core/l10n';
 import { cliLanguage, loadCliBundle } from './locale';
@@ -156,14 +156,14 @@ export function main(argvIn: string[]): number {
     try {
       return runMetrics(argv.slice(1), write);
     } catch (err) {
-      return fail(err, METRICS_USAGE);
+      return fail(err, metricsUsage());
     }
   }
   if (argv[0] === 'timeline' && argv.includes('--prometheus')) {
     // Asynchronous (HTTP): the exit status is set when the answer is in.
     runPrometheusTimeline(argv.slice(1), write).then(
       (code) => void (process.exitCode = code),
-      (err: unknown) => void (process.exitCode = fail(err, PROM_TIMELINE_USAGE)),
+      (err: unknown) => void (process.exitCode = fail(err, promTimelineUsage())),
     );
     return 0;
   }
