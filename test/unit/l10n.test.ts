@@ -150,8 +150,9 @@ function literalText(node: ts.Node, sf: ts.SourceFile): string | undefined {
 const UNTRANSLATED = /\$\([a-z~-]+\)|\bVMA Lens\b|\b(?:VMAs?|RSS|PSS|max_map_count)\b|[a-z]+:\/\/\S*/g;
 const isWords = (s: string | undefined) => !!s && /[A-Za-z]{2,}/.test(s.replace(UNTRANSLATED, ''));
 /**
- * Not yet in the catalogue (hover explanations, the analysis report page): listed so that the
- * test guards every other UI module now; remove an entry when its file is translated.
+ * Not yet wholly in the catalogue (the hover explanations of columns, smaps fields and VmFlags;
+ * its VMA summary is): listed so that the test guards every other UI module now; remove an entry
+ * when its file is translated.
  */
 const NOT_YET: string[] = ['src/editor/hoverText.ts'];
 
