@@ -1,4 +1,5 @@
 /** The VMA-count chart: samples against max_map_count, stacked by kind; a click picks a sample. */
+import * as l10n from '@vscode/l10n';
 import { formatCount } from '../src/core/format';
 import { TimelineChart } from './chart';
 import type { Palette } from './colors';
@@ -35,6 +36,6 @@ export function renderChart(): void {
     box.dataset.firstPaintMs = firstPaintMs.toFixed(1);
   }
   $('limit-note').textContent = chart.limitOffScale
-    ? `max_map_count (${formatCount(model.samples[model.size - 1]?.maxMapCount ?? 0)}) is above this scale.`
+    ? l10n.t('max_map_count ({0}) is above this scale.', formatCount(model.samples[model.size - 1]?.maxMapCount ?? 0))
     : '';
 }

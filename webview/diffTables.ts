@@ -1,4 +1,5 @@
 /** The diff of two picked samples: asked of the host (it holds the dumps), shown as tables by kind and by range. */
+import * as l10n from '@vscode/l10n';
 import { rangeGrew } from '../src/core/diff';
 import { formatBytes, formatCount } from '../src/core/format';
 import { KIND_INFO } from '../src/core/kinds';
@@ -19,7 +20,7 @@ export function onDiffResult(m: DiffResultMessage): void {
   if (!requests.isCurrent(m.id) || m.a !== view.picked[0] || m.b !== view.picked[1]) return; // an older answer
   const box = $('diff');
   if (m.error || !m.diff) {
-    box.textContent = `Cannot compare: ${m.error ?? 'unknown error'}`;
+    box.textContent = l10n.t('Cannot compare: {0}', m.error ?? l10n.t('unknown error'));
     return;
   }
   const d = m.diff;
@@ -30,7 +31,17 @@ export function onDiffResult(m: DiffResultMessage): void {
   const head = el(
     'p',
     { id: 'diff-summary' },
-    `A ${a?.label ?? m.a} → B ${b?.label ?? m.b}: ${formatCount(d.vmaCountA)} → ${formatCount(d.vmaCountB)} VMAs (${delta(d.vmaCountB - d.vmaCountA)}); ${formatCount(d.added)} added, ${formatCount(d.removed)} removed, ${formatCount(d.unchanged)} unchanged.`,
+    l10n.t(
+      'A {0} → B {1}: {2} → {3} VMAs ({4}); {5} added, {6} removed, {7} unchanged.',
+      a?.label ?? m.a,
+      b?.label ?? m.b,
+      formatCount(d.vmaCountA),
+      formatCount(d.vmaCountB),
+      delta(d.vmaCountB - d.vmaCountA),
+      formatCount(d.added),
+      formatCount(d.removed),
+      formatCount(d.unchanged),
+    ),
   );
   const kinds = (Object.entries(d.kinds) as [VmaKind, NonNullable<(typeof d.kinds)[VmaKind]>][])
     .filter(([, k]) => k.countA !== k.countB || k.bytesA !== k.bytesB)
@@ -38,8 +49,8 @@ export function onDiffResult(m: DiffResultMessage): void {
   const num = (text: string) => el('td', { className: 'num', textContent: text });
   const kindTable = dataTable(
     'diff-kinds',
-    'By kind',
-    ['Kind', 'VMAs in A', 'VMAs in B', 'Change', 'Bytes change'],
+    l10n.t('By kind'),
+    [l10n.t('Kind'), l10n.t('VMAs in A'), l10n.t('VMAs in B'), l10n.t('Change'), l10n.t('Bytes change')],
     kinds.map(([k, v]) => [
       el('th', { scope: 'row', textContent: KIND_INFO[k].label }),
       num(formatCount(v.countA)),
@@ -47,15 +58,15 @@ export function onDiffResult(m: DiffResultMessage): void {
       num(delta(v.countB - v.countA)),
       num(bytesDelta(v.bytesB - v.bytesA)),
     ]),
-    'No kind changed.',
+    l10n.t('No kind changed.'),
   );
   const ranges = (id: string, caption: string, list: typeof d.topRanges, empty: string) =>
     dataTable(
       id,
       caption,
-      ['Range', 'Kind', 'VMAs', 'Added', 'Removed', 'Bytes', ''],
+      [l10n.t('Range'), l10n.t('Kind'), 'VMAs', l10n.t('Added'), l10n.t('Removed'), l10n.t('Bytes'), ''],
       list.map((r) => {
-        const open = el('button', { type: 'button', className: 'link', textContent: `open line ${r.line}` });
+        const open = el('button', { type: 'button', className: 'link', textContent: l10n.t('open line {0}', r.line) });
         open.addEventListener('click', () => post({ type: MessageType.OpenSample, source: r.added ? m.b : m.a, line: r.line }));
         return [
           el('th', { scope: 'row', className: 'mono', textContent: `${r.startHex}-${r.endHex}` }),
@@ -73,7 +84,7 @@ export function onDiffResult(m: DiffResultMessage): void {
   const shrunk = d.topRanges.filter((r) => !rangeGrew(r));
   const parts: HTMLElement[] = [];
   if (m.warning) parts.push(el('p', { id: 'diff-warning', className: 'notice warning', role: 'alert', textContent: m.warning }));
-  parts.push(head, kindTable, ranges('diff-ranges', 'Top-growing address ranges', grown, 'No address range grew.'));
-  if (shrunk.length) parts.push(ranges('diff-shrunk', 'Shrinking address ranges', shrunk, ''));
+  parts.push(head, kindTable, ranges('diff-ranges', l10n.t('Top-growing address ranges'), grown, l10n.t('No address range grew.')));
+  if (shrunk.length) parts.push(ranges('diff-shrunk', l10n.t('Shrinking address ranges'), shrunk, ''));
   box.replaceChildren(...parts);
 }

@@ -6,6 +6,8 @@
  * (samplesTable.ts), picking (picking.ts), the watch bar (watchBar.ts) and the notices
  * (notices.ts). Shared state and the link to the host are in host.ts.
  */
+// First: the bundle must be set before any module computes a string.
+import './l10n';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import './style.css';
 

@@ -1,4 +1,5 @@
 /** Picking samples: one to open, two to compare (A before B), and the line that says which. */
+import * as l10n from '@vscode/l10n';
 import { formatBytes, formatCount } from '../src/core/format';
 import type { TimelineSample } from '../src/core/timeline';
 import { MessageType } from '../src/protocol';
@@ -38,7 +39,7 @@ function afterPick(): void {
   save();
   if (view.picked.length === 2) {
     $('diff-section').hidden = false;
-    $('diff').textContent = 'Comparing…';
+    $('diff').textContent = l10n.t('Comparing…');
     requestDiff();
   } else {
     $('diff-section').hidden = true;
@@ -54,17 +55,17 @@ export function renderPicked(): void {
   const box = $('picked');
   const ss = view.picked.map((p) => model.get(p)).filter((s): s is TimelineSample => !!s);
   if (!ss.length) {
-    box.textContent = 'Click a sample in the chart to open it; Shift+click a second one to compare the two.';
+    box.textContent = l10n.t('Click a sample in the chart to open it; Shift+click a second one to compare the two.');
     return;
   }
   const describe = (s: TimelineSample) =>
-    `#${model.indexOf(s.source) + 1} ${s.label}: ${formatCount(s.vmaCount)} VMAs${s.rss !== undefined ? `, RSS ${formatBytes(s.rss)}` : ''}`;
+    `#${model.indexOf(s.source) + 1} ${s.label}: ${l10n.t('{0} VMAs', formatCount(s.vmaCount))}${s.rss !== undefined ? `, RSS ${formatBytes(s.rss)}` : ''}`;
   box.replaceChildren(
     ...ss.map((s, k) => {
-      const b = el('button', { type: 'button', className: 'link', textContent: 'open' });
+      const b = el('button', { type: 'button', className: 'link', textContent: l10n.t('open') });
       b.addEventListener('click', () => post({ type: MessageType.OpenSample, source: s.source }));
       return el('div', {}, el('strong', { textContent: ss.length > 1 ? (k ? 'B ' : 'A ') : '' }), describe(s) + ' ', b);
     }),
   );
-  if (ss.length === 1) box.append(el('div', { className: 'hint', textContent: 'Shift+click another sample (or tick “compare” in the table) to see what changed.' }));
+  if (ss.length === 1) box.append(el('div', { className: 'hint', textContent: l10n.t('Shift+click another sample (or tick “compare” in the table) to see what changed.') }));
 }

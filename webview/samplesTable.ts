@@ -1,4 +1,5 @@
 /** The accessible table of samples, 50 a page, following the newest unless the reader pages back. */
+import * as l10n from '@vscode/l10n';
 import { formatBytes, formatCount, formatPercent } from '../src/core/format';
 import { KIND_INFO } from '../src/core/kinds';
 import type { TimelineSample } from '../src/core/timeline';
@@ -12,7 +13,7 @@ const PAGE = 50;
 function findingsText(s: TimelineSample): string {
   const e = s.findings.filter((f) => f.severity === 'error').length;
   const w = s.findings.filter((f) => f.severity === 'warning').length;
-  return [e ? `${e} error${e > 1 ? 's' : ''}` : '', w ? `${w} warning${w > 1 ? 's' : ''}` : ''].filter(Boolean).join(', ') || '—';
+  return [e ? l10n.t(e > 1 ? '{0} errors' : '{0} error', e) : '', w ? l10n.t(w > 1 ? '{0} warnings' : '{0} warning', w) : ''].filter(Boolean).join(', ') || '—';
 }
 
 function topKinds(s: TimelineSample): string {
@@ -36,10 +37,10 @@ export function renderTable(): void {
   for (let i = from; i < to; i++) {
     const s = model.samples[i];
     const isPicked = picked.includes(s.source);
-    const open = el('button', { type: 'button', className: 'link', textContent: 'Open', title: `Open ${s.source}` });
+    const open = el('button', { type: 'button', className: 'link', textContent: l10n.t('Open'), title: l10n.t('Open {0}', s.source) });
     open.addEventListener('click', () => pick(s.source, false, true));
-    const cmp = el('input', { type: 'checkbox', checked: isPicked && picked.length > 1, title: 'Compare' });
-    cmp.setAttribute('aria-label', `Compare sample ${i + 1}`);
+    const cmp = el('input', { type: 'checkbox', checked: isPicked && picked.length > 1, title: l10n.t('Compare') });
+    cmp.setAttribute('aria-label', l10n.t('Compare sample {0}', i + 1));
     cmp.addEventListener('change', () => toggleCompare(s.source, cmp.checked));
     const row = el(
       'tr',
@@ -53,7 +54,7 @@ export function renderTable(): void {
       el('td', { textContent: s.allocator }),
       el('td', { textContent: topKinds(s) }),
       el('td', { textContent: findingsText(s) }),
-      el('td', { className: 'actions' }, open, el('label', { className: 'cmp' }, cmp, ' compare')),
+      el('td', { className: 'actions' }, open, el('label', { className: 'cmp' }, cmp, ` ${l10n.t('compare')}`)),
     );
     labelCells(row, $('samples'));
     row.dataset.source = s.source;
@@ -62,13 +63,13 @@ export function renderTable(): void {
   }
   body.replaceChildren(...rows);
   $('samples-caption').textContent = n
-    ? `Samples ${formatCount(from + 1)}–${formatCount(to)} of ${formatCount(n)}`
-    : 'No samples';
+    ? l10n.t('Samples {0}–{1} of {2}', formatCount(from + 1), formatCount(to), formatCount(n))
+    : l10n.t('No samples');
   const pager = $('pager');
   pager.hidden = pages <= 1;
   $<HTMLButtonElement>('prev-page').disabled = current === 0;
   $<HTMLButtonElement>('next-page').disabled = current >= pages - 1;
-  $('page-label').textContent = `Page ${current + 1} of ${pages}`;
+  $('page-label').textContent = l10n.t('Page {0} of {1}', current + 1, pages);
 }
 
 export function initSamplesTable(): void {

@@ -1,4 +1,5 @@
 /** The fragmentation strip of one sample: asked of the host (it holds the dump), drawn by StripView. */
+import * as l10n from '@vscode/l10n';
 import { MessageType, type StripResultMessage } from '../src/protocol';
 import type { Palette } from './colors';
 import { $ } from './dom';
@@ -57,7 +58,7 @@ function draw(m: StripResultMessage): void {
     $('strip-note').textContent = strip.describe();
     $('strip-section').dataset.source = m.strip.source;
   } else {
-    $('strip-note').textContent = `Cannot show the address space: ${m.error ?? 'unknown error'}`;
+    $('strip-note').textContent = l10n.t('Cannot show the address space: {0}', m.error ?? l10n.t('unknown error'));
     strip.clear();
   }
 }

@@ -1,4 +1,5 @@
 /** The text summary above the table and the forecast line: what the samples say, in words. */
+import * as l10n from '@vscode/l10n';
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../src/core/format';
 import { $ } from './dom';
 import { model, view } from './host';
@@ -28,19 +29,28 @@ export function renderSummary(): void {
   const p = $('summary');
   p.dataset.sampleCount = String(s.length);
   if (!s.length) {
-    p.textContent = view.loading && !view.loading.finished ? 'Loading…' : 'No samples.';
+    p.textContent = view.loading && !view.loading.finished ? l10n.t('Loading…') : l10n.t('No samples.');
     return;
   }
   const first = s[0];
   const last = s[s.length - 1];
   const [lo, hi] = range(s.map((x) => x.vmaCount));
   const parts = [
-    `${formatCount(s.length)} sample${s.length === 1 ? '' : 's'}` +
-      (model.timed && s.length > 1 ? ` over ${formatDuration(model.x(s.length - 1) - model.x(0))}, from ${first.label} to ${last.label}.` : '.'),
-    `VMAs: ${formatCount(first.vmaCount)} in the first, ${formatCount(last.vmaCount)} in the last (${formatPercent(last.vmaCount / last.maxMapCount)} of max_map_count ${formatCount(last.maxMapCount)}); lowest ${formatCount(lo)}, highest ${formatCount(hi)}.`,
+    model.timed && s.length > 1
+      ? l10n.t('{0} samples over {1}, from {2} to {3}.', formatCount(s.length), formatDuration(model.x(s.length - 1) - model.x(0)), first.label, last.label)
+      : l10n.t(s.length === 1 ? '{0} sample.' : '{0} samples.', formatCount(s.length)),
+    l10n.t(
+      'VMAs: {0} in the first, {1} in the last ({2} of max_map_count {3}); lowest {4}, highest {5}.',
+      formatCount(first.vmaCount),
+      formatCount(last.vmaCount),
+      formatPercent(last.vmaCount / last.maxMapCount),
+      formatCount(last.maxMapCount),
+      formatCount(lo),
+      formatCount(hi),
+    ),
   ];
   const allocators = [...new Set(s.map((x) => x.allocator))];
-  parts.push(`Allocator: ${allocators.join(', ')}.`);
-  if (last.rss !== undefined) parts.push(`RSS in the last sample: ${formatBytes(last.rss)}.`);
+  parts.push(l10n.t('Allocator: {0}.', allocators.join(', ')));
+  if (last.rss !== undefined) parts.push(l10n.t('RSS in the last sample: {0}.', formatBytes(last.rss)));
   p.textContent = parts.join(' ');
 }

@@ -1,4 +1,5 @@
 /** The live watch's state line and its controls (pause, resume, stop, watch again, interval). */
+import * as l10n from '@vscode/l10n';
 import { formatDuration } from '../src/core/format';
 import { MessageType, WATCH_INTERVAL_MAX_S, WATCH_INTERVAL_MIN_S, type WatchStatusMessage } from '../src/protocol';
 import { $ } from './dom';
@@ -10,7 +11,7 @@ export function renderWatch(): void {
   box.hidden = !watch && view.origin?.kind !== 'watch';
   if (!watch) {
     if (view.origin?.kind === 'watch') {
-      $('watch-state').textContent = 'Not watching.';
+      $('watch-state').textContent = l10n.t('Not watching.');
       show({ pause: false, resume: false, stop: false, restart: true });
     }
     return;
@@ -18,7 +19,7 @@ export function renderWatch(): void {
   const s = watch;
   box.dataset.state = s.state;
   let text = s.message;
-  if (s.state === 'retrying' && s.nextAt) text += ` (next attempt in ${formatDuration(Math.max(0, s.nextAt - Date.now()))})`;
+  if (s.state === 'retrying' && s.nextAt) text += ` ${l10n.t('(next attempt in {0})', formatDuration(Math.max(0, s.nextAt - Date.now())))}`;
   $('watch-state').textContent = text;
   const live = s.state === 'running' || s.state === 'retrying';
   const every = $<HTMLInputElement>('watch-interval');

@@ -9,6 +9,7 @@ import type { Dump } from '../core/dump';
 import { formatBytes, formatCount, formatPercent } from '../core/format';
 import { HEADER_LINE, normaliseKey, thpMode } from '../core/header';
 import { KIND_INFO } from '../core/kinds';
+import { t } from '../core/l10n';
 import type { AllocatorName, Analysis, VmaKind } from '../core/types';
 import { SMAPS_FIELD_INFO, VMFLAG_INFO } from '../core/vmflags';
 import { upperBound } from '../core/search';
@@ -46,23 +47,23 @@ function pageSizeOf(src: HoverContext, i: number): { bytes: number; known: boole
   return h ? { bytes: h, known: true } : { bytes: 4096, known: false };
 }
 
-const ALIGNMENTS: [number, string][] = [
-  [GIB, '1 GiB (a gigantic huge page)'],
-  [512 * MIB, '512 MiB (the huge page of 64 KiB-page arm64 kernels; jemalloc extents there)'],
-  [64 * MIB, '64 MiB (a glibc arena slot size)'],
-  [32 * MIB, '32 MiB'],
-  [2 * MIB, '2 MiB (a huge page on x86_64 and 4K-page arm64; jemalloc’s extent alignment)'],
-  [64 * 1024, '64 KiB'],
+/** Alignments worth naming, largest first (texts are functions: the catalogue is set at start-up). */
+const ALIGNMENTS: [number, () => string][] = [
+  [GIB, () => t('1 GiB (a gigantic huge page)')],
+  [512 * MIB, () => t('512 MiB (the huge page of 64 KiB-page arm64 kernels; jemalloc extents there)')],
+  [64 * MIB, () => t('64 MiB (a glibc arena slot size)')],
+  [32 * MIB, () => '32 MiB'],
+  [2 * MIB, () => t('2 MiB (a huge page on x86_64 and 4K-page arm64; jemalloc’s extent alignment)')],
+  [64 * 1024, () => '64 KiB'],
 ];
 
 function alignmentText(dump: Dump, i: number, size: number): string {
   for (const [bytes, text] of ALIGNMENTS) {
     if (isAligned(dump.startHi[i], dump.startLo[i], Math.log2(bytes))) {
-      const multiple = size % bytes === 0 ? `, and its size is a multiple of ${formatBytes(bytes)}` : '';
-      return `Start aligned to ${text}${multiple}.`;
+      return size % bytes === 0 ? t('Start aligned to {0}, and its size is a multiple of {1}.', text(), formatBytes(bytes)) : t('Start aligned to {0}.', text());
     }
   }
-  return 'Page-aligned (as every mapping is).';
+  return t('Page-aligned (as every mapping is).');
 }
 
 const ALLOCATOR_NAMES: Record<AllocatorName, string> = {
@@ -103,42 +104,42 @@ function ownerText(src: HoverContext, i: number, kind: VmaKind): string | undefi
   switch (kind) {
     case 'arena':
     case 'arena-reserve':
-      return 'glibc malloc: a thread arena (each busy thread may get one, up to 8 per core on 64-bit)';
+      return t('glibc malloc: a thread arena (each busy thread may get one, up to 8 per core on 64-bit)');
     case 'heap':
       return a.allocator.name === 'glibc'
-        ? 'glibc malloc’s main arena (grown with brk)'
+        ? t('glibc malloc’s main arena (grown with brk)')
         : a.allocator.name === 'tcmalloc'
-          ? 'tcmalloc (it grows the brk heap with sbrk)'
+          ? t('tcmalloc (it grows the brk heap with sbrk)')
           : a.allocator.name === 'unknown'
-            ? 'brk heap (grown with brk by the allocator or the program)'
-            : `brk heap (${allocatorLabel(a)} maps most of its memory with mmap; this is from before it loaded, its metadata, or from the program)`;
+            ? t('brk heap (grown with brk by the allocator or the program)')
+            : t('brk heap ({0} maps most of its memory with mmap; this is from before it loaded, its metadata, or from the program)', allocatorLabel(a));
     case 'allocator':
       return `${allocatorLabel(a)}: ${
         a.allocator.name === 'jemalloc'
-          ? 'an extent or arena chunk'
+          ? t('an extent or arena chunk')
           : a.allocator.name === 'tcmalloc'
-            ? 'spans of its page heap'
-            : 'a segment or arena'
+            ? t('spans of its page heap')
+            : t('a segment or arena')
       }`;
     case 'anon':
       return a.allocator.name === 'glibc'
-        ? 'glibc malloc’s mmap()ed chunks (allocations of 128 KiB and up by default), or the program’s own mmap()'
-        : 'the program’s own mmap() (or a library’s)';
+        ? t('glibc malloc’s mmap()ed chunks (allocations of 128 KiB and up by default), or the program’s own mmap()')
+        : t('the program’s own mmap() (or a library’s)');
     case 'thread-stack':
     case 'guard':
-      return 'pthread_create() (glibc), which maps the stack and its guard in one call';
+      return t('pthread_create() (glibc), which maps the stack and its guard in one call');
     case 'reserved':
       return a.allocator.name === 'jemalloc'
-        ? 'jemalloc (retained or reserved address space) or the program'
-        : 'the program or a runtime reserving address space (PROT_NONE) to commit later';
+        ? t('jemalloc (retained or reserved address space) or the program')
+        : t('the program or a runtime reserving address space (PROT_NONE) to commit later');
     case 'text':
     case 'rodata':
     case 'data':
     case 'bss':
     case 'image-gap': {
       const alloc = allocatorOfPath(name);
-      if (alloc) return `${alloc.name} itself (its library ${alloc.soname})`;
-      return name ? `the dynamic loader, mapping ${name}` : undefined;
+      if (alloc) return t('{0} itself (its library {1})', alloc.name, alloc.soname);
+      return name ? t('the dynamic loader, mapping {0}', name) : undefined;
     }
     default:
       return undefined;
@@ -153,12 +154,12 @@ export function vmaSummary(src: HoverContext, i: number): string {
   const name = dump.name(i);
   let what = `**${info.label}** — ${info.description}.`;
   if (name && (kind === 'text' || kind === 'rodata' || kind === 'data' || kind === 'bss' || kind === 'image-gap')) {
-    const seg = { text: 'code segment', rodata: 'read-only segment', data: 'data segment', bss: '.bss (after the data segment)', 'image-gap': 'padding between segments' }[kind];
+    const seg = { text: t('code segment'), rodata: t('read-only segment'), data: t('data segment'), bss: t('.bss (after the data segment)'), 'image-gap': t('padding between segments') }[kind];
     const isExe = dump.names[0] === name && !/\.so\b/.test(name);
-    what = `**${info.label}** — the ${seg} of ${isExe ? 'the executable' : 'the library'} ${code(name)}.`;
+    what = `**${info.label}** — ${isExe ? t('the {0} of the executable {1}.', seg, code(name)) : t('the {0} of the library {1}.', seg, code(name))}`;
   }
   const owner = ownerText(src, i, kind);
-  return what + (owner ? `\n\nMade by: ${owner}.` : '');
+  return what + (owner ? `\n\n${t('Made by: {0}.', owner)}` : '');
 }
 
 function rangeHover(src: HoverContext, i: number): string {
@@ -169,13 +170,13 @@ function rangeHover(src: HoverContext, i: number): string {
   const lines = [
     `**${code(v.startHex)}–${code(v.endHex)}** · ${formatBytes(v.size)} (${formatCount(v.size)} bytes, ${formatCount(pages)} page${pages === 1 ? '' : 's'} of ${formatBytes(page.bytes)}${page.known ? '' : ', assumed'})`,
     '',
-    `${alignmentText(dump, i, v.size)} The end is exclusive: the last byte is ${code((toBigInt(dump.endHi[i], dump.endLo[i]) - 1n).toString(16).padStart(v.endHex.length, '0'))}.`,
+    `${alignmentText(dump, i, v.size)} ${t('The end is exclusive: the last byte is {0}.', code((toBigInt(dump.endHi[i], dump.endLo[i]) - 1n).toString(16).padStart(v.endHex.length, '0')))}`,
   ];
   const order = dump.order();
   const k = dump.sorted ? i : order.indexOf(i);
   if (k > 0) {
     const gap = dump.gap(order[k - 1], i);
-    lines.push('', gap === 0 ? 'Directly after the previous mapping (no gap).' : gap > 0 ? `${formatBytes(gap)} unmapped below it.` : 'Overlaps the previous line (not a kernel dump?).');
+    lines.push('', gap === 0 ? t('Directly after the previous mapping (no gap).') : gap > 0 ? t('{0} unmapped below it.', formatBytes(gap)) : t('Overlaps the previous line (not a kernel dump?).'));
   }
   lines.push('', vmaSummary(src, i));
   return lines.join('\n');

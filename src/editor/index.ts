@@ -35,7 +35,7 @@ export function registerEditorFeatures(context: vscode.ExtensionContext): DumpIn
     vscode.languages.registerCodeActionsProvider(dumps, new DumpCodeActions(index), DumpCodeActions.metadata),
     vscode.languages.registerCodeActionsProvider(CONFIG_SELECTOR, new ConfigCodeActions(configDiagnostics), ConfigCodeActions.metadata),
     vscode.languages.registerDocumentSymbolProvider(dumps, new DumpSymbolProvider(index), { label: 'VMA Lens' }),
-    vscode.commands.registerCommand(Commands.pasteFromClipboard, guarded('Paste failed', pasteFromClipboard)),
+    vscode.commands.registerCommand(Commands.pasteFromClipboard, guarded(vscode.l10n.t('Paste failed'), pasteFromClipboard)),
     ...registerFixCommands(),
   );
   return index;

@@ -13,14 +13,14 @@ export function registerFleet(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     vscode.commands.registerCommand(
       Commands.showFleet,
-      guarded('Show Fleet', async (args?: { url?: string }) => {
+      guarded(vscode.l10n.t('Show Fleet'), async (args?: { url?: string }) => {
         const url = args?.url ? apiBase(args.url) : await prometheusUrl();
         if (url) FleetPanel.show(url, auth(url));
       }),
     ),
     vscode.commands.registerCommand(
       Commands.setPrometheusCredentials,
-      guarded('Set Prometheus Credentials', async (url?: string) => {
+      guarded(vscode.l10n.t('Set Prometheus Credentials'), async (url?: string) => {
         const target = typeof url === 'string' ? url : await prometheusUrl();
         if (target) await setPrometheusCredentials(context.secrets, target);
       }),

@@ -23,7 +23,7 @@ export function showError(what: string, err: unknown): void {
   // Errors meant for the user (a capture that failed, a file that cannot be read) are not bugs.
   if (isUserError(err)) log().warn(`${what}: ${message}`);
   else log().error(`${what}: ${err instanceof Error && err.stack ? err.stack : message}`);
-  void vscode.window.showErrorMessage(`${what}: ${message}`);
+  void vscode.window.showErrorMessage(vscode.l10n.t('{0}: {1}', what, message));
 }
 
 function isUserError(err: unknown): boolean {

@@ -17,6 +17,8 @@ export interface WebviewPage {
   nonce: string;
   /** Shown in the tab; escaped here. */
   title: string;
+  /** The page's language (`vscode.env.language`, e.g. `zh-cn`); `en` when not given. */
+  lang?: string;
   /** The webview's `cspSource`: when given, styles, images and (with `fonts`) fonts may load from the extension. */
   cspSource?: string;
   fonts?: boolean;
@@ -39,7 +41,7 @@ export function webviewHtml(p: WebviewPage): string {
     .map((d) => `${d};`)
     .join(' ');
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeHtml(p.lang ?? 'en')}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
