@@ -2,7 +2,8 @@
 // src/core/kernelWasm.ts, and writes kernel.c's contract with TypeScript (its named enums, its
 // COLUMNS table, its #defines marked "(exported)") into src/core/kernelContract.ts, so no number
 // is kept by hand on both sides. The output is committed, so building the extension needs no C
-// toolchain; test/unit/kernel.test.ts rebuilds both and fails if they differ.
+// toolchain; test/integration/kernelBuild.test.ts rebuilds the binary and test/unit/kernel.test.ts
+// the contract, and each fails if they differ.
 // Needs Debian's clang and lld (scripts/setup-deps.sh test installs them).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

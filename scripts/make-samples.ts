@@ -159,7 +159,7 @@ function readme(made: Sample[]): string {
     '',
     'Regenerate one with `node --import tsx scripts/make-samples.ts NAME` (e.g. `threads-glibc.smaps`).',
     `jemalloc's munmap failure at the limit can be reproduced with \`test/fixtures/mallocfrag.c\` and`,
-    `\`MALLOC_CONF=${JEMALLOC_MUNMAP_CONF}\` (see \`test/unit/realProcess.test.ts\`).`,
+    `\`MALLOC_CONF=${JEMALLOC_MUNMAP_CONF}\` (see \`test/integration/realProcess.test.ts\`).`,
     '',
   ].join('\n');
 }

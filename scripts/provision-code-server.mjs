@@ -287,7 +287,7 @@ function packageInputsHash() {
   };
   const top = readdirSync(repoRoot).filter((n) => /^language-configuration.*\.json$/.test(n)).sort();
   for (const rel of ['package.json', '.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE', ...top,
-    'dist', 'syntaxes', 'media']) add(rel);
+    'dist', 'syntaxes', 'media', 'l10n', ...readdirSync(repoRoot).filter((n) => /^package\.nls(\..+)?\.json$/.test(n)).sort()]) add(rel);
   return h.digest('hex');
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: everything, from a fresh clone. Installs what the tests need (Debian packages,
-# code-server with its Node), builds, type-checks, then runs unit, grammar and end-to-end tests
-# in one node:test run so the closing summary counts them all.
+# code-server with its Node), builds, type-checks, then runs the unit, integration and end-to-end
+# tiers in one node:test run so the closing summary counts them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-deps.sh test
@@ -11,5 +11,5 @@ node scripts/provision-code-server.mjs >/dev/null
 npm run --silent build
 npm run --silent typecheck
 shopt -s globstar nullglob
-files=(test/unit/**/*.test.ts test/e2e/**/*.test.ts)
+files=(test/unit/**/*.test.ts test/integration/**/*.test.ts test/e2e/**/*.test.ts)
 exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"

@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
 import { Commands, ContextKeys } from './constants';
+import { setL10nBundle } from './core/l10n';
 import { registerEditorFeatures } from './editor';
 import { registerFleet } from './fleet/register';
 import { usePlatform, type Platform } from './platform';
+import { registerReports } from './report/reportPanel';
 import { registerTimeline } from './timeline/register';
 import { registerWalkthrough } from './walkthrough/register';
 
@@ -13,7 +15,10 @@ import { registerWalkthrough } from './walkthrough/register';
  */
 export function activateOn(context: vscode.ExtensionContext, p: Platform): void {
   usePlatform(p);
-  registerEditorFeatures(context);
+  // The engine's texts (findings, fixes) read the same bundle VS Code loaded for this extension.
+  setL10nBundle(vscode.l10n.bundle);
+  const dumps = registerEditorFeatures(context);
+  context.subscriptions.push(...registerReports(dumps));
   registerTimeline(context);
   registerFleet(context);
   registerWalkthrough(context);
@@ -24,7 +29,7 @@ export function activateOn(context: vscode.ExtensionContext, p: Platform): void 
     // that runs programs says why it cannot, instead of "command not found".
     void vscode.commands.executeCommand('setContext', ContextKeys.noProcesses, true);
     const cannot = () =>
-      void vscode.window.showWarningMessage('VMA Lens: capturing runs programs (sh, ssh), which a browser cannot: use the desktop or a remote VS Code.');
+      void vscode.window.showWarningMessage(vscode.l10n.t('VMA Lens: capturing runs programs (sh, ssh), which a browser cannot: use the desktop or a remote VS Code.'));
     context.subscriptions.push(
       vscode.commands.registerCommand(Commands.captureLocal, cannot),
       vscode.commands.registerCommand(Commands.captureSsh, cannot),

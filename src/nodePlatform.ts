@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { captureLocal, captureRemote } from './capture';
 import { setting } from './config';
 import { Settings } from './constants';
-import { chooseWatchTarget, registerCaptureCommands, sshOptions } from './editor/captureCommands';
+import { chooseWatchTarget, registerCaptureCommands, sshOptions } from './captureUi/captureCommands';
 import { nodeDumpFiles } from './node/dumpFiles';
 import type { Platform } from './platform';
 import { CaptureStore } from './timeline/captureStore';

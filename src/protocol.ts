@@ -25,7 +25,7 @@ export enum MessageType {
 }
 
 /** What a panel shows; kept in the webview state so the panel comes back after a reload. */
-export type TimelineSource =
+export type TimelineOrigin =
   | { kind: 'folder'; folder: string }
   | { kind: 'watch'; folder: string; target: WatchTarget }
   /** One process's history from Prometheus (query_range of `selector` over the last `sinceMs`). */
@@ -57,7 +57,7 @@ export type WatchState =
 export interface InitMessage {
   type: MessageType.Init;
   title: string;
-  source: TimelineSource;
+  source: TimelineOrigin;
   samples: TimelineSample[];
   /** Time between samples, for forecasts over samples without a capture time or usable file time; unset: none. */
   intervalMs?: number;
@@ -106,6 +106,8 @@ export interface WatchStatusMessage {
 
 export interface DiffResultMessage {
   type: MessageType.DiffResult;
+  /** The id of the RequestDiff this answers: the webview shows only the answer to its latest. */
+  id: number;
   a: string;
   b: string;
   diff?: DumpDiff;
@@ -174,6 +176,8 @@ export interface OpenSampleMessage {
 
 export interface RequestDiffMessage {
   type: MessageType.RequestDiff;
+  /** Increases with every request; echoed in the DiffResult. */
+  id: number;
   a: string;
   b: string;
 }
@@ -210,7 +214,7 @@ export type WebviewMessage =
 
 /** What the webview keeps with setState(): the host reads `source` back when it revives the panel. */
 export interface WebviewState {
-  source?: TimelineSource;
+  source?: TimelineOrigin;
   title?: string;
   /** Sources of the picked samples (at most two). */
   picked?: string[];
@@ -232,7 +236,7 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
     case MessageType.OpenSample:
       return typeof o.source === 'string' && (o.line === undefined || (Number.isInteger(o.line) && (o.line as number) > 0));
     case MessageType.RequestDiff:
-      return typeof o.a === 'string' && typeof o.b === 'string';
+      return typeof o.a === 'string' && typeof o.b === 'string' && Number.isSafeInteger(o.id);
     case MessageType.RequestStrip:
       return typeof o.source === 'string' && Number.isSafeInteger(o.id);
     case MessageType.WatchInterval:

@@ -4,6 +4,7 @@
  * picked samples. Long series are decimated in the model (whole samples per pixel bucket), so
  * 10,000 samples draw as about two points per pixel.
  */
+import * as l10n from '@vscode/l10n';
 import {
   Chart,
   Filler,
@@ -277,7 +278,7 @@ export class TimelineChart {
     if (fc?.segment) {
       datasets.push({
         id: 'forecast',
-        label: 'Forecast',
+        label: l10n.t('Forecast'),
         data: [fc.segment.from, fc.segment.to],
         stack: 'forecast',
         fill: false,
@@ -379,7 +380,7 @@ export class TimelineChart {
     if (id.startsWith('kind:')) {
       const s = this.sampleOf(item);
       const k = s?.kinds[id.slice(5) as VmaKind];
-      return `${item.dataset.label}: ${formatCount(y)} VMAs${k ? `, ${formatBytes(k.bytes)}` : ''}`;
+      return `${item.dataset.label}: ${l10n.t('{0} VMAs', formatCount(y))}${k ? `, ${formatBytes(k.bytes)}` : ''}`;
     }
     return `${item.dataset.label}: ${formatCount(y)}`;
   }
@@ -388,13 +389,13 @@ export class TimelineChart {
     const s = items.map((it) => this.sampleOf(it)).find((x) => x);
     if (!s) return [];
     const lines = [
-      `Total: ${formatCount(s.vmaCount)} VMAs, ${formatPercent(s.vmaCount / s.maxMapCount)} of max_map_count ${formatCount(s.maxMapCount)}`,
-      `Allocator: ${s.allocator}; threads: ${s.threads}`,
+      l10n.t('Total: {0} VMAs, {1} of max_map_count {2}', formatCount(s.vmaCount), formatPercent(s.vmaCount / s.maxMapCount), formatCount(s.maxMapCount)),
+      l10n.t('Allocator: {0}; threads: {1}', s.allocator, s.threads),
     ];
     const errors = s.findings.filter((f) => f.severity === 'error').length;
     const warnings = s.findings.filter((f) => f.severity === 'warning').length;
-    if (errors || warnings) lines.push(`Findings: ${errors} error(s), ${warnings} warning(s)`);
-    lines.push('Click: open · Shift+click: compare');
+    if (errors || warnings) lines.push(l10n.t('Findings: {0} error(s), {1} warning(s)', errors, warnings));
+    lines.push(l10n.t('Click: open · Shift+click: compare'));
     return lines;
   }
 

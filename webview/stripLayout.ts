@@ -8,6 +8,7 @@
  * "virtual bytes".
  */
 import type { StripData } from '../src/protocol';
+import { upperBound } from '../src/core/search';
 
 export interface StripLayout {
   /** Virtual start and end of each entry. */
@@ -98,14 +99,7 @@ export interface Raster {
 
 /** First entry whose end is after `v` (binary search). */
 export function firstEndingAfter(layout: StripLayout, v: number): number {
-  let lo = 0;
-  let hi = layout.vEnd.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (layout.vEnd[mid] <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return upperBound(layout.vEnd, v);
 }
 
 /**

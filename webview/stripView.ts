@@ -3,6 +3,7 @@
  * holes left empty (collapsed ones hatched), a density row below (VMAs per pixel: where the
  * address space is chopped up), zoom (wheel, buttons, + / - keys) and pan (drag, arrow keys).
  */
+import * as l10n from '@vscode/l10n';
 import { formatBytes, formatCount } from '../src/core/format';
 import { KINDS, KIND_INFO } from '../src/core/kinds';
 import type { StripData } from '../src/protocol';
@@ -166,7 +167,7 @@ export class StripView {
     const a = document.createElement('span');
     a.textContent = hex(left);
     const zoom = document.createElement('span');
-    zoom.textContent = this.zoomLevel > 1.001 ? `zoom ×${formatCount(Math.round(this.zoomLevel))}` : '';
+    zoom.textContent = this.zoomLevel > 1.001 ? l10n.t('zoom ×{0}', formatCount(Math.round(this.zoomLevel))) : '';
     const b = document.createElement('span');
     b.textContent = hex(right);
     this.axis.append(a, zoom, b);
@@ -179,17 +180,25 @@ export class StripView {
     const L = this.layout;
     if (!d || !L) return '';
     const parts = [
-      `${d.label}: ${formatCount(d.vmaCount)} VMAs mapping ${formatBytes(L.mapped)} across ${formatBytes(L.span)} of address space, with ${formatCount(L.holes)} holes (largest ${formatBytes(L.largestHole)}).`,
+      l10n.t(
+        '{0}: {1} VMAs mapping {2} across {3} of address space, with {4} holes (largest {5}).',
+        d.label,
+        formatCount(d.vmaCount),
+        formatBytes(L.mapped),
+        formatBytes(L.span),
+        formatCount(L.holes),
+        formatBytes(L.largestHole),
+      ),
     ];
     if (L.compressed) {
       parts.push(
-        `Compressed scale: the ${formatCount(L.collapsed.length)} holes larger than ${formatBytes(L.threshold)} are drawn ${formatBytes(L.threshold)} wide (hatched); everything else is to scale.`,
+        l10n.t('Compressed scale: the {0} holes larger than {1} are drawn {1} wide (hatched); everything else is to scale.', formatCount(L.collapsed.length), formatBytes(L.threshold)),
       );
     } else {
-      parts.push('Linear scale.');
+      parts.push(l10n.t('Linear scale.'));
     }
-    if (d.binned) parts.push(`Over ${formatCount(d.start.length)} runs of neighbouring VMAs (the dump is too large to send VMA by VMA).`);
-    parts.push('The lower row shows how many VMAs share each pixel. Scroll or use + and − to zoom, drag to pan, click a VMA to open it.');
+    if (d.binned) parts.push(l10n.t('Over {0} runs of neighbouring VMAs (the dump is too large to send VMA by VMA).', formatCount(d.start.length)));
+    parts.push(l10n.t('The lower row shows how many VMAs share each pixel. Scroll or use + and − to zoom, drag to pan, click a VMA to open it.'));
     return parts.join(' ');
   }
 
@@ -237,9 +246,9 @@ export class StripView {
       const n = d.count?.[i] ?? 1;
       this.tip.textContent =
         `${hex(d.start[i])}–${hex(d.start[i] + d.size[i])} · ${KIND_INFO[kind].label} · ${formatBytes(d.size[i])}` +
-        (n > 1 ? ` · ${formatCount(n)} VMAs` : ` · line ${d.line[i]}`);
+        (n > 1 ? ` · ${l10n.t('{0} VMAs', formatCount(n))}` : ` · ${l10n.t('line {0}', d.line[i])}`);
     } else {
-      this.tip.textContent = `hole of ${formatBytes(hit.bytes)}${hit.collapsed ? ' (collapsed on this scale)' : ''}`;
+      this.tip.textContent = hit.collapsed ? l10n.t('hole of {0} (collapsed on this scale)', formatBytes(hit.bytes)) : l10n.t('hole of {0}', formatBytes(hit.bytes));
     }
     const rect = this.canvas.getBoundingClientRect();
     this.tip.hidden = false;

@@ -23,9 +23,6 @@ export const EXIT_NO_PROCESS = 3;
 export const EXIT_PERMISSION = 4;
 export const EXIT_VANISHED = 5;
 
-/** Fields of one `list` line, in order. VMAS is `-` when the maps cannot be read. */
-export const LIST_FIELDS = ['pid', 'vmas', 'uid', 'comm', 'cmdline'] as const;
-
 export const CAPTURE_SCRIPT = `
 set -u
 LC_ALL=C

@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
-import { captureLocalSync, CaptureError } from '../capture/capture';
+import { captureLocalSync, CaptureError } from '../capture';
 import { analyze } from '../core/analyze';
 import { showEscaped } from '../core/escape';
 import type { Dump } from '../core/dump';
@@ -14,11 +14,14 @@ import type { AnalyzeOptions } from '../core/types';
 import { DumpReadError, listDumpFiles, readDumpSync } from '../node/dumpFile';
 import { renderProblems } from './problems';
 import { writeRecords } from './records';
-import { CliInputError, CliUsageError, METRICS_USAGE, runMetrics } from './metrics';
-import { PROM_TIMELINE_USAGE, runPrometheusTimeline } from './promTimeline';
+import { CliInputError, CliUsageError, metricsUsage, runMetrics } from './metrics';
+import { promTimelineUsage, runPrometheusTimeline } from './promTimeline';
 import { renderAnalysis, renderDiff, renderTimeline, style } from './report';
+import { t } from '../core/l10n';
+import { cliLanguage, loadCliBundle } from './locale';
 
-const USAGE = `Usage: vma-lens <command> [options]
+const usage = () =>
+  t(`Usage: vma-lens <command> [options]
 
 Commands:
   analyze [--json] [--fixes] [--max-map-count N] FILE|-   report on a maps, smaps, smaps_rollup or pmap dump
@@ -37,9 +40,9 @@ Commands:
   timeline --prometheus URL SELECTOR [--since 6h] [--json]   the same from Prometheus history
   metrics [--pid PID…] [--match RE] [--top N] [--output F.prom]   Prometheus text format of this host's VMA counts
 
-Options: --version prints the version.
+Options: --version prints the version; --lang L picks the messages' language (else LC_ALL, LC_MESSAGES, LANG).
 Exit status: 0 analysed with no error finding, 1 an error-severity finding, 2 unusable input or usage.
-`;
+`);
 
 class UsageError extends Error {}
 
@@ -85,38 +88,38 @@ function parseArgs(argv: string[]): Args {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       // The sysctl is a C int: anything above INT_MAX is no setting the kernel could have.
       if (!v || !/^\d+$/.test(v) || Number(v) === 0 || Number(v) > MAX_MAP_COUNT_MAX) {
-        throw new UsageError(`--max-map-count takes a whole number from 1 to ${MAX_MAP_COUNT_MAX}`);
+        throw new UsageError(t('--max-map-count takes a whole number from 1 to {0}', MAX_MAP_COUNT_MAX));
       }
       args.maxMapCount = Number(v);
     } else if (a === '--interval' || a.startsWith('--interval=')) {
       const v = value();
-      if (!v || !/^\d+(\.\d+)?$/.test(v) || !(Number(v) > 0)) throw new UsageError('--interval takes the seconds between samples, a positive number');
+      if (!v || !/^\d+(\.\d+)?$/.test(v) || !(Number(v) > 0)) throw new UsageError(t('--interval takes the seconds between samples, a positive number'));
       args.intervalMs = Number(v) * 1000;
     } else if (a === '--pid' || a.startsWith('--pid=')) {
       const v = value();
-      if (!v || !/^\d+$/.test(v)) throw new UsageError('--pid takes a process ID');
+      if (!v || !/^\d+$/.test(v)) throw new UsageError(t('--pid takes a process ID'));
       args.pid = v;
     } else if (a === '--top' || a.startsWith('--top=')) {
       const v = value();
-      if (!v || !/^\d+$/.test(v) || Number(v) === 0) throw new UsageError('--top takes a positive whole number');
+      if (!v || !/^\d+$/.test(v) || Number(v) === 0) throw new UsageError(t('--top takes a positive whole number'));
       args.top = Number(v);
     } else if (a === '--sort' || a.startsWith('--sort=')) {
       const v = value();
-      if (v !== 'size' && v !== 'rss' && v !== 'vmas') throw new UsageError('--sort takes size, rss or vmas');
+      if (v !== 'size' && v !== 'rss' && v !== 'vmas') throw new UsageError(t('--sort takes size, rss or vmas'));
       args.sort = v;
     } else if (a === '--format' || a.startsWith('--format=')) {
       const v = value();
-      if (v !== 'problems' && v !== 'json' && v !== 'text') throw new UsageError('--format takes problems, json or text');
+      if (v !== 'problems' && v !== 'json' && v !== 'text') throw new UsageError(t('--format takes problems, json or text'));
       args.problems = v === 'problems';
       args.json = v === 'json';
-    } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+    } else if (a.startsWith('-') && a !== '-') throw new UsageError(t('unknown option {0}', a));
     else args.files.push(a);
   }
   return args;
 }
 
 function need(args: Args, n: number, what: string): void {
-  if (args.files.length !== n) throw new UsageError(`${args.command} takes ${what}`);
+  if (args.files.length !== n) throw new UsageError(t('{0} takes {1}', args.command, what));
 }
 
 /**
@@ -154,26 +157,28 @@ function fail(err: unknown, usage: string): number {
     warn(`vma-lens: ${(err as Error).message}\n`);
   } else {
     // Anything else is our bug: one line for the user, the stack only when asked.
-    warn(`vma-lens: internal error: ${(err as Error).message} (set VMA_LENS_DEBUG=1 for details)\n`);
+    warn(`vma-lens: ${t('internal error: {0} (set VMA_LENS_DEBUG=1 for details)', (err as Error).message)}\n`);
     if (process.env.VMA_LENS_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
   }
   return 2;
 }
 
-export function main(argv: string[]): number {
+export function main(argvIn: string[]): number {
+  const { lang, argv } = cliLanguage(argvIn, process.env);
+  loadCliBundle(lang);
   // Subcommands with options of their own parse them themselves.
   if (argv[0] === 'metrics') {
     try {
       return runMetrics(argv.slice(1), write);
     } catch (err) {
-      return fail(err, METRICS_USAGE);
+      return fail(err, metricsUsage());
     }
   }
   if (argv[0] === 'timeline' && argv.includes('--prometheus')) {
     // Asynchronous (HTTP): the exit status is set when the answer is in.
     runPrometheusTimeline(argv.slice(1), write).then(
       (code) => void (process.exitCode = code),
-      (err: unknown) => void (process.exitCode = fail(err, PROM_TIMELINE_USAGE)),
+      (err: unknown) => void (process.exitCode = fail(err, promTimelineUsage())),
     );
     return 0;
   }
@@ -184,12 +189,12 @@ export function main(argv: string[]): number {
       return 0;
     }
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-      write(USAGE);
+      write(usage());
       return argv.length === 0 ? 2 : 0;
     }
     args = parseArgs(argv);
   } catch (err) {
-    warn(`vma-lens: ${(err as Error).message}\n${USAGE}`);
+    warn(`vma-lens: ${(err as Error).message}\n${usage()}`);
     return 2;
   }
   const color = !args.json && isatty(1) && !process.env.NO_COLOR;
@@ -199,26 +204,26 @@ export function main(argv: string[]): number {
     switch (args.command) {
       case 'analyze': {
         // Problems point at a file's lines: a live process has none.
-        if (args.problems && args.pid !== undefined) throw new UsageError('--format problems takes FILEs, not --pid (capture the process to a file first)');
+        if (args.problems && args.pid !== undefined) throw new UsageError(t('--format problems takes FILEs, not --pid (capture the process to a file first)'));
         if (args.problems) return analyzeProblems(args.files, options);
-        if (args.pid !== undefined) need(args, 0, 'either --pid N or a FILE, not both');
-        else need(args, 1, 'one FILE (or - for standard input), or --pid N');
+        if (args.pid !== undefined) need(args, 0, t('either --pid N or a FILE, not both'));
+        else need(args, 1, t('one FILE (or - for standard input), or --pid N'));
         const file = args.pid !== undefined ? `pid ${args.pid}` : args.files[0];
         // A live process: the capture script's header and maps, as the extension captures it.
         const dump: Dump = args.pid !== undefined ? parseDump(captureLocalSync(args.pid).text) : readDumpSync(file);
         if (dump.count === 0) {
-          const bad = dump.malformedCount ? ` (${dump.malformedCount} malformed line${dump.malformedCount === 1 ? '' : 's'}, first: line ${dump.malformed[0].line}: ${dump.malformed[0].reason})` : '';
-          throw new DumpReadError(`no mappings found in ${file === '-' ? 'standard input' : file}${bad}`);
+          const bad = dump.malformedCount ? t(dump.malformedCount === 1 ? ' ({0} malformed line, first: line {1}: {2})' : ' ({0} malformed lines, first: line {1}: {2})', dump.malformedCount, dump.malformed[0].line, dump.malformed[0].reason) : '';
+          throw new DumpReadError(t('no mappings found in {0}', file === '-' ? t('standard input') : file) + bad);
         }
         const a = analyze(dump, options);
-        const name = file === '-' ? 'standard input' : file;
+        const name = file === '-' ? t('standard input') : file;
         if (a.processes) {
           // Several processes: one analysis each, never a sum (no top-level counts to misread).
           const notes = a.findings.find((f) => f.id === 'input-notes');
           write(
             args.json
               ? JSON.stringify({ file, processCount: a.processCount, processes: a.processes }) + '\n'
-              : `${notes?.message ?? ''}\n\n` + a.processes.map((p) => renderAnalysis(p, `${name}, line ${p.line}${p.label ? ` (${p.label})` : ''}`, st, args.fixes)).join('\n'),
+              : `${notes?.message ?? ''}\n\n` + a.processes.map((p) => renderAnalysis(p, t('{0}, line {1}', name, p.line) + (p.label ? ` (${p.label})` : ''), st, args.fixes)).join('\n'),
           );
           return a.processes.some((p) => p.findings.some((f) => f.severity === 'error')) ? 1 : 0;
         }
@@ -232,14 +237,14 @@ export function main(argv: string[]): number {
         return a.findings.some((f) => f.severity === 'error') ? 1 : 0;
       }
       case 'diff': {
-        need(args, 2, 'two files, A and B');
+        need(args, 2, t('two files, A and B'));
         const [fa, fb] = args.files;
         const da = readDumpSync(fa);
         const db = readDumpSync(fb);
         for (const [d, f] of [[da, fa], [db, fb]] as const) {
-          if (d.count === 0) throw new DumpReadError(`no mappings found in ${f}`);
+          if (d.count === 0) throw new DumpReadError(t('no mappings found in {0}', f));
           // A diff of two files of several processes would sum them: say so instead.
-          if (d.sections.length > 1) throw new DumpReadError(`${f} holds ${d.sections.length} processes; diff compares one process with another (split the file first)`);
+          if (d.sections.length > 1) throw new DumpReadError(t('{0} holds {1} processes; diff compares one process with another (split the file first)', f, d.sections.length));
           analyze(d, options); // classifies the VMAs the diff groups by kind
         }
         const d = diffDumps(da, db);
@@ -248,10 +253,10 @@ export function main(argv: string[]): number {
         return 0;
       }
       case 'timeline': {
-        need(args, 1, 'one folder of dumps');
+        need(args, 1, t('one folder of dumps'));
         const dir = args.files[0];
         const files = listDumpFiles(dir);
-        if (files.length === 0) throw new DumpReadError(`no dump files (maps, smaps, *.maps, *.pmap…) in ${dir}`);
+        if (files.length === 0) throw new DumpReadError(t('no dump files (maps, smaps, *.maps, *.pmap…) in {0}', dir));
         const skipped: { file: string; reason: string }[] = [];
         const samples = orderSamples(
           files.flatMap((f) => {
@@ -265,34 +270,34 @@ export function main(argv: string[]): number {
               return [];
             }
             const sample = dump.count ? [sampleOf(f, analyze(dump, options), { mtime: statSync(f).mtimeMs, process: processIdentity(dump) })] : [];
-            if (!dump.count) skipped.push({ file: f, reason: 'no mappings found' });
+            if (!dump.count) skipped.push({ file: f, reason: t('no mappings found') });
             dump.release(); // the next file reuses its memory
             return sample;
           }),
         );
-        for (const s of skipped) warn(`vma-lens: skipped ${s.file}: ${s.reason}\n`);
-        if (samples.length === 0) throw new DumpReadError(`no readable dump in ${dir} (${skipped.length} skipped)`);
+        for (const s of skipped) warn(`vma-lens: ${t('skipped {0}: {1}', s.file, s.reason)}\n`);
+        if (samples.length === 0) throw new DumpReadError(t('no readable dump in {0} ({1} skipped)', dir, skipped.length));
         const fc = forecast(samples, { intervalMs: args.intervalMs, intervalFrom: '--interval' });
         write(args.json ? JSON.stringify({ dir, samples, forecast: fc, skipped }) + '\n' : renderTimeline(samples, fc, dir, st));
         return samples.some((s) => s.findings.some((f) => f.severity === 'error')) ? 1 : 0;
       }
       case 'parse': {
-        need(args, 1, 'one FILE (or - for standard input)');
-        if (Number(args.json) + Number(args.jsonl) + Number(args.csv) > 1) throw new UsageError('parse takes one of --json, --jsonl, --csv');
+        need(args, 1, t('one FILE (or - for standard input)'));
+        if (Number(args.json) + Number(args.jsonl) + Number(args.csv) > 1) throw new UsageError(t('parse takes one of --json, --jsonl, --csv'));
         const dump = readDumpSync(args.files[0]);
         if (dump.count > 0) analyze(dump, options); // the kind of each VMA
         writeRecords(dump, args.csv ? 'csv' : args.jsonl ? 'jsonl' : 'json', write);
         if (dump.malformedCount) {
           const m = dump.malformed[0];
-          process.stderr.write(`vma-lens: ${dump.malformedCount} malformed line${dump.malformedCount === 1 ? '' : 's'} skipped (first: line ${m.line}: ${m.reason})\n`);
+          process.stderr.write(`vma-lens: ${t(dump.malformedCount === 1 ? '{0} malformed line skipped (first: line {1}: {2})' : '{0} malformed lines skipped (first: line {1}: {2})', dump.malformedCount, m.line, m.reason)}\n`);
         }
         return dump.count === 0 ? 2 : 0;
       }
       default:
-        throw new UsageError(`unknown command "${args.command}"`);
+        throw new UsageError(t('unknown command "{0}"', args.command));
     }
   } catch (err) {
-    return fail(err, USAGE);
+    return fail(err, usage());
   }
 }
 
@@ -302,13 +307,14 @@ export function main(argv: string[]): number {
  * status is the worst of them (2 unusable input, 1 an error finding, else 0).
  */
 function analyzeProblems(files: string[], options: AnalyzeOptions): number {
-  if (files.length === 0) throw new UsageError('analyze --format problems takes one or more FILEs (or - for standard input)');
+  if (files.length === 0) throw new UsageError(t('analyze --format problems takes one or more FILEs (or - for standard input)'));
   let status = 0;
   for (const file of files) {
     try {
       const dump = readDumpSync(file);
-      if (dump.count === 0) throw new DumpReadError(`no mappings found in ${file === '-' ? 'standard input' : file}`);
+      if (dump.count === 0) throw new DumpReadError(t('no mappings found in {0}', file === '-' ? t('standard input') : file));
       const a = analyze(dump, options);
+      // The file field is for the problem matcher: not translated.
       write(renderProblems(file === '-' ? 'standard input' : file, a));
       dump.release();
       if (a.findings.some((f) => f.severity === 'error') || a.processes?.some((p) => p.findings.some((f) => f.severity === 'error'))) status = Math.max(status, 1);

@@ -1,10 +1,12 @@
 /** `vma-lens metrics`: the Prometheus text format of this host's VMA counts, printed or written for the textfile collector. */
+import { t } from '../core/l10n';
 import { closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { previousErrorTotals, renderMetrics } from '../core/promText';
 import { ScanError, scanProcesses, type ScanOptions } from '../node/procScan';
 import { ALERT_RULES, DEFAULT_TEXTFILE_DIR, systemdUnits } from './metricsInstall';
 
-export const METRICS_USAGE = `Usage: vma-lens metrics [--pid PID…] [--match REGEX] [--top N] [--output DIR/vma_lens.prom]
+export const metricsUsage = () =>
+  t(`Usage: vma-lens metrics [--pid PID…] [--match REGEX] [--top N] [--output DIR/vma_lens.prom]
        vma-lens metrics --print-systemd [--output FILE] [--match REGEX] [--top N]
        vma-lens metrics --print-rules
 
@@ -13,7 +15,7 @@ export const METRICS_USAGE = `Usage: vma-lens metrics [--pid PID…] [--match RE
   that exit mid-scan or deny access are skipped and counted in vma_lens_scrape_errors_total.
   --output writes the file atomically (temporary file + rename) for node_exporter's textfile
   collector; the name must end in .prom.
-`;
+`);
 
 export class CliUsageError extends Error {}
 /** Input or environment the command cannot use: a message, no usage text. */
@@ -32,7 +34,7 @@ function parseMetricsArgs(argv: string[]): MetricsArgs {
   const args: MetricsArgs = { scan: {}, printSystemd: false, printRules: false, keep: [] };
   const value = (i: number, name: string): string => {
     const v = argv[i];
-    if (v === undefined || v === '') throw new CliUsageError(`${name} needs a value`);
+    if (v === undefined || v === '') throw new CliUsageError(t('{0} needs a value', name));
     return v;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -42,10 +44,10 @@ function parseMetricsArgs(argv: string[]): MetricsArgs {
     else if (a === '--pid') {
       const pids: number[] = (args.scan.pids ??= []);
       // --pid takes one or more PIDs: every following argument that is not an option.
-      if (argv[i + 1] === undefined || argv[i + 1].startsWith('-')) throw new CliUsageError('--pid needs at least one PID');
+      if (argv[i + 1] === undefined || argv[i + 1].startsWith('-')) throw new CliUsageError(t('--pid needs at least one PID'));
       while (argv[i + 1] !== undefined && !argv[i + 1].startsWith('-')) {
         const p = argv[++i];
-        if (!/^[1-9]\d{0,9}$/.test(p)) throw new CliUsageError(`--pid takes process IDs (positive whole numbers), not "${p}"`);
+        if (!/^[1-9]\d{0,9}$/.test(p)) throw new CliUsageError(t('--pid takes process IDs (positive whole numbers), not "{0}"', p));
         pids.push(Number(p));
       }
     } else if (a === '--match') {
@@ -53,19 +55,19 @@ function parseMetricsArgs(argv: string[]): MetricsArgs {
       try {
         args.scan.match = new RegExp(v);
       } catch (err) {
-        throw new CliUsageError(`--match: not a regular expression: ${(err as Error).message}`);
+        throw new CliUsageError(t('--match: not a regular expression: {0}', (err as Error).message));
       }
       args.keep.push(a, v);
     } else if (a === '--top') {
       const v = value(++i, '--top');
-      if (!/^[1-9]\d{0,6}$/.test(v)) throw new CliUsageError('--top takes a positive whole number');
+      if (!/^[1-9]\d{0,6}$/.test(v)) throw new CliUsageError(t('--top takes a positive whole number'));
       args.scan.top = Number(v);
       args.keep.push(a, v);
     } else if (a === '--output') {
       const v = value(++i, '--output');
-      if (!v.endsWith('.prom')) throw new CliUsageError('--output must name a *.prom file: the textfile collector reads only those');
+      if (!v.endsWith('.prom')) throw new CliUsageError(t('--output must name a *.prom file: the textfile collector reads only those'));
       args.output = v;
-    } else throw new CliUsageError(`unknown option ${a}`);
+    } else throw new CliUsageError(t('unknown option {0}', a));
   }
   return args;
 }
@@ -74,10 +76,10 @@ function parseMetricsArgs(argv: string[]): MetricsArgs {
 function writeAtomically(file: string, text: string): void {
   const dir = file.slice(0, file.lastIndexOf('/') + 1) || './';
   try {
-    if (!statSync(dir).isDirectory()) throw new CliInputError(`cannot write ${file}: ${dir} is not a directory`);
+    if (!statSync(dir).isDirectory()) throw new CliInputError(t('cannot write {0}: {1} is not a directory', file, dir));
   } catch (err) {
     if (err instanceof CliInputError) throw err;
-    throw new CliInputError(`cannot write ${file}: ${dir} does not exist`);
+    throw new CliInputError(t('cannot write {0}: {1} does not exist', file, dir));
   }
   // Not *.prom, so the collector skips it while it is being written.
   const tmp = `${file}.${process.pid}.tmp`;
@@ -97,7 +99,7 @@ function writeAtomically(file: string, text: string): void {
     } catch {
       // it was never created
     }
-    throw new CliInputError(`cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CliInputError(t('cannot write {0}: {1}', file, (err as NodeJS.ErrnoException).code ?? (err as Error).message));
   }
 }
 
@@ -109,7 +111,7 @@ function selfCommand(): string[] {
 
 export function runMetrics(argv: string[], write: (text: string) => void): number {
   if (argv.includes('--help') || argv.includes('-h')) {
-    write(METRICS_USAGE);
+    write(metricsUsage());
     return 0;
   }
   const args = parseMetricsArgs(argv);

@@ -1,4 +1,5 @@
 /** `vma-lens timeline --prometheus URL SELECTOR`: the timeline of one process from Prometheus history. */
+import { t } from '../core/l10n';
 import { isatty } from 'node:tty';
 import { forecast } from '../core/timeline';
 import { parseDuration, PrometheusError, type PrometheusAuth } from '../prometheus/client';
@@ -6,14 +7,15 @@ import { prometheusTimeline } from '../prometheus/timeline';
 import { CliInputError, CliUsageError } from './metrics';
 import { renderTimeline, style } from './report';
 
-export const PROM_TIMELINE_USAGE = `Usage: vma-lens timeline --prometheus URL SELECTOR [--since 6h] [--step 60s] [--timeout 10s] [--json]
+export const promTimelineUsage = () =>
+  t(`Usage: vma-lens timeline --prometheus URL SELECTOR [--since 6h] [--step 60s] [--timeout 10s] [--json]
 
   The VMA count of one process from Prometheus (query_range over process_memory_map_areas, as
   written by vma-lens metrics) against its host's process_memory_map_areas_limit, and a forecast.
   SELECTOR picks one series, e.g. 'process_memory_map_areas{instance="db1:9100",pid="4242"}'.
   Credentials come from the environment, never the command line: VMA_LENS_PROMETHEUS_TOKEN (bearer),
   or VMA_LENS_PROMETHEUS_USER and VMA_LENS_PROMETHEUS_PASSWORD (basic auth).
-`;
+`);
 
 interface Args {
   url: string;
@@ -26,7 +28,7 @@ interface Args {
 
 function duration(v: string | undefined, name: string): number {
   const ms = v === undefined ? undefined : parseDuration(v);
-  if (ms === undefined) throw new CliUsageError(`${name} takes a duration such as 90s, 30m, 6h or 2d`);
+  if (ms === undefined) throw new CliUsageError(t('{0} takes a duration such as 90s, 30m, 6h or 2d', name));
   return ms;
 }
 
@@ -37,15 +39,15 @@ function parse(argv: string[]): Args {
     const a = argv[i];
     if (a === '--json') args.json = true;
     else if (a === '--prometheus') {
-      if (argv[i + 1] === undefined) throw new CliUsageError('--prometheus needs a URL');
+      if (argv[i + 1] === undefined) throw new CliUsageError(t('--prometheus needs a URL'));
       args.url = argv[++i];
     } else if (a === '--since') args.sinceMs = duration(argv[++i], '--since');
     else if (a === '--step') args.stepSec = Math.max(1, Math.round(duration(argv[++i], '--step') / 1000));
     else if (a === '--timeout') args.timeoutMs = duration(argv[++i], '--timeout');
-    else if (a.startsWith('-')) throw new CliUsageError(`unknown option ${a}`);
+    else if (a.startsWith('-')) throw new CliUsageError(t('unknown option {0}', a));
     else rest.push(a);
   }
-  if (rest.length !== 1) throw new CliUsageError('timeline --prometheus takes one SELECTOR');
+  if (rest.length !== 1) throw new CliUsageError(t('timeline --prometheus takes one SELECTOR'));
   return { ...args, url: args.url!, selector: rest[0], sinceMs: args.sinceMs! };
 }
 
@@ -58,7 +60,7 @@ function authFromEnv(): PrometheusAuth | undefined {
 
 export async function runPrometheusTimeline(argv: string[], write: (text: string) => void): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    write(PROM_TIMELINE_USAGE);
+    write(promTimelineUsage());
     return 0;
   }
   const args = parse(argv);

@@ -1,4 +1,5 @@
 import { Dump, PERM_X } from './dump';
+import { t } from './l10n';
 import type { AllocatorInfo, AllocatorName, DumpHeader, LibraryAllocator } from './types';
 
 /** Sonames of the allocator libraries (Debian, RHEL/EPEL, gperftools, mimalloc). */
@@ -17,7 +18,21 @@ const GLIBC_LOADER = /(?:^|\/)(ld-linux[\w.-]*\.so\.\d+|ld64\.so\.\d+|ld\.so\.\d
 const LIBRARY_NAME = /\.so(?:\.[\w.]+)?$/;
 
 /** How a verdict's confidence reads: "jemalloc, loaded", "jemalloc, linked statically". */
-export const CONFIDENCE_LABEL = { loaded: 'loaded', static: 'linked statically', suspected: 'suspected', unknown: 'unknown' } as const;
+/** How sure a verdict is, in words (in the catalogue's language). */
+export const CONFIDENCE_LABEL: Readonly<Record<AllocatorInfo['confidence'], string>> = {
+  get loaded() {
+    return t('loaded');
+  },
+  get static() {
+    return t('linked statically');
+  },
+  get suspected() {
+    return t('suspected');
+  },
+  get unknown() {
+    return t('unknown');
+  },
+};
 
 /** Go's heap arenas start at this hint on 64-bit (runtime/malloc.go: 0x00c0 << 32). */
 const GO_ARENA_HI = 0xc0;
@@ -133,7 +148,7 @@ export function detectAllocator(dump: Dump): AllocatorInfo {
   const h = dump.header;
   const f = mapFacts(dump);
   const rollup = dump.format === 'smaps_rollup';
-  const exe = h.exe ?? f.program ?? 'the executable';
+  const exe = h.exe ?? f.program ?? t('the executable');
   const own = ownAllocator(h.exeSymbols);
   const dynamic = f.loader || f.glibc !== undefined || f.musl !== undefined || f.allocators.length > 0;
   const isStatic = h.exeStatic ?? (!rollup && f.whole && !dynamic ? true : undefined);
@@ -143,19 +158,21 @@ export function detectAllocator(dump: Dump): AllocatorInfo {
   const withNotes = (s: string) => [s, ...notes].join('; ');
 
   let preloadBlocked: string | undefined;
-  if (isStatic) preloadBlocked = `${base(exe)} is statically linked: no dynamic loader runs, so LD_PRELOAD is never read`;
-  else if (h.exeSymbols?.includes('malloc')) preloadBlocked = `${base(exe)} defines malloc itself: symbol lookup finds the executable's malloc before any preloaded library`;
+  if (isStatic) preloadBlocked = t('{0} is statically linked: no dynamic loader runs, so LD_PRELOAD is never read', base(exe));
+  else if (h.exeSymbols?.includes('malloc')) preloadBlocked = t("{0} defines malloc itself: symbol lookup finds the executable's malloc before any preloaded library", base(exe));
   const blocked = preloadBlocked ? { preloadBlocked } : {};
 
   if (own) {
     const first = f.allocators[0];
     const definesMalloc = own.symbols.includes('malloc');
-    const shadowed = !first ? '' : `; ${first.m.soname} is mapped too` + (definesMalloc ? ", but the executable's own malloc comes first in symbol lookup" : ' and serves plain malloc');
-    const cgo = own.name === 'go' && f.glibc ? `; C code (cgo) uses ${base(f.glibc.path)}'s malloc` : '';
+    const shadowed = !first
+      ? ''
+      : `; ${definesMalloc ? t("{0} is mapped too, but the executable's own malloc comes first in symbol lookup", first.m.soname) : t('{0} is mapped too and serves plain malloc', first.m.soname)}`;
+    const cgo = own.name === 'go' && f.glibc ? `; ${t("C code (cgo) uses {0}'s malloc", base(f.glibc.path))}` : '';
     return {
       name: own.name,
       confidence: 'static',
-      evidence: withNotes(`${base(exe)} defines ${own.symbols.join(', ')} (${own.what})${cgo}${shadowed}`),
+      evidence: withNotes(`${t('{0} defines {1} ({2})', base(exe), own.symbols.join(', '), own.what)}${cgo}${shadowed}`),
       ...blocked,
       others: otherLibraries(f.allocators, 0),
     };
@@ -170,22 +187,22 @@ export function detectAllocator(dump: Dump): AllocatorInfo {
       soname: first.m.soname,
       ...(first.m.variant ? { variant: first.m.variant } : {}),
       line: first.line,
-      evidence: withNotes(`${first.m.soname} is mapped`),
+      evidence: withNotes(t('{0} is mapped', first.m.soname)),
       ...blocked,
       others: otherLibraries(f.allocators, 1),
     };
   }
 
   const unknown = (evidence: string): AllocatorInfo => ({ name: 'unknown', confidence: 'unknown', evidence: withNotes(evidence), ...blocked, others: [] });
-  if (rollup) return unknown('smaps_rollup names no library: capture maps or smaps to see which allocator is mapped');
+  if (rollup) return unknown(t('smaps_rollup names no library: capture maps or smaps to see which allocator is mapped'));
 
   if (f.goArenaLine !== undefined) {
-    const cgo = f.glibc ? `; C code (cgo) uses ${base(f.glibc.path)}'s malloc` : '';
+    const cgo = f.glibc ? `; ${t("C code (cgo) uses {0}'s malloc", base(f.glibc.path))}` : '';
     return {
       name: 'go',
       confidence: 'suspected',
       line: f.goArenaLine,
-      evidence: withNotes(`an anonymous mapping starts at 0xc000000000, where the Go runtime puts its first heap arena${cgo}`),
+      evidence: withNotes(t('an anonymous mapping starts at 0xc000000000, where the Go runtime puts its first heap arena') + cgo),
       ...blocked,
       others: [],
     };
@@ -193,7 +210,7 @@ export function detectAllocator(dump: Dump): AllocatorInfo {
 
   const symbolsChecked = h.exeSymbols !== undefined;
   // The libc's own malloc: musl's libc is its loader; glibc's is libc.so.6.
-  const libc = f.musl ? { name: 'musl' as const, ...f.musl, what: `musl's libc and loader ${base(f.musl.path)}` } : f.glibc && { name: 'glibc' as const, ...f.glibc, what: base(f.glibc.path) };
+  const libc = f.musl ? { name: 'musl' as const, ...f.musl, what: t("musl's libc and loader {0}", base(f.musl.path)) } : f.glibc && { name: 'glibc' as const, ...f.glibc, what: base(f.glibc.path) };
   if (libc) {
     return {
       name: libc.name,
@@ -201,17 +218,17 @@ export function detectAllocator(dump: Dump): AllocatorInfo {
       library: libc.path,
       line: libc.line,
       evidence: withNotes(
-        `${libc.what} is mapped and no jemalloc, tcmalloc or mimalloc library is; ` +
-          (symbolsChecked ? `${base(exe)} defines no malloc of its own` : 'whether the executable defines its own malloc was not captured (no exe_symbols header)'),
+        `${t('{0} is mapped and no jemalloc, tcmalloc or mimalloc library is', libc.what)}; ` +
+          (symbolsChecked ? t('{0} defines no malloc of its own', base(exe)) : t('whether the executable defines its own malloc was not captured (no exe_symbols header)')),
       ),
       ...blocked,
       others: [],
     };
   }
   if (isStatic) {
-    const how = h.exeStatic ? `${base(exe)} has no program interpreter (exe_static: yes)` : 'no dynamic loader or libc is mapped';
-    const syms = symbolsChecked ? '; its symbol table names no allocator (stripped?)' : '';
-    return unknown(`statically linked: cannot tell from maps alone (${how}${syms})`);
+    const how = h.exeStatic ? t('{0} has no program interpreter (exe_static: yes)', base(exe)) : t('no dynamic loader or libc is mapped');
+    const syms = symbolsChecked ? `; ${t('its symbol table names no allocator (stripped?)')}` : '';
+    return unknown(t('statically linked: cannot tell from maps alone ({0})', how + syms));
   }
-  return unknown('no libc mapped in this excerpt');
+  return unknown(t('no libc mapped in this excerpt'));
 }

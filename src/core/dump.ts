@@ -3,6 +3,7 @@ import { acquireKernel, Kernel, type KernelColumn } from './kernel';
 import { KERNEL_COLUMNS } from './kernelContract';
 import { KINDS } from './kinds';
 import type { DumpFormat, DumpHeader, DumpNote, DumpSection, Malformed, Vma, VmaKind } from './types';
+import { upperBound } from './search';
 
 export const PERM_R = 1;
 export const PERM_W = 2;
@@ -283,16 +284,8 @@ export class Dump {
 
   /** Index of the VMA on a 1-based line, or -1 (binary search: lines ascend with the index). */
   indexAtLine(line: number): number {
-    let lo = 0;
-    let hi = this.count - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const l = this.line[mid];
-      if (l === line) return mid;
-      if (l < line) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    const i = upperBound(this.line, line, this.count) - 1;
+    return i >= 0 && this.line[i] === line ? i : -1;
   }
 
   /** One VMA as a plain object. */

@@ -20,6 +20,7 @@ import {
   thpMadvise,
 } from './fixes';
 import { formatBytes, formatCount, formatPercent } from './format';
+import { t } from './l10n';
 import { KIND_INDEX } from './kinds';
 import { editMallocConf, parseMallocConf } from './mallocConf';
 import { MAX_FINDING_LINES, Tally } from './tally';
@@ -27,8 +28,6 @@ import type { AllocatorInfo, DumpHeader, Finding, Fix, KindSummary, MaxMapCountS
 
 const MIB = 1048576;
 
-/** "1 hole", "65,506 holes". */
-const plural = (n: number, noun: string) => `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
 
 export interface FindingInput {
   dump: Dump;
@@ -61,15 +60,14 @@ export function findVmaLimit(f: FindingInput): Finding | undefined {
   if (dump.format === 'smaps_rollup' || dump.count === 0) return undefined;
   const ratio = vmaCount / maxMapCount;
   const severity: Severity = ratio >= f.errorRatio ? 'error' : ratio >= f.warnRatio ? 'warning' : 'info';
-  const source = { header: 'from the capture header', option: 'as given', default: 'the kernel default; the dump has no max_map_count header' }[
+  const source = { header: t('from the capture header'), option: t('as given'), default: t('the kernel default; the dump has no max_map_count header') }[
     f.maxMapCountSource
   ];
-  let message = `${formatCount(vmaCount)} VMAs of vm.max_map_count ${formatCount(maxMapCount)} (${formatPercent(ratio)}; limit ${source}).`;
+  let message = t('{0} VMAs of vm.max_map_count {1} ({2}; limit {3}).', formatCount(vmaCount), formatCount(maxMapCount), formatPercent(ratio), source);
   if (severity === 'error') {
-    message +=
-      ' At the limit, an munmap() or mprotect() that splits a mapping fails with ENOMEM: jemalloc then aborts with "<jemalloc>: Error in munmap(): Cannot allocate memory" and the server dies.';
+    message += ` ${t('At the limit, an munmap() or mprotect() that splits a mapping fails with ENOMEM: jemalloc then aborts with "<jemalloc>: Error in munmap(): Cannot allocate memory" and the server dies.')}`;
   } else if (severity === 'warning') {
-    message += ' Approaching the limit: raise vm.max_map_count before mmap/munmap start failing with ENOMEM.';
+    message += ` ${t('Approaching the limit: raise vm.max_map_count before mmap/munmap start failing with ENOMEM.')}`;
   }
   const headerLine = dump.header.lines.max_map_count;
   const fixes =
@@ -109,13 +107,17 @@ export function findFragmentation(f: FindingInput): Finding | undefined {
   const severity: Severity = cost >= 0.1 * f.maxMapCount || f.vmaCount >= f.warnRatio * f.maxMapCount ? 'warning' : 'info';
   const fixAdvice =
     f.allocator.name === 'jemalloc'
-      ? ' With jemalloc, MALLOC_CONF=retain:true (the 64-bit Linux default since 5.x) keeps freed extents mapped instead of unmapping pieces.'
+      ? ` ${t('With jemalloc, MALLOC_CONF=retain:true (the 64-bit Linux default since 5.x) keeps freed extents mapped instead of unmapping pieces.')}`
       : '';
   const message =
-    `${formatCount(vmas)} small anonymous VMAs in ${plural(clusters.length, 'fragmented run')}` +
-    ` (${plural(holes, 'hole')}, ${plural(splits, 'permission split')}) cost ${formatCount(cost)} VMAs of the limit:` +
-    ' memory unmapped or re-protected page by page inside larger mappings (the munmap-splitting signature).' +
-    fixAdvice;
+    t(
+      '{0} small anonymous VMAs in {1} ({2}, {3}) cost {4} VMAs of the limit: memory unmapped or re-protected page by page inside larger mappings (the munmap-splitting signature).',
+      formatCount(vmas),
+      t(clusters.length === 1 ? '{0} fragmented run' : '{0} fragmented runs', formatCount(clusters.length)),
+      t(holes === 1 ? '{0} hole' : '{0} holes', formatCount(holes)),
+      t(splits === 1 ? '{0} permission split' : '{0} permission splits', formatCount(splits)),
+      formatCount(cost),
+    ) + fixAdvice;
   return finding(
     'vma-fragmentation',
     severity,
@@ -165,10 +167,15 @@ export function findArenas(f: FindingInput): Finding | undefined {
   const perCore = stats.arenaSlotBits === 20 ? 2 : 8;
   const cap = arenaCap(dump.header);
   const cpus = dump.header.cpus;
+  const threadArenas = Math.max((cap?.value ?? 0) - 1, 1);
   const limit = cap
-    ? ` ${cap.source} is set: at most ${plural(Math.max(cap.value - 1, 1), 'thread arena')} besides the main one, so heaps beyond that are arenas that grew.`
+    ? ` ${t(
+        '{0} is set: at most {1} besides the main one, so heaps beyond that are arenas that grew.',
+        cap.source,
+        t(threadArenas === 1 ? '{0} thread arena' : '{0} thread arenas', formatCount(threadArenas)),
+      )}`
     : cpus
-      ? ` ${cpus} CPUs allow up to ${perCore * cpus} arenas (${perCore} per core).`
+      ? ` ${t('{0} CPUs allow up to {1} arenas ({2} per core).', cpus, perCore * cpus, perCore)}`
       : '';
   // Never a cap at or above the one in force (set, or the default when the CPUs are known); below
   // 2 every thread would share one arena.
@@ -178,10 +185,18 @@ export function findArenas(f: FindingInput): Finding | undefined {
   return finding(
     'glibc-arenas',
     many ? 'warning' : 'info',
-    `${plural(heaps, 'glibc malloc arena heap')} of ${formatBytes(slot)} (HEAP_MAX_SIZE on ${stats.arenaSlotBits === 20 ? '32' : '64'}-bit): ` +
-      `${formatCount(stats.arenaVmas)} VMAs and ${formatBytes(stats.arenaBytes)} of address space.${limit} ` +
-      `glibc gives busy threads arenas of their own, up to ${perCore} per core, and an arena grows by adding heaps; memory freed in one arena is not reused by another, so many threads mean sprawl. ` +
-      (capFix.length ? 'Cap them with MALLOC_ARENA_MAX or switch to jemalloc or tcmalloc.' : 'The cap is already low: switch to jemalloc or tcmalloc to go further.'),
+    t(
+      '{0} of {1} (HEAP_MAX_SIZE on {2}-bit): {3} VMAs and {4} of address space.',
+      t(heaps === 1 ? '{0} glibc malloc arena heap' : '{0} glibc malloc arena heaps', formatCount(heaps)),
+      formatBytes(slot),
+      stats.arenaSlotBits === 20 ? '32' : '64',
+      formatCount(stats.arenaVmas),
+      formatBytes(stats.arenaBytes),
+    ) +
+      `${limit} ` +
+      t('glibc gives busy threads arenas of their own, up to {0} per core, and an arena grows by adding heaps; memory freed in one arena is not reused by another, so many threads mean sprawl.', perCore) +
+      ' ' +
+      (capFix.length ? t('Cap them with MALLOC_ARENA_MAX or switch to jemalloc or tcmalloc.') : t('The cap is already low: switch to jemalloc or tcmalloc to go further.')),
     lines,
     [...capFix, ...switchFixes],
     { arenas: heaps, heaps, vmas: stats.arenaVmas, bytes: stats.arenaBytes, slotBytes: slot, cap: cap?.value ?? 0 },
@@ -226,8 +241,10 @@ export function findJemallocHugepage(f: FindingInput): Finding | undefined {
     return finding(
       'jemalloc-hugepage',
       'info',
-      `This system's default huge page is ${formatBytes(hp!)}. If you switch this process to jemalloc, build jemalloc with ` +
-        '--with-lg-hugepage=21 or boot with default_hugepagesz=2M: jemalloc sizes its blocks to the huge page and each arena would cost 512 MiB or more.',
+      t(
+        "This system's default huge page is {0}. If you switch this process to jemalloc, build jemalloc with --with-lg-hugepage=21 or boot with default_hugepagesz=2M: jemalloc sizes its blocks to the huge page and each arena would cost 512 MiB or more.",
+        formatBytes(hp!),
+      ),
       [dump.header.lines.hugepagesize ?? dump.line[0]],
       [jemallocLgHugepage(f.ctx, hp), kernelDefaultHugepagesz(f.ctx)],
       { hugePageSize: hp!, aligned512, kernelPage64k },
@@ -235,17 +252,18 @@ export function findJemallocHugepage(f: FindingInput): Finding | undefined {
   }
   if (!layout && !bigHugePage && !kernelPage64k) return undefined;
   const evidence: string[] = [];
-  if (layout) evidence.push(`${aligned512} anonymous mappings sized and aligned in 512 MiB multiples (${formatBytes(aligned512Bytes)})`);
-  if (hugeReserve) evidence.push(`${hugeReserve} reservations of 1 GiB or more (${formatBytes(hugeReserveBytes)})`);
-  if (bigHugePage) evidence.push(`a default huge page of ${formatBytes(hp!)}`);
-  if (kernelPage64k) evidence.push('KernelPageSize 64 kB (a 64 KiB-page kernel)');
+  if (layout) evidence.push(t('{0} anonymous mappings sized and aligned in 512 MiB multiples ({1})', aligned512, formatBytes(aligned512Bytes)));
+  if (hugeReserve) evidence.push(t('{0} reservations of 1 GiB or more ({1})', hugeReserve, formatBytes(hugeReserveBytes)));
+  if (bigHugePage) evidence.push(t('a default huge page of {0}', formatBytes(hp!)));
+  if (kernelPage64k) evidence.push(t('KernelPageSize 64 kB (a 64 KiB-page kernel)'));
   const severity: Severity = layout ? 'error' : 'warning';
   return finding(
     'jemalloc-hugepage',
     severity,
-    `jemalloc is running with a huge-page size of 32 MiB or more: ${evidence.join('; ')}. ` +
-      'jemalloc sizes and aligns its metadata and first extents to the huge page, so on 64 KiB-page arm64 kernels (512 MiB huge pages) ' +
-      'every arena costs 512 MiB to 1 GiB (a MySQL using 7 GB with glibc used over 100 GB). Rebuild jemalloc with --with-lg-hugepage=21 or boot with default_hugepagesz=2M.',
+    t(
+      'jemalloc is running with a huge-page size of 32 MiB or more: {0}. jemalloc sizes and aligns its metadata and first extents to the huge page, so on 64 KiB-page arm64 kernels (512 MiB huge pages) every arena costs 512 MiB to 1 GiB (a MySQL using 7 GB with glibc used over 100 GB). Rebuild jemalloc with --with-lg-hugepage=21 or boot with default_hugepagesz=2M.',
+      evidence.join('; '),
+    ),
     lines.length ? lines : [dump.header.lines.hugepagesize ?? f.allocator.line ?? dump.line[0]],
     [jemallocLgHugepage(f.ctx, hp), kernelDefaultHugepagesz(f.ctx)],
     { aligned512, aligned512Bytes, hugeReserve, hugeReserveBytes, hugePageSize: hp ?? 0, kernelPage64k },
@@ -264,11 +282,16 @@ export function findThreadStacks(f: FindingInput): Finding | undefined {
   return finding(
     'thread-stacks',
     heavy ? 'warning' : 'info',
-    `${plural(stats.threadStacks, 'thread stack')} (${formatBytes(bytes)} reserved) cost ` +
-      `${formatCount(vmas)} VMAs: each pthread has a stack and a guard page below it.` +
+    t(
+      '{0} ({1} reserved) cost {2} VMAs: each pthread has a stack and a guard page below it.',
+      t(stats.threadStacks === 1 ? '{0} thread stack' : '{0} thread stacks', formatCount(stats.threadStacks)),
+      formatBytes(bytes),
+      formatCount(vmas),
+    ) +
+      ' ' +
       (hdr !== undefined
-        ? ` The capture counted ${formatCount(hdr)} threads (the main one uses [stack]), so there are at most ${formatCount(Math.max(hdr - 1, 0))} thread stacks.`
-        : ' The capture has no thread count: pairs of a guard and a stack-sized mapping are counted as stacks.'),
+        ? t('The capture counted {0} threads (the main one uses [stack]), so there are at most {1} thread stacks.', formatCount(hdr), formatCount(Math.max(hdr - 1, 0)))
+        : t('The capture has no thread count: pairs of a guard and a stack-sized mapping are counted as stacks.')),
     lines,
     heavy ? maxMapCountFixes(f.ctx, 'thread stacks use a quarter of the VMA limit') : [],
     { threads: stats.threadStacks, vmas, guards: stats.guards, bytes },
@@ -286,14 +309,15 @@ export function findDeleted(f: FindingInput): Finding | undefined {
   const lines = f.tally.kindLines[del];
   const names = [...files];
   const libs = names.filter((n) => /\.so\b/.test(n) || dump.names.indexOf(n) === 0);
-  const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? `, and ${names.length - 3} more` : '');
+  const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? t(', and {0} more', names.length - 3) : '');
   return finding(
     'deleted-mapping',
     libs.length ? 'warning' : 'info',
-    `${formatCount(names.length)} file${names.length === 1 ? ' is' : 's are'} mapped after being deleted: ${shown}. ` +
+    t(names.length === 1 ? '{0} file is mapped after being deleted: {1}.' : '{0} files are mapped after being deleted: {1}.', formatCount(names.length), shown) +
+      ' ' +
       (libs.length
-        ? 'A package upgrade replaced libraries under the running process: it still runs the old code. Restart it to load the new version.'
-        : 'The disk space is freed only when the process unmaps them or exits.'),
+        ? t('A package upgrade replaced libraries under the running process: it still runs the old code. Restart it to load the new version.')
+        : t('The disk space is freed only when the process unmaps them or exits.')),
     lines,
     [],
     { files: names.length, libraries: libs.length },
@@ -307,12 +331,12 @@ export function findAllocator(f: FindingInput): Finding {
   let message: string;
   let severity: Severity = 'info';
   let fixes: Fix[] = [];
-  const label = a.name === 'unknown' ? 'Allocator unknown' : `${a.name}${a.variant ? ` (${a.variant})` : ''}, ${CONFIDENCE_LABEL[a.confidence]}`;
+  const label = a.name === 'unknown' ? t('Allocator unknown') : `${a.name}${a.variant ? ` (${a.variant})` : ''}, ${CONFIDENCE_LABEL[a.confidence]}`;
   if (a.confidence === 'loaded' && a.name !== 'glibc' && a.name !== 'musl') {
-    message = `${a.name}${a.variant ? ` (${a.variant})` : ''} is loaded from ${a.library} (soname ${a.soname}).`;
+    message = t('{0} is loaded from {1} (soname {2}).', `${a.name}${a.variant ? ` (${a.variant})` : ''}`, a.library ?? '', a.soname ?? '');
     if (a.others.length) {
       severity = 'warning';
-      message += ` Also mapped: ${a.others.map((o) => `${o.name} (${o.library})`).join(', ')}. The first in the symbol search order (LD_PRELOAD, then link order) serves malloc; mixing allocators is a common mistake.`;
+      message += ` ${t('Also mapped: {0}. The first in the symbol search order (LD_PRELOAD, then link order) serves malloc; mixing allocators is a common mistake.', a.others.map((o) => `${o.name} (${o.library})`).join(', '))}`;
     }
   } else {
     message = `${label}: ${a.evidence}.`;
@@ -322,16 +346,17 @@ export function findAllocator(f: FindingInput): Finding {
     // or tcmalloc; for any other program only with the arena finding, the trouble it addresses.
     if (f.ctx.server !== 'other') {
       fixes = switchAllocatorFixes(f.ctx);
-      if (fixes.length) message += ' MySQL and MariaDB commonly run with jemalloc or tcmalloc to reduce fragmentation.';
+      if (fixes.length) message += ` ${t('MySQL and MariaDB commonly run with jemalloc or tcmalloc to reduce fragmentation.')}`;
     } else if (!a.preloadBlocked) {
-      message +=
+      message += ` ${
         f.stats.arenaSlots > 0
-          ? ' Switching to jemalloc or tcmalloc is offered with the glibc arena finding, the trouble it would address.'
-          : ' No allocator switch is offered: nothing in this dump shows glibc malloc trouble for it to fix.';
+          ? t('Switching to jemalloc or tcmalloc is offered with the glibc arena finding, the trouble it would address.')
+          : t('No allocator switch is offered: nothing in this dump shows glibc malloc trouble for it to fix.')
+      }`;
     }
   }
   if (a.preloadBlocked) {
-    message += ` No LD_PRELOAD fix is offered: ${a.preloadBlocked}.`;
+    message += ` ${t('No LD_PRELOAD fix is offered: {0}.', a.preloadBlocked)}`;
   }
   return finding('allocator', severity, message, lines, fixes, {
     allocator: a.name,
@@ -347,8 +372,14 @@ export function findMalformed(dump: Dump): Finding | undefined {
   return finding(
     'malformed-lines',
     'warning',
-    `${formatCount(dump.malformedCount)} line${dump.malformedCount === 1 ? ' was' : 's were'} not understood and skipped ` +
-      `(first: line ${first.line}, ${first.reason}); everything else was analysed.`,
+    t(
+      dump.malformedCount === 1
+        ? '{0} line was not understood and skipped (first: line {1}, {2}); everything else was analysed.'
+        : '{0} lines were not understood and skipped (first: line {1}, {2}); everything else was analysed.',
+      formatCount(dump.malformedCount),
+      first.line,
+      first.reason,
+    ),
     dump.malformed.map((m) => m.line),
     [],
     { malformed: dump.malformedCount },
@@ -363,19 +394,19 @@ export function findMalformed(dump: Dump): Finding | undefined {
 export function findInputNotes(dump: Dump, processes: { label: string; line: number }[]): Finding | undefined {
   const notes = [...dump.notes];
   if (processes.length > 1) {
-    const shown = processes.slice(0, 10).map((p) => `line ${p.line}${p.label ? ` (${p.label})` : ''}`);
+    const shown = processes.slice(0, 10).map((p) => t('line {0}', p.line) + (p.label ? ` (${p.label})` : ''));
     const list = shown.join(', ') + (processes.length > shown.length ? `, …` : '');
-    const analysed = processes.length > MAX_PROCESSES ? `the first ${MAX_PROCESSES} are analysed, each on its own` : 'each is analysed on its own';
+    const analysed = processes.length > MAX_PROCESSES ? t('the first {0} are analysed, each on its own', MAX_PROCESSES) : t('each is analysed on its own');
     notes.unshift({
       line: processes[1].line,
-      message: `The file holds ${formatCount(processes.length)} processes, starting at ${list}; ${analysed} and never summed (this report is of the first; the CLI and JSON list them).`,
+      message: t('The file holds {0} processes, starting at {1}; {2} and never summed (this report is of the first; the CLI and JSON list them).', formatCount(processes.length), list, analysed),
     });
   }
   if (notes.length === 0) return undefined;
   return finding(
     'input-notes',
     'warning',
-    notes.map((n) => `Line ${n.line}: ${n.message}`).join(' '),
+    notes.map((n) => t('Line {0}: {1}', n.line, n.message)).join(' '),
     notes.map((n) => n.line),
     [],
     { notes: notes.length, processes: Math.max(1, processes.length) },
@@ -422,8 +453,8 @@ export function findJemallocThp(f: FindingInput): Finding | undefined {
   const huge = dump.fields.get('AnonHugePages');
   const rss = dump.fields.get('Rss');
   const evidence: string[] = [];
-  if (asks) evidence.push(`MALLOC_CONF asks for ${['thp', 'metadata_thp'].filter((k) => conf[k] === 'always').map((k) => `${k}:always`).join(',')}`);
-  if (mode === 'always') evidence.push('the kernel\'s THP mode is always');
+  if (asks) evidence.push(t('MALLOC_CONF asks for {0}', ['thp', 'metadata_thp'].filter((k) => conf[k] === 'always').map((k) => `${k}:always`).join(',')));
+  if (mode === 'always') evidence.push(t("the kernel's THP mode is always"));
   let hugeKb = 0;
   let rssKb = 0;
   const lines: number[] = [];
@@ -439,7 +470,7 @@ export function findJemallocThp(f: FindingInput): Finding | undefined {
       }
     }
     if (hugeKb === 0) return undefined;
-    evidence.unshift(`${formatBytes(hugeKb * 1024)} of anonymous memory is in transparent huge pages (smaps AnonHugePages)`);
+    evidence.unshift(t('{0} of anonymous memory is in transparent huge pages (smaps AnonHugePages)', formatBytes(hugeKb * 1024)));
   } else if (!asks && mode !== 'always') {
     return undefined;
   }
@@ -449,7 +480,7 @@ export function findJemallocThp(f: FindingInput): Finding | undefined {
     mallocConfFix(
       f.ctx,
       editMallocConf(dump.header.mallocConf, { thp: 'never', metadata_thp: 'disabled' }),
-      'jemalloc without transparent huge pages (MALLOC_CONF thp:never,metadata_thp:disabled)',
+      t('jemalloc without transparent huge pages (MALLOC_CONF thp:never,metadata_thp:disabled)'),
       ['thp:never and metadata_thp:disabled stop jemalloc from asking for huge pages (madvise(MADV_HUGEPAGE))', 'for its extents and metadata; other options already set are kept.'],
     ),
   ];
@@ -457,9 +488,11 @@ export function findJemallocThp(f: FindingInput): Finding | undefined {
   return finding(
     'jemalloc-thp',
     severity,
-    `Transparent huge pages under jemalloc: ${evidence.join('; ')}. ` +
-      'A huge page holds 2 MiB whatever part of it is used, so sparsely used extents inflate RSS' +
-      (measured ? ` (${formatPercent(rssKb ? hugeKb / rssKb : 0)} of the anonymous RSS here).` : '; smaps would show how much (AnonHugePages).'),
+    t('Transparent huge pages under jemalloc: {0}.', evidence.join('; ')) +
+      ' ' +
+      (measured
+        ? t('A huge page holds 2 MiB whatever part of it is used, so sparsely used extents inflate RSS ({0} of the anonymous RSS here).', formatPercent(rssKb ? hugeKb / rssKb : 0))
+        : t('A huge page holds 2 MiB whatever part of it is used, so sparsely used extents inflate RSS; smaps would show how much (AnonHugePages).')),
     lines.length ? lines : [dump.header.lines.malloc_conf ?? dump.header.lines.thp ?? f.allocator.line ?? dump.line[0]],
     fixes,
     { anonHugeBytes: hugeKb * 1024, anonRssBytes: rssKb * 1024, thpAlways: asks, thpMode: mode ?? '' },
@@ -481,10 +514,12 @@ export function findJemallocOvercommit(f: FindingInput): Finding | undefined {
   return finding(
     'jemalloc-overcommit',
     severity,
-    `${formatCount(count)} boundaries between anonymous rw-p and ---p pieces under jemalloc` +
-      (oc === 2 ? ', and the capture shows vm.overcommit_memory = 2' : ' (the capture does not record vm.overcommit_memory)') +
-      ': under strict overcommit accounting jemalloc decommits freed memory with PROT_NONE, so its extents alternate rw-p/---p and each piece is a VMA. ' +
-      'With vm.overcommit_memory 0 or 1 it purges with madvise and the mapping stays whole.',
+    t(
+      oc === 2
+        ? '{0} boundaries between anonymous rw-p and ---p pieces under jemalloc, and the capture shows vm.overcommit_memory = 2: under strict overcommit accounting jemalloc decommits freed memory with PROT_NONE, so its extents alternate rw-p/---p and each piece is a VMA. With vm.overcommit_memory 0 or 1 it purges with madvise and the mapping stays whole.'
+        : '{0} boundaries between anonymous rw-p and ---p pieces under jemalloc (the capture does not record vm.overcommit_memory): under strict overcommit accounting jemalloc decommits freed memory with PROT_NONE, so its extents alternate rw-p/---p and each piece is a VMA. With vm.overcommit_memory 0 or 1 it purges with madvise and the mapping stays whole.',
+      formatCount(count),
+    ),
     lines,
     [overcommitMemory(f.ctx), jemallocLgPage(f.ctx), ...maxMapCountFixes(f.ctx, `jemalloc's decommitted pieces cost ${formatCount(count)} VMAs`)],
     { boundaries: count, overcommitMemory: oc ?? -1 },
@@ -503,9 +538,11 @@ export function findMimallocDecommit(f: FindingInput): Finding | undefined {
   return finding(
     'mimalloc-decommit',
     severity,
-    `${formatCount(count)} decommitted (---p) holes inside mimalloc's reserved memory, each splitting a mapping (about ${formatCount(2 * count)} VMAs): ` +
-      'mimalloc purges unused pages by decommitting them (PROT_NONE), and interleaved purges cut its segments and arenas into many VMAs. ' +
-      'Purging by reset (MIMALLOC_PURGE_DECOMMITS=0) keeps them whole.',
+    t(
+      "{0} decommitted (---p) holes inside mimalloc's reserved memory, each splitting a mapping (about {1} VMAs): mimalloc purges unused pages by decommitting them (PROT_NONE), and interleaved purges cut its segments and arenas into many VMAs. Purging by reset (MIMALLOC_PURGE_DECOMMITS=0) keeps them whole.",
+      formatCount(count),
+      formatCount(2 * count),
+    ),
     lines,
     [mimallocPurgeDecommits(f.ctx), ...maxMapCountFixes(f.ctx, `mimalloc's decommitted holes cost about ${formatCount(2 * count)} VMAs`)],
     { holes: count, vmas: 2 * count },
@@ -529,16 +566,18 @@ export function findJemallocRetain(f: FindingInput): Finding | undefined {
   return finding(
     'jemalloc-retain',
     severity,
-    `MALLOC_CONF sets retain:false${decay.length ? ` and ${decay.map((k) => `${k}:${conf[k]}`).join(', ')}` : ''}: jemalloc unmaps freed extents instead of keeping their address space for reuse` +
-      (decay.length ? ', almost as soon as they are freed' : '') +
-      '. Each munmap of a piece of a larger mapping splits it; at vm.max_map_count the kernel refuses with ENOMEM and jemalloc prints "<jemalloc>: Error in munmap(): Cannot allocate memory". ' +
-      `retain:true is the 64-bit Linux default.${splitting ? ` Fragmented runs here cost ${formatCount(splitting)} VMAs.` : ''}`,
+    (decay.length
+      ? t('MALLOC_CONF sets retain:false and {0}: jemalloc unmaps freed extents instead of keeping their address space for reuse, almost as soon as they are freed.', decay.map((k) => `${k}:${conf[k]}`).join(', '))
+      : t('MALLOC_CONF sets retain:false: jemalloc unmaps freed extents instead of keeping their address space for reuse.')) +
+      ' ' +
+      t('Each munmap of a piece of a larger mapping splits it; at vm.max_map_count the kernel refuses with ENOMEM and jemalloc prints "<jemalloc>: Error in munmap(): Cannot allocate memory". retain:true is the 64-bit Linux default.') +
+      (splitting ? ` ${t('Fragmented runs here cost {0} VMAs.', formatCount(splitting))}` : ''),
     [dump.header.lines.malloc_conf ?? f.allocator.line ?? dump.line[0]],
     [
       mallocConfFix(
         f.ctx,
         editMallocConf(dump.header.mallocConf, { retain: 'true' }, ['dirty_decay_ms', 'muzzy_decay_ms']),
-        'jemalloc keeps freed address space (MALLOC_CONF retain:true, default decay)',
+        t('jemalloc keeps freed address space (MALLOC_CONF retain:true, default decay)'),
         ['retain:true keeps freed extents mapped for reuse (purged with madvise), so frees do not split mappings;', 'the decay settings go back to their defaults.'],
       ),
     ],
@@ -555,8 +594,15 @@ export function findProductMaxMapCount(f: FindingInput): Finding | undefined {
   return finding(
     'product-max-map-count',
     known ? 'warning' : 'info',
-    `${p.product} needs vm.max_map_count of at least ${formatCount(p.minimum)} (${p.source}); ` +
-      (known ? `the limit here is ${formatCount(f.maxMapCount)}.` : `the capture does not record the limit (the kernel default is ${formatCount(f.maxMapCount)}).`),
+    t(
+      known
+        ? '{0} needs vm.max_map_count of at least {1} ({2}); the limit here is {3}.'
+        : '{0} needs vm.max_map_count of at least {1} ({2}); the capture does not record the limit (the kernel default is {3}).',
+      p.product,
+      formatCount(p.minimum),
+      p.source,
+      formatCount(f.maxMapCount),
+    ),
     [dump.header.lines.command ?? dump.line[0]],
     maxMapCountFixes(f.ctx, `${p.product} needs at least ${p.minimum} (${p.source})`, p.minimum),
     { product: p.product, minimum: p.minimum, limit: f.maxMapCount },

@@ -1,5 +1,6 @@
 import { oneLine, shQuote, unitNameOf } from './escape';
 import { formatCount } from './format';
+import { t } from './l10n';
 import type { Fix, LibraryAllocator } from './types';
 
 /**
@@ -207,7 +208,7 @@ export function sysctlMaxMapCount(ctx: FixContext, reason: string, value = recom
   const path = '/etc/sysctl.d/99-vma-lens-max-map-count.conf';
   return {
     id: 'sysctl-max-map-count',
-    title: `Raise vm.max_map_count to ${value} (sysctl.d file)`,
+    title: t('Raise vm.max_map_count to {0} (sysctl.d file)', value),
     path,
     language: 'properties',
     text: [
@@ -255,7 +256,7 @@ export function mysqldSafeMallocLib(ctx: FixContext, allocator: LibraryAllocator
   );
   return {
     id: 'mysqld-safe-malloc-lib',
-    title: `Use ${allocator} through mysqld_safe (my.cnf [mysqld_safe] malloc-lib)`,
+    title: t('Use {0} through mysqld_safe (my.cnf [mysqld_safe] malloc-lib)', allocator),
     path: cnf,
     language: 'ini',
     text: lines.join('\n'),
@@ -269,7 +270,7 @@ export function systemdLdPreload(ctx: FixContext, allocator: LibraryAllocator = 
   const path = `/etc/systemd/system/${unit}.service.d/vma-lens-malloc.conf`;
   return {
     id: 'systemd-ld-preload',
-    title: `Preload ${allocator} in ${unitTitle(ctx)} (systemd drop-in)`,
+    title: t('Preload {0} in {1} (systemd drop-in)', allocator, unitTitle(ctx)),
     path,
     language: 'ini',
     text: [
@@ -294,7 +295,7 @@ export function mallocArenaMax(ctx: FixContext, value = 4): Fix {
   const now = ctx.mallocArenaMax;
   return {
     id: 'malloc-arena-max',
-    title: `Cap glibc malloc arenas at ${value} (MALLOC_ARENA_MAX${now !== undefined ? `, now ${now}` : ''})`,
+    title: now !== undefined ? t('Cap glibc malloc arenas at {0} (MALLOC_ARENA_MAX, now {1})', value, now) : t('Cap glibc malloc arenas at {0} (MALLOC_ARENA_MAX)', value),
     path,
     language: 'ini',
     text: [
@@ -317,7 +318,7 @@ export function mallocArenaMax(ctx: FixContext, value = 4): Fix {
 
 /** "postgresql@15-main.service", or "your unit" when it could not be told. */
 function unitTitle(ctx: FixContext): string {
-  return ctx.unitSource === 'none' ? 'your unit (name it)' : `${ctx.unit}.service`;
+  return ctx.unitSource === 'none' ? t('your unit (name it)') : `${ctx.unit}.service`;
 }
 
 /** Where the unit name came from, as comment lines of a drop-in. */
@@ -341,7 +342,7 @@ export function jemallocLgHugepage(ctx: FixContext, hugePageSize?: number): Fix 
   const seen = hugePageSize ? ` (this system's huge page is ${hugePageSize / 1048576} MiB)` : '';
   return {
     id: 'jemalloc-lg-hugepage',
-    title: 'Rebuild jemalloc with --with-lg-hugepage=21 (2 MiB)',
+    title: t('Rebuild jemalloc with --with-lg-hugepage=21 (2 MiB)'),
     path: 'build-jemalloc-lg-hugepage-21.sh',
     language: 'shellscript',
     text: [
@@ -376,7 +377,7 @@ export function kernelDefaultHugepagesz(ctx: FixContext): Fix {
   const rhel = ctx.distro !== 'debian';
   return {
     id: 'kernel-default-hugepagesz',
-    title: 'Boot with default_hugepagesz=2M (kernel parameter)',
+    title: t('Boot with default_hugepagesz=2M (kernel parameter)'),
     path: 'set-default-hugepagesz-2M.sh',
     language: 'shellscript',
     text: [
@@ -460,7 +461,7 @@ export function k8sMaxMapCount(ctx: FixContext, reason: string, minimum?: number
   const path = 'vma-lens-max-map-count-daemonset.yaml';
   return {
     id: 'k8s-max-map-count',
-    title: `Raise vm.max_map_count to ${value} on Kubernetes nodes (privileged DaemonSet)`,
+    title: t('Raise vm.max_map_count to {0} on Kubernetes nodes (privileged DaemonSet)', value),
     path,
     language: 'yaml',
     text: [
@@ -514,7 +515,7 @@ export function ansibleMaxMapCount(ctx: FixContext, reason: string, minimum?: nu
   const path = 'vma-lens-max-map-count.yml';
   return {
     id: 'ansible-max-map-count',
-    title: `Raise vm.max_map_count to ${value} with Ansible (ansible.posix.sysctl)`,
+    title: t('Raise vm.max_map_count to {0} with Ansible (ansible.posix.sysctl)', value),
     path,
     language: 'yaml',
     text: [
@@ -573,7 +574,7 @@ function environmentDropIn(ctx: FixContext, file: string, comments: string[], na
 export function jvmMallocArenaMax(ctx: FixContext, value = 2): Fix {
   return {
     id: 'jvm-malloc-arena-max',
-    title: `Cap the JVM's glibc arenas at ${value} (MALLOC_ARENA_MAX in ${ctx.unit}.service)`,
+    title: t("Cap the JVM's glibc arenas at {0} (MALLOC_ARENA_MAX in {1}.service)", value, ctx.unit),
     ...environmentDropIn(
       ctx,
       'vma-lens-jvm-arena-max.conf',
@@ -615,7 +616,7 @@ export function thpMadvise(ctx: FixContext): Fix {
   const rhel = ctx.distro !== 'debian';
   return {
     id: 'thp-madvise',
-    title: 'Transparent huge pages only on request (THP mode madvise)',
+    title: t('Transparent huge pages only on request (THP mode madvise)'),
     path: 'set-thp-madvise.sh',
     language: 'shellscript',
     text: [
@@ -638,7 +639,7 @@ export function overcommitMemory(ctx: FixContext): Fix {
   const path = '/etc/sysctl.d/99-vma-lens-overcommit.conf';
   return {
     id: 'overcommit-memory',
-    title: 'Heuristic overcommit (vm.overcommit_memory = 0)',
+    title: t('Heuristic overcommit (vm.overcommit_memory = 0)'),
     path,
     language: 'properties',
     text: [
@@ -657,7 +658,7 @@ export function overcommitMemory(ctx: FixContext): Fix {
 export function jemallocLgPage(ctx: FixContext, lgPage = 16): Fix {
   return {
     id: 'jemalloc-lg-page',
-    title: `Rebuild jemalloc with --with-lg-page=${lgPage} (${2 ** (lgPage - 10)} KiB pages)`,
+    title: t('Rebuild jemalloc with --with-lg-page={0} ({1} KiB pages)', lgPage, 2 ** (lgPage - 10)),
     path: `build-jemalloc-lg-page-${lgPage}.sh`,
     language: 'shellscript',
     text: [
@@ -694,5 +695,5 @@ export function mimallocPurgeDecommits(ctx: FixContext): Fix {
     'MIMALLOC_PURGE_DECOMMITS',
     '0',
   );
-  return { id: 'mimalloc-purge-decommits', title: 'mimalloc: purge without decommitting (MIMALLOC_PURGE_DECOMMITS=0)', ...fix };
+  return { id: 'mimalloc-purge-decommits', title: t('mimalloc: purge without decommitting (MIMALLOC_PURGE_DECOMMITS=0)'), ...fix };
 }

@@ -1,5 +1,6 @@
 import { formatCount, formatDuration } from './format';
 import { processDifferences, type ProcessIdentity } from './identity';
+import { t } from './l10n';
 import type { Analysis, Severity, VmaKind } from './types';
 
 /** One sample of a timeline: what the webview and the CLI need, never the whole dump. */
@@ -72,24 +73,24 @@ const MIN_MTIME_GAP_MS = 100;
 export function sampleTimes(samples: readonly TimelineSample[], options: ForecastOptions = {}): SampleTimes {
   // Header times all alike (a clock with whole seconds, samples taken faster) tell no rate.
   if (samples.length && samples.every((s) => s.time !== undefined) && (samples.length < 2 || samples.some((s) => s.time !== samples[0].time))) {
-    return { basis: 'capture', xs: samples.map((s) => s.time!), note: `times from ${options.timesFrom ?? 'the capture headers'}` };
+    return { basis: 'capture', xs: samples.map((s) => s.time!), note: options.timesFrom ? t('times from {0}', options.timesFrom) : t('times from the capture headers') };
   }
-  let mtimeProblem = 'the files have no modification times';
+  let mtimeProblem = t('the files have no modification times');
   if (samples.length && samples.every((s) => s.mtime !== undefined)) {
     let minGap = Infinity;
     for (let k = 1; k < samples.length; k++) minGap = Math.min(minGap, samples[k].mtime! - samples[k - 1].mtime!);
-    if (minGap >= MIN_MTIME_GAP_MS) return { basis: 'mtime', xs: samples.map((s) => s.mtime!), note: "times from the files' modification times" };
+    if (minGap >= MIN_MTIME_GAP_MS) return { basis: 'mtime', xs: samples.map((s) => s.mtime!), note: t("times from the files' modification times") };
     mtimeProblem =
       minGap < 0
-        ? "the files' modification times do not follow their order"
-        : `the files' modification times are ${minGap < 1 ? 'less than 1 ms' : `${Math.round(minGap)} ms`} apart (copied or unpacked together?)`;
+        ? t("the files' modification times do not follow their order")
+        : t("the files' modification times are {0} apart (copied or unpacked together?)", minGap < 1 ? t('less than 1 ms') : `${Math.round(minGap)} ms`);
   }
   if (options.intervalMs && options.intervalMs > 0) {
     const from = options.intervalFrom ? ` (${options.intervalFrom})` : '';
-    return { basis: 'interval', xs: samples.map((_, k) => k * options.intervalMs!), note: `assuming one sample every ${formatDuration(options.intervalMs)}${from}` };
+    return { basis: 'interval', xs: samples.map((_, k) => k * options.intervalMs!), note: t('assuming one sample every {0}', formatDuration(options.intervalMs)) + from };
   }
-  const hint = options.intervalFrom ? `; give the time between samples with ${options.intervalFrom}` : '';
-  return { basis: undefined, why: `the samples have no "# time:" header and ${mtimeProblem}${hint}` };
+  const hint = options.intervalFrom ? `; ${t('give the time between samples with {0}', options.intervalFrom)}` : '';
+  return { basis: undefined, why: t('the samples have no "# time:" header and {0}', mtimeProblem) + hint };
 }
 
 /** Index of the first sample of the trailing run that shows one process, and what changed before it. */
@@ -155,12 +156,18 @@ export function forecast(samples: readonly TimelineSample[], options: ForecastOp
   const n = recent.length;
   if (n < 3) {
     const text = run.change
-      ? `no forecast: the last ${n === 1 ? 'sample is' : `${n} samples are`} of another process than the one before (${run.change.join(', ')}), and a trend needs 3 samples of one process`
-      : `no forecast: a trend needs at least 3 samples (${n === 1 ? 'there is 1' : `there are ${n}`})`;
+      ? t(
+          n === 1
+            ? 'no forecast: the last sample is of another process than the one before ({1}), and a trend needs 3 samples of one process'
+            : 'no forecast: the last {0} samples are of another process than the one before ({1}), and a trend needs 3 samples of one process',
+          n,
+          run.change.join(', '),
+        )
+      : t(n === 1 ? 'no forecast: a trend needs at least 3 samples (there is 1)' : 'no forecast: a trend needs at least 3 samples (there are {0})', n);
     return { basedOn: n, reason: run.change ? 'processes' : 'samples', text };
   }
   const times = sampleTimes(samples, options);
-  if (times.basis === undefined) return { basedOn: n, reason: 'time', text: `no forecast: ${times.why}` };
+  if (times.basis === undefined) return { basedOn: n, reason: 'time', text: t('no forecast: {0}', times.why) };
   const start = samples.length - n;
   const xs = times.xs.slice(start);
   const ys = recent.map((s) => s.vmaCount);
@@ -173,20 +180,20 @@ export function forecast(samples: readonly TimelineSample[], options: ForecastOp
     sxx += (xs[k] - mx) ** 2;
   }
   const base = { basedOn: n, basis: times.basis };
-  const since = run.change ? `; only the samples since the process changed (${run.change.join(', ')})` : '';
+  const since = run.change ? `; ${t('only the samples since the process changed ({0})', run.change.join(', '))}` : '';
   const note = `${times.note}${since}`;
-  if (sxx === 0) return { ...base, reason: 'time', text: `no forecast: the last ${n} samples share one time (${times.note})` };
+  if (sxx === 0) return { ...base, reason: 'time', text: t('no forecast: the last {0} samples share one time ({1})', n, times.note) };
   const slope = sxy / sxx; // VMAs per ms
   const ratePerHour = slope * 3600000;
   const last = recent[n - 1];
   const lastX = xs[n - 1];
   const rounded = Math.round(ratePerHour);
-  if (last.vmaCount >= last.maxMapCount) return { ...base, ratePerHour, etaMs: 0, reachAt: lastX, reason: 'at-limit', text: `at the limit now (${note})` };
+  if (last.vmaCount >= last.maxMapCount) return { ...base, ratePerHour, etaMs: 0, reachAt: lastX, reason: 'at-limit', text: t('at the limit now ({0})', note) };
   if (rounded <= 0) {
     const text =
       rounded < 0
-        ? `no limit ahead: shrinking by about ${formatCount(-rounded)} VMAs per hour (${note})`
-        : `no limit ahead: not growing (${note})`;
+        ? t('no limit ahead: shrinking by about {0} VMAs per hour ({1})', formatCount(-rounded), note)
+        : t('no limit ahead: not growing ({0})', note);
     return { ...base, ratePerHour, reason: rounded < 0 ? 'shrinking' : 'flat', text };
   }
   // Where the fitted line (not the last point) meets the limit, counted from the last sample.
@@ -197,6 +204,6 @@ export function forecast(samples: readonly TimelineSample[], options: ForecastOp
     ratePerHour,
     etaMs,
     reachAt: lastX + etaMs,
-    text: `limit in about ${formatDuration(etaMs)} at the current rate (+${formatCount(rounded)} VMAs/h; ${note})`,
+    text: t('limit in about {0} at the current rate (+{1} VMAs/h; {2})', formatDuration(etaMs), formatCount(rounded), note),
   };
 }

@@ -6,6 +6,7 @@
 import { allocatorOfPath } from '../core/allocator';
 import { allocatorLibrary, fixContext, MYSQLD_SAFE_LIB_DIRS, systemdLdPreload } from '../core/fixes';
 import { formatCount } from '../core/format';
+import { t } from '../core/l10n';
 import type { Fix, Severity } from '../core/types';
 import { keyId, mergeConfig, type ConfigFlavour, type TextEdit } from './configMerge';
 
@@ -88,9 +89,9 @@ function checkMallocLib(l: Line): ConfigIssue | undefined {
       ...span,
       severity: 'error',
       code: 'malloc-lib-not-absolute',
-      message: `malloc-lib must be an absolute path to a shared library, or the keyword tcmalloc (MariaDB also jemalloc); mysqld_safe ignores "${lib}".`,
+      message: t('malloc-lib must be an absolute path to a shared library, or the keyword tcmalloc (MariaDB also jemalloc); mysqld_safe ignores "{0}".', lib),
       fixes: /jemalloc|tcmalloc/.test(lib)
-        ? [{ title: `Use the keyword ${/jemalloc/.test(lib) ? 'jemalloc' : 'tcmalloc'}`, preferred: true, edits: replaceValue(l, /jemalloc/.test(lib) ? 'jemalloc' : 'tcmalloc') }]
+        ? [{ title: t('Use the keyword {0}', /jemalloc/.test(lib) ? 'jemalloc' : 'tcmalloc'), preferred: true, edits: replaceValue(l, /jemalloc/.test(lib) ? 'jemalloc' : 'tcmalloc') }]
         : [],
     };
   }
@@ -104,8 +105,8 @@ function checkMallocLib(l: Line): ConfigIssue | undefined {
       ...span,
       severity: 'error',
       code: 'malloc-lib-not-library',
-      message: `malloc-lib "${lib}" is not a shared library (a file named like lib….so.N): mysqld_safe would preload it and mysqld would fail to start.`,
-      fixes: suggestion ? [{ title: `Use ${suggestion}`, preferred: true, edits: replaceValue(l, suggestion) }] : [],
+      message: t('malloc-lib "{0}" is not a shared library (a file named like lib….so.N): mysqld_safe would preload it and mysqld would fail to start.', lib),
+      fixes: suggestion ? [{ title: t('Use {0}', suggestion), preferred: true, edits: replaceValue(l, suggestion) }] : [],
     };
   }
   if (!MYSQLD_SAFE_LIB_DIRS.includes(dir)) {
@@ -114,10 +115,12 @@ function checkMallocLib(l: Line): ConfigIssue | undefined {
       ...span,
       severity: 'warning',
       code: 'malloc-lib-directory',
-      message:
-        `MySQL's mysqld_safe (5.7.15+) accepts malloc-lib only from ${MYSQLD_SAFE_LIB_DIRS.join(', ')}; it refuses ${dir} and the server does not start. ` +
-        "(MariaDB's mysqld_safe has no such rule.) Preload the library through systemd instead, or install it in one of those directories.",
-      fixes: [{ title: `Preload ${base} with a systemd drop-in instead (${dropIn.path})`, preferred: true, open: dropIn }],
+      message: t(
+        "MySQL's mysqld_safe (5.7.15+) accepts malloc-lib only from {0}; it refuses {1} and the server does not start. (MariaDB's mysqld_safe has no such rule.) Preload the library through systemd instead, or install it in one of those directories.",
+        MYSQLD_SAFE_LIB_DIRS.join(', '),
+        dir,
+      ),
+      fixes: [{ title: t('Preload {0} with a systemd drop-in instead ({1})', base, dropIn.path), preferred: true, open: dropIn }],
     };
   }
   return undefined;
@@ -140,8 +143,8 @@ export function checkMyCnf(text: string): ConfigIssue[] {
         end: l.valueEnd,
         severity: 'error',
         code: 'malloc-lib-section',
-        message: `malloc-lib is an option of mysqld_safe, not of the server: in [${l.section}] mysqld stops with "unknown variable 'malloc-lib'". Move it to [mysqld_safe].`,
-        fixes: [{ title: 'Move malloc-lib to [mysqld_safe]', preferred: true, edits: [remove, ...moved] }],
+        message: t('malloc-lib is an option of mysqld_safe, not of the server: in [{0}] mysqld stops with "unknown variable \'malloc-lib\'". Move it to [mysqld_safe].', l.section),
+        fixes: [{ title: t('Move malloc-lib to [mysqld_safe]'), preferred: true, edits: [remove, ...moved] }],
       });
     }
   }
@@ -160,20 +163,22 @@ export function checkSysctl(text: string): ConfigIssue[] {
         ...span,
         severity: 'error',
         code: 'max-map-count-invalid',
-        message: `vm.max_map_count takes a whole number; sysctl rejects "${v}".`,
-        fixes: [{ title: `Set vm.max_map_count = ${MIN_DB_MAX_MAP_COUNT}`, preferred: true, edits: replaceValue(l, String(MIN_DB_MAX_MAP_COUNT)) }],
+        message: t('vm.max_map_count takes a whole number; sysctl rejects "{0}".', v),
+        fixes: [{ title: t('Set vm.max_map_count = {0}', MIN_DB_MAX_MAP_COUNT), preferred: true, edits: replaceValue(l, String(MIN_DB_MAX_MAP_COUNT)) }],
       });
     } else if (Number(v) < MIN_DB_MAX_MAP_COUNT) {
       issues.push({
         ...span,
         severity: 'warning',
         code: 'max-map-count-low',
-        message:
-          `vm.max_map_count = ${formatCount(Number(v))} is below ${formatCount(MIN_DB_MAX_MAP_COUNT)}, too low for a database host: a fragmented allocator or many threads ` +
-          'reach it, and then munmap/mprotect fail with ENOMEM and the server aborts. Fedora 39+, Arch and Ubuntu 24.04+ ship 1048576.',
+        message: t(
+          'vm.max_map_count = {0} is below {1}, too low for a database host: a fragmented allocator or many threads reach it, and then munmap/mprotect fail with ENOMEM and the server aborts. Fedora 39+, Arch and Ubuntu 24.04+ ship 1048576.',
+          formatCount(Number(v)),
+          formatCount(MIN_DB_MAX_MAP_COUNT),
+        ),
         fixes: [
-          { title: `Set vm.max_map_count = ${MIN_DB_MAX_MAP_COUNT}`, preferred: true, edits: replaceValue(l, String(MIN_DB_MAX_MAP_COUNT)) },
-          { title: 'Set vm.max_map_count = 1048576', edits: replaceValue(l, '1048576') },
+          { title: t('Set vm.max_map_count = {0}', MIN_DB_MAX_MAP_COUNT), preferred: true, edits: replaceValue(l, String(MIN_DB_MAX_MAP_COUNT)) },
+          { title: t('Set vm.max_map_count = {0}', 1048576), edits: replaceValue(l, '1048576') },
         ],
       });
     }

@@ -1,13 +1,12 @@
 import * as vscode from 'vscode';
 import { Commands } from '../constants';
-import { Disposable } from '../util/disposable';
+import { DebouncedDiagnostics } from './debouncedDiagnostics';
 import { checkConfig, type ConfigIssue } from './configCheck';
 import { configFlavourOfPath } from './configMerge';
 import { docsLink } from './diagnostics';
 import { toRange } from './fixCommands';
 
 export const CONFIG_DIAGNOSTIC_SOURCE = 'vma-lens-config';
-const DEBOUNCE_MS = 250;
 
 /**
  * The config files the checks apply to, by file pattern only: they keep whatever language VS Code
@@ -30,32 +29,21 @@ function flavourOf(doc: vscode.TextDocument) {
 }
 
 /** Diagnostics for my.cnf-style files and sysctl files. */
-export class ConfigDiagnostics extends Disposable {
-  private readonly collection = this.register(vscode.languages.createDiagnosticCollection(CONFIG_DIAGNOSTIC_SOURCE));
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+export class ConfigDiagnostics extends DebouncedDiagnostics {
   /** The issues behind each document's diagnostics, for the code actions. */
   readonly issues = new Map<string, ConfigIssue[]>();
 
   constructor() {
-    super();
-    this.register(vscode.workspace.onDidOpenTextDocument((d) => this.update(d)));
-    this.register(
-      vscode.workspace.onDidChangeTextDocument((e) => {
-        const doc = e.document;
-        if (!flavourOf(doc)) return;
-        const key = doc.uri.toString();
-        clearTimeout(this.timers.get(key));
-        this.timers.set(key, setTimeout(() => this.update(doc), DEBOUNCE_MS));
-      }),
-    );
-    this.register(
-      vscode.workspace.onDidCloseTextDocument((d) => {
-        this.collection.delete(d.uri);
-        this.issues.delete(d.uri.toString());
-      }),
-    );
-    this.register({ dispose: () => this.timers.forEach((t) => clearTimeout(t)) });
-    for (const d of vscode.workspace.textDocuments) this.update(d);
+    super(CONFIG_DIAGNOSTIC_SOURCE);
+    this.updateAll();
+  }
+
+  protected applies(doc: vscode.TextDocument): boolean {
+    return flavourOf(doc) !== undefined;
+  }
+
+  protected override closed(d: vscode.TextDocument): void {
+    this.issues.delete(d.uri.toString());
   }
 
   update(doc: vscode.TextDocument): void {

@@ -3,12 +3,11 @@ import { affectsAnalysis } from '../config';
 import { DOCS_URL } from '../constants';
 import type { Analysis, Finding, Severity } from '../core/types';
 import { formatCount } from '../core/format';
-import { Disposable } from '../util/disposable';
+import { DebouncedDiagnostics } from './debouncedDiagnostics';
 import { DumpIndex, isDumpDocument } from './dumpIndex';
-import { log, since } from './log';
+import { log, since } from '../util/log';
 
 export const DIAGNOSTIC_SOURCE = 'vma-lens';
-const DEBOUNCE_MS = 250;
 
 const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -58,53 +57,26 @@ export function analysisDiagnostics(doc: vscode.TextDocument, a: Analysis): vsco
 }
 
 /** Keeps the Problems panel in step with every open dump: at once on open, debounced on edits. */
-export class DumpDiagnostics extends Disposable {
-  private readonly collection = this.register(vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE));
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-
+export class DumpDiagnostics extends DebouncedDiagnostics {
   constructor(private readonly index: DumpIndex) {
-    super();
-    this.register(
-      vscode.workspace.onDidOpenTextDocument((d) => {
-        if (isDumpDocument(d)) log().info(`opened ${d.uri.path.split('/').pop()} (${d.lineCount} lines)`);
-        this.update(d);
-      }),
-    );
-    this.register(vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)));
-    this.register(
-      vscode.workspace.onDidCloseTextDocument((d) => {
-        this.cancel(d);
-        this.collection.delete(d.uri);
-      }),
-    );
+    super(DIAGNOSTIC_SOURCE);
     this.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!affectsAnalysis(e)) return;
         this.index.clear();
-        for (const d of vscode.workspace.textDocuments) this.update(d);
+        this.updateAll();
       }),
     );
-    this.register({ dispose: () => this.timers.forEach((t) => clearTimeout(t)) });
-    for (const d of vscode.workspace.textDocuments) this.update(d);
+    this.updateAll();
   }
 
-  private cancel(doc: vscode.TextDocument): void {
-    const key = doc.uri.toString();
-    const t = this.timers.get(key);
-    if (t) clearTimeout(t);
-    this.timers.delete(key);
+  protected override opened(d: vscode.TextDocument): void {
+    if (isDumpDocument(d)) log().info(`opened ${d.uri.path.split('/').pop()} (${d.lineCount} lines)`);
+    this.update(d);
   }
 
-  private schedule(doc: vscode.TextDocument): void {
-    if (!isDumpDocument(doc)) return;
-    this.cancel(doc);
-    this.timers.set(
-      doc.uri.toString(),
-      setTimeout(() => {
-        this.timers.delete(doc.uri.toString());
-        this.update(doc);
-      }, DEBOUNCE_MS),
-    );
+  protected applies(doc: vscode.TextDocument): boolean {
+    return isDumpDocument(doc);
   }
 
   /** Recomputes the diagnostics of a document now (or clears them when it is not a dump any more). */

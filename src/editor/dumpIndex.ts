@@ -7,7 +7,7 @@ import { analyzeOptions } from '../config';
 import { DUMP_LANGUAGES } from '../constants';
 import { Disposable } from '../util/disposable';
 import { pmapColumnsOf } from './hoverText';
-import { log, since } from './log';
+import { log, since } from '../util/log';
 
 /** A dump document parsed and analysed once per version: hovers, diagnostics, outline and status share it. */
 export interface IndexedDump {

@@ -4,7 +4,7 @@ import { fixCommandLine } from '../core/fixes';
 import type { Fix } from '../core/types';
 import { configFlavourOfFix, configFlavourOfPath, mergeFix, type TextEdit } from './configMerge';
 import { walkthroughStepDone } from '../walkthrough/progress';
-import { guarded } from './log';
+import { guarded } from '../util/log';
 
 /**
  * The commands behind quick fixes and report buttons: open a fix as a new untitled document in
@@ -33,7 +33,7 @@ export async function openFix(fix: Fix): Promise<vscode.TextEditor> {
   await vscode.workspace.applyEdit(edit);
   const typed = await vscode.languages.setTextDocumentLanguage(doc, await languageOr(fix.language));
   const editor = await vscode.window.showTextDocument(typed, { preview: false });
-  void vscode.window.setStatusBarMessage(`VMA Lens: save this as ${fix.path} on the target host`, 8000);
+  void vscode.window.setStatusBarMessage(vscode.l10n.t('VMA Lens: save this as {0} on the target host', fix.path), 8000);
   return editor;
 }
 
@@ -50,34 +50,36 @@ export async function applyFixToFile(fix: Fix, uri: vscode.Uri): Promise<boolean
   const flavour = configFlavourOfFix(fix) ?? configFlavourOfPath(uri.path);
   const rel = vscode.workspace.asRelativePath(uri);
   if (!flavour) {
-    void vscode.window.showWarningMessage(`VMA Lens cannot merge "${fix.title}" into ${rel}.`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('VMA Lens cannot merge "{0}" into {1}.', fix.title, rel));
     return false;
   }
   const doc = await vscode.workspace.openTextDocument(uri);
   const before = doc.getText();
   const edits = mergeFix(before, fix, flavour);
   if (edits.length === 0) {
-    void vscode.window.showInformationMessage(`${rel} already has this setting: nothing was changed.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0} already has this setting: nothing was changed.', rel));
     return false;
   }
   const we = new vscode.WorkspaceEdit();
   for (const e of edits) we.replace(uri, toRange(e), e.newText);
   if (!(await vscode.workspace.applyEdit(we))) {
-    void vscode.window.showWarningMessage(`VMA Lens: nothing was applied to ${rel} (the edit was refused; is the file read-only?).`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('VMA Lens: nothing was applied to {0} (the edit was refused; is the file read-only?).', rel));
     return false;
   }
   const changed = changedLines(before, doc.getText());
   const editor = await vscode.window.showTextDocument(doc, { preview: false });
   editor.selection = new vscode.Selection(changed.first, 0, changed.last, doc.lineAt(changed.last).text.length);
   editor.revealRange(editor.selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-  const where = changed.first === changed.last ? `line ${changed.first + 1}` : `lines ${changed.first + 1}–${changed.last + 1}`;
+  const where = changed.first === changed.last ? vscode.l10n.t('line {0}', changed.first + 1) : vscode.l10n.t('lines {0}–{1}', changed.first + 1, changed.last + 1);
+  const save = vscode.l10n.t('Save');
+  const undo = vscode.l10n.t('Undo');
   const version = doc.version;
   // Not awaited: the command is done; the buttons act whenever (if ever) they are pressed.
-  void vscode.window.showInformationMessage(`VMA Lens: "${fix.title}" added to ${rel}, ${where} (not saved yet).`, 'Save', 'Undo').then(async (answer) => {
-    if (answer === 'Save') await doc.save();
-    else if (answer === 'Undo') {
+  void vscode.window.showInformationMessage(vscode.l10n.t('VMA Lens: "{0}" added to {1}, {2} (not saved yet).', fix.title, rel, where), save, undo).then(async (answer) => {
+    if (answer === save) await doc.save();
+    else if (answer === undo) {
       if (doc.version !== version) {
-        void vscode.window.showWarningMessage(`${rel} changed since: undo with Edit › Undo in its editor.`);
+        void vscode.window.showWarningMessage(vscode.l10n.t('{0} changed since: undo with Edit › Undo in its editor.', rel));
         return;
       }
       const back = new vscode.WorkspaceEdit();
@@ -107,11 +109,11 @@ function changedLines(before: string, after: string): { first: number; last: num
 export async function copyCommand(arg: Fix | string): Promise<void> {
   const text = typeof arg === 'string' ? arg : isFix(arg) ? fixCommandLine(arg) : undefined;
   if (!text) {
-    void vscode.window.showWarningMessage('This fix has no command to copy.');
+    void vscode.window.showWarningMessage(vscode.l10n.t('This fix has no command to copy.'));
     return;
   }
   await vscode.env.clipboard.writeText(text);
-  void vscode.window.setStatusBarMessage(`Copied: ${text}`, 5000);
+  void vscode.window.setStatusBarMessage(vscode.l10n.t('Copied: {0}', text), 5000);
   walkthroughStepDone('fixApplied');
 }
 
@@ -119,23 +121,23 @@ export function registerFixCommands(): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand(
       Commands.openFix,
-      guarded('Cannot open the fix', async (fix: unknown) => {
-        if (!isFix(fix)) throw new Error('this command is run from a quick fix or the analysis report');
+      guarded(vscode.l10n.t('Cannot open the fix'), async (fix: unknown) => {
+        if (!isFix(fix)) throw new Error(vscode.l10n.t('this command is run from a quick fix or the analysis report'));
         await openFix(fix);
         walkthroughStepDone('fixApplied');
       }),
     ),
     vscode.commands.registerCommand(
       Commands.applyFixToFile,
-      guarded('Cannot apply the fix', async (fix: unknown, uri: unknown) => {
-        if (!isFix(fix) || !(uri instanceof vscode.Uri)) throw new Error('this command is run from a quick fix');
+      guarded(vscode.l10n.t('Cannot apply the fix'), async (fix: unknown, uri: unknown) => {
+        if (!isFix(fix) || !(uri instanceof vscode.Uri)) throw new Error(vscode.l10n.t('this command is run from a quick fix'));
         await applyFixToFile(fix, uri);
         walkthroughStepDone('fixApplied');
       }),
     ),
     vscode.commands.registerCommand(
       Commands.copyCommand,
-      guarded('Cannot copy the command', (arg: Fix | string) => copyCommand(arg)),
+      guarded(vscode.l10n.t('Cannot copy the command'), (arg: Fix | string) => copyCommand(arg)),
     ),
   ];
 }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { DumpIndex } from './dumpIndex';
 import { hoverAt } from './hoverText';
 import { walkthroughStepDone } from '../walkthrough/progress';
-import { log, since } from './log';
+import { log, since } from '../util/log';
 
 /** Hovers from the document's index (built once per version); each answer is logged with its time. */
 export class DumpHoverProvider implements vscode.HoverProvider {

@@ -9,8 +9,10 @@ import type { Dump } from '../core/dump';
 import { formatBytes, formatCount, formatPercent } from '../core/format';
 import { HEADER_LINE, normaliseKey, thpMode } from '../core/header';
 import { KIND_INFO } from '../core/kinds';
+import { t } from '../core/l10n';
 import type { AllocatorName, Analysis, VmaKind } from '../core/types';
 import { SMAPS_FIELD_INFO, VMFLAG_INFO } from '../core/vmflags';
+import { upperBound } from '../core/search';
 
 export interface HoverResult {
   markdown: string;
@@ -19,7 +21,7 @@ export interface HoverResult {
   end: number;
 }
 
-export interface HoverSource {
+export interface HoverContext {
   dump: Dump;
   analysis: Analysis;
   /** Column names of a `pmap -X` header row (see pmapColumnsOf). */
@@ -34,44 +36,34 @@ const code = (s: string) => (s.includes('`') ? `\`\` ${s} \`\`` : `\`${s}\``);
 
 /** Index of the VMA on the line or the nearest one above it (smaps field lines), or -1. */
 export function vmaAtOrAbove(dump: Dump, line: number): number {
-  let lo = 0;
-  let hi = dump.count - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (dump.line[mid] <= line) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
+  return upperBound(dump.line, line, dump.count) - 1;
 }
 
 /** The page size that applies to VMA i: its KernelPageSize, the header's, else 4 KiB (assumed). */
-function pageSizeOf(src: HoverSource, i: number): { bytes: number; known: boolean } {
+function pageSizeOf(src: HoverContext, i: number): { bytes: number; known: boolean } {
   const kps = src.dump.fields.get('KernelPageSize')?.[i];
   if (kps !== undefined && kps === kps && kps > 0) return { bytes: kps * 1024, known: true };
   const h = src.dump.header.pageSize;
   return h ? { bytes: h, known: true } : { bytes: 4096, known: false };
 }
 
-const ALIGNMENTS: [number, string][] = [
-  [GIB, '1 GiB (a gigantic huge page)'],
-  [512 * MIB, '512 MiB (the huge page of 64 KiB-page arm64 kernels; jemalloc extents there)'],
-  [64 * MIB, '64 MiB (a glibc arena slot size)'],
-  [32 * MIB, '32 MiB'],
-  [2 * MIB, '2 MiB (a huge page on x86_64 and 4K-page arm64; jemalloc’s extent alignment)'],
-  [64 * 1024, '64 KiB'],
+/** Alignments worth naming, largest first (texts are functions: the catalogue is set at start-up). */
+const ALIGNMENTS: [number, () => string][] = [
+  [GIB, () => t('1 GiB (a gigantic huge page)')],
+  [512 * MIB, () => t('512 MiB (the huge page of 64 KiB-page arm64 kernels; jemalloc extents there)')],
+  [64 * MIB, () => t('64 MiB (a glibc arena slot size)')],
+  [32 * MIB, () => '32 MiB'],
+  [2 * MIB, () => t('2 MiB (a huge page on x86_64 and 4K-page arm64; jemalloc’s extent alignment)')],
+  [64 * 1024, () => '64 KiB'],
 ];
 
 function alignmentText(dump: Dump, i: number, size: number): string {
   for (const [bytes, text] of ALIGNMENTS) {
     if (isAligned(dump.startHi[i], dump.startLo[i], Math.log2(bytes))) {
-      const multiple = size % bytes === 0 ? `, and its size is a multiple of ${formatBytes(bytes)}` : '';
-      return `Start aligned to ${text}${multiple}.`;
+      return size % bytes === 0 ? t('Start aligned to {0}, and its size is a multiple of {1}.', text(), formatBytes(bytes)) : t('Start aligned to {0}.', text());
     }
   }
-  return 'Page-aligned (as every mapping is).';
+  return t('Page-aligned (as every mapping is).');
 }
 
 const ALLOCATOR_NAMES: Record<AllocatorName, string> = {
@@ -90,14 +82,14 @@ function allocatorLabel(a: Analysis): string {
 }
 
 /** The allocator verdict with its evidence, for the header lines it rests on. */
-function verdictText(src: HoverSource): string {
+function verdictText(src: HoverContext): string {
   const a = src.analysis.allocator;
   const what = a.name === 'unknown' ? 'Allocator: **unknown**' : `Allocator: **${a.name}**, ${CONFIDENCE_LABEL[a.confidence]}`;
   return ` ${what} — ${a.evidence}.${a.preloadBlocked ? ` LD_PRELOAD cannot switch it: ${a.preloadBlocked}.` : ''}`;
 }
 
 /** In a file of several processes, the analysis of the one the line belongs to (its allocator, limit). */
-function processOf(src: HoverSource, lineNo: number): HoverSource {
+function processOf(src: HoverContext, lineNo: number): HoverContext {
   const processes = src.analysis.processes;
   if (!processes) return src;
   let k = 0;
@@ -106,48 +98,48 @@ function processOf(src: HoverSource, lineNo: number): HoverSource {
 }
 
 /** Who most likely made this VMA, in a phrase. */
-function ownerText(src: HoverSource, i: number, kind: VmaKind): string | undefined {
+function ownerText(src: HoverContext, i: number, kind: VmaKind): string | undefined {
   const a = src.analysis;
   const name = src.dump.name(i) ?? '';
   switch (kind) {
     case 'arena':
     case 'arena-reserve':
-      return 'glibc malloc: a thread arena (each busy thread may get one, up to 8 per core on 64-bit)';
+      return t('glibc malloc: a thread arena (each busy thread may get one, up to 8 per core on 64-bit)');
     case 'heap':
       return a.allocator.name === 'glibc'
-        ? 'glibc malloc’s main arena (grown with brk)'
+        ? t('glibc malloc’s main arena (grown with brk)')
         : a.allocator.name === 'tcmalloc'
-          ? 'tcmalloc (it grows the brk heap with sbrk)'
+          ? t('tcmalloc (it grows the brk heap with sbrk)')
           : a.allocator.name === 'unknown'
-            ? 'brk heap (grown with brk by the allocator or the program)'
-            : `brk heap (${allocatorLabel(a)} maps most of its memory with mmap; this is from before it loaded, its metadata, or from the program)`;
+            ? t('brk heap (grown with brk by the allocator or the program)')
+            : t('brk heap ({0} maps most of its memory with mmap; this is from before it loaded, its metadata, or from the program)', allocatorLabel(a));
     case 'allocator':
       return `${allocatorLabel(a)}: ${
         a.allocator.name === 'jemalloc'
-          ? 'an extent or arena chunk'
+          ? t('an extent or arena chunk')
           : a.allocator.name === 'tcmalloc'
-            ? 'spans of its page heap'
-            : 'a segment or arena'
+            ? t('spans of its page heap')
+            : t('a segment or arena')
       }`;
     case 'anon':
       return a.allocator.name === 'glibc'
-        ? 'glibc malloc’s mmap()ed chunks (allocations of 128 KiB and up by default), or the program’s own mmap()'
-        : 'the program’s own mmap() (or a library’s)';
+        ? t('glibc malloc’s mmap()ed chunks (allocations of 128 KiB and up by default), or the program’s own mmap()')
+        : t('the program’s own mmap() (or a library’s)');
     case 'thread-stack':
     case 'guard':
-      return 'pthread_create() (glibc), which maps the stack and its guard in one call';
+      return t('pthread_create() (glibc), which maps the stack and its guard in one call');
     case 'reserved':
       return a.allocator.name === 'jemalloc'
-        ? 'jemalloc (retained or reserved address space) or the program'
-        : 'the program or a runtime reserving address space (PROT_NONE) to commit later';
+        ? t('jemalloc (retained or reserved address space) or the program')
+        : t('the program or a runtime reserving address space (PROT_NONE) to commit later');
     case 'text':
     case 'rodata':
     case 'data':
     case 'bss':
     case 'image-gap': {
       const alloc = allocatorOfPath(name);
-      if (alloc) return `${alloc.name} itself (its library ${alloc.soname})`;
-      return name ? `the dynamic loader, mapping ${name}` : undefined;
+      if (alloc) return t('{0} itself (its library {1})', alloc.name, alloc.soname);
+      return name ? t('the dynamic loader, mapping {0}', name) : undefined;
     }
     default:
       return undefined;
@@ -155,22 +147,22 @@ function ownerText(src: HoverSource, i: number, kind: VmaKind): string | undefin
 }
 
 /** What the VMA most likely is, with its allocator: shared by every column's hover. */
-export function vmaSummary(src: HoverSource, i: number): string {
+export function vmaSummary(src: HoverContext, i: number): string {
   const dump = src.dump;
   const kind = dump.kindOf(i);
   const info = KIND_INFO[kind];
   const name = dump.name(i);
   let what = `**${info.label}** — ${info.description}.`;
   if (name && (kind === 'text' || kind === 'rodata' || kind === 'data' || kind === 'bss' || kind === 'image-gap')) {
-    const seg = { text: 'code segment', rodata: 'read-only segment', data: 'data segment', bss: '.bss (after the data segment)', 'image-gap': 'padding between segments' }[kind];
+    const seg = { text: t('code segment'), rodata: t('read-only segment'), data: t('data segment'), bss: t('.bss (after the data segment)'), 'image-gap': t('padding between segments') }[kind];
     const isExe = dump.names[0] === name && !/\.so\b/.test(name);
-    what = `**${info.label}** — the ${seg} of ${isExe ? 'the executable' : 'the library'} ${code(name)}.`;
+    what = `**${info.label}** — ${isExe ? t('the {0} of the executable {1}.', seg, code(name)) : t('the {0} of the library {1}.', seg, code(name))}`;
   }
   const owner = ownerText(src, i, kind);
-  return what + (owner ? `\n\nMade by: ${owner}.` : '');
+  return what + (owner ? `\n\n${t('Made by: {0}.', owner)}` : '');
 }
 
-function rangeHover(src: HoverSource, i: number): string {
+function rangeHover(src: HoverContext, i: number): string {
   const dump = src.dump;
   const v = dump.vma(i);
   const page = pageSizeOf(src, i);
@@ -178,13 +170,13 @@ function rangeHover(src: HoverSource, i: number): string {
   const lines = [
     `**${code(v.startHex)}–${code(v.endHex)}** · ${formatBytes(v.size)} (${formatCount(v.size)} bytes, ${formatCount(pages)} page${pages === 1 ? '' : 's'} of ${formatBytes(page.bytes)}${page.known ? '' : ', assumed'})`,
     '',
-    `${alignmentText(dump, i, v.size)} The end is exclusive: the last byte is ${code((toBigInt(dump.endHi[i], dump.endLo[i]) - 1n).toString(16).padStart(v.endHex.length, '0'))}.`,
+    `${alignmentText(dump, i, v.size)} ${t('The end is exclusive: the last byte is {0}.', code((toBigInt(dump.endHi[i], dump.endLo[i]) - 1n).toString(16).padStart(v.endHex.length, '0')))}`,
   ];
   const order = dump.order();
   const k = dump.sorted ? i : order.indexOf(i);
   if (k > 0) {
     const gap = dump.gap(order[k - 1], i);
-    lines.push('', gap === 0 ? 'Directly after the previous mapping (no gap).' : gap > 0 ? `${formatBytes(gap)} unmapped below it.` : 'Overlaps the previous line (not a kernel dump?).');
+    lines.push('', gap === 0 ? t('Directly after the previous mapping (no gap).') : gap > 0 ? t('{0} unmapped below it.', formatBytes(gap)) : t('Overlaps the previous line (not a kernel dump?).'));
   }
   lines.push('', vmaSummary(src, i));
   return lines.join('\n');
@@ -200,7 +192,7 @@ const PERM_LETTERS: Record<number, Record<string, string>> = {
   },
 };
 
-function permsHover(src: HoverSource, i: number, perms: string, at: number): string {
+function permsHover(src: HoverContext, i: number, perms: string, at: number): string {
   const items = [...perms].map((c, k) => {
     const t = PERM_LETTERS[k]?.[c] ?? `${code(c)} unknown`;
     return k === at ? `- **${t}** ←` : `- ${t}`;
@@ -212,7 +204,7 @@ function permsHover(src: HoverSource, i: number, perms: string, at: number): str
   return [`**Permissions ${code(perms)}**`, '', ...items, ...(extra.length ? ['', ...extra] : []), '', vmaSummary(src, i)].join('\n');
 }
 
-function offsetHover(src: HoverSource, i: number, text: string): string {
+function offsetHover(src: HoverContext, i: number, text: string): string {
   const v = src.dump.vma(i);
   const bytes = parseInt(text, 16);
   const file = v.inode !== 0 && v.name.startsWith('/');
@@ -236,7 +228,7 @@ function devHover(text: string): string {
   return [`**Device ${code(text)}**`, '', meaning].join('\n');
 }
 
-function inodeHover(src: HoverSource, i: number, text: string): string {
+function inodeHover(src: HoverContext, i: number, text: string): string {
   const name = src.dump.name(i) ?? '';
   const meaning =
     text === '0'
@@ -276,7 +268,7 @@ export function pathMeaning(name: string, deleted: boolean, isFirst: boolean): s
   return text;
 }
 
-function pathHover(src: HoverSource, i: number): string {
+function pathHover(src: HoverContext, i: number): string {
   const v = src.dump.vma(i);
   return [`**Path**`, '', pathMeaning(v.name, v.deleted, src.dump.names[0] === v.name), '', vmaSummary(src, i)].join('\n');
 }
@@ -295,7 +287,7 @@ export function mapsColumns(text: string): { range: [number, number]; perms: [nu
   return { range: span(1), perms: span(3), offset: span(5), dev: span(7), inode: span(9), path: span(11) };
 }
 
-function hoverMapsLine(src: HoverSource, i: number, text: string, ch: number): HoverResult | undefined {
+function hoverMapsLine(src: HoverContext, i: number, text: string, ch: number): HoverResult | undefined {
   const cols = mapsColumns(text);
   if (!cols) return undefined;
   const inSpan = (s: [number, number]) => ch >= s[0] && ch < s[1];
@@ -311,7 +303,7 @@ function hoverMapsLine(src: HoverSource, i: number, text: string, ch: number): H
 const range = (s: [number, number]) => ({ start: s[0], end: s[1] });
 
 /** `Key:   123 kB` of smaps, and VmFlags. */
-function hoverFieldLine(src: HoverSource, i: number, text: string, ch: number): HoverResult | undefined {
+function hoverFieldLine(src: HoverContext, i: number, text: string, ch: number): HoverResult | undefined {
   const m = /^(\s*)([A-Za-z_][\w]*):(\s*)(.*?)\s*$/.exec(text);
   if (!m) return undefined;
   const key = m[2];
@@ -346,7 +338,7 @@ function hoverFieldLine(src: HoverSource, i: number, text: string, ch: number): 
   return { markdown: lines.join('\n'), start: keyStart, end: text.trimEnd().length };
 }
 
-const HEADER_INFO: Record<string, (value: string, src: HoverSource) => string> = {
+const HEADER_INFO: Record<string, (value: string, src: HoverContext) => string> = {
   host: (v) => `The machine the dump was captured on: ${code(v)}.`,
   pid: (v) => `The process ID at capture time: ${v}.`,
   command: () => 'The process’s command line (/proc/PID/cmdline).',
@@ -398,7 +390,7 @@ const HEADER_INFO: Record<string, (value: string, src: HoverSource) => string> =
     verdictText(src),
 };
 
-function hoverHeaderLine(src: HoverSource, text: string): HoverResult | undefined {
+function hoverHeaderLine(src: HoverContext, text: string): HoverResult | undefined {
   const m = HEADER_LINE.exec(text);
   if (!m) {
     if (/^#\s*vma-lens capture/.test(text)) {
@@ -428,7 +420,7 @@ const PMAP_COLUMNS: Record<string, string> = {
   Inode: 'inode of the file (0 for none)',
 };
 
-function pmapRowHover(src: HoverSource, i: number, text: string, ch: number): HoverResult | undefined {
+function pmapRowHover(src: HoverContext, i: number, text: string, ch: number): HoverResult | undefined {
   const tokens = [...text.matchAll(/\S+/g)];
   const t = tokens.findIndex((m) => ch >= m.index! && ch < m.index! + m[0].length);
   if (t < 0) return undefined;
@@ -465,7 +457,7 @@ function pmapRowHover(src: HoverSource, i: number, text: string, ch: number): Ho
 }
 
 /** gdb `info proc mappings`: Start Addr, End Addr, Size, Offset, [Perms], objfile. */
-function gdbRowHover(src: HoverSource, i: number, text: string, ch: number): HoverResult | undefined {
+function gdbRowHover(src: HoverContext, i: number, text: string, ch: number): HoverResult | undefined {
   const tokens = [...text.matchAll(/\S+/g)];
   const t = tokens.findIndex((m) => ch >= m.index! && ch < m.index! + m[0].length);
   if (t < 0) return undefined;
@@ -490,7 +482,7 @@ const NUMA_KEYS: Record<string, string> = {
 };
 
 /** /proc/PID/numa_maps: `start policy [file=…|heap|stack|huge] key=value… N0=… N1=…`. */
-function numaRowHover(src: HoverSource, i: number, text: string, ch: number): HoverResult | undefined {
+function numaRowHover(src: HoverContext, i: number, text: string, ch: number): HoverResult | undefined {
   const tok = [...text.matchAll(/\S+/g)].find((m) => ch >= m.index! && ch < m.index! + m[0].length);
   if (!tok) return undefined;
   const span = { start: tok.index!, end: tok.index! + tok[0].length };
@@ -519,7 +511,7 @@ ${vmaSummary(src, i)}`, ...span };
   };
 }
 
-function pmapHeaderColumns(src: HoverSource): string[] {
+function pmapHeaderColumns(src: HoverContext): string[] {
   return src.pmapColumns ?? [];
 }
 
@@ -548,7 +540,7 @@ function pmapMetaHover(text: string, ch: number, lineNo: number): HoverResult | 
  * The hover for `ch` (0-based) on 1-based line `lineNo` whose text is `text`; undefined when
  * the position has nothing to explain.
  */
-export function hoverAt(src: HoverSource, lineNo: number, text: string, ch: number): HoverResult | undefined {
+export function hoverAt(src: HoverContext, lineNo: number, text: string, ch: number): HoverResult | undefined {
   const exact = src.dump.indexAtLine(lineNo);
   src = processOf(src, lineNo);
   // A JVM crash log is text around its maps lines: only those are explained.

@@ -46,7 +46,7 @@ export async function openDumpText(text: string, name?: string, format = sniffFo
 export async function pasteFromClipboard(): Promise<void> {
   const text = await vscode.env.clipboard.readText();
   if (!text.trim()) {
-    void vscode.window.showWarningMessage('The clipboard is empty: copy the output of "cat /proc/PID/maps" (or smaps, or pmap -x PID) first.');
+    void vscode.window.showWarningMessage(vscode.l10n.t('The clipboard is empty: copy the output of "cat /proc/PID/maps" (or smaps, or pmap -x PID) first.'));
     return;
   }
   const dump = parseDump(text);
@@ -57,7 +57,7 @@ export async function pasteFromClipboard(): Promise<void> {
   await openDumpText(text, dumpFileName(header, ext, 'pasted'), format);
   if (count === 0) {
     void vscode.window.showWarningMessage(
-      'The clipboard holds no maps, smaps or pmap lines that VMA Lens understands; it was opened as it is.',
+      vscode.l10n.t('The clipboard holds no maps, smaps or pmap lines that VMA Lens understands; it was opened as it is.'),
     );
   }
 }

@@ -23,30 +23,30 @@ export async function setPrometheusCredentials(secrets: vscode.SecretStorage, ur
   const origin = new URL(apiBase(url)).origin;
   const pick = await vscode.window.showQuickPick(
     [
-      { label: 'Bearer token', how: 'bearer' as const },
-      { label: 'User and password (basic auth)', how: 'basic' as const },
-      { label: 'No credentials (remove stored ones)', how: 'none' as const },
+      { label: vscode.l10n.t('Bearer token'), how: 'bearer' as const },
+      { label: vscode.l10n.t('User and password (basic auth)'), how: 'basic' as const },
+      { label: vscode.l10n.t('No credentials (remove stored ones)'), how: 'none' as const },
     ],
-    { title: `Credentials for ${origin}`, placeHolder: 'Stored in VS Code’s secret storage, never in settings' },
+    { title: vscode.l10n.t('Credentials for {0}', origin), placeHolder: vscode.l10n.t('Stored in VS Code’s secret storage, never in settings') },
   );
   if (!pick) return;
   if (pick.how === 'none') {
     await secrets.delete(keyOf(url));
-    void vscode.window.showInformationMessage(`VMA Lens: no credentials for ${origin}.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('VMA Lens: no credentials for {0}.', origin));
     return;
   }
   let auth: PrometheusAuth;
   if (pick.how === 'bearer') {
-    const token = await vscode.window.showInputBox({ title: `Bearer token for ${origin}`, password: true, ignoreFocusOut: true });
+    const token = await vscode.window.showInputBox({ title: vscode.l10n.t('Bearer token for {0}', origin), password: true, ignoreFocusOut: true });
     if (!token) return;
     auth = { bearerToken: token };
   } else {
-    const username = await vscode.window.showInputBox({ title: `User for ${origin}`, ignoreFocusOut: true });
+    const username = await vscode.window.showInputBox({ title: vscode.l10n.t('User for {0}', origin), ignoreFocusOut: true });
     if (!username) return;
-    const password = await vscode.window.showInputBox({ title: `Password of ${username} at ${origin}`, password: true, ignoreFocusOut: true });
+    const password = await vscode.window.showInputBox({ title: vscode.l10n.t('Password of {0} at {1}', username, origin), password: true, ignoreFocusOut: true });
     if (password === undefined) return;
     auth = { username, password };
   }
   await secrets.store(keyOf(url), JSON.stringify(auth));
-  void vscode.window.showInformationMessage(`VMA Lens: credentials for ${origin} stored in the secret storage.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('VMA Lens: credentials for {0} stored in the secret storage.', origin));
 }

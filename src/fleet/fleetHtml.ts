@@ -1,4 +1,5 @@
-import { nonce as newNonce } from '../util/nonce';
+import { t } from '../core/l10n';
+import { newNonce, webviewHtml } from '../util/webviewHtml';
 
 /**
  * The fleet panel's page: a table filled from `fleet` messages (see FleetUpdateMessage), with a
@@ -7,16 +8,19 @@ import { nonce as newNonce } from '../util/nonce';
  * browser): the rows have no "Capture (SSH)" button.
  */
 export function fleetHtml(canCapture = true): string {
-  const nonce = newNonce(18);
-  const csp = ["default-src 'none'", `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>VMA fleet</title>
-<style nonce="${nonce}">
+  const nonce = newNonce();
+  // The texts the page's script fills in, translated here; `<` escaped so none can close the script.
+  const texts = JSON.stringify({
+    reading: t('Reading {0}…'),
+    notUpdated: t('Not updated ({0})'),
+    status: t('{0} of {1} processes from {2} · updated {3}'),
+    timeline: t('Timeline'),
+    timelineTitle: t('Open this process’s history from Prometheus'),
+    capture: t('Capture (SSH)'),
+    captureTitle: t('Capture /proc/{0}/maps from the host of {1}'),
+    captureLabel: t('Capture over SSH'),
+  }).replace(/</g, '\\u003c');
+  const head = `<style nonce="${nonce}">
   body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 16px 16px; }
   header { display: flex; align-items: baseline; gap: 16px; flex-wrap: wrap; }
   h1 { font-size: 1.3em; font-weight: 600; }
@@ -37,18 +41,16 @@ export function fleetHtml(canCapture = true): string {
   button { background: var(--vscode-button-secondaryBackground); color: var(--vscode-button-secondaryForeground); border: none; padding: 2px 8px; cursor: pointer; }
   button:hover { background: var(--vscode-button-secondaryHoverBackground); }
   button.primary { background: var(--vscode-button-background); color: var(--vscode-button-foreground); }
-</style>
-</head>
-<body>
-<header>
-  <h1>VMA fleet</h1>
-  <span id="status" role="status" aria-live="polite">Reading Prometheus…</span>
-  <button id="refresh" class="primary">Refresh</button>
+</style>`;
+  const body = `<header>
+  <h1>${t('VMA fleet')}</h1>
+  <span id="status" role="status" aria-live="polite">${t('Reading Prometheus…')}</span>
+  <button id="refresh" class="primary">${t('Refresh')}</button>
 </header>
 <div id="error" role="alert"></div>
-<table aria-label="Processes ranked by their share of vm.max_map_count">
+<table aria-label="${t('Processes ranked by their share of vm.max_map_count')}">
   <thead><tr>
-    <th>Host</th><th>Process</th><th class="num">VMAs</th><th class="num">Limit</th><th class="num">% of limit</th><th>Allocator</th><th>Forecast</th><th></th>
+    <th>${t('Host')}</th><th>${t('Process')}</th><th class="num">VMAs</th><th class="num">${t('Limit')}</th><th class="num">${t('% of limit')}</th><th>${t('Allocator')}</th><th>${t('Forecast')}</th><th></th>
   </tr></thead>
   <tbody id="rows"></tbody>
 </table>
@@ -56,6 +58,8 @@ export function fleetHtml(canCapture = true): string {
 (() => {
   const vscode = acquireVsCodeApi();
   const canCapture = ${canCapture ? 'true' : 'false'};
+  const S = ${texts};
+  const f = (s, ...a) => s.replace(/\\{(\\d+)\\}/g, (m, i) => (i < a.length ? String(a[i]) : m));
   const fmt = new Intl.NumberFormat('en-US');
   const el = (tag, text, cls) => { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; };
   document.getElementById('refresh').addEventListener('click', () => vscode.postMessage({ type: 'refresh' }));
@@ -65,9 +69,9 @@ export function fleetHtml(canCapture = true): string {
     const status = document.getElementById('status');
     const err = document.getElementById('error');
     err.textContent = m.error || '';
-    if (m.busy) { status.textContent = 'Reading ' + m.url + '…'; return; }
+    if (m.busy) { status.textContent = f(S.reading, m.url); return; }
     const when = new Date(m.updated).toLocaleTimeString('en-GB');
-    status.textContent = m.error ? 'Not updated (' + when + ')' : m.rows.length + ' of ' + fmt.format(m.total) + ' processes from ' + m.url + ' · updated ' + when;
+    status.textContent = m.error ? f(S.notUpdated, when) : f(S.status, m.rows.length, fmt.format(m.total), m.url, when);
     if (m.error) return;
     const body = document.getElementById('rows');
     body.replaceChildren();
@@ -88,13 +92,13 @@ export function fleetHtml(canCapture = true): string {
       share.append(bar, document.createTextNode((r.share * 100).toFixed(1) + ' %'));
       tr.append(share, el('td', r.allocator || '-'), el('td', r.forecast, 'forecast'));
       const actions = el('td', undefined, 'actions');
-      const tl = el('button', 'Timeline');
-      tl.title = 'Open this process’s history from Prometheus';
+      const tl = el('button', S.timeline);
+      tl.title = S.timelineTitle;
       tl.addEventListener('click', () => vscode.postMessage({ type: 'timeline', key: r.key }));
-      const cap = el('button', 'Capture (SSH)');
-      cap.title = 'Capture /proc/' + r.pid + '/maps from the host of ' + r.instance;
+      const cap = el('button', S.capture);
+      cap.title = f(S.captureTitle, r.pid, r.instance);
       cap.addEventListener('click', () => vscode.postMessage({ type: 'capture', key: r.key }));
-      cap.setAttribute('aria-label', 'Capture over SSH');
+      cap.setAttribute('aria-label', S.captureLabel);
       cap.hidden = !canCapture;
       actions.append(tl, document.createTextNode(' '), cap);
       tr.append(actions);
@@ -103,7 +107,6 @@ export function fleetHtml(canCapture = true): string {
   });
   vscode.postMessage({ type: 'ready' });
 })();
-</script>
-</body>
-</html>`;
+</script>`;
+  return webviewHtml({ nonce, title: t('VMA fleet'), head, body });
 }

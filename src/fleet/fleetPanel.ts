@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { CaptureError, validateHost, validatePid } from '../capture/names';
-import { showError } from '../editor/log';
-import { openDumpText } from '../editor/openDump';
+import { showError } from '../util/log';
+import { openDumpText } from '../editor';
 import { setting } from '../config';
 import { Commands, SETTINGS_SECTION, Settings, Views } from '../constants';
 import { fleetRows, sshHostOf, type FleetRow } from '../prometheus/fleet';
@@ -12,6 +12,7 @@ import { Disposable } from '../util/disposable';
 import { withProgress } from '../util/progress';
 import { fleetHtml } from './fleetHtml';
 import type { PrometheusTimelineArgs } from './prometheusPrompt';
+import { requireTrust } from '../util/trust';
 
 /**
  * "Show Fleet…": one panel per Prometheus URL with the processes nearest their limit, re-read
@@ -50,7 +51,7 @@ export class FleetPanel extends Disposable {
       void open.refresh();
       return open;
     }
-    const panel = vscode.window.createWebviewPanel(Views.fleetPanel, `VMA fleet: ${new URL(url).host}`, vscode.ViewColumn.Active, {
+    const panel = vscode.window.createWebviewPanel(Views.fleetPanel, vscode.l10n.t('VMA fleet: {0}', new URL(url).host), vscode.ViewColumn.Active, {
       enableScripts: true,
       localResourceRoots: [],
       retainContextWhenHidden: false,
@@ -114,19 +115,16 @@ export class FleetPanel extends Disposable {
 
   /** Captures the row's process over SSH, its host from the instance (or the mapping setting). */
   private async capture(row: FleetRow): Promise<void> {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('VMA Lens: capturing runs ssh: trust this workspace first.');
-      return;
-    }
+    if (!requireTrust(vscode.l10n.t('VMA Lens: capturing runs ssh: trust this workspace first.'))) return;
     try {
       const host = validateHost(sshHostOf(row.instance, setting<Record<string, string>>(Settings.fleetSshHosts)));
       const pid = validatePid(row.pid);
       const processes = platform().processes;
-      if (!processes) throw new CaptureError('spawn', 'this VS Code runs in a browser, which cannot run ssh: capture from the desktop or a remote VS Code.');
-      const c = await withProgress(`Capturing ${row.comm} ${pid} on ${host}…`, (signal) => processes.capture({ host, pid }, signal));
+      if (!processes) throw new CaptureError('spawn', vscode.l10n.t('this VS Code runs in a browser, which cannot run ssh: capture from the desktop or a remote VS Code.'));
+      const c = await withProgress(vscode.l10n.t('Capturing {0} {1} on {2}…', row.comm, pid, host), (signal) => processes.capture({ host, pid }, signal));
       await openDumpText(c.text, c.fileName);
     } catch (err) {
-      showError('SSH capture failed', err);
+      showError(vscode.l10n.t('SSH capture failed'), err);
     }
   }
 

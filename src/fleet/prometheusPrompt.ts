@@ -16,8 +16,8 @@ export async function prometheusUrl(): Promise<string | undefined> {
   const configured = setting<string>(Settings.prometheusUrl)?.trim();
   if (configured) return apiBase(configured);
   const typed = await vscode.window.showInputBox({
-    title: 'Prometheus server',
-    prompt: 'Its URL is saved in the setting vmaLens.prometheus.url (credentials go to the secret storage: Set Prometheus Credentials…)',
+    title: vscode.l10n.t('Prometheus server'),
+    prompt: vscode.l10n.t('Its URL is saved in the setting vmaLens.prometheus.url (credentials go to the secret storage: Set Prometheus Credentials…)'),
     placeHolder: 'http://prometheus:9090',
     ignoreFocusOut: true,
     validateInput: (v) => {
@@ -48,11 +48,11 @@ export async function askTimelineArgs(args?: Partial<PrometheusTimelineArgs>): P
       ? args.selector.trim()
       : (
           await vscode.window.showInputBox({
-            title: 'Open Timeline from Prometheus',
-            prompt: 'A PromQL selector of one process (Show Fleet… lists them)',
+            title: vscode.l10n.t('Open Timeline from Prometheus'),
+            prompt: vscode.l10n.t('A PromQL selector of one process (Show Fleet… lists them)'),
             value: 'process_memory_map_areas{instance="",pid=""}',
             ignoreFocusOut: true,
-            validateInput: (v) => (v.trim() ? undefined : 'a selector, e.g. process_memory_map_areas{instance="db1:9100",pid="4242"}'),
+            validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('a selector, e.g. {0}', 'process_memory_map_areas{instance="db1:9100",pid="4242"}')),
           })
         )?.trim();
   return selector ? { url, selector } : undefined;

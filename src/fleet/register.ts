@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { setting } from '../config';
 import { Commands, Settings, Views } from '../constants';
-import { guarded } from '../editor/log';
+import { guarded } from '../util/log';
 import { apiBase } from '../prometheus/client';
 import { prometheusAuth, setPrometheusCredentials } from './credentials';
 import { FleetPanel } from './fleetPanel';
@@ -13,14 +13,14 @@ export function registerFleet(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     vscode.commands.registerCommand(
       Commands.showFleet,
-      guarded('Show Fleet', async (args?: { url?: string }) => {
+      guarded(vscode.l10n.t('Show Fleet'), async (args?: { url?: string }) => {
         const url = args?.url ? apiBase(args.url) : await prometheusUrl();
         if (url) FleetPanel.show(url, auth(url));
       }),
     ),
     vscode.commands.registerCommand(
       Commands.setPrometheusCredentials,
-      guarded('Set Prometheus Credentials', async (url?: string) => {
+      guarded(vscode.l10n.t('Set Prometheus Credentials'), async (url?: string) => {
         const target = typeof url === 'string' ? url : await prometheusUrl();
         if (target) await setPrometheusCredentials(context.secrets, target);
       }),

@@ -3,6 +3,7 @@
  * share of its host's vm.max_map_count, with its allocator and how fast it grows (the last hour).
  */
 import { formatCount, formatDuration } from '../core/format';
+import { t } from '../core/l10n';
 import type { FleetRow } from '../protocol';
 import { PrometheusError, queryInstant, type Labels, type PrometheusOptions } from './client';
 import { selectorOf } from './timeline';
@@ -20,12 +21,12 @@ const SHARE = 'process_memory_map_areas / on(instance) group_left process_memory
 const keyOf = (l: Labels) => [l.instance ?? '', l.job ?? '', l.pid ?? '', l.comm ?? ''].join('\u0000');
 
 export function forecastText(count: number, limit: number, ratePerHour: number | undefined): { text: string; etaHours?: number } {
-  if (ratePerHour === undefined || !Number.isFinite(ratePerHour)) return { text: 'too little history' };
-  if (count >= limit) return { text: 'at the limit now', etaHours: 0 };
+  if (ratePerHour === undefined || !Number.isFinite(ratePerHour)) return { text: t('too little history') };
+  if (count >= limit) return { text: t('at the limit now'), etaHours: 0 };
   const rounded = Math.round(ratePerHour);
-  if (rounded <= 0) return { text: rounded < 0 ? `shrinking (${formatCount(rounded)}/h)` : 'not growing' };
+  if (rounded <= 0) return { text: rounded < 0 ? t('shrinking ({0}/h)', formatCount(rounded)) : t('not growing') };
   const etaHours = (limit - count) / ratePerHour;
-  return { text: `limit in ${formatDuration(etaHours * 3600_000)} (+${formatCount(rounded)}/h)`, etaHours };
+  return { text: t('limit in {0} (+{1}/h)', formatDuration(etaHours * 3600_000), formatCount(rounded)), etaHours };
 }
 
 /** The processes nearest their limit (the first `top`, 200 by default), highest share first. */

@@ -6,15 +6,17 @@
 import { CONFIDENCE_LABEL } from '../core/allocator';
 import { rangeGrew, type DumpDiff } from '../core/diff';
 import { formatBytes, formatCount, formatPercent } from '../core/format';
+import { t } from '../core/l10n';
 import { thpMode } from '../core/header';
 import { countsTowardLimit, KIND_INFO, KINDS } from '../core/kinds';
 import type { Analysis, Finding, Fix, ProcessAnalysis, Severity } from '../core/types';
+import { escapeHtml, webviewHtml } from '../util/webviewHtml';
 
 export interface ReportPage {
   nonce: string;
   cspSource: string;
-  /** What was analysed, for the title. */
-  source: string;
+  /** What was analysed (a file or sample name), for the title. */
+  subject: string;
   /** State the page keeps for revival (the panel restores the report from it after a reload). */
   state?: unknown;
 }
@@ -25,8 +27,7 @@ export interface CommandIds {
   revealLine: string;
 }
 
-export const esc = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = escapeHtml;
 
 /** A `command:` URI with JSON arguments, as webviews with enableCommandUris run them. */
 export function commandUri(command: string, args: unknown[]): string {
@@ -73,34 +74,28 @@ a.button.secondary { color: var(--vscode-button-secondaryForeground); background
 `;
 
 function page(p: ReportPage, title: string, body: string): string {
-  const csp = `default-src 'none'; style-src ${p.cspSource} 'nonce-${p.nonce}'; img-src ${p.cspSource} data:; script-src 'nonce-${p.nonce}';`;
   const state = p.state === undefined ? '' : `<script nonce="${p.nonce}">acquireVsCodeApi().setState(${JSON.stringify(p.state).replace(/</g, '\\u003c')});</script>`;
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>${esc(title)}</title><style nonce="${p.nonce}">${STYLE}</style></head>
-<body>${body}${state}</body></html>`;
+  return webviewHtml({ nonce: p.nonce, title, cspSource: p.cspSource, head: `<style nonce="${p.nonce}">${STYLE}</style>`, body: body + state });
 }
 
-const SEV_LABEL: Record<Severity, string> = { error: 'Error', warning: 'Warning', info: 'Info' };
+const sevLabel = (s: Severity) => ({ error: t('Error'), warning: t('Warning'), info: t('Info') })[s];
 
 function fixButtons(fix: Fix, cmd: CommandIds, commandLine: (f: Fix) => string | undefined): string {
   const line = commandLine(fix);
   return `<div class="fix"><span>${esc(fix.title)}</span> <span class="lines">→ <code>${esc(fix.path)}</code></span><br>
-<a class="button" href="${commandUri(cmd.openFix, [fix])}" title="Open the file this fix writes, as a new untitled document">Open fix</a>${
-    line ? `<a class="button secondary" href="${commandUri(cmd.copyCommand, [line])}" title="${esc(line)}">Copy command</a>` : ''
+<a class="button" href="${commandUri(cmd.openFix, [fix])}" title="${t('Open the file this fix writes, as a new untitled document')}">${t('Open fix')}</a>${
+    line ? `<a class="button secondary" href="${commandUri(cmd.copyCommand, [line])}" title="${esc(line)}">${t('Copy command')}</a>` : ''
   }</div>`;
 }
 
 function findingHtml(f: Finding, cmd: CommandIds, docUri: string | undefined, commandLine: (f: Fix) => string | undefined): string {
   const shown = f.lines.slice(0, 8);
   const lines = shown.length
-    ? `<div class="lines">Line${f.lineCount > 1 ? 's' : ''} ${shown
+    ? `<div class="lines">${f.lineCount > 1 ? t('Lines') : t('Line')} ${shown
         .map((l) => (docUri ? `<a href="${commandUri(cmd.revealLine, [docUri, l])}">${l}</a>` : String(l)))
-        .join(', ')}${f.lineCount > shown.length ? `, … (${formatCount(f.lineCount)} in all)` : ''}</div>`
+        .join(', ')}${f.lineCount > shown.length ? `, … (${t('{0} in all', formatCount(f.lineCount))})` : ''}</div>`
     : '';
-  return `<div class="finding ${f.severity}" id="finding-${esc(f.id)}"><span class="sev ${f.severity}">${SEV_LABEL[f.severity]}</span><code>${esc(f.id)}</code>
+  return `<div class="finding ${f.severity}" id="finding-${esc(f.id)}"><span class="sev ${f.severity}">${sevLabel(f.severity)}</span><code>${esc(f.id)}</code>
 <div>${esc(f.message)}</div>${lines}${f.fixes.map((x) => fixButtons(x, cmd, commandLine)).join('')}</div>`;
 }
 
@@ -110,11 +105,11 @@ function processesHtml(processes: ProcessAnalysis[]): string {
   const rows = processes
     .map((p) => {
       const worst = p.findings.find((f) => f.severity !== 'info' && f.id !== 'input-notes');
-      return `<tr><td>${esc(p.label || `process at line ${p.line}`)}</td><td class="num">${p.line}</td><td class="num">${formatCount(p.vmaCount)}</td><td>${esc(p.allocator.name)}</td><td>${worst ? `${esc(worst.severity)}: ${esc(worst.id)}` : 'no warning'}</td></tr>`;
+      return `<tr><td>${esc(p.label || t('process at line {0}', p.line))}</td><td class="num">${p.line}</td><td class="num">${formatCount(p.vmaCount)}</td><td>${esc(p.allocator.name)}</td><td>${worst ? `${esc(worst.severity)}: ${esc(worst.id)}` : t('no warning')}</td></tr>`;
     })
     .join('\n');
-  return `<h2>Processes in this file (${processes.length}, each analysed on its own)</h2>
-<table id="processes"><thead><tr><th>Process</th><th class="num">Line</th><th class="num">VMAs</th><th>Allocator</th><th>Worst finding</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<h2>${t('Processes in this file ({0}, each analysed on its own)', processes.length)}</h2>
+<table id="processes"><thead><tr><th>${t('Process')}</th><th class="num">${t('Line')}</th><th class="num">VMAs</th><th>${t('Allocator')}</th><th>${t('Worst finding')}</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 /** The analysis report: limit, allocator, a summary by kind, the findings with their fixes. */
 export function analysisHtml(
@@ -124,7 +119,7 @@ export function analysisHtml(
   const h = a.header;
   const ratio = a.vmaCount / a.maxMapCount;
   const limitSev = a.findings.find((f) => f.id === 'vma-limit')?.severity ?? 'info';
-  const source = { header: 'from the capture header', option: 'as set', default: 'kernel default (no header)' }[a.maxMapCountSource];
+  const source = { header: t('from the capture header'), option: t('as set'), default: t('kernel default (no header)') }[a.maxMapCountSource];
   const proc = [h.command ? esc(h.command.split(/\s+/)[0]) : '', h.pid !== undefined ? `pid ${h.pid}` : '', h.host ? `on ${esc(h.host)}` : '', h.time ? `at ${esc(h.time)}` : '']
     .filter(Boolean)
     .join(' ');
@@ -144,30 +139,30 @@ export function analysisHtml(
     })
     .join('\n');
   const body = `
-<h1>VMA Lens — ${esc(p.source)}</h1>
-<div class="sub">${esc(a.format)} dump, ${a.addressBits}-bit${proc ? ` · ${proc}` : ''}${sys ? `<br>${sys}` : ''}${p.elapsedMs !== undefined ? `<br>analysed in ${p.elapsedMs} ms` : ''}</div>
+<h1>VMA Lens — ${esc(p.subject)}</h1>
+<div class="sub">${t('{0} dump, {1}-bit', esc(a.format), a.addressBits)}${proc ? ` · ${proc}` : ''}${sys ? `<br>${sys}` : ''}${p.elapsedMs !== undefined ? `<br>${t('analysed in {0} ms', p.elapsedMs)}` : ''}</div>
 <div class="cards">
-  <div class="card" id="summary-vmas"><div class="label">VMAs / vm.max_map_count</div><div class="value">${formatCount(a.vmaCount)} / ${formatCount(a.maxMapCount)} (${formatPercent(ratio)})</div>
+  <div class="card" id="summary-vmas"><div class="label">${t('VMAs / vm.max_map_count')}</div><div class="value">${formatCount(a.vmaCount)} / ${formatCount(a.maxMapCount)} (${formatPercent(ratio)})</div>
     <div class="meter ${limitSev}"><div style="width:${Math.min(100, ratio * 100).toFixed(1)}%"></div></div><div class="label">${source}</div></div>
-  <div class="card" id="summary-allocator"><div class="label">Allocator</div><div class="value">${esc(al.name)}${al.variant ? ` (${esc(al.variant)})` : ''}</div>
+  <div class="card" id="summary-allocator"><div class="label">${t('Allocator')}</div><div class="value">${esc(al.name)}${al.variant ? ` (${esc(al.variant)})` : ''}</div>
     <div class="label" id="allocator-confidence">${esc(CONFIDENCE_LABEL[al.confidence])}${al.library ? ` · <code>${esc(al.library)}</code>` : ''}</div>
-    <div class="label" id="allocator-evidence">${esc(al.evidence)}${al.preloadBlocked ? `<br>LD_PRELOAD cannot switch it: ${esc(al.preloadBlocked)}` : ''}</div></div>
-  <div class="card"><div class="label">Threads</div><div class="value">${formatCount(a.threads)}</div><div class="label">${a.arenas ? `${formatCount(a.arenas)} glibc arena heaps` : '&nbsp;'}</div></div>
-  ${a.numaNodes ? `<div class="card" id="summary-numa"><div class="label">Resident per NUMA node</div><div class="value">${Object.entries(a.numaNodes).map(([n, b]) => `${esc(n)} ${formatBytes(b)}`).join(' · ')}</div><div class="label">from numa_maps N&lt;node&gt;= pages</div></div>` : ''}
-  <div class="card"><div class="label">Mapped</div><div class="value">${size(a.totals.bytes)}</div><div class="label">${hasRss ? `RSS ${formatBytes(a.totals.rss ?? 0)}` : h.rss ? `RSS ${formatBytes(h.rss)}` : 'no RSS in a plain maps dump'}</div></div>
+    <div class="label" id="allocator-evidence">${esc(al.evidence)}${al.preloadBlocked ? `<br>${t('LD_PRELOAD cannot switch it: {0}', esc(al.preloadBlocked))}` : ''}</div></div>
+  <div class="card"><div class="label">${t('Threads')}</div><div class="value">${formatCount(a.threads)}</div><div class="label">${a.arenas ? t('{0} glibc arena heaps', formatCount(a.arenas)) : '&nbsp;'}</div></div>
+  ${a.numaNodes ? `<div class="card" id="summary-numa"><div class="label">${t('Resident per NUMA node')}</div><div class="value">${Object.entries(a.numaNodes).map(([n, b]) => `${esc(n)} ${formatBytes(b)}`).join(' · ')}</div><div class="label">${t('from numa_maps N&lt;node&gt;= pages')}</div></div>` : ''}
+  <div class="card"><div class="label">${t('Mapped')}</div><div class="value">${size(a.totals.bytes)}</div><div class="label">${hasRss ? `RSS ${formatBytes(a.totals.rss ?? 0)}` : h.rss ? `RSS ${formatBytes(h.rss)}` : t('no RSS in a plain maps dump')}</div></div>
 </div>
 <div class="columns"><section>
-<h2>Summary by kind</h2>
-<table id="kinds"><thead><tr><th>Kind</th><th class="num">VMAs</th><th class="num">Share</th><th class="num">Size</th>${hasRss ? '<th class="num">RSS</th>' : ''}</tr></thead>
+<h2>${t('Summary by kind')}</h2>
+<table id="kinds"><thead><tr><th>${t('Kind')}</th><th class="num">VMAs</th><th class="num">${t('Share')}</th><th class="num">${t('Size')}</th>${hasRss ? '<th class="num">RSS</th>' : ''}</tr></thead>
 <tbody>${rows}
-<tr class="total"><td>Total</td><td class="num">${formatCount(a.totals.count)}</td><td></td><td class="num">${size(a.totals.bytes)}</td>${hasRss ? `<td class="num">${formatBytes(a.totals.rss ?? 0)}</td>` : ''}</tr></tbody></table>
+<tr class="total"><td>${t('Total')}</td><td class="num">${formatCount(a.totals.count)}</td><td></td><td class="num">${size(a.totals.bytes)}</td>${hasRss ? `<td class="num">${formatBytes(a.totals.rss ?? 0)}</td>` : ''}</tr></tbody></table>
 </section><section>
-<h2>Findings (${a.findings.length})</h2>
-<div id="findings">${a.findings.map((f) => findingHtml(f, p.cmd, p.docUri, p.commandLine)).join('\n') || '<p>Nothing to report.</p>'}</div>
+<h2>${t('Findings ({0})', a.findings.length)}</h2>
+<div id="findings">${a.findings.map((f) => findingHtml(f, p.cmd, p.docUri, p.commandLine)).join('\n') || `<p>${t('Nothing to report.')}</p>`}</div>
 </section></div>
 ${a.processes ? processesHtml(a.processes) : ''}
-${a.malformedCount ? `<p class="lines">${formatCount(a.malformedCount)} line(s) were not understood and skipped.</p>` : ''}`;
-  return page(p, `VMA Lens — ${p.source}`, body);
+${a.malformedCount ? `<p class="lines">${t('{0} line(s) were not understood and skipped.', formatCount(a.malformedCount))}</p>` : ''}`;
+  return page(p, `VMA Lens — ${p.subject}`, body);
 }
 
 const signed = (n: number, fmt: (n: number) => string) => (n > 0 ? `<span class="plus">+${fmt(n)}</span>` : n < 0 ? `<span class="minus">−${fmt(-n)}</span>` : '0');
@@ -194,24 +189,24 @@ export function diffHtml(d: DumpDiff, p: ReportPage & { nameA: string; nameB: st
   const ranges = rangeRows(d.topRanges.filter(rangeGrew));
   const shrank = rangeRows(d.topRanges.filter((r) => !rangeGrew(r)));
   const rangeTable = (id: string, rows: string) =>
-    `<table id="${id}"><thead><tr><th>Range</th><th>Mostly</th><th class="num">Δ VMAs</th><th class="num">added / removed</th><th class="num">Δ size</th></tr></thead><tbody>${rows}</tbody></table>`;
+    `<table id="${id}"><thead><tr><th>${t('Range')}</th><th>${t('Mostly')}</th><th class="num">${t('Δ VMAs')}</th><th class="num">${t('added / removed')}</th><th class="num">${t('Δ size')}</th></tr></thead><tbody>${rows}</tbody></table>`;
   const delta = d.vmaCountB - d.vmaCountA;
   const body = `
-<h1>Compare — ${esc(p.nameA)} → ${esc(p.nameB)}</h1>
+<h1>${t('Compare — {0} → {1}', esc(p.nameA), esc(p.nameB))}</h1>
 <div class="sub">${esc(p.a.header.time ?? p.nameA)} → ${esc(p.b.header.time ?? p.nameB)}</div>
 ${p.warning ? `<p class="warning" id="process-warning" role="alert">${esc(p.warning)}</p>` : ''}
 <div class="cards">
   <div class="card" id="summary-vmas"><div class="label">VMAs</div><div class="value">${formatCount(d.vmaCountA)} → ${formatCount(d.vmaCountB)} (${signed(delta, formatCount)})</div>
-    <div class="label">limit ${formatCount(p.b.maxMapCount)}: ${formatPercent(d.vmaCountB / p.b.maxMapCount)} used</div></div>
-  <div class="card"><div class="label">Added / removed / unchanged</div><div class="value">${formatCount(d.added)} / ${formatCount(d.removed)} / ${formatCount(d.unchanged)}</div></div>
-  <div class="card"><div class="label">Allocator</div><div class="value">${esc(p.a.allocator.name)}${p.a.allocator.name !== p.b.allocator.name ? ` → ${esc(p.b.allocator.name)}` : ''}</div></div>
+    <div class="label">${t('limit {0}: {1} used', formatCount(p.b.maxMapCount), formatPercent(d.vmaCountB / p.b.maxMapCount))}</div></div>
+  <div class="card"><div class="label">${t('Added / removed / unchanged')}</div><div class="value">${formatCount(d.added)} / ${formatCount(d.removed)} / ${formatCount(d.unchanged)}</div></div>
+  <div class="card"><div class="label">${t('Allocator')}</div><div class="value">${esc(p.a.allocator.name)}${p.a.allocator.name !== p.b.allocator.name ? ` → ${esc(p.b.allocator.name)}` : ''}</div></div>
 </div>
-<h2>By kind</h2>
-<table id="kinds"><thead><tr><th>Kind</th><th class="num">VMAs before</th><th class="num">after</th><th class="num">Δ</th><th class="num">Size before</th><th class="num">after</th><th class="num">Δ</th></tr></thead><tbody>${kinds}</tbody></table>
-<h2>Where it grew</h2>
-${ranges ? rangeTable('ranges', ranges) : '<p>Nothing grew.</p>'}
-${shrank ? `<h2>Where it shrank</h2>\n${rangeTable('shrank', shrank)}` : ''}`;
-  return page(p, `Compare ${p.nameA} → ${p.nameB}`, body);
+<h2>${t('By kind')}</h2>
+<table id="kinds"><thead><tr><th>${t('Kind')}</th><th class="num">${t('VMAs before')}</th><th class="num">${t('after')}</th><th class="num">Δ</th><th class="num">${t('Size before')}</th><th class="num">${t('after')}</th><th class="num">Δ</th></tr></thead><tbody>${kinds}</tbody></table>
+<h2>${t('Where it grew')}</h2>
+${ranges ? rangeTable('ranges', ranges) : `<p>${t('Nothing grew.')}</p>`}
+${shrank ? `<h2>${t('Where it shrank')}</h2>\n${rangeTable('shrank', shrank)}` : ''}`;
+  return page(p, t('Compare {0} → {1}', p.nameA, p.nameB), body);
 }
 
 /** A page with one message (a report that cannot be restored, a read error). */

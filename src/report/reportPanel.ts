@@ -7,12 +7,11 @@ import type { Dump } from '../core/dump';
 import { differentProcessWarning, processDifferences, processIdentity } from '../core/identity';
 import { formatBytes } from '../core/format';
 import type { Analysis } from '../core/types';
-import type { DumpIndex } from '../editor/dumpIndex';
-import { isDumpDocument } from '../editor/dumpIndex';
+import { isDumpDocument, type DumpIndex } from '../editor';
 import { fixCommandLine } from '../core/fixes';
-import { guarded, log, since } from '../editor/log';
+import { guarded, log, since } from '../util/log';
 import { platform } from '../platform';
-import { nonce } from '../util/nonce';
+import { newNonce } from '../util/webviewHtml';
 import { analysisHtml, diffHtml, messageHtml, type CommandIds } from './reportHtml';
 
 /** Commands the report's buttons run (the only ones its webview may run). */
@@ -41,7 +40,7 @@ export async function analyzeFile(uri: vscode.Uri, key: string): Promise<Analyse
   const name = basename(uri);
   const size = (await files.stat(key))?.size;
   return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Analysing ${name}${size ? ` (${formatBytes(size)})` : ''}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: size ? vscode.l10n.t('Analysing {0} ({1})', name, formatBytes(size)) : vscode.l10n.t('Analysing {0}', name), cancellable: true },
     async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
@@ -52,12 +51,12 @@ export async function analyzeFile(uri: vscode.Uri, key: string): Promise<Analyse
         onProgress: ({ bytes, total }) => {
           const pct = total ? Math.floor((bytes / total) * 90) : 0;
           if (pct > reported) {
-            progress.report({ increment: pct - reported, message: `${formatBytes(bytes)} read` });
+            progress.report({ increment: pct - reported, message: vscode.l10n.t('{0} read', formatBytes(bytes)) });
             reported = pct;
           }
         },
       });
-      progress.report({ increment: 100 - reported, message: 'analysing' });
+      progress.report({ increment: 100 - reported, message: vscode.l10n.t('analysing') });
       const analysis = analyze(dump, analyzeOptions(uri));
       const ms = since(t0);
       log().info(`analysed ${key} from disk: ${dump.count} VMAs, ${dump.lineCount} lines in ${ms} ms`);
@@ -114,13 +113,13 @@ export class ReportPanels {
   }
 
   showAnalysis(r: Analysed, uri: string, panel?: vscode.WebviewPanel): void {
-    const title = `Analysis: ${r.name}`;
+    const title = vscode.l10n.t('Analysis: {0}', r.name);
     const p = panel ?? this.panel(`a:${uri}`, title);
     p.title = title;
     p.webview.html = analysisHtml(r.analysis, {
-      nonce: nonce(),
+      nonce: newNonce(),
       cspSource: p.webview.cspSource,
-      source: r.name,
+      subject: r.name,
       state: { kind: 'analysis', uri } satisfies ReportState,
       cmd: CMD,
       docUri: r.docUri,
@@ -130,15 +129,15 @@ export class ReportPanels {
   }
 
   showDiff(a: Analysed, b: Analysed, uris: [string, string], panel?: vscode.WebviewPanel): void {
-    const title = `Compare: ${a.name} → ${b.name}`;
+    const title = vscode.l10n.t('Compare: {0} → {1}', a.name, b.name);
     const p = panel ?? this.panel(`c:${uris.join('|')}`, title);
     p.title = title;
     const warning = differentProcessWarning(processDifferences(processIdentity(a.dump), processIdentity(b.dump)));
     p.webview.html = diffHtml(diffDumps(a.dump, b.dump), {
       ...(warning ? { warning } : {}),
-      nonce: nonce(),
+      nonce: newNonce(),
       cspSource: p.webview.cspSource,
-      source: title,
+      subject: title,
       state: { kind: 'compare', a: uris[0], b: uris[1] } satisfies ReportState,
       nameA: a.name,
       nameB: b.name,
@@ -155,9 +154,9 @@ export class ReportPanels {
     if (!uri) {
       const picked = await vscode.window.showOpenDialog({
         canSelectMany: false,
-        openLabel: 'Analyze',
-        title: 'Analyze a maps, smaps or pmap dump',
-        filters: DUMP_FILTERS,
+        openLabel: vscode.l10n.t('Analyze'),
+        title: vscode.l10n.t('Analyze a maps, smaps or pmap dump'),
+        filters: dumpFilters(),
       });
       uri = picked?.[0];
       if (!uri) return;
@@ -196,9 +195,9 @@ export class ReportPanels {
       log().warn(`cannot restore report: ${(err as Error).message}`);
     }
     panel.webview.html = messageHtml(
-      { nonce: nonce(), cspSource: panel.webview.cspSource, source: '' },
-      'Report not available',
-      'The dump this report was made from is no longer available. Run "VMA Lens: Analyze Dump" again.',
+      { nonce: newNonce(), cspSource: panel.webview.cspSource, subject: '' },
+      vscode.l10n.t('Report not available'),
+      vscode.l10n.t('The dump this report was made from is no longer available. Run "VMA Lens: Analyze Dump" again.'),
     );
   }
 }
@@ -218,20 +217,20 @@ interface DumpPick extends vscode.QuickPickItem {
   uris?: vscode.Uri[];
 }
 
-const DUMP_FILTERS = { Dumps: ['maps', 'smaps', 'pmap', 'txt'], 'All files': ['*'] };
+const dumpFilters = () => ({ [vscode.l10n.t('Dumps')]: ['maps', 'smaps', 'pmap', 'txt'], [vscode.l10n.t('All files')]: ['*'] });
 
 /** One dump: an open one from a list, or a file from disk ("Choose a file…", or straight away when none is open). */
 async function pickOneDump(title: string, open: vscode.Uri[]): Promise<vscode.Uri | undefined> {
   if (open.length) {
     const items: DumpPick[] = [
       ...open.map((u) => ({ label: basename(u), description: vscode.workspace.asRelativePath(u), uris: [u] })),
-      { label: '$(folder-opened) Choose a file…', alwaysShow: true },
+      { label: `$(folder-opened) ${vscode.l10n.t('Choose a file…')}`, alwaysShow: true },
     ];
-    const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'An open dump, or a file from disk' });
+    const picked = await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('An open dump, or a file from disk') });
     if (!picked) return undefined;
     if (picked.uris) return picked.uris[0];
   }
-  const files = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Compare', title, filters: DUMP_FILTERS });
+  const files = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: vscode.l10n.t('Compare'), title, filters: dumpFilters() });
   return files?.[0];
 }
 
@@ -242,20 +241,20 @@ async function pickOneDump(title: string, open: vscode.Uri[]): Promise<vscode.Ur
 async function pickTwoDumps(): Promise<vscode.Uri[] | undefined> {
   const open = openDumps();
   if (open.length === 2) {
-    const pair: DumpPick = { label: `${basename(open[0])} and ${basename(open[1])}`, description: 'the two open dumps', uris: open };
-    const picked = await vscode.window.showQuickPick<DumpPick>([pair, { label: '$(list-selection) Other dumps…' }], { title: 'Compare Snapshots' });
+    const pair: DumpPick = { label: vscode.l10n.t('{0} and {1}', basename(open[0]), basename(open[1])), description: vscode.l10n.t('the two open dumps'), uris: open };
+    const picked = await vscode.window.showQuickPick<DumpPick>([pair, { label: `$(list-selection) ${vscode.l10n.t('Other dumps…')}` }], { title: vscode.l10n.t('Compare Snapshots') });
     if (!picked) return undefined;
     if (picked.uris) return picked.uris;
   }
-  const a = await pickOneDump('Compare Snapshots (1/2): the first dump, A', open);
+  const a = await pickOneDump(vscode.l10n.t('Compare Snapshots (1/2): the first dump, A'), open);
   if (!a) return undefined;
   const b = await pickOneDump(
-    `Compare Snapshots (2/2): the dump to compare ${basename(a)} with, B`,
+    vscode.l10n.t('Compare Snapshots (2/2): the dump to compare {0} with, B', basename(a)),
     open.filter((u) => u.toString() !== a.toString()),
   );
   if (!b) return undefined;
   if (b.toString() === a.toString()) {
-    void vscode.window.showWarningMessage(`${basename(a)} was picked twice: pick two different dumps to compare.`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('{0} was picked twice: pick two different dumps to compare.', basename(a)));
     return undefined;
   }
   return [a, b];
@@ -270,9 +269,9 @@ async function revealLine(uri: string, line: number): Promise<void> {
 export function registerReports(index: DumpIndex): vscode.Disposable[] {
   const reports = new ReportPanels(index);
   return [
-    vscode.commands.registerCommand(Commands.analyze, guarded('Analysis failed', (uri?: vscode.Uri) => reports.analyze(uri))),
-    vscode.commands.registerCommand(Commands.compareSnapshots, guarded('Compare failed', () => reports.compare())),
-    vscode.commands.registerCommand(Commands.revealLine, guarded('Cannot show the line', (uri: string, line: number) => revealLine(uri, line))),
+    vscode.commands.registerCommand(Commands.analyze, guarded(vscode.l10n.t('Analysis failed'), (uri?: vscode.Uri) => reports.analyze(uri))),
+    vscode.commands.registerCommand(Commands.compareSnapshots, guarded(vscode.l10n.t('Compare failed'), () => reports.compare())),
+    vscode.commands.registerCommand(Commands.revealLine, guarded(vscode.l10n.t('Cannot show the line'), (uri: string, line: number) => revealLine(uri, line))),
     vscode.window.registerWebviewPanelSerializer(Views.reportPanel, {
       deserializeWebviewPanel: (panel, state) => reports.revive(panel, state),
     }),

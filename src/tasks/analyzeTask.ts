@@ -55,7 +55,7 @@ export class AnalyzeTaskProvider implements vscode.TaskProvider {
     });
     const task = new vscode.Task(def, folder, `analyze ${def.files}`, TaskTypes.analyze, exec, ['$vma-lens']);
     task.group = vscode.TaskGroup.Test;
-    task.detail = 'VMA Lens findings of the dumps into the Problems panel';
+    task.detail = vscode.l10n.t('VMA Lens findings of the dumps into the Problems panel');
     return task;
   }
 }

@@ -15,7 +15,7 @@ import {
   MessageType,
   type HostMessage,
   type SkippedFile,
-  type TimelineSource,
+  type TimelineOrigin,
   type WatchTarget,
   type WebviewMessage,
 } from '../protocol';
@@ -26,6 +26,7 @@ import { loadFolder } from './folder';
 import { timelineHtml, webviewOptions } from './html';
 import { stripOf } from './strip';
 import { WatchSession, type WatchStatus } from './watch';
+import { requireTrust } from '../util/trust';
 
 /** Folders with at least this many dumps load under a progress notification. */
 const PROGRESS_FILES = 50;
@@ -42,7 +43,7 @@ function folderIntervalMs(): number | undefined {
 }
 
 export function describeTarget(t: WatchTarget): string {
-  return `process ${t.pid}${t.host ? ` on ${t.host}` : ''}`;
+  return t.host ? vscode.l10n.t('process {0} on {1}', t.pid, t.host) : vscode.l10n.t('process {0}', t.pid);
 }
 
 function programOf(t: WatchTarget): string {
@@ -50,11 +51,16 @@ function programOf(t: WatchTarget): string {
   return exe.slice(exe.lastIndexOf('/') + 1);
 }
 
-export function titleOf(source: TimelineSource): string {
-  if (source.kind === 'folder') return `VMA timeline: ${platform().files.baseName(source.folder)}`;
-  if (source.kind === 'prometheus') return `VMA timeline: ${source.selector.replace(/^process_memory_map_areas/, '')}`;
-  const prog = programOf(source.target);
-  return `VMA watch: ${prog ? `${prog} ` : ''}${source.target.pid}${source.target.host ? `@${source.target.host}` : ''}`;
+/** `mysqld 1234@db7`: the program, pid and host of a watch (its title and status bar). */
+export function watchLabel(target: WatchTarget): string {
+  const prog = programOf(target);
+  return `${prog ? `${prog} ` : ''}${target.pid}${target.host ? `@${target.host}` : ''}`;
+}
+
+export function titleOf(source: TimelineOrigin): string {
+  if (source.kind === 'folder') return vscode.l10n.t('VMA timeline: {0}', platform().files.baseName(source.folder));
+  if (source.kind === 'prometheus') return vscode.l10n.t('VMA timeline: {0}', source.selector.replace(/^process_memory_map_areas/, ''));
+  return vscode.l10n.t('VMA watch: {0}', watchLabel(source.target));
 }
 
 /** Something that wants to hear about watches starting, changing and ending (the status bar). */
@@ -84,7 +90,7 @@ export class TimelinePanel extends Disposable {
   private constructor(
     readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
-    public source: TimelineSource,
+    public source: TimelineOrigin,
     private readonly listener: WatchListener,
   ) {
     super();
@@ -103,7 +109,7 @@ export class TimelinePanel extends Disposable {
   }
 
   /** A new panel beside the active editor. */
-  static create(extensionUri: vscode.Uri, source: TimelineSource, listener: WatchListener): TimelinePanel {
+  static create(extensionUri: vscode.Uri, source: TimelineOrigin, listener: WatchListener): TimelinePanel {
     const panel = vscode.window.createWebviewPanel(
       Views.timelinePanel,
       titleOf(source),
@@ -114,7 +120,7 @@ export class TimelinePanel extends Disposable {
   }
 
   /** A panel VS Code restored after a reload (see the serializer). */
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, source: TimelineSource, listener: WatchListener): TimelinePanel {
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, source: TimelineOrigin, listener: WatchListener): TimelinePanel {
     return new TimelinePanel(panel, extensionUri, source, listener);
   }
 
@@ -209,12 +215,12 @@ export class TimelinePanel extends Disposable {
       }
       if (files >= PROGRESS_FILES) {
         result = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: `Reading dumps in ${platform().files.baseName(folder)}`, cancellable: true },
+          { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading dumps in {0}', platform().files.baseName(folder)), cancellable: true },
           (progress, token) => {
             token.onCancellationRequested(() => abort.abort());
             let last = 0;
             return run((done, total) => {
-              progress.report({ message: `${done} of ${total}`, increment: total ? ((done - last) / total) * 100 : 0 });
+              progress.report({ message: vscode.l10n.t('{0} of {1}', done, total), increment: total ? ((done - last) / total) * 100 : 0 });
               last = done;
             });
           },
@@ -225,21 +231,21 @@ export class TimelinePanel extends Disposable {
     } catch (err) {
       this.progress = { done: 0, total: 0, finished: true };
       this.post({ type: MessageType.LoadProgress, progress: this.progress, skipped: this.skipped });
-      this.notice('error', `Cannot read ${folder}: ${(err as Error).message}`);
+      this.notice('error', vscode.l10n.t('Cannot read {0}: {1}', folder, (err as Error).message));
       return;
     }
     if (this.loadAbort !== abort || this.isDisposed) return;
     this.progress = { done: result.files, total: result.files, finished: true };
     this.skipped = result.skipped;
     this.post({ type: MessageType.LoadProgress, progress: this.progress, skipped: result.skipped });
-    if (result.cancelled) this.notice('warning', `Loading was cancelled: ${result.samples.length} of ${result.files} dumps read.`);
-    else if (result.files === 0) this.notice('warning', `No dump files in ${folder} (maps, smaps, *.maps, *.smaps, *.pmap, *.txt).`);
+    if (result.cancelled) this.notice('warning', vscode.l10n.t('Loading was cancelled: {0} of {1} dumps read.', result.samples.length, result.files));
+    else if (result.files === 0) this.notice('warning', vscode.l10n.t('No dump files in {0} (maps, smaps, *.maps, *.smaps, *.pmap, *.txt).', folder));
     else if (result.processes.length > 1)
-      this.notice('warning', `These dumps come from ${result.processes.length} different processes (${result.processes.slice(0, 4).join(', ')}${result.processes.length > 4 ? ', …' : ''}): the timeline mixes them.`);
+      this.notice('warning', vscode.l10n.t('These dumps come from {0} different processes ({1}): the timeline mixes them.', result.processes.length, result.processes.slice(0, 4).join(', ') + (result.processes.length > 4 ? ', …' : '')));
     if (this.source.kind === 'watch' && !this.session) {
       this.lastStatus = {
         state: 'stopped',
-        message: `Not watching. ${result.samples.length} saved sample${result.samples.length === 1 ? '' : 's'} of ${describeTarget(this.source.target)}.`,
+        message: vscode.l10n.t(result.samples.length === 1 ? 'Not watching. {0} saved sample of {1}.' : 'Not watching. {0} saved samples of {1}.', result.samples.length, describeTarget(this.source.target)),
         intervalMs: watchIntervalMs(),
         canRestart: true,
       };
@@ -261,12 +267,12 @@ export class TimelinePanel extends Disposable {
       const result = await prometheusTimeline({ url, selector, sinceMs, ...(credentials ? { auth: credentials } : {}) });
       if (this.isDisposed) return;
       this.addSamples(result.samples);
-      if (result.limitSource === 'default') this.notice('warning', `Prometheus has no process_memory_map_areas_limit for ${describeSeries(result.series)}: the kernel default ${formatCount(DEFAULT_MAX_MAP_COUNT)} is drawn.`);
+      if (result.limitSource === 'default') this.notice('warning', vscode.l10n.t('Prometheus has no process_memory_map_areas_limit for {0}: the kernel default {1} is drawn.', describeSeries(result.series), formatCount(DEFAULT_MAX_MAP_COUNT)));
     } catch (err) {
       const message = (err as Error).message;
       this.notice('error', message);
       if (err instanceof PrometheusError && err.kind === 'auth') {
-        void vscode.window.showErrorMessage(`VMA Lens: ${message}`, 'Set Credentials…').then((pick) => {
+        void vscode.window.showErrorMessage(vscode.l10n.t('VMA Lens: {0}', message), vscode.l10n.t('Set Credentials…')).then((pick) => {
           if (pick) void vscode.commands.executeCommand(Commands.setPrometheusCredentials, url);
         });
       }
@@ -301,8 +307,8 @@ export class TimelinePanel extends Disposable {
       void store.end(reason).catch(() => undefined);
       if (this.session === session && state !== 'stopped') {
         const msg = session.status().message;
-        if (state === 'exited') void vscode.window.showInformationMessage(`VMA Lens: ${msg}`);
-        else void vscode.window.showErrorMessage(`VMA Lens: the watch of ${describeTarget(target)} failed: ${msg}`);
+        if (state === 'exited') void vscode.window.showInformationMessage(vscode.l10n.t('VMA Lens: {0}', msg));
+        else void vscode.window.showErrorMessage(vscode.l10n.t('VMA Lens: the watch of {0} failed: {1}', describeTarget(target), msg));
       }
       this.listener.changed(this);
     });
@@ -311,11 +317,11 @@ export class TimelinePanel extends Disposable {
 
   private async sampleOnce(target: WatchTarget, store: WatchStore, signal: AbortSignal): Promise<void> {
     const processes = platform().processes;
-    if (!processes) throw new CaptureError('spawn', 'This VS Code runs in a browser: it cannot run programs to capture a process.');
+    if (!processes) throw new CaptureError('spawn', vscode.l10n.t('This VS Code runs in a browser: it cannot run programs to capture a process.'));
     const cap = await processes.capture(target, signal);
     const dump = parseDump(cap.text);
     // A zombie (exited, not yet reaped) still has /proc/PID but no mappings.
-    if (dump.count === 0) throw new CaptureError('no-process', `Process ${target.pid} has no mappings left (it has exited).`);
+    if (dump.count === 0) throw new CaptureError('no-process', vscode.l10n.t('Process {0} has no mappings left (it has exited).', target.pid));
     const analysis = analyze(dump, analyzeOptions());
     if (signal.aborted) return;
     if (!target.command && cap.command) {
@@ -342,18 +348,16 @@ export class TimelinePanel extends Disposable {
       case 'restart': {
         if (this.source.kind !== 'watch' || s?.active) return;
         // Watching runs programs (sh, ssh), as Watch Process does: only in a trusted workspace.
-        if (!vscode.workspace.isTrusted) {
-          this.notice('error', 'Watching runs programs (sh, ssh): trust this workspace first (Workspaces: Manage Workspace Trust).');
-          return;
-        }
+        const notice = (m: string) => this.notice('error', m);
+        if (!requireTrust(vscode.l10n.t('Watching runs programs (sh, ssh): trust this workspace first (Workspaces: Manage Workspace Trust).'), notice)) return;
         const processes = platform().processes;
         if (!processes) {
-          this.notice('error', 'Watching runs programs: this VS Code runs in a browser and cannot. Open the folder in the desktop or a remote VS Code.');
+          notice(vscode.l10n.t('Watching runs programs: this VS Code runs in a browser and cannot. Open the folder in the desktop or a remote VS Code.'));
           return;
         }
         const store = this.store ?? processes.reopenStore(this.source.folder, watchIntervalMs() / 1000);
         if (!store) {
-          this.notice('error', `Cannot continue the watch: ${this.source.folder} has no readable index.json.`);
+          this.notice('error', vscode.l10n.t('Cannot continue the watch: {0} has no readable index.json.', this.source.folder));
           return;
         }
         this.startWatch(store);
@@ -380,7 +384,7 @@ export class TimelinePanel extends Disposable {
         void this.openSample(m.source, m.line);
         break;
       case MessageType.RequestDiff:
-        void this.diff(m.a, m.b);
+        void this.diff(m.id, m.a, m.b);
         break;
       case MessageType.RequestStrip:
         void this.strip(m.id, m.source);
@@ -398,7 +402,7 @@ export class TimelinePanel extends Disposable {
   private async openSample(source: string, line?: number): Promise<void> {
     if (!this.samples.has(source)) return;
     if (this.source.kind === 'prometheus') {
-      this.notice('info', 'A sample from Prometheus is a count, not a dump: capture the process over SSH (Show Fleet…) to read its maps.');
+      this.notice('info', vscode.l10n.t('A sample from Prometheus is a count, not a dump: capture the process over SSH (Show Fleet…) to read its maps.'));
       return;
     }
     const pos = line ? new vscode.Position(line - 1, 0) : undefined;
@@ -411,22 +415,22 @@ export class TimelinePanel extends Disposable {
       });
       if (pos) editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     } catch (err) {
-      this.notice('error', `Cannot open ${source}: ${(err as Error).message}`);
+      this.notice('error', vscode.l10n.t('Cannot open {0}: {1}', source, (err as Error).message));
     }
   }
 
-  private async diff(a: string, b: string): Promise<void> {
+  private async diff(id: number, a: string, b: string): Promise<void> {
     if (!this.samples.has(a) || !this.samples.has(b)) return;
     if (this.source.kind === 'prometheus') {
-      this.post({ type: MessageType.DiffResult, a, b, error: 'Samples from Prometheus are counts only: there are no VMAs to compare.' });
+      this.post({ type: MessageType.DiffResult, id, a, b, error: vscode.l10n.t('Samples from Prometheus are counts only: there are no VMAs to compare.') });
       return;
     }
     try {
       const [la, lb] = await Promise.all([this.dumps.get(a), this.dumps.get(b)]);
       const warning = differentProcessWarning(processDifferences(processIdentity(la.dump), processIdentity(lb.dump)));
-      this.post({ type: MessageType.DiffResult, a, b, diff: diffDumps(la.dump, lb.dump), ...(warning ? { warning } : {}) });
+      this.post({ type: MessageType.DiffResult, id, a, b, diff: diffDumps(la.dump, lb.dump), ...(warning ? { warning } : {}) });
     } catch (err) {
-      this.post({ type: MessageType.DiffResult, a, b, error: (err as Error).message });
+      this.post({ type: MessageType.DiffResult, id, a, b, error: (err as Error).message });
     }
   }
 
@@ -434,7 +438,7 @@ export class TimelinePanel extends Disposable {
     const s = this.samples.get(source);
     if (!s) return;
     if (this.source.kind === 'prometheus') {
-      this.post({ type: MessageType.StripResult, id, source, error: 'Samples from Prometheus are counts only: no address space to draw.' });
+      this.post({ type: MessageType.StripResult, id, source, error: vscode.l10n.t('Samples from Prometheus are counts only: no address space to draw.') });
       return;
     }
     try {

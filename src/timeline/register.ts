@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
 import { Commands, Views } from '../constants';
 import { platform, type WatchArgs, type WatchStore } from '../platform';
-import type { TimelineSource, WatchTarget, WebviewState } from '../protocol';
+import type { TimelineOrigin, WatchTarget, WebviewState } from '../protocol';
 import { prometheusAuth } from '../fleet/credentials';
 import { askTimelineArgs, prometheusSinceMs, type PrometheusTimelineArgs } from '../fleet/prometheusPrompt';
-import { guarded } from '../editor/log';
-import { TimelinePanel, watchIntervalMs, type WatchListener } from './panel';
+import { guarded } from '../util/log';
+import { TimelinePanel, watchIntervalMs, watchLabel, type WatchListener } from './panel';
+import { requireTrust } from '../util/trust';
 
 /** The status bar item that shows running watches, and the `vmaLens.watching` context key. */
 class WatchStatusBar implements WatchListener, vscode.Disposable {
@@ -27,11 +28,11 @@ class WatchStatusBar implements WatchListener, vscode.Disposable {
       const p = live[0];
       const st = p.watch!.state;
       const icon = st === 'paused' ? '$(debug-pause)' : st === 'retrying' ? '$(sync~spin)' : '$(pulse)';
-      this.item.text = `${icon} VMA watch: ${p.title.replace(/^VMA watch: /, '')} · ${p.sampleCount}`;
-      this.item.tooltip = `${p.watch!.status().message}\n${p.sampleCount} samples. Click to show the timeline.`;
+      this.item.text = `${icon} ${vscode.l10n.t('VMA watch: {0}', p.source.kind === 'watch' ? watchLabel(p.source.target) : p.title)} · ${p.sampleCount}`;
+      this.item.tooltip = `${p.watch!.status().message}\n${vscode.l10n.t('{0} samples. Click to show the timeline.', p.sampleCount)}`;
       this.item.backgroundColor = st === 'retrying' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     } else {
-      this.item.text = `$(pulse) ${live.length} VMA watches`;
+      this.item.text = `$(pulse) ${vscode.l10n.t('{0} VMA watches', live.length)}`;
       this.item.tooltip = live.map((p) => `${p.title}: ${p.watch!.status().message}`).join('\n');
       this.item.backgroundColor = undefined;
     }
@@ -49,7 +50,7 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
   context.subscriptions.push(statusBar);
 
   const openFolder = async (folder: string, reuse?: vscode.WebviewPanel): Promise<TimelinePanel> => {
-    const source: TimelineSource = { kind: 'folder', folder };
+    const source: TimelineOrigin = { kind: 'folder', folder };
     const panel = reuse ? TimelinePanel.revive(reuse, extensionUri, source, statusBar) : TimelinePanel.create(extensionUri, source, statusBar);
     void panel.loadFolder();
     return panel;
@@ -63,8 +64,8 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
           canSelectFolders: true,
           canSelectFiles: false,
           canSelectMany: false,
-          openLabel: 'Open Timeline',
-          title: 'Folder of maps dumps',
+          openLabel: vscode.l10n.t('Open Timeline'),
+          title: vscode.l10n.t('Folder of maps dumps'),
           ...(vscode.workspace.workspaceFolders?.[0] ? { defaultUri: vscode.workspace.workspaceFolders[0].uri } : {}),
         });
         folder = picked?.[0];
@@ -72,7 +73,7 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
       if (!folder) return;
       const key = platform().files.keyOf(folder);
       if (key === undefined) {
-        void vscode.window.showErrorMessage(`VMA Lens: the timeline cannot read folders of this kind (${folder.scheme}:).`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('VMA Lens: the timeline cannot read folders of this kind ({0}:).', folder.scheme));
         return;
       }
       // One panel per folder: bring an open one forward (and re-read it).
@@ -89,18 +90,15 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
       const processes = platform().processes;
       // Hidden where no process can run (the browser); said, not broken, when called anyway.
       if (!processes) {
-        void vscode.window.showWarningMessage('VMA Lens: watching a process needs the desktop or a remote VS Code; the browser cannot run programs.');
+        void vscode.window.showWarningMessage(vscode.l10n.t('VMA Lens: watching a process needs the desktop or a remote VS Code; the browser cannot run programs.'));
         return;
       }
-      if (!vscode.workspace.isTrusted) {
-        void vscode.window.showWarningMessage('VMA Lens: watching a process runs programs (sh, ssh): trust this workspace first.');
-        return;
-      }
+      if (!requireTrust(vscode.l10n.t('VMA Lens: watching a process runs programs (sh, ssh): trust this workspace first.'))) return;
       let target: WatchTarget | undefined;
       try {
         target = await processes.chooseWatchTarget(args);
       } catch (err) {
-        void vscode.window.showErrorMessage(`VMA Lens: ${(err as Error).message}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('VMA Lens: {0}', (err as Error).message));
         return;
       }
       if (!target) return;
@@ -115,7 +113,7 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
       try {
         store = processes.newStore(context, target, watchIntervalMs() / 1000);
       } catch (err) {
-        void vscode.window.showErrorMessage(`VMA Lens: cannot create the capture folder: ${(err as Error).message}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('VMA Lens: cannot create the capture folder: {0}', (err as Error).message));
         return;
       }
       const panel = TimelinePanel.create(extensionUri, { kind: 'watch', folder: store.folder, target }, statusBar);
@@ -130,14 +128,14 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
       }
       const pick = await vscode.window.showQuickPick(
         live.map((p) => ({ label: p.title, description: p.watch!.status().message, panel: p })),
-        { title: 'Stop which watch?' },
+        { title: vscode.l10n.t('Stop which watch?') },
       );
       pick?.panel.stopWatch();
     }),
 
     vscode.commands.registerCommand(
       Commands.openPrometheusTimeline,
-      guarded('Prometheus timeline', async (args?: Partial<PrometheusTimelineArgs>) => {
+      guarded(vscode.l10n.t('Prometheus timeline'), async (args?: Partial<PrometheusTimelineArgs>) => {
         const a = await askTimelineArgs(args);
         if (!a) return;
         const open = [...TimelinePanel.all].find((p) => p.source.kind === 'prometheus' && p.source.url === a.url && p.source.selector === a.selector);

@@ -8,6 +8,7 @@
 import { CaptureError } from '../capture/names';
 import type { WatchState, WatchStatusMessage } from '../protocol';
 import { formatDuration } from '../core/format';
+import { t } from '../core/l10n';
 
 export type WatchStatus = WatchStatusMessage['status'];
 
@@ -105,20 +106,20 @@ export class WatchSession {
 
   start(): void {
     if (this.disposed || this.active) return;
-    this.set('running', `Watching ${this.opts.what} every ${formatDuration(this.opts.intervalMs)}.`);
+    this.set('running', t('Watching {0} every {1}.', this.opts.what, formatDuration(this.opts.intervalMs)));
     this.tick();
   }
 
   pause(): void {
     if (this.stateValue !== 'running' && this.stateValue !== 'retrying') return;
     this.clearTimer();
-    this.set('paused', `Paused after ${this.samples} sample${this.samples === 1 ? '' : 's'}.`);
+    this.set('paused', t(this.samples === 1 ? 'Paused after {0} sample.' : 'Paused after {0} samples.', this.samples));
   }
 
   resume(): void {
     if (this.stateValue !== 'paused') return;
     this.attempt = 0;
-    this.set('running', `Watching ${this.opts.what} every ${formatDuration(this.opts.intervalMs)}.`);
+    this.set('running', t('Watching {0} every {1}.', this.opts.what, formatDuration(this.opts.intervalMs)));
     if (!this.inFlight) this.tick();
   }
 
@@ -133,18 +134,18 @@ export class WatchSession {
     if (this.stateValue === 'running' && this.timer !== undefined && lastStart !== undefined) {
       this.schedule(Math.max(0, lastStart + ms - this.clock.now()));
     }
-    if (this.stateValue === 'running') this.set('running', `Watching ${this.opts.what} every ${formatDuration(ms)}.`);
+    if (this.stateValue === 'running') this.set('running', t('Watching {0} every {1}.', this.opts.what, formatDuration(ms)));
     else if (!this.disposed) this.opts.onStatus(this.status());
   }
 
   /** Ends the watch: no timer, the capture in flight is cancelled. */
-  stop(message = `Stopped after ${this.samples} sample${this.samples === 1 ? '' : 's'}.`): void {
+  stop(message = t(this.samples === 1 ? 'Stopped after {0} sample.' : 'Stopped after {0} samples.', this.samples)): void {
     if (!this.active) return;
     this.finish('stopped', message);
   }
 
   dispose(): void {
-    if (this.active) this.finish('stopped', 'Stopped: the timeline was closed.');
+    if (this.active) this.finish('stopped', t('Stopped: the timeline was closed.'));
     this.disposed = true;
     this.clearTimer();
     this.inFlight?.abort();
@@ -193,7 +194,7 @@ export class WatchSession {
         this.samples++;
         if (this.stateValue === 'retrying' || this.attempt) {
           this.attempt = 0;
-          this.set('running', `Reconnected; watching ${this.opts.what} every ${formatDuration(this.opts.intervalMs)}.`);
+          this.set('running', t('Reconnected; watching {0} every {1}.', this.opts.what, formatDuration(this.opts.intervalMs)));
         }
         if (this.stateValue !== 'running') return; // paused while capturing
         // The interval runs from the start of one capture to the start of the next.
@@ -206,7 +207,10 @@ export class WatchSession {
         const what = classifyFailure(err);
         const text = err instanceof Error ? err.message : String(err);
         if (what === 'exited') {
-          this.finish('exited', `${capitalise(this.opts.what)} exited; the watch stopped after ${this.samples} sample${this.samples === 1 ? '' : 's'}. ${text}`);
+          this.finish(
+            'exited',
+            `${t(this.samples === 1 ? '{0} exited; the watch stopped after {1} sample.' : '{0} exited; the watch stopped after {1} samples.', capitalise(this.opts.what), this.samples)} ${text}`,
+          );
         } else if (what === 'fatal') {
           this.finish('failed', text);
         } else {
@@ -215,7 +219,7 @@ export class WatchSession {
           if (this.stateValue === 'paused') return;
           this.stateValue = 'retrying';
           this.schedule(delay);
-          this.set('retrying', `${text} Retrying in ${formatDuration(delay)} (attempt ${this.attempt}).`);
+          this.set('retrying', `${text} ${t('Retrying in {0} (attempt {1}).', formatDuration(delay), this.attempt)}`);
         }
       },
     );

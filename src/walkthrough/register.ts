@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { Commands, DUMP_LANGUAGES } from '../constants';
 import { analyzeText } from '../core/analyze';
-import { guarded } from '../editor/log';
+import { guarded } from '../util/log';
 import { walkthroughStepDone } from './progress';
 
 /** The sample the walkthrough opens: a real MariaDB on glibc malloc, whose arenas have fixes. */
@@ -21,7 +21,7 @@ export function registerWalkthrough(context: vscode.ExtensionContext): void {
   onEditor(vscode.window.activeTextEditor);
   context.subscriptions.push(
     vscode.window.onDidChangeActiveTextEditor(onEditor),
-    vscode.commands.registerCommand(Commands.openSample, guarded('Cannot open the sample', (show?: unknown) => openSample(vscode.Uri.joinPath(samples, SAMPLE), show))),
+    vscode.commands.registerCommand(Commands.openSample, guarded(vscode.l10n.t('Cannot open the sample'), (show?: unknown) => openSample(vscode.Uri.joinPath(samples, SAMPLE), show))),
     vscode.commands.registerCommand(Commands.openSamplesTimeline, () => vscode.commands.executeCommand(Commands.openTimelineForFolder, samples)),
   );
 }

@@ -3,7 +3,7 @@
  * static Go binary and of a program linked with libjemalloc_pic.a, opened in code-server: the
  * status bar, the hover of the `# exe_symbols` header line and the Problems entry show the
  * verdict, its confidence and why no LD_PRELOAD fix is offered. The truth for both processes is
- * asserted in test/unit/realVerdicts.test.ts (readelf, nm, ldd).
+ * asserted in test/integration/realVerdicts.test.ts (readelf, nm, ldd).
  *
  * Run: node --import tsx --test test/e2e/allocatorVerdict.test.ts   (after npm run build)
  */

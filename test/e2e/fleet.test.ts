@@ -153,7 +153,8 @@ describe('Fleet and Prometheus timelines (real VS Code)', { timeout: 600_000 }, 
       assert.match(await f.locator('#status').innerText(), /^5 of 5 processes/);
     } finally {
       await second.stop();
-      // The textfile would go on naming the stopped process: back to the fleet the later tests count.
+      // The fleet as it was for the tests after this one: the metrics file without the second
+      // process, and Prometheus past the scrape that marks its series stale.
       execFileSync(process.execPath, [cli, 'metrics', '--pid', String(frag.pid), '--output', path.join(textfiles, 'vma_lens.prom')]);
       await poll(
         async () => (await (await fetch(`${prom.url}/api/v1/query?query=process_memory_map_areas`)).json()).data.result.length,

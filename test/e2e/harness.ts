@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { chromium, type Browser, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
 
 import {
   codeServerArgs,
@@ -24,12 +24,11 @@ import {
   provisionCodeServer,
   repoRoot,
 } from '../../scripts/provision-code-server.mjs';
+import { EXTENSION_ID } from '../../src/constants';
 import { freePort } from '../helpers/net';
 
 export const CHROMIUM = process.env.VMA_LENS_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.join(repoRoot, 'test-output', 'screenshots');
-/** Our extension's ID as VS Code spells it in logs and in "Running Extensions". */
-export const EXTENSION_ID = 'vma-lens.vma-lens';
 
 /** Settings that keep the workbench quiet and deterministic: no welcome page, chat, or trust prompt. */
 export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = {
@@ -104,14 +103,22 @@ export interface Problem {
   hasFix: boolean;
 }
 
-export interface VSCode {
-  readonly build: Build;
-  readonly page: Page;
-  readonly context: BrowserContext;
-  readonly url: string;
-  readonly folder: string;
-  readonly userDataDir: string;
-  readonly extensionsDir: string;
+/** What startVSCode() made: the page, where things are, and how to stop it. */
+interface Parts {
+  build: Build;
+  /** Lines of the browser's console (see consoleLog()). */
+  consoleLines: string[];
+  page: Page;
+  context: BrowserContext;
+  url: string;
+  folder: string;
+  userDataDir: string;
+  extensionsDir: string;
+  /** Stops Chromium and code-server (and everything code-server started). Safe to call twice. */
+  close: () => Promise<void>;
+}
+
+export interface VSCode extends Readonly<Omit<Parts, 'consoleLines'>> {
   /** Opens a file of the folder through Quick Open (Ctrl+P) and waits for its editor. */
   openFile(relPath: string): Promise<void>;
   /** Opens a file by clicking through the Explorer tree (folders are expanded on the way). */
@@ -157,8 +164,6 @@ export interface VSCode {
   consoleLog(): string[];
   writeClipboard(text: string): Promise<void>;
   readClipboard(): Promise<string>;
-  /** Stops Chromium and code-server (and everything code-server started). Safe to call twice. */
-  close(): Promise<void>;
 }
 
 // --- once per test process -------------------------------------------------------------------
@@ -327,84 +332,82 @@ export async function startVSCode(opts: StartOptions): Promise<VSCode> {
     // The workbench is usable once the explorer has rendered the folder.
     await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
     await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
-    return makeVSCode({ build, page, context, url, folder, userDataDir, extensionsDir, close, consoleLines });
+    return new VSCodeSession({ build, consoleLines, page, context, url, folder, userDataDir, extensionsDir, close });
   } catch (e) {
     await close();
     throw e;
   }
 }
 
-interface Parts {
-  build: Build;
-  consoleLines: string[];
-  page: Page;
-  context: BrowserContext;
-  url: string;
-  folder: string;
-  userDataDir: string;
-  extensionsDir: string;
-  close: () => Promise<void>;
-}
+// The parts a session is made of are its own readonly fields (declaration merging: no second list).
+interface VSCodeSession extends Readonly<Parts> {}
 
-function makeVSCode(p: Parts): VSCode {
-  const { page } = p;
-  const quickInput = page.locator('.quick-input-widget');
-  const quickInputBox = quickInput.locator('.quick-input-box input');
-  const activeEditor = page.locator('.editor-group-container.active .monaco-editor').first();
+/** One running VS Code: code-server and the Chromium page that drives it. */
+class VSCodeSession implements VSCode {
+  private readonly quickInput: Locator;
+  private readonly quickInputBox: Locator;
+  private readonly activeEditor: Locator;
+
+  constructor(p: Parts) {
+    Object.assign(this, p);
+    this.quickInput = this.page.locator('.quick-input-widget');
+    this.quickInputBox = this.quickInput.locator('.quick-input-box input');
+    this.activeEditor = this.page.locator('.editor-group-container.active .monaco-editor').first();
+  }
 
   /**
    * Focuses the active editor so editor keybindings apply to it. A click, because its input
    * element (a textarea or an EditContext div) depends on the VS Code version and settings.
    */
-  const focusEditor = async () => {
-    const lines = activeEditor.locator('.view-lines').first();
+  private async focusEditor() {
+    const lines = this.activeEditor.locator('.view-lines').first();
     await lines.waitFor();
     const box = await lines.boundingBox();
     // Middle, below the first line: clear of the untitled hint's links and of the overview ruler.
-    if (box) await page.mouse.click(box.x + box.width / 2, box.y + Math.min(box.height - 5, 60));
-  };
+    if (box) await this.page.mouse.click(box.x + box.width / 2, box.y + Math.min(box.height - 5, 60));
+  }
 
-  const startCommand = async (title: string): Promise<void> => {
-    await page.keyboard.press('F1');
-    await quickInputBox.waitFor();
-    await quickInputBox.fill(`>${title}`);
+  async startCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    await this.quickInputBox.waitFor();
+    await this.quickInputBox.fill(`>${title}`);
     // Pick the entry whose label is exactly the title, not just the first fuzzy match.
-    const row = quickInput.locator('.monaco-list-row', {
-      has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }),
+    const row = this.quickInput.locator('.monaco-list-row', {
+      has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }),
     });
     try {
       await row.first().waitFor({ timeout: 10_000 });
     } catch {
-      const seen = await quickInput.locator('.monaco-list-row .label-name').allInnerTexts();
-      await page.keyboard.press('Escape');
+      const seen = await this.quickInput.locator('.monaco-list-row .label-name').allInnerTexts();
+      await this.page.keyboard.press('Escape');
       throw new Error(`no command titled "${title}" in the palette; it offers: ${JSON.stringify(seen)}`);
     }
     // A busy workbench can keep re-rendering the list, so that a click never finds the row
     // stable: when the wanted row is the focused one, Enter runs it just as well.
-    const focused = await quickInput
+    const focused = await this.quickInput
       .locator('.monaco-list-row.focused .label-name')
       .first()
       .innerText({ timeout: 1000 })
       .catch(() => '');
-    if (focused.trim() === title) await page.keyboard.press('Enter');
+    if (focused.trim() === title) await this.page.keyboard.press('Enter');
     else await row.first().click();
     // Done when the palette (its input starts with ">") is gone: hidden, or replaced by the command's own picker.
     await poll(
-      async () => !(await quickInput.isVisible()) || !(await quickInputBox.inputValue().catch(() => '')).startsWith('>'),
+      async () => !(await this.quickInput.isVisible()) || !(await this.quickInputBox.inputValue().catch(() => '')).startsWith('>'),
       (gone) => gone,
       10_000,
       50,
     ).catch(() => undefined);
-  };
+  }
 
-  const runCommand = async (title: string): Promise<void> => {
-    await startCommand(title);
-    await quickInput.waitFor({ state: 'hidden' }).catch(() => undefined);
-  };
+  async runCommand(title: string): Promise<void> {
+    await this.startCommand(title);
+    await this.quickInput.waitFor({ state: 'hidden' }).catch(() => undefined);
+  }
 
-  const lineInfo = async (line: number) => {
-    await activeEditor.locator('.view-lines').first().waitFor();
-    return activeEditor.evaluate((root, wanted) => {
+  private async lineInfo(line: number) {
+    await this.activeEditor.locator('.view-lines').first().waitFor();
+    return this.activeEditor.evaluate((root, wanted) => {
       // View lines are positioned by `top`; the line-number gutter tells which line sits there.
       const tops = new Map<string, number>();
       for (const el of root.querySelectorAll<HTMLElement>('.margin-view-overlays > div')) {
@@ -421,218 +424,203 @@ function makeVSCode(p: Parts): VSCode {
       }
       return undefined;
     }, line);
-  };
+  }
 
-  const goTo = async (line: number, column = 1): Promise<void> => {
-    await focusEditor();
-    await page.keyboard.press('Control+G');
-    await quickInputBox.waitFor();
-    await quickInputBox.fill(`:${line}:${column}`);
-    await page.keyboard.press('Enter');
-    await quickInput.waitFor({ state: 'hidden' }).catch(() => undefined);
-  };
+  async goTo(line: number, column = 1): Promise<void> {
+    await this.focusEditor();
+    await this.page.keyboard.press('Control+G');
+    await this.quickInputBox.waitFor();
+    await this.quickInputBox.fill(`:${line}:${column}`);
+    await this.page.keyboard.press('Enter');
+    await this.quickInput.waitFor({ state: 'hidden' }).catch(() => undefined);
+  }
 
-  const vsc: VSCode = {
-    build: p.build,
-    page,
-    context: p.context,
-    url: p.url,
-    folder: p.folder,
-    userDataDir: p.userDataDir,
-    extensionsDir: p.extensionsDir,
-    close: p.close,
-    runCommand,
-    startCommand,
-    goTo,
+  async openFile(relPath: string): Promise<void> {
+    await this.page.keyboard.press('Control+P');
+    await this.quickInputBox.waitFor();
+    await this.quickInputBox.fill(relPath);
+    const base = path.basename(relPath);
+    // Wait until the file search has found it, then open the first (best) match.
+    await this.quickInput
+      .locator('.monaco-list-row .label-name', { hasText: new RegExp(`^${escapeRegExp(base)}$`) })
+      .first()
+      .waitFor({ timeout: 20_000 });
+    await this.page.keyboard.press('Enter');
+    await this.page.locator(`.tabs-container .tab.active[data-resource-name="${base}"]`).waitFor();
+    await this.activeEditor.locator('.view-lines .view-line').first().waitFor();
+  }
 
-    async openFile(relPath) {
-      await page.keyboard.press('Control+P');
-      await quickInputBox.waitFor();
-      await quickInputBox.fill(relPath);
-      const base = path.basename(relPath);
-      // Wait until the file search has found it, then open the first (best) match.
-      await quickInput
-        .locator('.monaco-list-row .label-name', { hasText: new RegExp(`^${escapeRegExp(base)}$`) })
-        .first()
-        .waitFor({ timeout: 20_000 });
-      await page.keyboard.press('Enter');
-      await page.locator(`.tabs-container .tab.active[data-resource-name="${base}"]`).waitFor();
-      await activeEditor.locator('.view-lines .view-line').first().waitFor();
-    },
+  async openFromExplorer(relPath: string): Promise<void> {
+    const tree = this.page.locator('.explorer-folders-view');
+    const parts = relPath.split('/');
+    for (const [i, name] of parts.entries()) {
+      const row = tree.locator('.monaco-list-row', {
+        has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(name)}$`) }),
+      }).first();
+      await row.waitFor({ timeout: 10_000 });
+      const isFolder = i < parts.length - 1;
+      // A collapsed folder expands on click; an expanded one would collapse, so leave it.
+      if (isFolder && (await row.getAttribute('aria-expanded')) === 'true') continue;
+      await row.click();
+    }
+    await this.page.locator(`.tabs-container .tab.active[data-resource-name="${parts.at(-1)}"]`).waitFor();
+    await this.activeEditor.locator('.view-lines .view-line').first().waitFor();
+  }
 
-    async openFromExplorer(relPath) {
-      const tree = page.locator('.explorer-folders-view');
-      const parts = relPath.split('/');
-      for (const [i, name] of parts.entries()) {
-        const row = tree.locator('.monaco-list-row', {
-          has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(name)}$`) }),
-        }).first();
-        await row.waitFor({ timeout: 10_000 });
-        const isFolder = i < parts.length - 1;
-        // A collapsed folder expands on click; an expanded one would collapse, so leave it.
-        if (isFolder && (await row.getAttribute('aria-expanded')) === 'true') continue;
-        await row.click();
-      }
-      await page.locator(`.tabs-container .tab.active[data-resource-name="${parts.at(-1)}"]`).waitFor();
-      await activeEditor.locator('.view-lines .view-line').first().waitFor();
-    },
+  async newUntitled(text?: string, how: 'paste' | 'type' = 'paste'): Promise<void> {
+    await this.runCommand('File: New Untitled Text File');
+    await this.page.locator('.tabs-container .tab.active', { hasText: /Untitled-\d+/ }).waitFor();
+    await this.focusEditor();
+    if (text === undefined) return;
+    if (how === 'type') {
+      await this.page.keyboard.insertText(text);
+    } else {
+      await this.writeClipboard(text);
+      await this.page.keyboard.press('Control+V');
+    }
+    const firstLine = text.split('\n')[0]!.slice(0, 20);
+    await this.activeEditor.locator('.view-line', { hasText: firstLine }).first().waitFor();
+  }
 
-    async newUntitled(text, how = 'paste') {
-      await runCommand('File: New Untitled Text File');
-      await page.locator('.tabs-container .tab.active', { hasText: /Untitled-\d+/ }).waitFor();
-      await focusEditor();
-      if (text === undefined) return;
-      if (how === 'type') {
-        await page.keyboard.insertText(text);
-      } else {
-        await vsc.writeClipboard(text);
-        await page.keyboard.press('Control+V');
-      }
-      const firstLine = text.split('\n')[0]!.slice(0, 20);
-      await activeEditor.locator('.view-line', { hasText: firstLine }).first().waitFor();
-    },
+  async statusBarText(): Promise<string[]> {
+    return this.page.locator('.part.statusbar .statusbar-item').allInnerTexts();
+  }
 
-    async statusBarText() {
-      return page.locator('.part.statusbar .statusbar-item').allInnerTexts();
-    },
+  async languageName(): Promise<string> {
+    const item = this.page.locator('[id="status.editor.mode"]');
+    await item.waitFor();
+    return (await item.innerText()).trim();
+  }
 
-    async languageName() {
-      const item = page.locator('[id="status.editor.mode"]');
-      await item.waitFor();
-      return (await item.innerText()).trim();
-    },
+  async editorTokens(line: number): Promise<string[]> {
+    const info = await this.lineInfo(line);
+    if (!info) throw new Error(`line ${line} is not rendered in the active editor`);
+    return [...new Set(info.tokens.filter((t) => t.text.trim() !== '').map((t) => t.color))];
+  }
 
-    async editorTokens(line) {
-      const info = await lineInfo(line);
-      if (!info) throw new Error(`line ${line} is not rendered in the active editor`);
-      return [...new Set(info.tokens.filter((t) => t.text.trim() !== '').map((t) => t.color))];
-    },
+  async editorLine(line: number): Promise<{ text: string; tokens: { text: string; color: string }[] }> {
+    const info = await this.lineInfo(line);
+    if (!info) throw new Error(`line ${line} is not rendered in the active editor`);
+    return info;
+  }
 
-    async editorLine(line) {
-      const info = await lineInfo(line);
-      if (!info) throw new Error(`line ${line} is not rendered in the active editor`);
-      return info;
-    },
+  async hover(line: number, column: number): Promise<string> {
+    await this.goTo(line, column);
+    await this.runCommand('Show or Focus Hover'); // editor.action.showHover, at the cursor
+    const hover = this.page.locator('.monaco-hover:not(.hidden) .monaco-hover-content');
+    try {
+      await hover.first().waitFor({ timeout: 5000 });
+    } catch {
+      return '';
+    }
+    return (await hover.allInnerTexts()).join('\n').trim();
+  }
 
-    async hover(line, column) {
-      await goTo(line, column);
-      await runCommand('Show or Focus Hover'); // editor.action.showHover, at the cursor
-      const hover = page.locator('.monaco-hover:not(.hidden) .monaco-hover-content');
-      try {
-        await hover.first().waitFor({ timeout: 5000 });
-      } catch {
-        return '';
-      }
-      return (await hover.allInnerTexts()).join('\n').trim();
-    },
-
-    async problems() {
-      await runCommand('Problems: Focus on Problems View');
-      const panel = page.locator('.markers-panel');
-      await panel.waitFor();
-      // Rows render lazily; give the view a moment after the diagnostics arrive.
-      await sleep(300);
-      // No named helper functions inside evaluate(): tsx would wrap them in a `__name()` call
-      // that does not exist in the page.
-      return panel.evaluate((root) => {
-        const out: Problem[] = [];
-        let file = '';
-        for (const row of root.querySelectorAll<HTMLElement>('.monaco-list-row')) {
-          // A resource row (the file) heads the marker rows below it.
-          if (row.querySelector('.resource-label-container')) {
-            file = row.querySelector('.label-name')?.textContent?.trim() ?? '';
-            continue;
-          }
-          const icon = row.querySelector('.marker-icon')?.className ?? '';
-          const where = /Ln (\d+), Col (\d+)/.exec(row.querySelector('.marker-line')?.textContent ?? '');
-          out.push({
-            severity: /\berror\b/.test(icon) ? 'error' : /\bwarning\b/.test(icon) ? 'warning' : /\binfo\b/.test(icon) ? 'info' : 'unknown',
-            message: row.querySelector('.marker-message')?.textContent?.trim() ?? '',
-            source: row.querySelector('.marker-source')?.textContent?.trim() ?? '',
-            code: row.querySelector('.marker-code')?.textContent?.trim() ?? '',
-            line: where ? Number(where[1]) : undefined,
-            column: where ? Number(where[2]) : undefined,
-            file,
-            hasFix: row.querySelector('.marker-icon.quickFix, .markers-panel-action-quickfix') !== null,
-          });
+  async problems(): Promise<Problem[]> {
+    await this.runCommand('Problems: Focus on Problems View');
+    const panel = this.page.locator('.markers-panel');
+    await panel.waitFor();
+    // Rows render lazily; give the view a moment after the diagnostics arrive.
+    await sleep(300);
+    // No named helper functions inside evaluate(): tsx would wrap them in a `__name()` call
+    // that does not exist in the this.page.
+    return panel.evaluate((root) => {
+      const out: Problem[] = [];
+      let file = '';
+      for (const row of root.querySelectorAll<HTMLElement>('.monaco-list-row')) {
+        // A resource row (the file) heads the marker rows below it.
+        if (row.querySelector('.resource-label-container')) {
+          file = row.querySelector('.label-name')?.textContent?.trim() ?? '';
+          continue;
         }
-        return out;
-      });
-    },
-
-    webviewFrame() {
-      return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-    },
-
-    async screenshot(name) {
-      const file = path.isAbsolute(name) ? name : path.join(SCREENSHOT_DIR, name.endsWith('.png') ? name : `${name}.png`);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      await page.screenshot({ path: file });
-      return file;
-    },
-
-    extensionLog() {
-      return readLogs(path.join(p.userDataDir, 'logs'), (f) => /exthost/i.test(f));
-    },
-
-    extensionErrors() {
-      // An entry starts with a timestamp; stack lines of an error follow it without one.
-      const entries: string[] = [];
-      for (const line of vsc.extensionLog().split('\n')) {
-        if (/^\d{4}-\d\d-\d\d /.test(line) || line.startsWith('--- ')) entries.push(line);
-        else if (entries.length) entries[entries.length - 1] += `\n${line}`;
-      }
-      return entries.filter((e) => /^\S+ \S+ \[error\]/.test(e) && e.includes(EXTENSION_ID));
-    },
-
-    async waitForActivation(timeoutMs = 20_000) {
-      const activated = new RegExp(`_doActivateExtension ${escapeRegExp(EXTENSION_ID)}\\b.*`);
-      return poll(() => activated.exec(vsc.extensionLog())?.[0], (line) => line !== undefined, timeoutMs)
-        .then((line) => line as string)
-        .catch(() => {
-          throw new Error(`${EXTENSION_ID} was not activated within ${timeoutMs} ms; log:\n${vsc.extensionLog()}`);
+        const icon = row.querySelector('.marker-icon')?.className ?? '';
+        const where = /Ln (\d+), Col (\d+)/.exec(row.querySelector('.marker-line')?.textContent ?? '');
+        out.push({
+          severity: /\berror\b/.test(icon) ? 'error' : /\bwarning\b/.test(icon) ? 'warning' : /\binfo\b/.test(icon) ? 'info' : 'unknown',
+          message: row.querySelector('.marker-message')?.textContent?.trim() ?? '',
+          source: row.querySelector('.marker-source')?.textContent?.trim() ?? '',
+          code: row.querySelector('.marker-code')?.textContent?.trim() ?? '',
+          line: where ? Number(where[1]) : undefined,
+          column: where ? Number(where[2]) : undefined,
+          file,
+          hasFix: row.querySelector('.marker-icon.quickFix, .markers-panel-action-quickfix') !== null,
         });
-    },
-
-    async activationTime() {
-      const m = /Activation:\s*(\d+)\s*ms/i.exec(await vsc.runningExtension());
-      return m ? Number(m[1]) : undefined;
-    },
-
-    consoleLog() {
-      return [...p.consoleLines];
-    },
-
-    async runningExtension() {
-      await runCommand('Developer: Show Running Extensions');
-      const editor = page.locator('.runtime-extensions-editor');
-      await editor.waitFor();
-      // The list is virtualised and sorted slowest first: scroll until our row is rendered.
-      const row = editor.locator('.monaco-list-row', { hasText: 'VMA Lens' }).first();
-      let text: string | undefined;
-      for (let i = 0; i < 30 && text === undefined; i++) {
-        if (await row.count()) text = await row.innerText();
-        else {
-          await editor.locator('.monaco-list').first().hover();
-          await page.mouse.wheel(0, 300);
-          await sleep(100);
-        }
       }
-      // It opens as a modal editor, which takes the keyboard until Escape closes it.
-      await page.keyboard.press('Escape');
-      await editor.waitFor({ state: 'hidden' }).catch(() => undefined);
-      return text ?? '';
-    },
+      return out;
+    });
+  }
 
-    async writeClipboard(text) {
-      await page.evaluate((t) => navigator.clipboard.writeText(t), text);
-    },
+  webviewFrame(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  }
 
-    async readClipboard() {
-      return page.evaluate(() => navigator.clipboard.readText());
-    },
-  };
-  return vsc;
+  async screenshot(name: string): Promise<string> {
+    const file = path.isAbsolute(name) ? name : path.join(SCREENSHOT_DIR, name.endsWith('.png') ? name : `${name}.png`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  extensionLog(): string {
+    return readLogs(path.join(this.userDataDir, 'logs'), (f) => /exthost/i.test(f));
+  }
+
+  extensionErrors(): string[] {
+    // An entry starts with a timestamp; stack lines of an error follow it without one.
+    const entries: string[] = [];
+    for (const line of this.extensionLog().split('\n')) {
+      if (/^\d{4}-\d\d-\d\d /.test(line) || line.startsWith('--- ')) entries.push(line);
+      else if (entries.length) entries[entries.length - 1] += `\n${line}`;
+    }
+    return entries.filter((e) => /^\S+ \S+ \[error\]/.test(e) && e.includes(EXTENSION_ID));
+  }
+
+  async waitForActivation(timeoutMs = 20_000): Promise<string> {
+    const activated = new RegExp(`_doActivateExtension ${escapeRegExp(EXTENSION_ID)}\\b.*`);
+    return poll(() => activated.exec(this.extensionLog())?.[0], (line) => line !== undefined, timeoutMs)
+      .then((line) => line as string)
+      .catch(() => {
+        throw new Error(`${EXTENSION_ID} was not activated within ${timeoutMs} ms; log:\n${this.extensionLog()}`);
+      });
+  }
+
+  async activationTime(): Promise<number | undefined> {
+    const m = /Activation:\s*(\d+)\s*ms/i.exec(await this.runningExtension());
+    return m ? Number(m[1]) : undefined;
+  }
+
+  consoleLog(): string[] {
+    return [...this.consoleLines];
+  }
+
+  async runningExtension(): Promise<string> {
+    await this.runCommand('Developer: Show Running Extensions');
+    const editor = this.page.locator('.runtime-extensions-editor');
+    await editor.waitFor();
+    // The list is virtualised and sorted slowest first: scroll until our row is rendered.
+    const row = editor.locator('.monaco-list-row', { hasText: 'VMA Lens' }).first();
+    let text: string | undefined;
+    for (let i = 0; i < 30 && text === undefined; i++) {
+      if (await row.count()) text = await row.innerText();
+      else {
+        await editor.locator('.monaco-list').first().hover();
+        await this.page.mouse.wheel(0, 300);
+        await sleep(100);
+      }
+    }
+    // It opens as a modal editor, which takes the keyboard until Escape closes it.
+    await this.page.keyboard.press('Escape');
+    await editor.waitFor({ state: 'hidden' }).catch(() => undefined);
+    return text ?? '';
+  }
+
+  async writeClipboard(text: string): Promise<void> {
+    await this.page.evaluate((t) => navigator.clipboard.writeText(t), text);
+  }
+
+  async readClipboard(): Promise<string> {
+    return this.page.evaluate(() => navigator.clipboard.readText());
+  }
 }
 
 /** Concatenates the log files under `dir` whose path matches `pick`, oldest session first. */

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { captureLocal } from '../../src/capture';
+import { captureSeries } from '../helpers/captureSeries';
 import { startProcess } from '../helpers/realProcess';
 import { poll, startVSCode, tempFolder } from './harness';
 import { openFolderTimeline, sleep, waitSamples } from './timelineSteps';
@@ -35,11 +35,7 @@ describe('timeline layout from 400 px up, light and dark', { timeout: 600_000 },
     const p = startProcess({ program: 'fragmenter', args: ['--rate', '300', '--touch'] });
     try {
       await p.ready;
-      for (let k = 1; k <= SAMPLES; k++) {
-        const cap = await captureLocal(p.pid);
-        fs.writeFileSync(path.join(dir, `${String(k).padStart(2, '0')}-${cap.fileName}`), cap.text);
-        await sleep(400);
-      }
+      await captureSeries(p.pid, dir, SAMPLES, 400);
     } finally {
       await p.stop();
     }

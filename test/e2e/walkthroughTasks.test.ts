@@ -14,10 +14,11 @@ import * as path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 
 import { codeServerConfigFile, provisionCodeServer } from '../../scripts/provision-code-server.mjs';
+import { EXTENSION_ID } from '../../src/constants';
 import { analyzeText } from '../../src/core/analyze';
 import { ALLOCATOR_LIBS, captureMaps, capturePmap, startProcess, type RealProcess } from '../helpers/realProcess';
 import { closeAllEditors, problemCounts, quickInput, quickPick, runPickCommand, waitForTab } from './editorActions';
-import { EXTENSION_ID, poll, SCREENSHOT_DIR, startVSCode, tempFolder, type VSCode } from './harness';
+import { poll, SCREENSHOT_DIR, startVSCode, tempFolder, type VSCode } from './harness';
 import { waitSamples } from './timelineSteps';
 
 const ROOT = path.resolve(__dirname, '..', '..');

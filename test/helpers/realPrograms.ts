@@ -51,11 +51,11 @@ export async function startGoStatic(goroutines = 8): Promise<RealProcess> {
   return ready(startProcess({ cmd: buildGoFixture('goheap'), args: [String(goroutines)], readyLine: /^READY$/m }));
 }
 
-/** A JVM (the source launcher compiles NativeThreads.java in memory) with `threads` threads that malloc. */
+/** A JVM (the source launcher compiles VmaLensLayouts.java in memory) with `threads` threads that malloc. */
 export async function startJava(threads: number, env: Record<string, string | undefined> = {}): Promise<RealProcess> {
   const p = startProcess({
     cmd: 'java',
-    args: ['-Xmx64m', '-Xss512k', path.join(FIXTURES_DIR, 'NativeThreads.java'), String(threads)],
+    args: ['-Xmx64m', '-Xss512k', path.join(FIXTURES_DIR, 'VmaLensLayouts.java'), String(threads)],
     env,
     readyLine: /^READY$/m,
     timeoutMs: 60_000,

@@ -203,7 +203,7 @@ describe('the evidence in the CLI, the report and the hovers', () => {
     const html = analysisHtml(a, {
       nonce: 'n',
       cspSource: 'c',
-      source: 'x.maps',
+      subject: 'x.maps',
       cmd: { openFix: 'o', copyCommand: 'c', revealLine: 'r' },
       commandLine: () => undefined,
     } as Parameters<typeof analysisHtml>[1]);

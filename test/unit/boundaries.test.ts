@@ -3,7 +3,10 @@
  * - src/core is pure: it imports only other src/core modules (no `vscode`, no `node:*`, no
  *   package), so the extension host, the CLI, the webview and a web worker can all run it;
  * - the webview bundle reaches only webview/, src/protocol.ts and src/core, plus its UI packages;
- * - the CLI and the Node helpers never import `vscode`;
+ * - the browser entry (src/web/extension.ts) reaches no `node:` module and no package but `vscode`;
+ * - the CLI, the Node helpers, capture and the Prometheus client never import `vscode`;
+ * - a folder with an index.ts (capture, editor) is imported from outside only through it, or
+ *   through its browser face (capture/names.ts); no two src/ folders import each other;
  * - every diagnostic code has the README section its link points to, every setting a README row.
  * Each rule is also run on a made-up violation, so a checker that silently passes everything fails.
  */
@@ -102,14 +105,67 @@ export function webEntryViolations(files: Files, entry = 'src/web/extension.ts')
   return bad;
 }
 
-/** Violations of "the CLI and Node helpers never import vscode". */
+/** Violations of "the CLI, the Node helpers, capture and the Prometheus client never import vscode". */
 export function cliViolations(files: Files): string[] {
   const bad: string[] = [];
   for (const [file, src] of files) {
-    if (!/^src\/(?:cli|node)\//.test(file)) continue;
+    if (!/^src\/(?:cli|node|capture|prometheus)\//.test(file)) continue;
     for (const spec of importsOf(src)) if (spec === 'vscode') bad.push(`${file} imports 'vscode'`);
   }
   return bad;
+}
+
+/** The folder of a repo-relative file under src/ (`src/editor/x.ts` → `src/editor`), else undefined for files at src/'s top. */
+const folderOf = (file: string): string | undefined => /^(src\/[^/]+)\//.exec(file)?.[1];
+
+/**
+ * The faces a folder with an index.ts shows besides it. `src/capture/index.ts` reaches `sh` and
+ * `ssh` (Node only); `names.ts`, which runs no program (the error type, the PID and host checks,
+ * dump file names), is its face for code the browser build reaches too.
+ */
+export const BROWSER_FACES: ReadonlySet<string> = new Set(['src/capture/names.ts']);
+
+/**
+ * Violations of "a folder with an index.ts is reached from outside only through it (its public
+ * face), or through its browser face".
+ */
+export function internalsViolations(files: Files, browserFaces: ReadonlySet<string> = BROWSER_FACES): string[] {
+  const bad: string[] = [];
+  for (const [file, src] of files) {
+    for (const spec of importsOf(src)) {
+      const target = resolveLocal(file, spec, files);
+      const folder = target && folderOf(target);
+      if (!folder || folder === folderOf(file) || !files.has(`${folder}/index.ts`)) continue;
+      if (target !== `${folder}/index.ts` && !browserFaces.has(target)) bad.push(`${file} imports ${target} (use ${folder}/index.ts)`);
+    }
+  }
+  return bad;
+}
+
+/** Cycles between src/ folders (`src/editor → src/report → src/editor`), each named once. */
+export function folderCycles(files: Files): string[] {
+  const edges = new Map<string, Set<string>>();
+  for (const [file, src] of files) {
+    const from = folderOf(file);
+    if (!from) continue;
+    for (const spec of importsOf(src)) {
+      const to = folderOf(resolveLocal(file, spec, files) ?? '');
+      if (to && to !== from) (edges.get(from) ?? edges.set(from, new Set()).get(from)!).add(to);
+    }
+  }
+  const cycles = new Set<string>();
+  const walk = (path: string[]) => {
+    for (const next of edges.get(path.at(-1)!) ?? []) {
+      const at = path.indexOf(next);
+      if (at >= 0) {
+        const loop = path.slice(at);
+        const first = loop.indexOf([...loop].sort()[0]);
+        cycles.add([...loop.slice(first), ...loop.slice(0, first), loop[first]].join(' → '));
+      } else walk([...path, next]);
+    }
+  };
+  for (const f of edges.keys()) walk([f]);
+  return [...cycles].sort();
 }
 
 /** The string members of a union type alias `export type NAME = | 'a' | 'b';` in a source file. */
@@ -249,7 +305,44 @@ describe('architecture boundaries', () => {
     assert.deepEqual(runtimeImportsOf("import type { A } from './a';\nexport type { B } from './b';\nimport { c } from './c';"), ['./c']);
   });
 
-  it('the CLI and the Node helpers never import vscode', () => {
+  it('a folder with an index.ts is reached from outside only through it (or its browser face)', () => {
+    assert.deepEqual(internalsViolations(files), []);
+    const fake: Files = new Map([
+      ['src/capture/index.ts', "export { x } from './capture';"],
+      ['src/capture/capture.ts', ''],
+      ['src/capture/names.ts', ''],
+      ['src/cli/main.ts', "import { x } from '../capture/capture';\nimport { y } from '../capture';\nimport { z } from '../report/reportHtml';"],
+      ['src/report/reportHtml.ts', "import { w } from './reportPanel';"],
+      ['src/report/reportPanel.ts', ''],
+      ['src/fleet/fleetPanel.ts', "import { CaptureError } from '../capture/names';"],
+    ]);
+    assert.deepEqual(internalsViolations(fake), ['src/cli/main.ts imports src/capture/capture.ts (use src/capture/index.ts)']);
+    assert.deepEqual(internalsViolations(fake, new Set()), [
+      'src/cli/main.ts imports src/capture/capture.ts (use src/capture/index.ts)',
+      'src/fleet/fleetPanel.ts imports src/capture/names.ts (use src/capture/index.ts)',
+    ]);
+  });
+
+  it('a browser face is browser-safe: it imports no node: module, no package and no Node-only module of its folder', () => {
+    for (const face of BROWSER_FACES) {
+      assert.ok(files.has(face), `${face} exists`);
+      assert.deepEqual(webEntryViolations(files, face), [], face);
+      assert.ok(webEntryViolations(new Map([[face, "import { spawn } from 'node:child_process';"]]), face).length === 1, 'the check sees a node: import');
+    }
+  });
+
+  it('no two src/ folders import each other, directly or round a loop', () => {
+    assert.deepEqual(folderCycles(files), []);
+    const fake: Files = new Map([
+      ['src/editor/index.ts', "import { r } from '../report/reportPanel';"],
+      ['src/report/reportPanel.ts', "import { d } from '../editor/dumpIndex';\nimport { c } from '../core/parse';"],
+      ['src/editor/dumpIndex.ts', "import { c } from '../core/parse';"],
+      ['src/core/parse.ts', ''],
+    ]);
+    assert.deepEqual(folderCycles(fake), ['src/editor → src/report → src/editor']);
+  });
+
+  it('the CLI, the Node helpers, capture and the Prometheus client never import vscode', () => {
     assert.deepEqual(cliViolations(files), []);
     assert.deepEqual(cliViolations(new Map([['src/cli/x.ts', "import * as vscode from 'vscode';"]])), ["src/cli/x.ts imports 'vscode'"]);
   });

@@ -16,13 +16,13 @@ import { parseDump } from '../../src/core/parse';
 import type { Fix, FixId } from '../../src/core/types';
 import { checkMyCnf, checkSysctl, type ConfigFix } from '../../src/editor/configCheck';
 import { applyEdits, configFlavourOfPath, mergeConfig } from '../../src/editor/configMerge';
-import { hoverAt, mapsColumns, pmapColumnsOf, type HoverSource } from '../../src/editor/hoverText';
+import { hoverAt, mapsColumns, pmapColumnsOf, type HoverContext } from '../../src/editor/hoverText';
 import { analysisHtml, commandUri, diffHtml } from '../../src/report/reportHtml';
 
 const SAMPLES = path.resolve(__dirname, '..', '..', 'samples');
 const read = (name: string) => fs.readFileSync(path.join(SAMPLES, name), 'utf8');
 
-interface Loaded extends HoverSource {
+interface Loaded extends HoverContext {
   lines: string[];
   text: string;
 }
@@ -310,7 +310,7 @@ describe('report HTML', () => {
 
   it('has a nonce CSP with no external sources, the limit, the allocator, the kind table and every finding with fix buttons', () => {
     const l = load('fragmenter-at-limit.maps');
-    const html = analysisHtml(l.analysis, { ...page, source: 'fragmenter-at-limit.maps', docUri: 'file:///x.maps', state: { kind: 'analysis', uri: 'file:///x.maps' } });
+    const html = analysisHtml(l.analysis, { ...page, subject: 'fragmenter-at-limit.maps', docUri: 'file:///x.maps', state: { kind: 'analysis', uri: 'file:///x.maps' } });
     assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src vscode-resource: 'nonce-N0nce';[^"]*script-src 'nonce-N0nce';">/);
     assert.doesNotMatch(html, /https?:\/\//, 'no external resource');
     assert.match(html, /65,530 \/ 65,530 \(100%\)/);
@@ -326,17 +326,17 @@ describe('report HTML', () => {
 
   it('escapes what comes from the dump', () => {
     const dump = parseDump('# command: <img src=x onerror=alert(1)>\n00400000-00401000 r-xp 00000000 fe:00 1 /bin/<b>x</b>\n');
-    const html = analysisHtml(analyze(dump), { ...page, source: '<script>' });
+    const html = analysisHtml(analyze(dump), { ...page, subject: '<script>' });
     assert.doesNotMatch(html, /<img|<b>x|<script>[^a]/);
     assert.match(html, /&lt;script&gt;/);
   });
 
   it('shows the RSS column when smaps gave it, and a compare report with deltas by kind', () => {
     const s = load('threads-glibc.smaps');
-    assert.match(analysisHtml(s.analysis, { ...page, source: 's' }), /<th class="num">RSS<\/th>/);
+    assert.match(analysisHtml(s.analysis, { ...page, subject: 's' }), /<th class="num">RSS<\/th>/);
     const a = load('mariadbd-glibc.maps');
     const b = load('mariadbd-jemalloc.maps');
-    const html = diffHtml(diffDumps(a.dump, b.dump), { nonce: 'n', cspSource: 'c', source: 'x', nameA: 'glibc', nameB: 'jemalloc', a: a.analysis, b: b.analysis });
+    const html = diffHtml(diffDumps(a.dump, b.dump), { nonce: 'n', cspSource: 'c', subject: 'x', nameA: 'glibc', nameB: 'jemalloc', a: a.analysis, b: b.analysis });
     assert.match(html, /<div class="value">glibc → jemalloc<\/div>/);
     assert.match(html, new RegExp(`${a.analysis.vmaCount} → ${b.analysis.vmaCount}`));
     assert.match(html, /<td>glibc arena<\/td>/);

@@ -293,33 +293,6 @@ describe('smaps, smaps_rollup and pmap', () => {
     assert.equal(d.count, 2);
     assert.equal(d.vma(0).size, 8192);
   });
-
-  it('parses the real pmap -x, -X and -XX of a process like its maps', () => {
-    const { execFileSync, spawn } = require('node:child_process') as typeof import('node:child_process');
-    const child = spawn('sleep', ['30']);
-    try {
-      // Wait until sleep has exec'd, loaded libc and its locale files: the maps read the same twice.
-      const mapsPath = `/proc/${child.pid}/maps`;
-      const pause = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-      let last = '';
-      for (let k = 0; k < 100; k++) {
-        const now = readFileSync(mapsPath, 'utf8');
-        if (now === last && /\/sleep\n/.test(now)) break;
-        last = now;
-        pause();
-      }
-      const maps = parseDump(readFileSync(mapsPath));
-      for (const flag of ['-x', '-X', '-XX']) {
-        const d = parseDump(execFileSync('pmap', [flag, String(child.pid)]));
-        assert.equal(d.malformedCount, 0, `${flag}: ${JSON.stringify(d.malformed.slice(0, 2))}`);
-        assert.equal(d.count, maps.count, flag);
-        const starts = (x: typeof d) => Array.from({ length: x.count }, (_, i) => x.vma(i).startHex);
-        assert.deepEqual(starts(d), starts(maps), `${flag}: same addresses, whatever the padding`);
-      }
-    } finally {
-      child.kill();
-    }
-  });
 });
 
 describe('streaming', () => {

@@ -1,9 +1,9 @@
 /**
- * The timeline webview's strip requests (webview/stripRequests.ts, used by webview/main.ts): the
- * host answers each RequestStrip with a StripResult, and answers can arrive out of order (a big
- * dump's strip takes longer than the next one's). Only the answer to the latest request is drawn.
- * The strips are the host's own (stripOf over real dumps); what is "drawn" is what main.ts would
- * hand to the strip view.
+ * The timeline webview's strip requests (StripRequests in webview/requests.ts, used by
+ * webview/stripPanel.ts): the host answers each RequestStrip with a StripResult, and answers can
+ * arrive out of order (a big dump's strip takes longer than the next one's). Only the answer to
+ * the latest request is drawn. The strips are the host's own (stripOf over real dumps); what is
+ * "drawn" is what stripPanel.ts would hand to the strip view.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { analyze } from '../../src/core/analyze';
 import { parseDump } from '../../src/core/parse';
 import { MessageType, type RequestStripMessage, type StripResultMessage } from '../../src/protocol';
 import { stripOf } from '../../src/timeline/strip';
-import { StripRequests } from '../../webview/stripRequests';
+import { StripRequests } from '../../webview/requests';
 import { layout, library, MiB } from '../helpers/mapsText';
 
 /** The host's answer to a request, built as the panel builds it. */

@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { captureLocal, CaptureError } from '../../src/capture';
+import { CaptureError } from '../../src/capture';
 import { listDumpFiles } from '../../src/node/dumpFile';
 import { CaptureStore, readWatchIndex, watchFolderName } from '../../src/timeline/captureStore';
-import { loadFolder } from '../../src/timeline/folder';
-import { nodeDumpFiles } from '../../src/node/dumpFiles';
 import { backoffDelay, classifyFailure, WatchSession, type Clock, type WatchStatus } from '../../src/timeline/watch';
 import { isWebviewMessage, MessageType } from '../../src/protocol';
-import { startProcess } from '../helpers/realProcess';
 
 /** A clock the test moves by hand. */
 class FakeClock implements Clock {
@@ -207,38 +204,6 @@ describe('capture folder of a watch', () => {
     assert.equal(watchFolderName({ host: 'db1.example.com', pid: 7 }, new Date('2026-01-02T03:04:05.678Z')), 'db1.example.com-7-20260102T030405Z');
     writeFileSync(join(tmp, 'index.json'), '{"format":"other"}');
     assert.equal(readWatchIndex(tmp), undefined);
-  });
-
-  it('loads a folder of real dumps of a growing process as ordered samples, skipping what is not a dump', async () => {
-    const dir = mkdtempSync(join(tmp, 'real-'));
-    const p = startProcess({ program: 'fragmenter', args: ['--rate', '2000', '--target', '20000'] });
-    try {
-      await p.ready;
-      for (let k = 1; k <= 6; k++) {
-        const cap = await captureLocal(p.pid);
-        writeFileSync(join(dir, `${String(k).padStart(2, '0')}-${cap.fileName}`), cap.text);
-        await new Promise((r) => setTimeout(r, 150));
-      }
-    } finally {
-      await p.stop();
-    }
-    writeFileSync(join(dir, 'notes.txt'), 'not a dump\n');
-    const batches: number[] = [];
-    const r = await loadFolder(nodeDumpFiles, dir, { onBatch: (s) => batches.push(s.length), batchMs: 0, concurrency: 2 });
-    assert.equal(r.files, 7);
-    assert.equal(r.samples.length, 6);
-    assert.deepEqual(r.skipped.map((s) => s.file.split('/').pop()), ['notes.txt']);
-    assert.equal(batches.reduce((a, b) => a + b, 0), 6, 'every sample is handed over once');
-    assert.equal(r.processes.length, 1);
-    const counts = r.samples.sort((a, b) => a.source.localeCompare(b.source)).map((s) => s.vmaCount);
-    assert.ok(counts[5] > counts[0] + 200, `grows: ${counts.join(' ')}`);
-    assert.ok(r.samples.every((s) => s.rss !== undefined && s.time !== undefined && s.maxMapCount > 0));
-    assert.ok(readdirSync(dir).length === 7);
-    // Reading can be cancelled.
-    const ac = new AbortController();
-    ac.abort();
-    assert.equal((await loadFolder(nodeDumpFiles, dir, { signal: ac.signal })).cancelled, true);
-    assert.equal(readFileSync(join(dir, 'notes.txt'), 'utf8'), 'not a dump\n');
   });
 });
 

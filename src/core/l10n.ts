@@ -1,0 +1,39 @@
+/**
+ * The message catalogue of the engine and the CLI: the same bundle format and the same
+ * `{0}` / `{name}` placeholders as `vscode.l10n.t` and `@vscode/l10n`, so one file per language
+ * (l10n/bundle.l10n.LANG.json) serves the extension, its webviews, the core and the CLI.
+ * Pure: the bundle is handed in by whoever runs the engine (the extension from
+ * `vscode.l10n.bundle`, the CLI from the file of its locale); without one, English.
+ */
+
+export type L10nBundle = Record<string, string | { message: string; comment?: string[] }>;
+export type L10nArg = string | number | boolean;
+
+let bundle: L10nBundle | undefined;
+
+/** Sets (or with `undefined` clears) the bundle every later `t` call reads. */
+export function setL10nBundle(next: L10nBundle | undefined): void {
+  bundle = next;
+}
+
+/**
+ * The translation of `message`, its placeholders filled: `{0}`… from positional arguments, or
+ * `{name}` from one record. A message missing from the bundle is its English self.
+ */
+export function t(message: string, ...args: L10nArg[] | [Record<string, L10nArg>]): string {
+  const entry = bundle?.[message];
+  const text = entry === undefined ? message : typeof entry === 'string' ? entry : entry.message;
+  if (args.length === 0) return text;
+  const values: Record<string, L10nArg> = typeof args[0] === 'object' ? (args[0] as Record<string, L10nArg>) : (args as L10nArg[]).reduce<Record<string, L10nArg>>((o, v, i) => ((o[i] = v), o), {});
+  return text.replace(/\{([^{}]+)\}/g, (whole, key: string) => (key in values ? String(values[key]) : whole));
+}
+
+/**
+ * The catalogue language of a POSIX locale name (`zh_CN.UTF-8` → `zh-cn`, `C` → undefined):
+ * VS Code's spelling, lower case with a hyphen, the codeset and modifier dropped.
+ */
+export function languageOfLocale(locale: string | undefined): string | undefined {
+  if (!locale) return undefined;
+  const lang = locale.split(/[.@]/)[0].replace('_', '-').toLowerCase();
+  return lang === '' || lang === 'c' || lang === 'posix' ? undefined : lang;
+}
