@@ -134,7 +134,10 @@ const pass = (ok: boolean) => (ok ? 'meets' : 'MISSES');
 const s3 = (s: number) => `${s.toFixed(3)} s`;
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 const results: Record<string, unknown>[] = [];
-const ourCli = (...args: string[]) => () => measure(process.execPath, [cli, ...args]);
+const ourCli =
+  (...args: string[]) =>
+  () =>
+    measure(process.execPath, [cli, ...args]);
 const mawk = (file: string) => () => measure('/usr/bin/mawk', ['{ n += NF } END { print n }', file]);
 
 async function main(): Promise<void> {
@@ -152,7 +155,11 @@ async function main(): Promise<void> {
     let withCerts: number | undefined;
     if (extraCaCerts) {
       const env = { ...benchEnv, NODE_EXTRA_CA_CERTS: extraCaCerts };
-      const ca = paired(9, () => measure(process.execPath, ['-e', '0'], undefined, env), () => measure(process.execPath, ['-e', '0']));
+      const ca = paired(
+        9,
+        () => measure(process.execPath, ['-e', '0'], undefined, env),
+        () => measure(process.execPath, ['-e', '0']),
+      );
       withCerts = ca.ours.wall;
       console.log(`node -e 0 with NODE_EXTRA_CA_CERTS=${extraCaCerts}: ${s3(ca.ours.wall)}, ${ca.ratio.toFixed(1)}x without (unset for every run below)`);
     }
@@ -200,7 +207,13 @@ async function main(): Promise<void> {
     const file = await makeRealSmaps();
     const size = statSync(file).size / 1e6;
     const p = paired(5, ourCli('analyze', '--json', file), mawk(file));
-    results.push({ dump: `real 100,000-VMA smaps (${size.toFixed(1)} MB)`, vmaLensSeconds: p.ours.wall, vmaLensPeakMB: p.ours.rssKb / 1024, mawkSeconds: p.peer.wall, vsMawk: p.ratio });
+    results.push({
+      dump: `real 100,000-VMA smaps (${size.toFixed(1)} MB)`,
+      vmaLensSeconds: p.ours.wall,
+      vmaLensPeakMB: p.ours.rssKb / 1024,
+      mawkSeconds: p.peer.wall,
+      vsMawk: p.ratio,
+    });
     console.log(`\nreal 100,000-VMA smaps (${size.toFixed(1)} MB, /proc/PID/smaps of a fragmenter)`);
     console.log(`  vma-lens analyze --json  ${s3(p.ours.wall)}   peak ${mb(p.ours.rssKb)} (target <= 120 MB: ${pass(p.ours.rssKb / 1024 <= 120)})`);
     console.log(`  mawk (split fields)      ${s3(p.peer.wall)}`);
@@ -210,10 +223,14 @@ async function main(): Promise<void> {
   for (const n of runs('timeline') ? [1000, 10_000] : []) {
     const dir = makeTimelineDir(n);
     const files = readdirSync(dir).map((f) => join(dir, f));
-    const p = paired(n > 1000 ? 3 : 5, ourCli('timeline', '--json', dir), () =>
-      measure('/bin/bash', ['-c', 'for f; do wc -l < "$f"; done', 'loop', ...files]),
-    );
-    results.push({ dump: `timeline of ${n.toLocaleString('en-US')} small dumps`, vmaLensSeconds: p.ours.wall, vmaLensPeakMB: p.ours.rssKb / 1024, wcLoopSeconds: p.peer.wall, vsWcLoop: p.ratio });
+    const p = paired(n > 1000 ? 3 : 5, ourCli('timeline', '--json', dir), () => measure('/bin/bash', ['-c', 'for f; do wc -l < "$f"; done', 'loop', ...files]));
+    results.push({
+      dump: `timeline of ${n.toLocaleString('en-US')} small dumps`,
+      vmaLensSeconds: p.ours.wall,
+      vmaLensPeakMB: p.ours.rssKb / 1024,
+      wcLoopSeconds: p.peer.wall,
+      vsWcLoop: p.ratio,
+    });
     console.log(`\ntimeline of ${n.toLocaleString('en-US')} small dumps (${files.length} files)`);
     console.log(`  vma-lens timeline --json ${s3(p.ours.wall)}   peak ${mb(p.ours.rssKb)}`);
     console.log(`  for f; do wc -l < $f     ${s3(p.peer.wall)}`);
@@ -228,7 +245,13 @@ async function main(): Promise<void> {
       const rb = ourCli('analyze', '--json', b)();
       return { wall: ra.wall + rb.wall, rssKb: Math.max(ra.rssKb, rb.rssKb) };
     });
-    results.push({ dump: 'diff of two 1,000,000-VMA dumps', vmaLensSeconds: p.ours.wall, vmaLensPeakMB: p.ours.rssKb / 1024, twoAnalyzeSeconds: p.peer.wall, vsTwoAnalyze: p.ratio });
+    results.push({
+      dump: 'diff of two 1,000,000-VMA dumps',
+      vmaLensSeconds: p.ours.wall,
+      vmaLensPeakMB: p.ours.rssKb / 1024,
+      twoAnalyzeSeconds: p.peer.wall,
+      vsTwoAnalyze: p.ratio,
+    });
     console.log('\ndiff of two 1,000,000-VMA dumps (the second with 1% more VMAs)');
     console.log(`  vma-lens diff --json     ${s3(p.ours.wall)}   peak ${mb(p.ours.rssKb)}`);
     console.log(`  two analyze --json runs  ${s3(p.peer.wall)}`);

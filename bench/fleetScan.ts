@@ -23,7 +23,11 @@ const processCount = () => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).l
 
 function compare(label: string, measure: Measure, paired: Paired): Record<string, unknown> {
   const procs = processCount();
-  const p = paired(5, () => measure(process.execPath, [cli, 'metrics', '--output', OUT]), () => measure('/bin/bash', ['-c', LOOP]));
+  const p = paired(
+    5,
+    () => measure(process.execPath, [cli, 'metrics', '--output', OUT]),
+    () => measure('/bin/bash', ['-c', LOOP]),
+  );
   const { ours, peer: loop } = p;
   // The scan alone, as the last run measured it (the rest of the wall time is Node starting).
   const scan = Number(/^vma_lens_scrape_duration_seconds (\S+)$/m.exec(readFileSync(OUT, 'utf8'))?.[1]);
@@ -32,7 +36,15 @@ function compare(label: string, measure: Measure, paired: Paired): Record<string
   console.log(`    of which the /proc scan  ${scan.toFixed(3)} s (vma_lens_scrape_duration_seconds)`);
   console.log(`  for p in /proc/*: wc -l    ${loop.wall.toFixed(3)} s   peak ${(loop.rssKb / 1024).toFixed(0)} MB (of one wc)`);
   console.log(`  ratio: ${p.ratio.toFixed(2)}x the time of the shell loop (median of paired runs)`);
-  return { scan: label, processes: procs, metricsSeconds: ours.wall, metricsPeakMB: ours.rssKb / 1024, scanSeconds: scan, wcLoopSeconds: loop.wall, vsWcLoop: p.ratio };
+  return {
+    scan: label,
+    processes: procs,
+    metricsSeconds: ours.wall,
+    metricsPeakMB: ours.rssKb / 1024,
+    scanSeconds: scan,
+    wcLoopSeconds: loop.wall,
+    vsWcLoop: p.ratio,
+  };
 }
 
 export async function benchFleetScan(measure: Measure, paired: Paired): Promise<Record<string, unknown>[]> {

@@ -45,15 +45,17 @@ async function exercise(db: Mariadb): Promise<void> {
     'USE demo; SELECT COUNT(*), SUM(LENGTH(v)) FROM t a JOIN seq_1_to_5 s ON a.id % 5 = s.seq - 1; ' +
     "SELECT GROUP_CONCAT(v ORDER BY id DESC SEPARATOR '') IS NOT NULL FROM t; SELECT SLEEP(0.3);";
   await Promise.all(
-    Array.from({ length: 8 }, () =>
-      new Promise<void>((resolve, reject) => {
-        const c = spawn('mariadb', ['--no-defaults', '-S', db.socket, '-uroot', '-N', '-B', '-e', sql], {
-          stdio: ['ignore', 'ignore', 'pipe'],
-        });
-        let err = '';
-        c.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mariadb client: ${err}`))));
-      }),
+    Array.from(
+      { length: 8 },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const c = spawn('mariadb', ['--no-defaults', '-S', db.socket, '-uroot', '-N', '-B', '-e', sql], {
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
+          let err = '';
+          c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+          c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mariadb client: ${err}`))));
+        }),
     ),
   );
 }
@@ -105,8 +107,7 @@ const samples: Sample[] = [
       `\`test/fixtures/threads.c\` with ${THREADS} threads that each malloc 16 × 1 KiB, run with ` +
       '`LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4` (Debian `libtcmalloc-minimal4`); ' +
       'maps with the capture header. The maps name the real file `libtcmalloc_minimal.so.4.5.10`.',
-    make: () =>
-      withProcess({ program: 'threads', args: [String(THREADS)], preload: 'tcmalloc' }, (p) => captureMaps(p.pid)),
+    make: () => withProcess({ program: 'threads', args: [String(THREADS)], preload: 'tcmalloc' }, (p) => captureMaps(p.pid)),
   },
   {
     file: 'threads-glibc.smaps',
@@ -136,8 +137,7 @@ const samples: Sample[] = [
     how:
       `\`pmap -x PID\` of \`test/fixtures/threads.c\` with ${THREADS} threads under ` +
       '`LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2`, as a user would paste it (no header).',
-    make: () =>
-      withProcess({ program: 'threads', args: [String(THREADS)], preload: 'jemalloc' }, (p) => capturePmap(p.pid, '-x')),
+    make: () => withProcess({ program: 'threads', args: [String(THREADS)], preload: 'jemalloc' }, (p) => capturePmap(p.pid, '-x')),
   },
 ];
 
@@ -172,8 +172,7 @@ async function main(): Promise<void> {
     if (argv[i] === '--out') out = path.resolve(argv[++i] ?? '');
     else only.push(argv[i]!);
   }
-  for (const o of only)
-    if (!samples.some((s) => s.file === o)) throw new Error(`unknown sample ${o}; one of ${samples.map((s) => s.file).join(', ')}`);
+  for (const o of only) if (!samples.some((s) => s.file === o)) throw new Error(`unknown sample ${o}; one of ${samples.map((s) => s.file).join(', ')}`);
   allocatorLibrary('jemalloc');
   allocatorLibrary('tcmalloc');
   fs.mkdirSync(out, { recursive: true });

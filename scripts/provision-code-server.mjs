@@ -11,9 +11,7 @@
 // Usage as a script: node scripts/provision-code-server.mjs   (prints the two paths as JSON)
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
-} from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,10 +33,22 @@ const STAMP = '.provisioned';
  * postinstall runs in lib/vscode and lib/vscode/extensions inherit it.
  */
 const ALLOWED_SCRIPTS = [
-  'code-server', 'argon2', 'unrs-resolver',
-  '@parcel/watcher', '@vscode/deviceid', '@vscode/fs-copyfile', '@vscode/native-watchdog',
-  '@vscode/spdlog', '@vscode/sqlite3', 'kerberos', 'node-pty', 'ssh2', 'cpu-features', 'koffi',
-  'esbuild', 'vscode-extensions',
+  'code-server',
+  'argon2',
+  'unrs-resolver',
+  '@parcel/watcher',
+  '@vscode/deviceid',
+  '@vscode/fs-copyfile',
+  '@vscode/native-watchdog',
+  '@vscode/spdlog',
+  '@vscode/sqlite3',
+  'kerberos',
+  'node-pty',
+  'ssh2',
+  'cpu-features',
+  'koffi',
+  'esbuild',
+  'vscode-extensions',
 ];
 
 /** @param {string} msg */
@@ -55,7 +65,9 @@ export function run(cmd, args, opts = {}) {
   return new Promise((resolveRun, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], ...opts });
     let out = '';
-    child.stdout?.on('data', (d) => { out += d; });
+    child.stdout?.on('data', (d) => {
+      out += d;
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (code === 0) resolveRun(out);
@@ -121,7 +133,11 @@ async function withLock(fn) {
       break;
     } catch {
       let owner = 0;
-      try { owner = Number(readFileSync(join(lock, 'pid'), 'utf8')); } catch { /* being created */ }
+      try {
+        owner = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+      } catch {
+        /* being created */
+      }
       if (owner && !isAlive(owner)) {
         rmSync(lock, { recursive: true, force: true });
         continue;
@@ -159,9 +175,7 @@ async function provisionNode() {
  * postinstall refuse to run), and NODE points at Node 20.
  */
 function cleanEnv() {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE' && k !== 'INIT_CWD'),
-  );
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE' && k !== 'INIT_CWD'));
 }
 
 async function provisionCodeServerInstall() {
@@ -244,8 +258,8 @@ export async function provisionCodeServer() {
 export function codeServerConfigFile() {
   const file = join(cacheDir, 'code-server-config.yaml');
   // Must hold a YAML mapping (an empty file is an error); the real flags are on the command line.
-  const text = '# Written by scripts/provision-code-server.mjs; flags are passed on the command line.\n'
-    + 'disable-telemetry: true\ndisable-update-check: true\n';
+  const text =
+    '# Written by scripts/provision-code-server.mjs; flags are passed on the command line.\n' + 'disable-telemetry: true\ndisable-update-check: true\n';
   if (!existsSync(file) || readFileSync(file, 'utf8') !== text) {
     mkdirSync(cacheDir, { recursive: true });
     writeFileSync(file, text);
@@ -261,14 +275,19 @@ export function codeServerConfigFile() {
  */
 export function codeServerArgs({ port, userDataDir, extensionsDir, folder, workspaceTrust = false }) {
   return [
-    '--config', codeServerConfigFile(),
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
+    '--config',
+    codeServerConfigFile(),
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
     ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
     folder,
   ];
 }
@@ -285,9 +304,25 @@ function packageInputsHash() {
       h.update(`${rel}\0`).update(readFileSync(p)).update('\0');
     }
   };
-  const top = readdirSync(repoRoot).filter((n) => /^language-configuration.*\.json$/.test(n)).sort();
-  for (const rel of ['package.json', '.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE', ...top,
-    'dist', 'syntaxes', 'media', 'l10n', ...readdirSync(repoRoot).filter((n) => /^package\.nls(\..+)?\.json$/.test(n)).sort()]) add(rel);
+  const top = readdirSync(repoRoot)
+    .filter((n) => /^language-configuration.*\.json$/.test(n))
+    .sort();
+  for (const rel of [
+    'package.json',
+    '.vscodeignore',
+    'README.md',
+    'CHANGELOG.md',
+    'LICENSE',
+    ...top,
+    'dist',
+    'syntaxes',
+    'media',
+    'l10n',
+    ...readdirSync(repoRoot)
+      .filter((n) => /^package\.nls(\..+)?\.json$/.test(n))
+      .sort(),
+  ])
+    add(rel);
   return h.digest('hex');
 }
 
@@ -329,13 +364,11 @@ export async function installVsix({ vsix, userDataDir, extensionsDir }) {
   const { codeServerBin } = await provisionCodeServer();
   mkdirSync(extensionsDir, { recursive: true });
   mkdirSync(userDataDir, { recursive: true });
-  await run(codeServerBin, [
-    '--config', codeServerConfigFile(),
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
-    '--force',
-    '--install-extension', vsix,
-  ], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await run(
+    codeServerBin,
+    ['--config', codeServerConfigFile(), '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--force', '--install-extension', vsix],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   writeFileSync(stamp, `${hash}\n`);
   return true;
 }

@@ -23,7 +23,10 @@ async function main(): Promise<void> {
   });
   try {
     await vsc.openFile(path.basename(file));
-    await poll(() => vsc.languageName(), (n) => n !== 'Plain Text');
+    await poll(
+      () => vsc.languageName(),
+      (n) => n !== 'Plain Text',
+    );
     await vsc.waitForActivation();
     // Let diagnostics and decorations of the extension settle before the picture.
     await new Promise((r) => setTimeout(r, 2000));

@@ -8,9 +8,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  cacheDir, codeServerArgs, installVsix, packageExtension, provisionCodeServer, repoRoot, run,
-} from './provision-code-server.mjs';
+import { cacheDir, codeServerArgs, installVsix, packageExtension, provisionCodeServer, repoRoot, run } from './provision-code-server.mjs';
 
 const DEFAULT_PORT = 8080;
 
@@ -78,7 +76,9 @@ async function waitReady(port, child) {
     try {
       const r = await fetch(`http://127.0.0.1:${port}/healthz`);
       if (r.ok) return;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('code-server did not answer within 30 s');
@@ -104,17 +104,24 @@ async function main() {
   if (!existsSync(settings)) {
     // First run only: quiet defaults; the user's later changes are kept.
     mkdirSync(join(userDataDir, 'User'), { recursive: true });
-    writeFileSync(settings, `${JSON.stringify({
-      // The folder's README (samples/README.md starts with "Try this") instead of an empty workbench.
-      'workbench.startupEditor': 'readme',
-      'telemetry.telemetryLevel': 'off',
-      'security.workspace.trust.enabled': false,
-      'extensions.autoCheckUpdates': false,
-      'extensions.autoUpdate': false,
-      'workbench.secondarySideBar.defaultVisibility': 'hidden',
-      'chat.disableAIFeatures': true,
-      'git.openRepositoryInParentFolders': 'never',
-    }, null, 2)}\n`);
+    writeFileSync(
+      settings,
+      `${JSON.stringify(
+        {
+          // The folder's README (samples/README.md starts with "Try this") instead of an empty workbench.
+          'workbench.startupEditor': 'readme',
+          'telemetry.telemetryLevel': 'off',
+          'security.workspace.trust.enabled': false,
+          'extensions.autoCheckUpdates': false,
+          'extensions.autoUpdate': false,
+          'workbench.secondarySideBar.defaultVisibility': 'hidden',
+          'chat.disableAIFeatures': true,
+          'git.openRepositoryInParentFolders': 'never',
+        },
+        null,
+        2,
+      )}\n`,
+    );
   }
 
   const port = await pickPort();
@@ -128,9 +135,17 @@ async function main() {
     if (stopping) return;
     stopping = true;
     say(`stopping code-server (${sig})…`);
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
     setTimeout(() => {
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }, 5000).unref();
   };
   process.on('SIGINT', stop);
@@ -139,7 +154,11 @@ async function main() {
   child.on('exit', (code, signal) => {
     if (!stopping) say(`code-server exited (${signal ?? code})`);
     // Make sure no child of code-server outlives it.
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* none left */ }
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* none left */
+    }
     process.exit(stopping ? 0 : (code ?? 1));
   });
 

@@ -29,10 +29,9 @@ export function activateOn(context: vscode.ExtensionContext, p: Platform): void 
     // that runs programs says why it cannot, instead of "command not found".
     void vscode.commands.executeCommand('setContext', ContextKeys.noProcesses, true);
     const cannot = () =>
-      void vscode.window.showWarningMessage(vscode.l10n.t('VMA Lens: capturing runs programs (sh, ssh), which a browser cannot: use the desktop or a remote VS Code.'));
-    context.subscriptions.push(
-      vscode.commands.registerCommand(Commands.captureLocal, cannot),
-      vscode.commands.registerCommand(Commands.captureSsh, cannot),
-    );
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t('VMA Lens: capturing runs programs (sh, ssh), which a browser cannot: use the desktop or a remote VS Code.'),
+      );
+    context.subscriptions.push(vscode.commands.registerCommand(Commands.captureLocal, cannot), vscode.commands.registerCommand(Commands.captureSsh, cannot));
   }
 }

@@ -21,7 +21,5 @@ export function analyzeOptions(scope?: vscode.ConfigurationScope): AnalyzeOption
 
 /** True when a settings change touches the analysis. */
 export function affectsAnalysis(e: vscode.ConfigurationChangeEvent): boolean {
-  return [Settings.defaultMaxMapCount, Settings.warnRatio, Settings.errorRatio].some((k) =>
-    e.affectsConfiguration(`${SETTINGS_SECTION}.${k}`),
-  );
+  return [Settings.defaultMaxMapCount, Settings.warnRatio, Settings.errorRatio].some((k) => e.affectsConfiguration(`${SETTINGS_SECTION}.${k}`));
 }

@@ -52,7 +52,6 @@ export const nodePlatform: Platform = {
     chooseWatchTarget,
     newStore: (context, target, intervalSeconds) => CaptureStore.create(captureBase(context), target, intervalSeconds),
     reopenStore: (folder, intervalSeconds) => CaptureStore.reopen(folder, intervalSeconds),
-    capture: (target, signal) =>
-      target.host ? captureRemote(target.host, target.pid, { ...sshOptions(), signal }) : captureLocal(target.pid, { signal }),
+    capture: (target, signal) => (target.host ? captureRemote(target.host, target.pid, { ...sshOptions(), signal }) : captureLocal(target.pid, { signal })),
   },
 };

@@ -86,4 +86,3 @@ export function platform(): Platform {
   if (!current) throw new Error('VMA Lens: no platform set (activate() sets it)');
   return current;
 }
-

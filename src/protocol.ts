@@ -151,14 +151,7 @@ export interface NoticeMessage {
   message: string;
 }
 
-export type HostMessage =
-  | InitMessage
-  | SamplesAddedMessage
-  | LoadProgressMessage
-  | WatchStatusMessage
-  | DiffResultMessage
-  | StripResultMessage
-  | NoticeMessage;
+export type HostMessage = InitMessage | SamplesAddedMessage | LoadProgressMessage | WatchStatusMessage | DiffResultMessage | StripResultMessage | NoticeMessage;
 
 // --- webview → host ---------------------------------------------------------------------------
 
@@ -204,13 +197,7 @@ export interface WatchIntervalMessage {
 export const WATCH_INTERVAL_MIN_S = 0.2;
 export const WATCH_INTERVAL_MAX_S = 86_400;
 
-export type WebviewMessage =
-  | WatchIntervalMessage
-  | ReadyMessage
-  | OpenSampleMessage
-  | RequestDiffMessage
-  | RequestStripMessage
-  | WatchControlMessage;
+export type WebviewMessage = WatchIntervalMessage | ReadyMessage | OpenSampleMessage | RequestDiffMessage | RequestStripMessage | WatchControlMessage;
 
 /** What the webview keeps with setState(): the host reads `source` back when it revives the panel. */
 export interface WebviewState {
@@ -287,11 +274,7 @@ export interface FleetUpdateMessage {
 }
 
 /** fleet webview → host. `key` is a FleetRow.key the host sent. */
-export type FleetWebviewMessage =
-  | { type: 'ready' }
-  | { type: 'refresh' }
-  | { type: 'timeline'; key: string }
-  | { type: 'capture'; key: string };
+export type FleetWebviewMessage = { type: 'ready' } | { type: 'refresh' } | { type: 'timeline'; key: string } | { type: 'capture'; key: string };
 
 export function isFleetWebviewMessage(m: unknown): m is FleetWebviewMessage {
   if (typeof m !== 'object' || m === null) return false;

@@ -17,10 +17,13 @@ const CHUNK = 4 << 20;
 function explain(uri: vscode.Uri, err: unknown): DumpReadError {
   const code = (err as vscode.FileSystemError).code;
   const what =
-    code === 'FileNotFound' ? 'no such file' :
-    code === 'NoPermissions' ? 'permission denied' :
-    code === 'FileIsADirectory' ? 'is a directory' :
-    (err as Error).message;
+    code === 'FileNotFound'
+      ? 'no such file'
+      : code === 'NoPermissions'
+        ? 'permission denied'
+        : code === 'FileIsADirectory'
+          ? 'is a directory'
+          : (err as Error).message;
   return new DumpReadError(`cannot read ${uri.path}: ${what}`);
 }
 
@@ -57,7 +60,9 @@ export const workspaceFiles: DumpFiles & FileKeys = {
       throw explain(uri, err);
     }
     // A symbolic link to a file reads as File | SymbolicLink.
-    return entries.filter(([name, type]) => DUMP_FILE_NAME.test(name) && type & vscode.FileType.File).map(([name]) => vscode.Uri.joinPath(uri, name).toString());
+    return entries
+      .filter(([name, type]) => DUMP_FILE_NAME.test(name) && type & vscode.FileType.File)
+      .map(([name]) => vscode.Uri.joinPath(uri, name).toString());
   },
 
   async stat(key) {

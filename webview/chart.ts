@@ -176,7 +176,14 @@ export class TimelineChart {
                 if (!ds || ds.id.startsWith('kind:')) return { ...item, pointStyle: 'rect' as const };
                 // With point styles Chart.js takes the point's style, which has no dash: the line's own.
                 const dash = Array.isArray(ds.borderDash) ? (ds.borderDash as number[]) : [];
-                return { ...item, pointStyle: 'line' as const, lineDash: dash, lineWidth: Number(ds.borderWidth) || 1.5, strokeStyle: ds.borderColor as string, fillStyle: ds.borderColor as string };
+                return {
+                  ...item,
+                  pointStyle: 'line' as const,
+                  lineDash: dash,
+                  lineWidth: Number(ds.borderWidth) || 1.5,
+                  strokeStyle: ds.borderColor as string,
+                  fillStyle: ds.borderColor as string,
+                };
               }),
           },
         },

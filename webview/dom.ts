@@ -2,7 +2,11 @@
 
 export const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
-export const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...kids: (Node | string)[]): HTMLElementTagNameMap[K] => {
+export const el = <K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Record<string, unknown> = {},
+  ...kids: (Node | string)[]
+): HTMLElementTagNameMap[K] => {
   const e = Object.assign(document.createElement(tag), props) as HTMLElementTagNameMap[K];
   e.append(...kids);
   return e;
@@ -21,12 +25,12 @@ export function dataTable(id: string, caption: string, headers: string[], rows: 
     { className: 'data', id },
     el('caption', { textContent: caption }),
     // Number columns (as the first row's cells say) are right-aligned, headers too.
-    el('thead', {}, el('tr', {}, ...headers.map((t, i) => el('th', { scope: 'col', textContent: t, className: rows[0]?.[i]?.className.includes('num') ? 'num' : '' })))),
     el(
-      'tbody',
+      'thead',
       {},
-      ...(rows.length ? rows.map((cells) => el('tr', {}, ...cells)) : [el('tr', {}, el('td', { colSpan: headers.length, textContent: empty }))]),
+      el('tr', {}, ...headers.map((t, i) => el('th', { scope: 'col', textContent: t, className: rows[0]?.[i]?.className.includes('num') ? 'num' : '' }))),
     ),
+    el('tbody', {}, ...(rows.length ? rows.map((cells) => el('tr', {}, ...cells)) : [el('tr', {}, el('td', { colSpan: headers.length, textContent: empty }))])),
   );
   if (rows.length) for (const row of table.tBodies[0].rows) labelCells(row, table);
   return table;

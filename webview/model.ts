@@ -112,18 +112,17 @@ export class TimelineModel {
   decimate(maxPoints: number, keep: readonly number[] = []): number[] {
     const n = this.list.length;
     if (n <= maxPoints) return Array.from({ length: n }, (_, i) => i);
-    return decimateMinMax(
-      n,
-      maxPoints,
-      (i) => this.list[i].vmaCount,
-      keep,
-    );
+    return decimateMinMax(n, maxPoints, (i) => this.list[i].vmaCount, keep);
   }
 
   /** Stacked series per kind, over the given sample indices. */
   kindSeries(indices: readonly number[]): Map<VmaKind, Point[]> {
     const out = new Map<VmaKind, Point[]>();
-    for (const k of this.kinds()) out.set(k, indices.map((i) => ({ x: this.xs[i], y: this.list[i].kinds[k]?.count ?? 0 })));
+    for (const k of this.kinds())
+      out.set(
+        k,
+        indices.map((i) => ({ x: this.xs[i], y: this.list[i].kinds[k]?.count ?? 0 })),
+      );
     return out;
   }
 
@@ -175,12 +174,7 @@ export class TimelineModel {
 }
 
 /** Min/max decimation by buckets of neighbouring indices; see TimelineModel.decimate. */
-export function decimateMinMax(
-  n: number,
-  maxPoints: number,
-  value: (i: number) => number,
-  keep: readonly number[] = [],
-): number[] {
+export function decimateMinMax(n: number, maxPoints: number, value: (i: number) => number, keep: readonly number[] = []): number[] {
   if (n <= maxPoints) return Array.from({ length: n }, (_, i) => i);
   const buckets = Math.max(1, Math.floor((maxPoints - 2 - keep.length) / 2));
   const width = n / buckets;

@@ -19,7 +19,9 @@ export function renderNotices(extra?: { level: string; message: string }): void 
   const items: HTMLElement[] = [];
   const { loading, skipped } = view;
   if (loading && !loading.finished) {
-    items.push(el('div', { className: 'notice info', id: 'loading' }, l10n.t('Reading dumps… {0} of {1}', formatCount(loading.done), formatCount(loading.total))));
+    items.push(
+      el('div', { className: 'notice info', id: 'loading' }, l10n.t('Reading dumps… {0} of {1}', formatCount(loading.done), formatCount(loading.total))),
+    );
   }
   if (skipped.length) {
     const det = el('details', { className: 'notice warning' });

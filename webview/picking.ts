@@ -67,5 +67,6 @@ export function renderPicked(): void {
       return el('div', {}, el('strong', { textContent: ss.length > 1 ? (k ? 'B ' : 'A ') : '' }), describe(s) + ' ', b);
     }),
   );
-  if (ss.length === 1) box.append(el('div', { className: 'hint', textContent: l10n.t('Shift+click another sample (or tick “compare” in the table) to see what changed.') }));
+  if (ss.length === 1)
+    box.append(el('div', { className: 'hint', textContent: l10n.t('Shift+click another sample (or tick “compare” in the table) to see what changed.') }));
 }

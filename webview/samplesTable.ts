@@ -62,9 +62,7 @@ export function renderTable(): void {
     rows.push(row);
   }
   body.replaceChildren(...rows);
-  $('samples-caption').textContent = n
-    ? l10n.t('Samples {0}–{1} of {2}', formatCount(from + 1), formatCount(to), formatCount(n))
-    : l10n.t('No samples');
+  $('samples-caption').textContent = n ? l10n.t('Samples {0}–{1} of {2}', formatCount(from + 1), formatCount(to), formatCount(n)) : l10n.t('No samples');
   const pager = $('pager');
   pager.hidden = pages <= 1;
   $<HTMLButtonElement>('prev-page').disabled = current === 0;

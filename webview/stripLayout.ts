@@ -173,10 +173,7 @@ export function densestAt(d: StripData, layout: StripLayout, from: number, to: n
   return best < 0 ? (from + to) / 2 : from + ((best + 0.5) * (to - from)) / r.width;
 }
 
-export type StripHit =
-  | { type: 'vma'; index: number }
-  | { type: 'hole'; after: number; bytes: number; collapsed: boolean }
-  | undefined;
+export type StripHit = { type: 'vma'; index: number } | { type: 'hole'; after: number; bytes: number; collapsed: boolean } | undefined;
 
 /** What is at virtual position `v`: a VMA (entry index) or the hole after entry `after`. */
 export function hitTest(d: StripData, layout: StripLayout, v: number): StripHit {

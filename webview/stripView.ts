@@ -192,7 +192,11 @@ export class StripView {
     ];
     if (L.compressed) {
       parts.push(
-        l10n.t('Compressed scale: the {0} holes larger than {1} are drawn {1} wide (hatched); everything else is to scale.', formatCount(L.collapsed.length), formatBytes(L.threshold)),
+        l10n.t(
+          'Compressed scale: the {0} holes larger than {1} are drawn {1} wide (hatched); everything else is to scale.',
+          formatCount(L.collapsed.length),
+          formatBytes(L.threshold),
+        ),
       );
     } else {
       parts.push(l10n.t('Linear scale.'));
@@ -248,7 +252,9 @@ export class StripView {
         `${hex(d.start[i])}–${hex(d.start[i] + d.size[i])} · ${KIND_INFO[kind].label} · ${formatBytes(d.size[i])}` +
         (n > 1 ? ` · ${l10n.t('{0} VMAs', formatCount(n))}` : ` · ${l10n.t('line {0}', d.line[i])}`);
     } else {
-      this.tip.textContent = hit.collapsed ? l10n.t('hole of {0} (collapsed on this scale)', formatBytes(hit.bytes)) : l10n.t('hole of {0}', formatBytes(hit.bytes));
+      this.tip.textContent = hit.collapsed
+        ? l10n.t('hole of {0} (collapsed on this scale)', formatBytes(hit.bytes))
+        : l10n.t('hole of {0}', formatBytes(hit.bytes));
     }
     const rect = this.canvas.getBoundingClientRect();
     this.tip.hidden = false;

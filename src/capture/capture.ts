@@ -95,9 +95,7 @@ function run(file: string, args: string[], timeoutMs: number, signal: AbortSigna
     };
     const timer = setTimeout(() => {
       kill();
-      finish(() =>
-        reject(new CaptureError('timeout', `${what} did not finish within ${Math.round(timeoutMs / 1000)} s.`, err.trim())),
-      );
+      finish(() => reject(new CaptureError('timeout', `${what} did not finish within ${Math.round(timeoutMs / 1000)} s.`, err.trim())));
     }, timeoutMs);
     const onAbort = () => {
       kill();
@@ -236,7 +234,8 @@ export function captureLocalSync(pid: number | string, opts: Pick<CaptureOptions
   });
   if (r.error) {
     const e = r.error as NodeJS.ErrnoException;
-    if (e.code === 'ETIMEDOUT') throw new CaptureError('timeout', `Capturing process ${p} did not finish within ${Math.round((opts.timeoutMs ?? 15_000) / 1000)} s.`);
+    if (e.code === 'ETIMEDOUT')
+      throw new CaptureError('timeout', `Capturing process ${p} did not finish within ${Math.round((opts.timeoutMs ?? 15_000) / 1000)} s.`);
     throw new CaptureError('spawn', `Cannot run sh: ${e.message}.`);
   }
   const res: RunResult = { stdout: r.stdout, stderr: r.stderr, code: r.status };
@@ -254,10 +253,14 @@ export function sshArgs(host: string, scriptArgs: string[], opts: SshOptions = {
   const remote = [...(opts.sudo ? ['sudo', '-n'] : []), 'sh', '-s', '--', ...scriptArgs].join(' ');
   return [
     ...(opts.configFile ? ['-F', opts.configFile] : []),
-    '-o', 'BatchMode=yes',
-    '-o', `ConnectTimeout=${connect}`,
-    '-o', 'ServerAliveInterval=5',
-    '-o', 'ServerAliveCountMax=2',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `ConnectTimeout=${connect}`,
+    '-o',
+    'ServerAliveInterval=5',
+    '-o',
+    'ServerAliveCountMax=2',
     '-T',
     '--',
     h,

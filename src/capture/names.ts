@@ -64,7 +64,12 @@ function timeStamp(time: string | undefined): string | undefined {
 export function dumpFileName(h: { command?: string; pid?: number; time?: string }, ext: string, fallback = 'process', now = new Date()): string {
   const stamp = timeStamp(h.time) ?? timeStamp(now.toISOString())!;
   const exe = (h.command ?? '').replace(/^\[|\]$/g, '').split(' ')[0] ?? '';
-  const base = exe.slice(exe.lastIndexOf('/') + 1).replace(/[^\w.-]+/g, '_').replace(/^[.-]+/, '').slice(0, 40) || fallback;
+  const base =
+    exe
+      .slice(exe.lastIndexOf('/') + 1)
+      .replace(/[^\w.-]+/g, '_')
+      .replace(/^[.-]+/, '')
+      .slice(0, 40) || fallback;
   const pid = h.pid !== undefined && Number.isSafeInteger(h.pid) && h.pid > 0 ? `${h.pid}-` : '';
   return `${base}-${pid}${stamp}.${ext}`;
 }

@@ -55,7 +55,13 @@ function splitArgs(s: string): string[] {
 function expandGlob(p: string): string[] {
   if (!/[*?]/.test(p)) return [p];
   const dir = dirname(p);
-  const re = new RegExp(`^${p.slice(dir.length + 1).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${p
+      .slice(dir.length + 1)
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   try {
     return readdirSync(dir)
       .filter((f) => re.test(f))

@@ -89,7 +89,9 @@ export async function pickHost(configFile: string | undefined, title = vscode.l1
   const hosts = configFile ? sshHostsFromConfig(configFile) : sshHostsFromConfig();
   const qp = vscode.window.createQuickPick();
   qp.title = title;
-  qp.placeholder = hosts.length ? vscode.l10n.t('A host from your ssh config, or type user@host') : vscode.l10n.t('Type a host: host, user@host or an ssh config alias');
+  qp.placeholder = hosts.length
+    ? vscode.l10n.t('A host from your ssh config, or type user@host')
+    : vscode.l10n.t('Type a host: host, user@host or an ssh config alias');
   const fromConfig = hosts.map((h) => ({ label: h, description: vscode.l10n.t('ssh config') }));
   qp.items = fromConfig;
   qp.onDidChangeValue((v) => {

@@ -128,7 +128,7 @@ function need(args: Args, n: number, what: string): void {
  */
 function write(text: string): void {
   const bytes = Buffer.from(text);
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     try {
       at += writeSync(1, bytes, at);
     } catch (err) {
@@ -212,7 +212,14 @@ export function main(argvIn: string[]): number {
         // A live process: the capture script's header and maps, as the extension captures it.
         const dump: Dump = args.pid !== undefined ? parseDump(captureLocalSync(args.pid).text) : readDumpSync(file);
         if (dump.count === 0) {
-          const bad = dump.malformedCount ? t(dump.malformedCount === 1 ? ' ({0} malformed line, first: line {1}: {2})' : ' ({0} malformed lines, first: line {1}: {2})', dump.malformedCount, dump.malformed[0].line, dump.malformed[0].reason) : '';
+          const bad = dump.malformedCount
+            ? t(
+                dump.malformedCount === 1 ? ' ({0} malformed line, first: line {1}: {2})' : ' ({0} malformed lines, first: line {1}: {2})',
+                dump.malformedCount,
+                dump.malformed[0].line,
+                dump.malformed[0].reason,
+              )
+            : '';
           throw new DumpReadError(t('no mappings found in {0}', file === '-' ? t('standard input') : file) + bad);
         }
         const a = analyze(dump, options);
@@ -223,11 +230,12 @@ export function main(argvIn: string[]): number {
           write(
             args.json
               ? JSON.stringify({ file, processCount: a.processCount, processes: a.processes }) + '\n'
-              : `${notes?.message ?? ''}\n\n` + a.processes.map((p) => renderAnalysis(p, t('{0}, line {1}', name, p.line) + (p.label ? ` (${p.label})` : ''), st, args.fixes)).join('\n'),
+              : `${notes?.message ?? ''}\n\n` +
+                  a.processes.map((p) => renderAnalysis(p, t('{0}, line {1}', name, p.line) + (p.label ? ` (${p.label})` : ''), st, args.fixes)).join('\n'),
           );
           return a.processes.some((p) => p.findings.some((f) => f.severity === 'error')) ? 1 : 0;
         }
-                const top = args.top ? topMappings(dump, args.sort, args.top) : undefined;
+        const top = args.top ? topMappings(dump, args.sort, args.top) : undefined;
         const rollup = dump.format === 'smaps_rollup' ? dump.vma(0).smaps : undefined;
         write(
           args.json
@@ -241,10 +249,14 @@ export function main(argvIn: string[]): number {
         const [fa, fb] = args.files;
         const da = readDumpSync(fa);
         const db = readDumpSync(fb);
-        for (const [d, f] of [[da, fa], [db, fb]] as const) {
+        for (const [d, f] of [
+          [da, fa],
+          [db, fb],
+        ] as const) {
           if (d.count === 0) throw new DumpReadError(t('no mappings found in {0}', f));
           // A diff of two files of several processes would sum them: say so instead.
-          if (d.sections.length > 1) throw new DumpReadError(t('{0} holds {1} processes; diff compares one process with another (split the file first)', f, d.sections.length));
+          if (d.sections.length > 1)
+            throw new DumpReadError(t('{0} holds {1} processes; diff compares one process with another (split the file first)', f, d.sections.length));
           analyze(d, options); // classifies the VMAs the diff groups by kind
         }
         const d = diffDumps(da, db);
@@ -289,7 +301,9 @@ export function main(argvIn: string[]): number {
         writeRecords(dump, args.csv ? 'csv' : args.jsonl ? 'jsonl' : 'json', write);
         if (dump.malformedCount) {
           const m = dump.malformed[0];
-          process.stderr.write(`vma-lens: ${t(dump.malformedCount === 1 ? '{0} malformed line skipped (first: line {1}: {2})' : '{0} malformed lines skipped (first: line {1}: {2})', dump.malformedCount, m.line, m.reason)}\n`);
+          process.stderr.write(
+            `vma-lens: ${t(dump.malformedCount === 1 ? '{0} malformed line skipped (first: line {1}: {2})' : '{0} malformed lines skipped (first: line {1}: {2})', dump.malformedCount, m.line, m.reason)}\n`,
+          );
         }
         return dump.count === 0 ? 2 : 0;
       }
@@ -317,7 +331,8 @@ function analyzeProblems(files: string[], options: AnalyzeOptions): number {
       // The file field is for the problem matcher: not translated.
       write(renderProblems(file === '-' ? 'standard input' : file, a));
       dump.release();
-      if (a.findings.some((f) => f.severity === 'error') || a.processes?.some((p) => p.findings.some((f) => f.severity === 'error'))) status = Math.max(status, 1);
+      if (a.findings.some((f) => f.severity === 'error') || a.processes?.some((p) => p.findings.some((f) => f.severity === 'error')))
+        status = Math.max(status, 1);
     } catch (err) {
       if (!(err instanceof DumpReadError)) throw err;
       warn(`vma-lens: ${err.message}\n`);

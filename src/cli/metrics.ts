@@ -87,7 +87,7 @@ function writeAtomically(file: string, text: string): void {
     const fd = openSync(tmp, 'w', 0o644);
     try {
       const bytes = Buffer.from(text);
-      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

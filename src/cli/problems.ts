@@ -15,6 +15,8 @@ export function problemLine(file: string, f: Finding): string {
 
 /** Every finding of an analysis, each process's own when the file holds several. */
 export function renderProblems(file: string, a: Analysis): string {
-  const findings = a.processes ? [...a.findings.filter((f) => f.id === 'input-notes'), ...a.processes.flatMap((p) => p.findings.filter((f) => f.id !== 'input-notes'))] : a.findings;
+  const findings = a.processes
+    ? [...a.findings.filter((f) => f.id === 'input-notes'), ...a.processes.flatMap((p) => p.findings.filter((f) => f.id !== 'input-notes'))]
+    : a.findings;
   return findings.map((f) => problemLine(file, f)).join('');
 }

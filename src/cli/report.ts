@@ -38,7 +38,12 @@ function columns(s: string): number {
 function table(rows: string[][], alignRight: boolean[]): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => columns(r[c]))));
   const fill = (cell: string, c: number) => ' '.repeat(widths[c] - columns(cell));
-  return rows.map((r) => r.map((cell, c) => (alignRight[c] ? fill(cell, c) + cell : cell + fill(cell, c))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, c) => (alignRight[c] ? fill(cell, c) + cell : cell + fill(cell, c)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** A report line's heading, padded to the value column (11 columns, as in English). */
@@ -58,7 +63,29 @@ export interface AnalysisExtras {
 }
 
 /** What a smaps_rollup has, in the order /proc prints it, with the Pss split shown under Pss. */
-const ROLLUP_FIELDS = ['Rss', 'Pss', 'Pss_Anon', 'Pss_File', 'Pss_Shmem', 'Pss_Dirty', 'Shared_Clean', 'Shared_Dirty', 'Private_Clean', 'Private_Dirty', 'Referenced', 'Anonymous', 'LazyFree', 'AnonHugePages', 'ShmemPmdMapped', 'FilePmdMapped', 'Shared_Hugetlb', 'Private_Hugetlb', 'Swap', 'SwapPss', 'Locked'];
+const ROLLUP_FIELDS = [
+  'Rss',
+  'Pss',
+  'Pss_Anon',
+  'Pss_File',
+  'Pss_Shmem',
+  'Pss_Dirty',
+  'Shared_Clean',
+  'Shared_Dirty',
+  'Private_Clean',
+  'Private_Dirty',
+  'Referenced',
+  'Anonymous',
+  'LazyFree',
+  'AnonHugePages',
+  'ShmemPmdMapped',
+  'FilePmdMapped',
+  'Shared_Hugetlb',
+  'Private_Hugetlb',
+  'Swap',
+  'SwapPss',
+  'Locked',
+];
 
 /** Pss = Pss_Anon + Pss_File + Pss_Shmem. */
 const PSS_SPLIT = new Set(['Pss_Anon', 'Pss_File', 'Pss_Shmem']);
@@ -71,9 +98,15 @@ function renderRollup(fields: Record<string, number>, st: Style): string[] {
 function renderTop(top: MappingUse[], sort: MappingSort, st: Style): string[] {
   const hasRss = top.some((m) => m.rss !== undefined);
   const rows = [[t('Mapping'), 'VMAs', t('Size'), ...(hasRss ? ['RSS'] : [])]];
-  for (const m of top) rows.push([esc(m.mapping), formatCount(m.vmas), formatBytes(m.bytes), ...(hasRss ? [m.rss !== undefined ? formatBytes(m.rss) : '-'] : [])]);
+  for (const m of top)
+    rows.push([esc(m.mapping), formatCount(m.vmas), formatBytes(m.bytes), ...(hasRss ? [m.rss !== undefined ? formatBytes(m.rss) : '-'] : [])]);
   const lines = table(rows, [false, true, true, true]);
-  const title = sort === 'vmas' ? t('Top {0} mappings by VMA count', top.length) : sort === 'rss' ? t('Top {0} mappings by RSS', top.length) : t('Top {0} mappings by size', top.length);
+  const title =
+    sort === 'vmas'
+      ? t('Top {0} mappings by VMA count', top.length)
+      : sort === 'rss'
+        ? t('Top {0} mappings by RSS', top.length)
+        : t('Top {0} mappings by size', top.length);
   return [st.bold(title), st.bold(lines[0]), ...lines.slice(1)];
 }
 
@@ -81,11 +114,22 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
   const out: string[] = [];
   const h = a.header;
   out.push(st.bold(`VMA Lens — ${esc(source)}`) + st.dim(` (${a.format}, ${a.addressBits}-bit)`));
-  const proc = [h.command && `${esc(h.command.split(/\s+/)[0])}`, h.pid !== undefined && `pid ${h.pid}`, h.host && `on ${esc(h.host)}`, h.time && `at ${esc(h.time)}`]
+  const proc = [
+    h.command && `${esc(h.command.split(/\s+/)[0])}`,
+    h.pid !== undefined && `pid ${h.pid}`,
+    h.host && `on ${esc(h.host)}`,
+    h.time && `at ${esc(h.time)}`,
+  ]
     .filter(Boolean)
     .join(' ');
   if (proc) out.push(`${field(t('Process'))}${proc}`);
-  const sys = [h.kernel && `kernel ${esc(h.kernel)}`, h.arch && esc(h.arch), h.pageSize && `page ${formatBytes(h.pageSize)}`, h.hugePageSize && `huge page ${formatBytes(h.hugePageSize)}`, h.thp && `THP ${esc(h.thp)}`]
+  const sys = [
+    h.kernel && `kernel ${esc(h.kernel)}`,
+    h.arch && esc(h.arch),
+    h.pageSize && `page ${formatBytes(h.pageSize)}`,
+    h.hugePageSize && `huge page ${formatBytes(h.hugePageSize)}`,
+    h.thp && `THP ${esc(h.thp)}`,
+  ]
     .filter(Boolean)
     .join(', ');
   if (sys) out.push(`${field(t('System'))}${sys}`);
@@ -98,7 +142,13 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
     const limitSev: Severity = a.findings.find((f) => f.id === 'vma-limit')?.severity ?? 'info';
     out.push(
       `VMAs       ${st.sev(limitSev, `${formatCount(a.vmaCount)} / ${formatCount(a.maxMapCount)} (${formatPercent(ratio)})`)} ${bar(ratio)} ` +
-        st.dim(a.maxMapCountSource === 'default' ? t('vm.max_map_count default') : a.maxMapCountSource === 'header' ? t('vm.max_map_count from header') : t('vm.max_map_count from option')),
+        st.dim(
+          a.maxMapCountSource === 'default'
+            ? t('vm.max_map_count default')
+            : a.maxMapCountSource === 'header'
+              ? t('vm.max_map_count from header')
+              : t('vm.max_map_count from option'),
+        ),
     );
     const al = a.allocator;
     out.push(
@@ -108,7 +158,15 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
     );
     if (al.preloadBlocked) out.push(st.dim(`           ${t('LD_PRELOAD cannot switch it: {0}', esc(al.preloadBlocked))}`));
     out.push(`${field(t('Threads'))}${formatCount(a.threads)}${a.arenas ? `, ${t('glibc arena heaps {0}', formatCount(a.arenas))}` : ''}`);
-    if (a.numaNodes) out.push(`${field('NUMA')}${t('{0} resident', Object.entries(a.numaNodes).map(([n, b]) => `${n} ${formatBytes(b)}`).join(' · '))}`);
+    if (a.numaNodes)
+      out.push(
+        `${field('NUMA')}${t(
+          '{0} resident',
+          Object.entries(a.numaNodes)
+            .map(([n, b]) => `${n} ${formatBytes(b)}`)
+            .join(' · '),
+        )}`,
+      );
     out.push('');
 
     const hasRss = a.totals.rss !== undefined;
@@ -128,12 +186,20 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
   if (extras.top?.length) out.push(...renderTop(extras.top, extras.sort ?? 'size', st), '');
   out.push(st.bold(t('Findings ({0})', a.findings.length)));
   for (const f of a.findings) {
-    const where = f.lines.length ? st.dim(` (${t(f.lineCount > 1 ? 'lines {0}' : 'line {0}', f.lines.slice(0, 5).join(', ') + (f.lineCount > 5 ? ', …' : ''))})`) : '';
+    const where = f.lines.length
+      ? st.dim(` (${t(f.lineCount > 1 ? 'lines {0}' : 'line {0}', f.lines.slice(0, 5).join(', ') + (f.lineCount > 5 ? ', …' : ''))})`)
+      : '';
     out.push(`${st.sev(f.severity, SEV_MARK[f.severity])} ${st.bold(f.id)}${where}`);
     out.push(`    ${esc(f.message)}`);
     for (const fix of f.fixes) {
       out.push(`    ${st.bold(t('fix'))} ${esc(fix.title)} ${st.dim(`→ ${esc(fix.path)}`)}`);
-      if (showFixes) out.push(...fix.text.trimEnd().split('\n').map((l) => `        ${esc(l)}`));
+      if (showFixes)
+        out.push(
+          ...fix.text
+            .trimEnd()
+            .split('\n')
+            .map((l) => `        ${esc(l)}`),
+        );
     }
   }
   if (a.malformedCount) {
@@ -180,7 +246,10 @@ export function renderDiff(d: DumpDiff, a: string, b: string, st: Style, warning
     }
   };
   ranges(t('Top-growing ranges'), d.topRanges.filter(rangeGrew));
-  ranges(t('Shrinking ranges'), d.topRanges.filter((r) => !rangeGrew(r)));
+  ranges(
+    t('Shrinking ranges'),
+    d.topRanges.filter((r) => !rangeGrew(r)),
+  );
   return out.join('\n') + '\n';
 }
 

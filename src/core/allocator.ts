@@ -130,9 +130,7 @@ function otherLibraries(found: Mapped[], from: number): AllocatorInfo['others'] 
 /** LD_PRELOAD names an allocator whose library is not mapped: ld.so skipped it. */
 function ignoredPreload(h: DumpHeader, found: Mapped[]): string | undefined {
   if (!h.ldPreload) return undefined;
-  const missing = h.ldPreload
-    .split(/[\s:]+/)
-    .filter((p) => allocatorOfPath(p) && !found.some((f) => f.library === p || base(f.library) === base(p)));
+  const missing = h.ldPreload.split(/[\s:]+/).filter((p) => allocatorOfPath(p) && !found.some((f) => f.library === p || base(f.library) === base(p)));
   if (!missing.length) return undefined;
   return `LD_PRELOAD names ${missing.join(', ')} but it is not mapped (ld.so ignored it: wrong ELF class, missing file, or a static executable)`;
 }
@@ -159,7 +157,8 @@ export function detectAllocator(dump: Dump): AllocatorInfo {
 
   let preloadBlocked: string | undefined;
   if (isStatic) preloadBlocked = t('{0} is statically linked: no dynamic loader runs, so LD_PRELOAD is never read', base(exe));
-  else if (h.exeSymbols?.includes('malloc')) preloadBlocked = t("{0} defines malloc itself: symbol lookup finds the executable's malloc before any preloaded library", base(exe));
+  else if (h.exeSymbols?.includes('malloc'))
+    preloadBlocked = t("{0} defines malloc itself: symbol lookup finds the executable's malloc before any preloaded library", base(exe));
   const blocked = preloadBlocked ? { preloadBlocked } : {};
 
   if (own) {
@@ -210,7 +209,9 @@ export function detectAllocator(dump: Dump): AllocatorInfo {
 
   const symbolsChecked = h.exeSymbols !== undefined;
   // The libc's own malloc: musl's libc is its loader; glibc's is libc.so.6.
-  const libc = f.musl ? { name: 'musl' as const, ...f.musl, what: t("musl's libc and loader {0}", base(f.musl.path)) } : f.glibc && { name: 'glibc' as const, ...f.glibc, what: base(f.glibc.path) };
+  const libc = f.musl
+    ? { name: 'musl' as const, ...f.musl, what: t("musl's libc and loader {0}", base(f.musl.path)) }
+    : f.glibc && { name: 'glibc' as const, ...f.glibc, what: base(f.glibc.path) };
   if (libc) {
     return {
       name: libc.name,
@@ -219,7 +220,9 @@ export function detectAllocator(dump: Dump): AllocatorInfo {
       line: libc.line,
       evidence: withNotes(
         `${t('{0} is mapped and no jemalloc, tcmalloc or mimalloc library is', libc.what)}; ` +
-          (symbolsChecked ? t('{0} defines no malloc of its own', base(exe)) : t('whether the executable defines its own malloc was not captured (no exe_symbols header)')),
+          (symbolsChecked
+            ? t('{0} defines no malloc of its own', base(exe))
+            : t('whether the executable defines its own malloc was not captured (no exe_symbols header)')),
       ),
       ...blocked,
       others: [],

@@ -64,7 +64,8 @@ function nameClasses(dump: Dump): { cls: Uint8Array; special: Uint8Array } {
       cls[id] = NameClass.Special;
       special[id] = sk;
     } else if (SHM_NAME.test(name)) cls[id] = NameClass.Shm;
-    else if (name.startsWith('[')) cls[id] = NameClass.Anonymous; // [anon:NAME] and unknown pseudo-paths
+    else if (name.startsWith('['))
+      cls[id] = NameClass.Anonymous; // [anon:NAME] and unknown pseudo-paths
     else if (dump.namePerms[id] & PERM_X || LIBRARY_NAME.test(name)) cls[id] = NameClass.Image;
     else cls[id] = NameClass.File;
   });
@@ -183,7 +184,7 @@ export function classify(dump: Dump, allocator: AllocatorName, addressBits: 32 |
   p[Param.Allocator] = K.allocator;
   if (withTally) setTallyParams(dump);
   // At least one call, even for no VMA: the first resets the counts.
-  for (let at = 0; ; ) {
+  for (let at = 0; ;) {
     const to = Math.min(dump.count, at + KERNEL_BATCH);
     at = withTally ? k.x.classifyTally(at, to) : k.x.classify(at, to);
     if (at >= dump.count) break;

@@ -84,7 +84,7 @@ function nameIdsIn(a: Dump, b: Dump): Int32Array {
 function tallyKinds(d: Dump, seen: number[]): { count: Float64Array; bytes: Float64Array } {
   const k = d.kernel;
   // At least one call, even for no VMA: the first resets the totals.
-  for (let at = 0; ; ) {
+  for (let at = 0; ;) {
     const to = Math.min(d.count, at + KERNEL_BATCH);
     k.x.kindTotals(at, to, d.count);
     if ((at = to) >= d.count) break;
@@ -226,8 +226,7 @@ function growthRanges(a: Dump, b: Dump, changes: Change[]): RangeGrowth[] {
     const last = changes[group.reduce((m, k) => (ends[k] > ends[m] ? k : m), group[0])];
     const fd = dumpOf(first);
     const ld = dumpOf(last);
-    const kind =
-      [...kindCount.entries()].sort((p, q) => q[1] - p[1])[0]?.[0] ?? fd.kindOf(first.i);
+    const kind = [...kindCount.entries()].sort((p, q) => q[1] - p[1])[0]?.[0] ?? fd.kindOf(first.i);
     ranges.push({
       startHex: toHex(fd.startHi[first.i], fd.startLo[first.i]),
       endHex: toHex(ld.endHi[last.i], ld.endLo[last.i]),

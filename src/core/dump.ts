@@ -197,9 +197,7 @@ export class Dump {
 
   permsText(i: number): string {
     const p = this.perms[i];
-    return (
-      (p & PERM_R ? 'r' : '-') + (p & PERM_W ? 'w' : '-') + (p & PERM_X ? 'x' : '-') + (p & PERM_SHARED ? 's' : 'p')
-    );
+    return (p & PERM_R ? 'r' : '-') + (p & PERM_W ? 'w' : '-') + (p & PERM_X ? 'x' : '-') + (p & PERM_SHARED ? 's' : 'p');
   }
 
   devText(i: number): string {

@@ -67,7 +67,13 @@ function read(bytes: Uint8Array): ElfFacts | undefined {
   const found = new Set<string>();
   const section = (i: number) => {
     const o = shoff + i * shentsize;
-    return { type: u32(o + 4), offset: word(o + (is64 ? 24 : 16)), size: word(o + (is64 ? 32 : 20)), link: u32(o + (is64 ? 40 : 24)), entsize: word(o + (is64 ? 56 : 36)) };
+    return {
+      type: u32(o + 4),
+      offset: word(o + (is64 ? 24 : 16)),
+      size: word(o + (is64 ? 32 : 20)),
+      link: u32(o + (is64 ? 40 : 24)),
+      entsize: word(o + (is64 ? 56 : 36)),
+    };
   };
   const decoder = new TextDecoder();
   for (let s = 0; s < shnum; s++) {

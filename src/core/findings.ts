@@ -28,7 +28,6 @@ import type { AllocatorInfo, DumpHeader, Finding, Fix, KindSummary, MaxMapCountS
 
 const MIB = 1048576;
 
-
 export interface FindingInput {
   dump: Dump;
   stats: ClassifyStats;
@@ -194,9 +193,14 @@ export function findArenas(f: FindingInput): Finding | undefined {
       formatBytes(stats.arenaBytes),
     ) +
       `${limit} ` +
-      t('glibc gives busy threads arenas of their own, up to {0} per core, and an arena grows by adding heaps; memory freed in one arena is not reused by another, so many threads mean sprawl.', perCore) +
+      t(
+        'glibc gives busy threads arenas of their own, up to {0} per core, and an arena grows by adding heaps; memory freed in one arena is not reused by another, so many threads mean sprawl.',
+        perCore,
+      ) +
       ' ' +
-      (capFix.length ? t('Cap them with MALLOC_ARENA_MAX or switch to jemalloc or tcmalloc.') : t('The cap is already low: switch to jemalloc or tcmalloc to go further.')),
+      (capFix.length
+        ? t('Cap them with MALLOC_ARENA_MAX or switch to jemalloc or tcmalloc.')
+        : t('The cap is already low: switch to jemalloc or tcmalloc to go further.')),
     lines,
     [...capFix, ...switchFixes],
     { arenas: heaps, heaps, vmas: stats.arenaVmas, bytes: stats.arenaBytes, slotBytes: slot, cap: cap?.value ?? 0 },
@@ -290,7 +294,11 @@ export function findThreadStacks(f: FindingInput): Finding | undefined {
     ) +
       ' ' +
       (hdr !== undefined
-        ? t('The capture counted {0} threads (the main one uses [stack]), so there are at most {1} thread stacks.', formatCount(hdr), formatCount(Math.max(hdr - 1, 0)))
+        ? t(
+            'The capture counted {0} threads (the main one uses [stack]), so there are at most {1} thread stacks.',
+            formatCount(hdr),
+            formatCount(Math.max(hdr - 1, 0)),
+          )
         : t('The capture has no thread count: pairs of a guard and a stack-sized mapping are counted as stacks.')),
     lines,
     heavy ? maxMapCountFixes(f.ctx, 'thread stacks use a quarter of the VMA limit') : [],
@@ -313,7 +321,11 @@ export function findDeleted(f: FindingInput): Finding | undefined {
   return finding(
     'deleted-mapping',
     libs.length ? 'warning' : 'info',
-    t(names.length === 1 ? '{0} file is mapped after being deleted: {1}.' : '{0} files are mapped after being deleted: {1}.', formatCount(names.length), shown) +
+    t(
+      names.length === 1 ? '{0} file is mapped after being deleted: {1}.' : '{0} files are mapped after being deleted: {1}.',
+      formatCount(names.length),
+      shown,
+    ) +
       ' ' +
       (libs.length
         ? t('A package upgrade replaced libraries under the running process: it still runs the old code. Restart it to load the new version.')
@@ -399,7 +411,12 @@ export function findInputNotes(dump: Dump, processes: { label: string; line: num
     const analysed = processes.length > MAX_PROCESSES ? t('the first {0} are analysed, each on its own', MAX_PROCESSES) : t('each is analysed on its own');
     notes.unshift({
       line: processes[1].line,
-      message: t('The file holds {0} processes, starting at {1}; {2} and never summed (this report is of the first; the CLI and JSON list them).', formatCount(processes.length), list, analysed),
+      message: t(
+        'The file holds {0} processes, starting at {1}; {2} and never summed (this report is of the first; the CLI and JSON list them).',
+        formatCount(processes.length),
+        list,
+        analysed,
+      ),
     });
   }
   if (notes.length === 0) return undefined;
@@ -453,7 +470,16 @@ export function findJemallocThp(f: FindingInput): Finding | undefined {
   const huge = dump.fields.get('AnonHugePages');
   const rss = dump.fields.get('Rss');
   const evidence: string[] = [];
-  if (asks) evidence.push(t('MALLOC_CONF asks for {0}', ['thp', 'metadata_thp'].filter((k) => conf[k] === 'always').map((k) => `${k}:always`).join(',')));
+  if (asks)
+    evidence.push(
+      t(
+        'MALLOC_CONF asks for {0}',
+        ['thp', 'metadata_thp']
+          .filter((k) => conf[k] === 'always')
+          .map((k) => `${k}:always`)
+          .join(','),
+      ),
+    );
   if (mode === 'always') evidence.push(t("the kernel's THP mode is always"));
   let hugeKb = 0;
   let rssKb = 0;
@@ -481,7 +507,10 @@ export function findJemallocThp(f: FindingInput): Finding | undefined {
       f.ctx,
       editMallocConf(dump.header.mallocConf, { thp: 'never', metadata_thp: 'disabled' }),
       t('jemalloc without transparent huge pages (MALLOC_CONF thp:never,metadata_thp:disabled)'),
-      ['thp:never and metadata_thp:disabled stop jemalloc from asking for huge pages (madvise(MADV_HUGEPAGE))', 'for its extents and metadata; other options already set are kept.'],
+      [
+        'thp:never and metadata_thp:disabled stop jemalloc from asking for huge pages (madvise(MADV_HUGEPAGE))',
+        'for its extents and metadata; other options already set are kept.',
+      ],
     ),
   ];
   if (mode === 'always') fixes.push(thpMadvise(f.ctx));
@@ -491,7 +520,10 @@ export function findJemallocThp(f: FindingInput): Finding | undefined {
     t('Transparent huge pages under jemalloc: {0}.', evidence.join('; ')) +
       ' ' +
       (measured
-        ? t('A huge page holds 2 MiB whatever part of it is used, so sparsely used extents inflate RSS ({0} of the anonymous RSS here).', formatPercent(rssKb ? hugeKb / rssKb : 0))
+        ? t(
+            'A huge page holds 2 MiB whatever part of it is used, so sparsely used extents inflate RSS ({0} of the anonymous RSS here).',
+            formatPercent(rssKb ? hugeKb / rssKb : 0),
+          )
         : t('A huge page holds 2 MiB whatever part of it is used, so sparsely used extents inflate RSS; smaps would show how much (AnonHugePages).')),
     lines.length ? lines : [dump.header.lines.malloc_conf ?? dump.header.lines.thp ?? f.allocator.line ?? dump.line[0]],
     fixes,
@@ -567,10 +599,15 @@ export function findJemallocRetain(f: FindingInput): Finding | undefined {
     'jemalloc-retain',
     severity,
     (decay.length
-      ? t('MALLOC_CONF sets retain:false and {0}: jemalloc unmaps freed extents instead of keeping their address space for reuse, almost as soon as they are freed.', decay.map((k) => `${k}:${conf[k]}`).join(', '))
+      ? t(
+          'MALLOC_CONF sets retain:false and {0}: jemalloc unmaps freed extents instead of keeping their address space for reuse, almost as soon as they are freed.',
+          decay.map((k) => `${k}:${conf[k]}`).join(', '),
+        )
       : t('MALLOC_CONF sets retain:false: jemalloc unmaps freed extents instead of keeping their address space for reuse.')) +
       ' ' +
-      t('Each munmap of a piece of a larger mapping splits it; at vm.max_map_count the kernel refuses with ENOMEM and jemalloc prints "<jemalloc>: Error in munmap(): Cannot allocate memory". retain:true is the 64-bit Linux default.') +
+      t(
+        'Each munmap of a piece of a larger mapping splits it; at vm.max_map_count the kernel refuses with ENOMEM and jemalloc prints "<jemalloc>: Error in munmap(): Cannot allocate memory". retain:true is the 64-bit Linux default.',
+      ) +
       (splitting ? ` ${t('Fragmented runs here cost {0} VMAs.', formatCount(splitting))}` : ''),
     [dump.header.lines.malloc_conf ?? f.allocator.line ?? dump.line[0]],
     [
@@ -578,7 +615,10 @@ export function findJemallocRetain(f: FindingInput): Finding | undefined {
         f.ctx,
         editMallocConf(dump.header.mallocConf, { retain: 'true' }, ['dirty_decay_ms', 'muzzy_decay_ms']),
         t('jemalloc keeps freed address space (MALLOC_CONF retain:true, default decay)'),
-        ['retain:true keeps freed extents mapped for reuse (purged with madvise), so frees do not split mappings;', 'the decay settings go back to their defaults.'],
+        [
+          'retain:true keeps freed extents mapped for reuse (purged with madvise), so frees do not split mappings;',
+          'the decay settings go back to their defaults.',
+        ],
       ),
     ],
     { retain: false, decay: decay.join(','), splitting },

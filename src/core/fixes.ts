@@ -104,8 +104,7 @@ export function fixContext(
     triplet = bits === 32 && host ? (COMPAT_TRIPLET[host] ?? host) : host;
   }
   const arch = triplet ? TRIPLET_ARCH[triplet] : header.arch;
-  const libDir =
-    distro === 'rhel' || (distro === 'unknown' && !triplet) ? (bits === 32 ? '/usr/lib' : '/usr/lib64') : `/usr/lib/${triplet}`;
+  const libDir = distro === 'rhel' || (distro === 'unknown' && !triplet) ? (bits === 32 ? '/usr/lib' : '/usr/lib64') : `/usr/lib/${triplet}`;
   const exe = programName(names, header.command, header.exe, header.comm);
   const server: Server = /mariadb/.test(exe) ? 'mariadb' : /mysqld/.test(exe) ? 'mysql' : 'other';
   const { unit, unitSource } = unitFor(header.unit, server, distro, exe);
@@ -183,7 +182,9 @@ function packageHint(ctx: FixContext, allocator: LibraryAllocator): string {
 function libraryPathNote(ctx: FixContext, allocator: LibraryAllocator): string[] {
   if (ctx.distro !== 'unknown') return [];
   const file = allocatorLibrary({ ...ctx, libDir: '' }, allocator).slice(1);
-  return [`# This dump shows no library path, so the distribution is a guess: the library is /usr/lib/<triplet>/${file} on Debian and Ubuntu, /usr/lib64/${file} on RHEL.`];
+  return [
+    `# This dump shows no library path, so the distribution is a guess: the library is /usr/lib/<triplet>/${file} on Debian and Ubuntu, /usr/lib64/${file} on RHEL.`,
+  ];
 }
 
 /** The fixes that switch a glibc process to another allocator, or none when preloading cannot work. */
@@ -233,7 +234,10 @@ export function mysqldSafeMallocLib(ctx: FixContext, allocator: LibraryAllocator
   const isMaria = ctx.server === 'mariadb';
   const cnf = ctx.distro === 'debian' ? (isMaria ? '/etc/mysql/mariadb.conf.d/99-malloc.cnf' : '/etc/mysql/conf.d/malloc.cnf') : '/etc/my.cnf.d/malloc.cnf';
   const unit = ctx.unit;
-  const lines = [`# Written by VMA Lens: run ${ctx.server === 'other' ? 'mysqld' : programOf(ctx)} with ${allocator} instead of glibc malloc.`, ...unitNote(ctx)];
+  const lines = [
+    `# Written by VMA Lens: run ${ctx.server === 'other' ? 'mysqld' : programOf(ctx)} with ${allocator} instead of glibc malloc.`,
+    ...unitNote(ctx),
+  ];
   if (refused && !isMaria) {
     lines.push(
       `# WARNING: MySQL's mysqld_safe accepts malloc-lib only from ${MYSQLD_SAFE_LIB_DIRS.join(', ')};`,
@@ -247,9 +251,7 @@ export function mysqldSafeMallocLib(ctx: FixContext, allocator: LibraryAllocator
     `# Install the library first: ${packageHint(ctx, allocator)}`,
     ...libraryPathNote(ctx, allocator),
     `# Then restart and check:  grep ${allocator} /proc/$(pidof ${isMaria ? 'mariadbd' : 'mysqld'})/maps`,
-    isMaria
-      ? "# or in SQL:  SHOW GLOBAL VARIABLES LIKE 'version_malloc_library';"
-      : '# or in SQL (Percona Server):  SELECT @@jemalloc_detected;',
+    isMaria ? "# or in SQL:  SHOW GLOBAL VARIABLES LIKE 'version_malloc_library';" : '# or in SQL (Percona Server):  SELECT @@jemalloc_detected;',
     '[mysqld_safe]',
     `malloc-lib=${lib}`,
     '',
@@ -295,7 +297,10 @@ export function mallocArenaMax(ctx: FixContext, value = 4): Fix {
   const now = ctx.mallocArenaMax;
   return {
     id: 'malloc-arena-max',
-    title: now !== undefined ? t('Cap glibc malloc arenas at {0} (MALLOC_ARENA_MAX, now {1})', value, now) : t('Cap glibc malloc arenas at {0} (MALLOC_ARENA_MAX)', value),
+    title:
+      now !== undefined
+        ? t('Cap glibc malloc arenas at {0} (MALLOC_ARENA_MAX, now {1})', value, now)
+        : t('Cap glibc malloc arenas at {0} (MALLOC_ARENA_MAX)', value),
     path,
     language: 'ini',
     text: [
@@ -306,7 +311,7 @@ export function mallocArenaMax(ctx: FixContext, value = 4): Fix {
       '# lock contention for a smaller, steadier footprint. Not needed with jemalloc or tcmalloc.',
       `# Apply:  sudo systemctl daemon-reload && sudo systemctl restart ${shQuote(unit)}`,
       ...unitNote(ctx),
-      '# Without systemd: export MALLOC_ARENA_MAX in the service\'s environment file',
+      "# Without systemd: export MALLOC_ARENA_MAX in the service's environment file",
       '# (/etc/sysconfig/mysql on RPM systems, /etc/default/<service> on Debian).',
       '[Service]',
       `Environment="MALLOC_ARENA_MAX=${value}"`,
@@ -332,7 +337,7 @@ function unitNote(ctx: FixContext): string[] {
         `# The unit name is a guess from the executable's name: rename the directory if your unit is not called ${ctx.unit}.service.`,
       ];
     case 'none':
-      return ['# VMA Lens could not tell this process\'s systemd unit: name your unit (replace your-unit in the path).'];
+      return ["# VMA Lens could not tell this process's systemd unit: name your unit (replace your-unit in the path)."];
     default:
       return [];
   }
@@ -350,7 +355,7 @@ export function jemallocLgHugepage(ctx: FixContext, hugePageSize?: number): Fix 
       `# Written by VMA Lens: jemalloc sizes and aligns its metadata and first extents to the huge page${seen},`,
       '# so on 64 KiB-page arm64 kernels (512 MiB huge pages) each arena costs 512 MiB-1 GiB of memory.',
       '# --with-lg-hugepage=21 makes jemalloc assume 2 MiB huge pages whatever the build host reports.',
-      '# Note: --with-lg-page is a different knob (jemalloc\'s page size); it must be >= the system page size,',
+      "# Note: --with-lg-page is a different knob (jemalloc's page size); it must be >= the system page size,",
       '# or jemalloc aborts with "Unsupported system page size".',
       'set -eu',
       'VERSION=5.3.0',
@@ -466,8 +471,8 @@ export function k8sMaxMapCount(ctx: FixContext, reason: string, minimum?: number
     language: 'yaml',
     text: [
       `# Written by VMA Lens: ${reason}`,
-      '# vm.max_map_count is not a namespaced sysctl: a pod\'s securityContext.sysctls cannot set it.',
-      '# This DaemonSet\'s privileged init container writes it on each node, then a pause container keeps',
+      "# vm.max_map_count is not a namespaced sysctl: a pod's securityContext.sysctls cannot set it.",
+      "# This DaemonSet's privileged init container writes it on each node, then a pause container keeps",
       '# the pod running so new nodes get it too. Limit it to the nodes that need it with a nodeSelector.',
       '# OpenShift: use a Tuned profile (vm.max_map_count under [sysctl]) instead.',
       `# Apply:  kubectl apply -f ${path}`,
@@ -541,15 +546,17 @@ export function ansibleMaxMapCount(ctx: FixContext, reason: string, minimum?: nu
 
 /** The sysctl.d file, the Kubernetes DaemonSet and the Ansible task, in that order. */
 export function maxMapCountFixes(ctx: FixContext, reason: string, minimum?: number): Fix[] {
-  return [
-    sysctlMaxMapCount(ctx, reason, maxMapCountValue(ctx, minimum)),
-    k8sMaxMapCount(ctx, reason, minimum),
-    ansibleMaxMapCount(ctx, reason, minimum),
-  ];
+  return [sysctlMaxMapCount(ctx, reason, maxMapCountValue(ctx, minimum)), k8sMaxMapCount(ctx, reason, minimum), ansibleMaxMapCount(ctx, reason, minimum)];
 }
 
 /** A systemd drop-in that sets one environment variable for the unit. */
-function environmentDropIn(ctx: FixContext, file: string, comments: string[], name: string, value: string): Pick<Fix, 'path' | 'language' | 'text' | 'commands'> {
+function environmentDropIn(
+  ctx: FixContext,
+  file: string,
+  comments: string[],
+  name: string,
+  value: string,
+): Pick<Fix, 'path' | 'language' | 'text' | 'commands'> {
   const path = `/etc/systemd/system/${ctx.unit}.service.d/${file}`;
   return {
     path,
@@ -580,7 +587,7 @@ export function jvmMallocArenaMax(ctx: FixContext, value = 2): Fix {
       'vma-lens-jvm-arena-max.conf',
       [
         `Written by VMA Lens: cap glibc malloc at ${value} arenas for the JVM ${programOf(ctx)}.`,
-        'The JVM\'s native memory (GC and JIT threads, zlib, NIO, JNI libraries) comes from glibc malloc,',
+        "The JVM's native memory (GC and JIT threads, zlib, NIO, JNI libraries) comes from glibc malloc,",
         'which gives busy threads arenas of their own (up to 8 per core). The Cloud Foundry and SAP JVMs',
         `run with MALLOC_ARENA_MAX=${value}. In a container set it in the image or pod instead:`,
         `  Dockerfile: ENV MALLOC_ARENA_MAX=${value}   Kubernetes: env: [{name: MALLOC_ARENA_MAX, value: "${value}"}]`,

@@ -27,10 +27,7 @@ export const KINDS: readonly VmaKind[] = [
   'rollup',
 ];
 
-export const KIND_INDEX: Record<VmaKind, number> = Object.fromEntries(KINDS.map((k, i) => [k, i])) as Record<
-  VmaKind,
-  number
->;
+export const KIND_INDEX: Record<VmaKind, number> = Object.fromEntries(KINDS.map((k, i) => [k, i])) as Record<VmaKind, number>;
 
 /** A short label and a one-line explanation per kind, for reports and hovers (in the catalogue's language). */
 export const KIND_INFO: Record<VmaKind, { label: string; description: string }> = {
@@ -119,7 +116,9 @@ export const KIND_INFO: Record<VmaKind, { label: string; description: string }> 
       return t('glibc arena');
     },
     get description() {
-      return t('the used (rw-p) head of a glibc malloc arena heap, in a slot of HEAP_MAX_SIZE aligned to its size (64 MiB on 64-bit, 1 MiB on 32-bit); full heaps side by side may share one VMA');
+      return t(
+        'the used (rw-p) head of a glibc malloc arena heap, in a slot of HEAP_MAX_SIZE aligned to its size (64 MiB on 64-bit, 1 MiB on 32-bit); full heaps side by side may share one VMA',
+      );
     },
   },
   'arena-reserve': {
@@ -135,7 +134,9 @@ export const KIND_INFO: Record<VmaKind, { label: string; description: string }> 
       return t('Allocator memory');
     },
     get description() {
-      return t('anonymous memory owned by the loaded allocator (jemalloc extents, tcmalloc spans, mimalloc segments) or the Go runtime’s heap (arenas from 0xc000000000)');
+      return t(
+        'anonymous memory owned by the loaded allocator (jemalloc extents, tcmalloc spans, mimalloc segments) or the Go runtime’s heap (arenas from 0xc000000000)',
+      );
     },
   },
   anon: {

@@ -24,7 +24,8 @@ export function t(message: string, ...args: L10nArg[] | [Record<string, L10nArg>
   const entry = bundle?.[message];
   const text = entry === undefined ? message : typeof entry === 'string' ? entry : entry.message;
   if (args.length === 0) return text;
-  const values: Record<string, L10nArg> = typeof args[0] === 'object' ? (args[0] as Record<string, L10nArg>) : (args as L10nArg[]).reduce<Record<string, L10nArg>>((o, v, i) => ((o[i] = v), o), {});
+  const values: Record<string, L10nArg> =
+    typeof args[0] === 'object' ? (args[0] as Record<string, L10nArg>) : (args as L10nArg[]).reduce<Record<string, L10nArg>>((o, v, i) => ((o[i] = v), o), {});
   return text.replace(/\{([^{}]+)\}/g, (whole, key: string) => (key in values ? String(values[key]) : whole));
 }
 

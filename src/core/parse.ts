@@ -62,9 +62,7 @@ const isHexByte = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) |
 
 /** `r-xp` (or pmap's `r-x--`) as PERM_* bits. */
 function permsOf(mode: string): number {
-  return (
-    (mode[0] === 'r' ? PERM_R : 0) | (mode[1] === 'w' ? PERM_W : 0) | (mode[2] === 'x' ? PERM_X : 0) | (mode[3] === 's' ? PERM_SHARED : 0)
-  );
+  return (mode[0] === 'r' ? PERM_R : 0) | (mode[1] === 'w' ? PERM_W : 0) | (mode[2] === 'x' ? PERM_X : 0) | (mode[3] === 's' ? PERM_SHARED : 0);
 }
 
 const encoder = new TextEncoder();
@@ -140,7 +138,7 @@ export class DumpParser {
    * bytes (an open million-line document is 49 MB of them) and no second copy into the input.
    */
   pushString(text: string): void {
-    for (let at = 0; at < text.length; ) {
+    for (let at = 0; at < text.length;) {
       const into = this.readInto();
       // As many UTF-16 units as the window has bytes: their UTF-8 is at least as long, so the
       // window fills first, and a pair cut at the end is left whole for the next window (a lone
@@ -514,7 +512,10 @@ export class DumpParser {
       d.notes.push({ line: this.unsortedLine, message: 'mappings are not in address order (as no kernel prints them): they are analysed sorted' });
     }
     if (this.overlapLine) {
-      d.notes.push({ line: this.overlapLine, message: 'a mapping starts inside the one before it (as no kernel prints them): the dump may be edited or joined from several' });
+      d.notes.push({
+        line: this.overlapLine,
+        message: 'a mapping starts inside the one before it (as no kernel prints them): the dump may be edited or joined from several',
+      });
     }
     this.unsortedLine = this.overlapLine = 0;
   }

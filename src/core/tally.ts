@@ -47,7 +47,7 @@ export function runTally(dump: Dump): void {
   const k = dump.kernel;
   setTallyParams(dump);
   // At least one call, even for no VMA: the first resets the tallies.
-  for (let at = 0; ; ) {
+  for (let at = 0; ;) {
     const to = Math.min(dump.count, at + KERNEL_BATCH);
     k.x.tally(at, to);
     if ((at = to) >= dump.count) break;

@@ -58,9 +58,7 @@ export interface ForecastOptions {
   timesFrom?: string;
 }
 
-export type SampleTimes =
-  | { basis: TimeBasis; xs: number[]; note: string }
-  | { basis?: undefined; why: string };
+export type SampleTimes = { basis: TimeBasis; xs: number[]; note: string } | { basis?: undefined; why: string };
 
 /** Files written closer together than this were copied or unpacked, not captured one by one. */
 const MIN_MTIME_GAP_MS = 100;
@@ -73,7 +71,11 @@ const MIN_MTIME_GAP_MS = 100;
 export function sampleTimes(samples: readonly TimelineSample[], options: ForecastOptions = {}): SampleTimes {
   // Header times all alike (a clock with whole seconds, samples taken faster) tell no rate.
   if (samples.length && samples.every((s) => s.time !== undefined) && (samples.length < 2 || samples.some((s) => s.time !== samples[0].time))) {
-    return { basis: 'capture', xs: samples.map((s) => s.time!), note: options.timesFrom ? t('times from {0}', options.timesFrom) : t('times from the capture headers') };
+    return {
+      basis: 'capture',
+      xs: samples.map((s) => s.time!),
+      note: options.timesFrom ? t('times from {0}', options.timesFrom) : t('times from the capture headers'),
+    };
   }
   let mtimeProblem = t('the files have no modification times');
   if (samples.length && samples.every((s) => s.mtime !== undefined)) {
@@ -87,7 +89,11 @@ export function sampleTimes(samples: readonly TimelineSample[], options: Forecas
   }
   if (options.intervalMs && options.intervalMs > 0) {
     const from = options.intervalFrom ? ` (${options.intervalFrom})` : '';
-    return { basis: 'interval', xs: samples.map((_, k) => k * options.intervalMs!), note: t('assuming one sample every {0}', formatDuration(options.intervalMs)) + from };
+    return {
+      basis: 'interval',
+      xs: samples.map((_, k) => k * options.intervalMs!),
+      note: t('assuming one sample every {0}', formatDuration(options.intervalMs)) + from,
+    };
   }
   const hint = options.intervalFrom ? `; ${t('give the time between samples with {0}', options.intervalFrom)}` : '';
   return { basis: undefined, why: t('the samples have no "# time:" header and {0}', mtimeProblem) + hint };
@@ -111,7 +117,13 @@ export function sampleOf(source: string, a: Analysis, file: { mtime?: number; pr
   const base = source.slice(source.lastIndexOf('/') + 1);
   return {
     source,
-    label: time !== undefined ? new Date(time).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : base,
+    label:
+      time !== undefined
+        ? new Date(time)
+            .toISOString()
+            .replace('T', ' ')
+            .replace(/\.\d+Z$/, 'Z')
+        : base,
     ...(time !== undefined ? { time } : {}),
     ...(file.mtime !== undefined ? { mtime: file.mtime } : {}),
     ...(file.process ? { process: file.process } : {}),
@@ -191,9 +203,7 @@ export function forecast(samples: readonly TimelineSample[], options: ForecastOp
   if (last.vmaCount >= last.maxMapCount) return { ...base, ratePerHour, etaMs: 0, reachAt: lastX, reason: 'at-limit', text: t('at the limit now ({0})', note) };
   if (rounded <= 0) {
     const text =
-      rounded < 0
-        ? t('no limit ahead: shrinking by about {0} VMAs per hour ({1})', formatCount(-rounded), note)
-        : t('no limit ahead: not growing ({0})', note);
+      rounded < 0 ? t('no limit ahead: shrinking by about {0} VMAs per hour ({1})', formatCount(-rounded), note) : t('no limit ahead: not growing ({0})', note);
     return { ...base, ratePerHour, reason: rounded < 0 ? 'shrinking' : 'flat', text };
   }
   // Where the fitted line (not the last point) meets the limit, counted from the last sample.

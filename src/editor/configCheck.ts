@@ -14,16 +14,9 @@ import { keyId, mergeConfig, type ConfigFlavour, type TextEdit } from './configM
 export const MIN_DB_MAX_MAP_COUNT = 262144;
 
 export type ConfigIssueCode =
-  | 'malloc-lib-directory'
-  | 'malloc-lib-not-library'
-  | 'malloc-lib-not-absolute'
-  | 'malloc-lib-section'
-  | 'max-map-count-low'
-  | 'max-map-count-invalid';
+  'malloc-lib-directory' | 'malloc-lib-not-library' | 'malloc-lib-not-absolute' | 'malloc-lib-section' | 'max-map-count-low' | 'max-map-count-invalid';
 
-export type ConfigFix =
-  | { title: string; preferred?: boolean; edits: TextEdit[] }
-  | { title: string; preferred?: boolean; open: Fix };
+export type ConfigFix = { title: string; preferred?: boolean; edits: TextEdit[] } | { title: string; preferred?: boolean; open: Fix };
 
 export interface ConfigIssue {
   /** 0-based line and the span of the value (or key) it is about. */
@@ -59,7 +52,7 @@ function lines(text: string): Line[] {
     if (s) section = s[1].trim().toLowerCase();
     const m = /^(\s*)([^#;=\s[][^=]*?)\s*=\s*(.*?)\s*(?:\s[#;].*)?$/.exec(t);
     if (s || !m) return { text: t, index, section, valueStart: 0, valueEnd: 0 };
-    const valueStart = t.indexOf('=', m[1].length + m[2].length) + 1 + (/^\s*/.exec(t.slice(t.indexOf('=') + 1))![0].length);
+    const valueStart = t.indexOf('=', m[1].length + m[2].length) + 1 + /^\s*/.exec(t.slice(t.indexOf('=') + 1))![0].length;
     return { text: t, index, section, key: m[2], value: m[3], valueStart, valueEnd: valueStart + m[3].length };
   });
 }
@@ -91,14 +84,22 @@ function checkMallocLib(l: Line): ConfigIssue | undefined {
       code: 'malloc-lib-not-absolute',
       message: t('malloc-lib must be an absolute path to a shared library, or the keyword tcmalloc (MariaDB also jemalloc); mysqld_safe ignores "{0}".', lib),
       fixes: /jemalloc|tcmalloc/.test(lib)
-        ? [{ title: t('Use the keyword {0}', /jemalloc/.test(lib) ? 'jemalloc' : 'tcmalloc'), preferred: true, edits: replaceValue(l, /jemalloc/.test(lib) ? 'jemalloc' : 'tcmalloc') }]
+        ? [
+            {
+              title: t('Use the keyword {0}', /jemalloc/.test(lib) ? 'jemalloc' : 'tcmalloc'),
+              preferred: true,
+              edits: replaceValue(l, /jemalloc/.test(lib) ? 'jemalloc' : 'tcmalloc'),
+            },
+          ]
         : [],
     };
   }
   const dir = lib.slice(0, lib.lastIndexOf('/')) || '/';
   const base = lib.slice(lib.lastIndexOf('/') + 1);
   if (!LIBRARY.test(base)) {
-    const alloc = allocatorOfPath(`${base}.so`)?.name ?? (/jemalloc/.test(lib) ? 'jemalloc' : /tcmalloc/.test(lib) ? 'tcmalloc' : /mimalloc/.test(lib) ? 'mimalloc' : undefined);
+    const alloc =
+      allocatorOfPath(`${base}.so`)?.name ??
+      (/jemalloc/.test(lib) ? 'jemalloc' : /tcmalloc/.test(lib) ? 'tcmalloc' : /mimalloc/.test(lib) ? 'mimalloc' : undefined);
     const ctx = fixContext([lib.endsWith('/') ? `${lib}x.so` : lib], {}, 0, 0);
     const suggestion = alloc ? allocatorLibrary({ ...ctx, libDir: MYSQLD_SAFE_LIB_DIRS.includes(dir) ? dir : ctx.libDir }, alloc) : undefined;
     return {
@@ -143,7 +144,10 @@ export function checkMyCnf(text: string): ConfigIssue[] {
         end: l.valueEnd,
         severity: 'error',
         code: 'malloc-lib-section',
-        message: t('malloc-lib is an option of mysqld_safe, not of the server: in [{0}] mysqld stops with "unknown variable \'malloc-lib\'". Move it to [mysqld_safe].', l.section),
+        message: t(
+          'malloc-lib is an option of mysqld_safe, not of the server: in [{0}] mysqld stops with "unknown variable \'malloc-lib\'". Move it to [mysqld_safe].',
+          l.section,
+        ),
         fixes: [{ title: t('Move malloc-lib to [mysqld_safe]'), preferred: true, edits: [remove, ...moved] }],
       });
     }

@@ -12,11 +12,7 @@ export const CONFIG_DIAGNOSTIC_SOURCE = 'vma-lens-config';
  * The config files the checks apply to, by file pattern only: they keep whatever language VS Code
  * gave them (ini, properties, plain text).
  */
-export const CONFIG_SELECTOR: vscode.DocumentSelector = [
-  { pattern: '**/*.cnf' },
-  { pattern: '**/sysctl.conf' },
-  { pattern: '**/sysctl.d/*.conf' },
-];
+export const CONFIG_SELECTOR: vscode.DocumentSelector = [{ pattern: '**/*.cnf' }, { pattern: '**/sysctl.conf' }, { pattern: '**/sysctl.d/*.conf' }];
 
 const SEVERITY = {
   error: vscode.DiagnosticSeverity.Error,

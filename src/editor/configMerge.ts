@@ -149,7 +149,10 @@ export function keyId(flavour: ConfigFlavour, key: string, value = ''): string {
   switch (flavour) {
     case 'mycnf':
       // MySQL treats - and _ alike in option names; loose- only silences unknown options.
-      return k.toLowerCase().replace(/_/g, '-').replace(/^loose-/, '');
+      return k
+        .toLowerCase()
+        .replace(/_/g, '-')
+        .replace(/^loose-/, '');
     case 'sysctl':
       return k.replace(/^-/, '').replace(/\//g, '.');
     case 'systemd':

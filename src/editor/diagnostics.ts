@@ -43,12 +43,15 @@ export function findingDiagnostics(doc: vscode.TextDocument, f: Finding): vscode
   if (rest.length) {
     const shown = rest.slice(0, MAX_RELATED);
     main.relatedInformation = shown.map(
-      (line, k) => new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, rangeOf(line)), `also here (${k + 2} of ${formatCount(f.lineCount)} lines)`),
+      (line, k) =>
+        new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, rangeOf(line)), `also here (${k + 2} of ${formatCount(f.lineCount)} lines)`),
     );
     if (f.lineCount > shown.length + 1) main.message += ` (${formatCount(f.lineCount)} lines; the first ${formatCount(shown.length + 1)} are linked)`;
   }
   const out = [main];
-  rest.forEach((line, k) => out.push(make(rangeOf(line), `${f.message} (${k + 2} of ${formatCount(f.lineCount)} lines; listed under the first)`, vscode.DiagnosticSeverity.Hint)));
+  rest.forEach((line, k) =>
+    out.push(make(rangeOf(line), `${f.message} (${k + 2} of ${formatCount(f.lineCount)} lines; listed under the first)`, vscode.DiagnosticSeverity.Hint)),
+  );
   return out;
 }
 

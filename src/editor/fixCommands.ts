@@ -70,23 +70,26 @@ export async function applyFixToFile(fix: Fix, uri: vscode.Uri): Promise<boolean
   const editor = await vscode.window.showTextDocument(doc, { preview: false });
   editor.selection = new vscode.Selection(changed.first, 0, changed.last, doc.lineAt(changed.last).text.length);
   editor.revealRange(editor.selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-  const where = changed.first === changed.last ? vscode.l10n.t('line {0}', changed.first + 1) : vscode.l10n.t('lines {0}–{1}', changed.first + 1, changed.last + 1);
+  const where =
+    changed.first === changed.last ? vscode.l10n.t('line {0}', changed.first + 1) : vscode.l10n.t('lines {0}–{1}', changed.first + 1, changed.last + 1);
   const save = vscode.l10n.t('Save');
   const undo = vscode.l10n.t('Undo');
   const version = doc.version;
   // Not awaited: the command is done; the buttons act whenever (if ever) they are pressed.
-  void vscode.window.showInformationMessage(vscode.l10n.t('VMA Lens: "{0}" added to {1}, {2} (not saved yet).', fix.title, rel, where), save, undo).then(async (answer) => {
-    if (answer === save) await doc.save();
-    else if (answer === undo) {
-      if (doc.version !== version) {
-        void vscode.window.showWarningMessage(vscode.l10n.t('{0} changed since: undo with Edit › Undo in its editor.', rel));
-        return;
+  void vscode.window
+    .showInformationMessage(vscode.l10n.t('VMA Lens: "{0}" added to {1}, {2} (not saved yet).', fix.title, rel, where), save, undo)
+    .then(async (answer) => {
+      if (answer === save) await doc.save();
+      else if (answer === undo) {
+        if (doc.version !== version) {
+          void vscode.window.showWarningMessage(vscode.l10n.t('{0} changed since: undo with Edit › Undo in its editor.', rel));
+          return;
+        }
+        const back = new vscode.WorkspaceEdit();
+        back.replace(uri, new vscode.Range(0, 0, doc.lineCount, 0), before);
+        await vscode.workspace.applyEdit(back);
       }
-      const back = new vscode.WorkspaceEdit();
-      back.replace(uri, new vscode.Range(0, 0, doc.lineCount, 0), before);
-      await vscode.workspace.applyEdit(back);
-    }
-  });
+    });
   return true;
 }
 

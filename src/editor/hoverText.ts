@@ -60,7 +60,9 @@ const ALIGNMENTS: [number, () => string][] = [
 function alignmentText(dump: Dump, i: number, size: number): string {
   for (const [bytes, text] of ALIGNMENTS) {
     if (isAligned(dump.startHi[i], dump.startLo[i], Math.log2(bytes))) {
-      return size % bytes === 0 ? t('Start aligned to {0}, and its size is a multiple of {1}.', text(), formatBytes(bytes)) : t('Start aligned to {0}.', text());
+      return size % bytes === 0
+        ? t('Start aligned to {0}, and its size is a multiple of {1}.', text(), formatBytes(bytes))
+        : t('Start aligned to {0}.', text());
     }
   }
   return t('Page-aligned (as every mapping is).');
@@ -154,7 +156,13 @@ export function vmaSummary(src: HoverContext, i: number): string {
   const name = dump.name(i);
   let what = `**${info.label}** — ${info.description}.`;
   if (name && (kind === 'text' || kind === 'rodata' || kind === 'data' || kind === 'bss' || kind === 'image-gap')) {
-    const seg = { text: t('code segment'), rodata: t('read-only segment'), data: t('data segment'), bss: t('.bss (after the data segment)'), 'image-gap': t('padding between segments') }[kind];
+    const seg = {
+      text: t('code segment'),
+      rodata: t('read-only segment'),
+      data: t('data segment'),
+      bss: t('.bss (after the data segment)'),
+      'image-gap': t('padding between segments'),
+    }[kind];
     const isExe = dump.names[0] === name && !/\.so\b/.test(name);
     what = `**${info.label}** — ${isExe ? t('the {0} of the executable {1}.', seg, code(name)) : t('the {0} of the library {1}.', seg, code(name))}`;
   }
@@ -176,7 +184,14 @@ function rangeHover(src: HoverContext, i: number): string {
   const k = dump.sorted ? i : order.indexOf(i);
   if (k > 0) {
     const gap = dump.gap(order[k - 1], i);
-    lines.push('', gap === 0 ? t('Directly after the previous mapping (no gap).') : gap > 0 ? t('{0} unmapped below it.', formatBytes(gap)) : t('Overlaps the previous line (not a kernel dump?).'));
+    lines.push(
+      '',
+      gap === 0
+        ? t('Directly after the previous mapping (no gap).')
+        : gap > 0
+          ? t('{0} unmapped below it.', formatBytes(gap))
+          : t('Overlaps the previous line (not a kernel dump?).'),
+    );
   }
   lines.push('', vmaSummary(src, i));
   return lines.join('\n');
@@ -198,7 +213,8 @@ function permsHover(src: HoverContext, i: number, perms: string, at: number): st
     return k === at ? `- **${t}** ←` : `- ${t}`;
   });
   const extra: string[] = [];
-  if (perms.startsWith('---')) extra.push('No access at all (PROT_NONE): a guard page, an arena’s reserve, or address space reserved for later; it costs no memory but counts as a VMA.');
+  if (perms.startsWith('---'))
+    extra.push('No access at all (PROT_NONE): a guard page, an arena’s reserve, or address space reserved for later; it costs no memory but counts as a VMA.');
   if (perms === 'rw-p' && !src.dump.name(i)) extra.push('Private anonymous read-write memory: what malloc, thread stacks and most buffers are made of.');
   if (perms[2] === 'x' && perms[1] === 'w') extra.push('Writable and executable at once: JIT code, or a security smell.');
   return [`**Permissions ${code(perms)}**`, '', ...items, ...(extra.length ? ['', ...extra] : []), '', vmaSummary(src, i)].join('\n');
@@ -224,7 +240,8 @@ function devHover(text: string): string {
   if (major === 0 && minor === 0) meaning = '`00:00` means no device: anonymous memory or a kernel pseudo-mapping ([heap], [stack], [vdso]…).';
   else if (major === 0)
     meaning = `Major 0 is an anonymous block device: a filesystem without a disk of its own (tmpfs, overlayfs, btrfs subvolume, shared memory); minor ${minor}.`;
-  else meaning = `The device holding the file, in hexadecimal \`major:minor\`: major ${major}, minor ${minor} (as \`ls -l /dev\` or \`lsblk\` print them in decimal).`;
+  else
+    meaning = `The device holding the file, in hexadecimal \`major:minor\`: major ${major}, minor ${minor} (as \`ls -l /dev\` or \`lsblk\` print them in decimal).`;
   return [`**Device ${code(text)}**`, '', meaning].join('\n');
 }
 
@@ -243,14 +260,18 @@ export function pathMeaning(name: string, deleted: boolean, isFirst: boolean): s
   if (name === '[heap]') return '`[heap]`: the program break area, grown with brk()/sbrk(); glibc’s main arena and tcmalloc use it.';
   if (name === '[stack]') return '`[stack]`: the main thread’s stack; the kernel grows it downwards on demand up to `ulimit -s`.';
   if (name.startsWith('[stack:')) return `${code(name)}: the stack of thread ${name.slice(7, -1)} (kernels 3.4–4.4 named thread stacks this way).`;
-  if (name === '[vdso]') return '`[vdso]`: the virtual dynamic shared object the kernel maps into every process, so clock_gettime() and friends run without a system call.';
+  if (name === '[vdso]')
+    return '`[vdso]`: the virtual dynamic shared object the kernel maps into every process, so clock_gettime() and friends run without a system call.';
   if (name === '[vvar]' || name === '[vvar_vclock]') return `${code(name)}: kernel data (clocks) read by the vDSO; read-only.`;
-  if (name === '[vsyscall]') return '`[vsyscall]`: the legacy fixed vsyscall page at ffffffffff600000. It is not a VMA of the process and does not count toward vm.max_map_count.';
+  if (name === '[vsyscall]')
+    return '`[vsyscall]`: the legacy fixed vsyscall page at ffffffffff600000. It is not a VMA of the process and does not count toward vm.max_map_count.';
   if (name === '[rollup]') return '`[rollup]`: smaps_rollup sums every mapping of the process into this one line.';
-  if (name.startsWith('[anon:')) return `${code(name)}: anonymous memory named by the program with prctl(PR_SET_VMA_ANON_NAME) (Linux 5.17+); glibc 2.39+ names its own with glibc.mem.decorate_maps.`;
+  if (name.startsWith('[anon:'))
+    return `${code(name)}: anonymous memory named by the program with prctl(PR_SET_VMA_ANON_NAME) (Linux 5.17+); glibc 2.39+ names its own with glibc.mem.decorate_maps.`;
   if (name.startsWith('[anon_shmem:')) return `${code(name)}: named shared anonymous memory (Linux 6.2+).`;
   if (name === '/dev/zero') return '`/dev/zero (deleted)`: shared anonymous memory (mmap MAP_SHARED|MAP_ANONYMOUS), shown as a deleted /dev/zero.';
-  if (name === '/anon_hugepage') return '`/anon_hugepage (deleted)`: huge-page memory from the hugetlbfs pool (mmap MAP_HUGETLB, e.g. mimalloc\'s reserved 1 GiB pages, a database\'s huge-page buffer pool), not a deleted file; `HugePages_*` in /proc/meminfo counts it.';
+  if (name === '/anon_hugepage')
+    return "`/anon_hugepage (deleted)`: huge-page memory from the hugetlbfs pool (mmap MAP_HUGETLB, e.g. mimalloc's reserved 1 GiB pages, a database's huge-page buffer pool), not a deleted file; `HugePages_*` in /proc/meminfo counts it.";
   if (name.startsWith('[ shmid=')) return `${code(name)}: pmap\'s name for a System V shared memory segment (its shmid; \`ipcs -m\` lists it).`;
   if (name.startsWith('/memfd:')) return `${code(name)}: a memfd_create() file: memory-backed, unlinked from the start (always "(deleted)").`;
   const sysv = /^\/SYSV([0-9a-f]{8})$/.exec(name);
@@ -264,7 +285,8 @@ export function pathMeaning(name: string, deleted: boolean, isFirst: boolean): s
   else if (isFirst) text = `${code(name)}: the program’s executable.`;
   else if (name.startsWith('/')) text = `${code(name)}: a mapped file.`;
   else text = `${code(name)}: a pseudo-path.`;
-  if (deleted) text += ' **(deleted)**: the file was deleted or replaced after it was mapped; the process still uses the old one (restart it to load a new version).';
+  if (deleted)
+    text += ' **(deleted)**: the file was deleted or replaced after it was mapped; the process still uses the old one (restart it to load a new version).';
   return text;
 }
 
@@ -274,7 +296,11 @@ function pathHover(src: HoverContext, i: number): string {
 }
 
 /** Spans of `start-end perms offset dev inode [path]` in a maps line; undefined if it is not one. */
-export function mapsColumns(text: string): { range: [number, number]; perms: [number, number]; offset: [number, number]; dev: [number, number]; inode: [number, number]; path: [number, number] } | undefined {
+export function mapsColumns(
+  text: string,
+):
+  | { range: [number, number]; perms: [number, number]; offset: [number, number]; dev: [number, number]; inode: [number, number]; path: [number, number] }
+  | undefined {
   const m = /^([0-9a-fA-F]+-[0-9a-fA-F]+)( +)([rwxsp-]{4})( +)([0-9a-fA-F]+)( +)([0-9a-fA-F]+:[0-9a-fA-F]+)( +)(\d+)( *)(.*?)\s*$/.exec(text);
   if (!m) return undefined;
   let p = 0;
@@ -330,7 +356,10 @@ function hoverFieldLine(src: HoverContext, i: number, text: string, ch: number):
     if (/kB$/.test(m[4])) {
       const bytes = n * 1024;
       const size = i >= 0 ? src.dump.size(i) : 0;
-      const share = i >= 0 && key !== 'Size' && key !== 'KernelPageSize' && key !== 'MMUPageSize' && size > 0 ? ` — ${formatPercent(bytes / size)} of the mapping’s size` : '';
+      const share =
+        i >= 0 && key !== 'Size' && key !== 'KernelPageSize' && key !== 'MMUPageSize' && size > 0
+          ? ` — ${formatPercent(bytes / size)} of the mapping’s size`
+          : '';
       lines.push('', `${formatCount(n)} kB = ${formatBytes(bytes)}${share}.`);
     } else if (key === 'THPeligible') lines.push('', n ? 'This mapping may use transparent huge pages.' : 'This mapping cannot use transparent huge pages.');
   }
@@ -357,18 +386,24 @@ const HEADER_INFO: Record<string, (value: string, src: HoverContext) => string> 
   page_size: (v) => `The base page size: ${formatBytes(Number(v))} (x86_64 4 KiB; arm64 4, 16 or 64 KiB; ppc64le 64 KiB).`,
   hugepagesize: (_v, src) => {
     const hp = src.dump.header.hugePageSize;
-    const big = hp && hp >= 32 * MIB ? ' **A huge page this large makes jemalloc size each arena in 512 MiB steps**: build it with --with-lg-hugepage=21 or boot with default_hugepagesz=2M.' : '';
+    const big =
+      hp && hp >= 32 * MIB
+        ? ' **A huge page this large makes jemalloc size each arena in 512 MiB steps**: build it with --with-lg-hugepage=21 or boot with default_hugepagesz=2M.'
+        : '';
     return `The default huge page size (Hugepagesize in /proc/meminfo)${hp ? `: ${formatBytes(hp)}` : ''}. 2 MiB on x86_64 and 4K-page arm64; 512 MiB on 64K-page arm64 (RHEL/CentOS 8 aarch64).${big}`;
   },
-  thp: (v) => `Transparent huge pages mode: **${thpMode(v) ?? v}** (/sys/kernel/mm/transparent_hugepage/enabled). \`always\` backs large anonymous mappings with huge pages; \`madvise\` only where MADV_HUGEPAGE asks.`,
+  thp: (v) =>
+    `Transparent huge pages mode: **${thpMode(v) ?? v}** (/sys/kernel/mm/transparent_hugepage/enabled). \`always\` backs large anonymous mappings with huge pages; \`madvise\` only where MADV_HUGEPAGE asks.`,
   kernel: (v) => `The kernel release (uname -r): ${code(v)}.`,
   arch: (v) => `The machine architecture (uname -m): ${code(v)}.`,
   threads: (v) => `Threads of the process at capture time: ${v}. Each has a stack and a guard page: 2 VMAs.`,
   cpus: (v) => `Online CPUs: ${v}. glibc allows up to 8 arenas per CPU on 64-bit.`,
   rss: (_v, src) => `Resident memory of the whole process (smaps_rollup Rss)${src.dump.header.rss ? `: ${formatBytes(src.dump.header.rss)}` : ''}.`,
-  pss: (_v, src) => `Proportional set size of the process (smaps_rollup Pss)${src.dump.header.pss ? `: ${formatBytes(src.dump.header.pss)}` : ''}: shared pages divided among their sharers.`,
+  pss: (_v, src) =>
+    `Proportional set size of the process (smaps_rollup Pss)${src.dump.header.pss ? `: ${formatBytes(src.dump.header.pss)}` : ''}: shared pages divided among their sharers.`,
   exe: (v) => `The executable (/proc/PID/exe): ${code(v)}. Fixes name the unit after it when the capture found no systemd unit.`,
-  comm: (v) => `The kernel's short name of the process (/proc/PID/comm, 15 characters at most): ${code(v)}. A process title set by the program (\`postgres: checkpointer\`) does not change it.`,
+  comm: (v) =>
+    `The kernel's short name of the process (/proc/PID/comm, 15 characters at most): ${code(v)}. A process title set by the program (\`postgres: checkpointer\`) does not change it.`,
   exe_static: (v, src) =>
     (/^y/i.test(v)
       ? 'The executable has no program interpreter (no PT_INTERP): **statically linked**. The dynamic loader never runs, so LD_PRELOAD is never read and no mapped library tells its allocator.'
@@ -378,7 +413,8 @@ const HEADER_INFO: Record<string, (value: string, src: HoverContext) => string> 
       ? 'The capture read the executable’s symbol tables and found **no allocator symbol defined** in it: malloc comes from a library.'
       : `Allocator symbols the executable **defines** itself: ${code(v)} (mallctl/je_* jemalloc, tc_* tcmalloc, mi_* mimalloc, __libc_malloc_impl musl, runtime.mallocgc Go). Symbol lookup finds the executable first, so a preloaded allocator cannot replace a malloc defined here.`) +
     verdictText(src),
-  ld_preload: (v) => `LD_PRELOAD from the process’s environment: ${code(v)}. ld.so loads these before everything else (ignored for static executables and for a library of the wrong ELF class).`,
+  ld_preload: (v) =>
+    `LD_PRELOAD from the process’s environment: ${code(v)}. ld.so loads these before everything else (ignored for static executables and for a library of the wrong ELF class).`,
   malloc_conf: (v) => `jemalloc’s options from the environment (MALLOC_CONF): ${code(v)}.`,
   malloc_arena_max: (v) => `glibc’s arena cap from the environment (MALLOC_ARENA_MAX): ${v}. The arena fix proposes less than this.`,
   glibc_tunables: (v) => `glibc tunables from the environment (GLIBC_TUNABLES): ${code(v)}, e.g. glibc.malloc.arena_max.`,
@@ -394,7 +430,11 @@ function hoverHeaderLine(src: HoverContext, text: string): HoverResult | undefin
   const m = HEADER_LINE.exec(text);
   if (!m) {
     if (/^#\s*vma-lens capture/.test(text)) {
-      return { markdown: 'A VMA Lens capture: the `#` lines below are the context of the dump (host, process, limits, page sizes), then the maps.', start: 0, end: text.length };
+      return {
+        markdown: 'A VMA Lens capture: the `#` lines below are the context of the dump (host, process, limits, page sizes), then the maps.',
+        start: 0,
+        end: text.length,
+      };
     }
     return undefined;
   }
@@ -490,16 +530,22 @@ function numaRowHover(src: HoverContext, i: number, text: string, ch: number): H
   const pageKb = dump.fields.get('kernelpagesize_kB')?.[i];
   const page = (Number.isNaN(pageKb ?? NaN) ? 4 : pageKb!) * 1024;
   if (tok.index === 0) {
-    return { markdown: `**Start ${code(tok[0])}** — numa_maps gives each VMA's start, not its end or permissions.
+    return {
+      markdown: `**Start ${code(tok[0])}** — numa_maps gives each VMA's start, not its end or permissions.
 
-${vmaSummary(src, i)}`, ...span };
+${vmaSummary(src, i)}`,
+      ...span,
+    };
   }
   const node = /^N(\d+)=(\d+)$/.exec(tok[0]);
   if (node) {
     const pages = Number(node[2]);
     const rss = (dump.fields.get('Rss')?.[i] ?? 0) * 1024;
     const share = rss > 0 ? ` (${formatPercent((pages * page) / rss)} of this VMA's resident memory)` : '';
-    return { markdown: `**NUMA node ${node[1]}**: ${formatCount(pages)} page${pages === 1 ? '' : 's'} of ${formatBytes(page)} = ${formatBytes(pages * page)} of this VMA on node ${node[1]}${share}.`, ...span };
+    return {
+      markdown: `**NUMA node ${node[1]}**: ${formatCount(pages)} page${pages === 1 ? '' : 's'} of ${formatBytes(page)} = ${formatBytes(pages * page)} of this VMA on node ${node[1]}${share}.`,
+      ...span,
+    };
   }
   if (tok[0].startsWith('file=') || tok[0] === 'heap' || tok[0] === 'stack') return { markdown: pathHover(src, i), ...span };
   if (tok[0] === 'huge') return { markdown: '**huge**: hugetlbfs memory (MAP_HUGETLB or a hugetlbfs file).', ...span };

@@ -56,8 +56,6 @@ export async function pasteFromClipboard(): Promise<void> {
   const ext = format === 'smaps' || format === 'smaps_rollup' ? 'smaps' : format.startsWith('pmap') ? 'pmap' : 'maps';
   await openDumpText(text, dumpFileName(header, ext, 'pasted'), format);
   if (count === 0) {
-    void vscode.window.showWarningMessage(
-      vscode.l10n.t('The clipboard holds no maps, smaps or pmap lines that VMA Lens understands; it was opened as it is.'),
-    );
+    void vscode.window.showWarningMessage(vscode.l10n.t('The clipboard holds no maps, smaps or pmap lines that VMA Lens understands; it was opened as it is.'));
   }
 }

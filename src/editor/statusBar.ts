@@ -9,7 +9,10 @@ import { DumpIndex, isDumpDocument } from './dumpIndex';
 /** `N VMAs / limit (p%) · allocator`, for the text shown in the status bar. */
 export function statusText(a: Analysis): string {
   const { name, confidence } = a.allocator;
-  const alloc = confidence === 'unknown' ? vscode.l10n.t('allocator?') : name + (confidence === 'suspected' ? '?' : confidence === 'static' ? vscode.l10n.t(' (static)') : '');
+  const alloc =
+    confidence === 'unknown'
+      ? vscode.l10n.t('allocator?')
+      : name + (confidence === 'suspected' ? '?' : confidence === 'static' ? vscode.l10n.t(' (static)') : '');
   return vscode.l10n.t('{0} VMAs / {1} ({2}) · {3}', formatCount(a.vmaCount), formatCount(a.maxMapCount), formatPercent(a.vmaCount / a.maxMapCount), alloc);
 }
 
@@ -45,14 +48,19 @@ export class DumpStatusBar extends Disposable {
         : limit?.severity === 'warning'
           ? new vscode.ThemeColor('statusBarItem.warningBackground')
           : undefined;
-    const source = { header: vscode.l10n.t('from the capture header'), option: vscode.l10n.t('set'), default: vscode.l10n.t('default (no header)') }[a.maxMapCountSource];
+    const source = { header: vscode.l10n.t('from the capture header'), option: vscode.l10n.t('set'), default: vscode.l10n.t('default (no header)') }[
+      a.maxMapCountSource
+    ];
     this.item.tooltip = new vscode.MarkdownString(
       [
         vscode.l10n.t('**VMA Lens** — {0} VMAs of vm.max_map_count {1} ({2})', formatCount(a.vmaCount), formatCount(a.maxMapCount), source),
         '',
         vscode.l10n.t('Allocator: **{0}**, {1} — {2}', a.allocator.name, CONFIDENCE_LABEL[a.allocator.confidence], a.allocator.evidence),
         '',
-        vscode.l10n.t(a.findings.length === 1 ? '{0} finding. Click for the analysis report.' : '{0} findings. Click for the analysis report.', a.findings.length),
+        vscode.l10n.t(
+          a.findings.length === 1 ? '{0} finding. Click for the analysis report.' : '{0} findings. Click for the analysis report.',
+          a.findings.length,
+        ),
       ].join('\n'),
     );
     this.item.show();

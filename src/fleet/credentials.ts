@@ -43,7 +43,11 @@ export async function setPrometheusCredentials(secrets: vscode.SecretStorage, ur
   } else {
     const username = await vscode.window.showInputBox({ title: vscode.l10n.t('User for {0}', origin), ignoreFocusOut: true });
     if (!username) return;
-    const password = await vscode.window.showInputBox({ title: vscode.l10n.t('Password of {0} at {1}', username, origin), password: true, ignoreFocusOut: true });
+    const password = await vscode.window.showInputBox({
+      title: vscode.l10n.t('Password of {0} at {1}', username, origin),
+      password: true,
+      ignoreFocusOut: true,
+    });
     if (password === undefined) return;
     auth = { username, password };
   }

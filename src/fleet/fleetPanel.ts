@@ -120,7 +120,8 @@ export class FleetPanel extends Disposable {
       const host = validateHost(sshHostOf(row.instance, setting<Record<string, string>>(Settings.fleetSshHosts)));
       const pid = validatePid(row.pid);
       const processes = platform().processes;
-      if (!processes) throw new CaptureError('spawn', vscode.l10n.t('this VS Code runs in a browser, which cannot run ssh: capture from the desktop or a remote VS Code.'));
+      if (!processes)
+        throw new CaptureError('spawn', vscode.l10n.t('this VS Code runs in a browser, which cannot run ssh: capture from the desktop or a remote VS Code.'));
       const c = await withProgress(vscode.l10n.t('Capturing {0} {1} on {2}…', row.comm, pid, host), (signal) => processes.capture({ host, pid }, signal));
       await openDumpText(c.text, c.fileName);
     } catch (err) {

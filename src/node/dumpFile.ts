@@ -23,10 +23,13 @@ export { DumpReadError };
 function explain(path: string, err: unknown): DumpReadError {
   const code = (err as NodeJS.ErrnoException).code;
   const what =
-    code === 'ENOENT' ? 'no such file' :
-    code === 'EACCES' || code === 'EPERM' ? 'permission denied' :
-    code === 'EISDIR' ? 'is a directory' :
-    (err as Error).message;
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : (err as Error).message;
   return new DumpReadError(`cannot read ${path}: ${what}`);
 }
 
@@ -44,7 +47,13 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 function refuseNonRegular(path: string, st: Stats, stdin: boolean): void {
   if (st.isFile()) return;
   if (stdin && (st.isFIFO() || st.isSocket() || isatty(0))) return;
-  const what = st.isDirectory() ? 'is a directory' : st.isFIFO() ? 'is a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'is a device' : 'is not a regular file';
+  const what = st.isDirectory()
+    ? 'is a directory'
+    : st.isFIFO()
+      ? 'is a FIFO'
+      : st.isCharacterDevice() || st.isBlockDevice()
+        ? 'is a device'
+        : 'is not a regular file';
   throw new DumpReadError(`cannot read ${stdin ? 'standard input' : path}: ${what}; give a dump file or pipe one in`);
 }
 
@@ -111,10 +120,7 @@ const atEnd = (size: number, total: number, n: number) => size > 0 && total >= s
  * parser, and lets the event loop run (progress, cancellation) every YIELD_BYTES: a local dump
  * file reads from the page cache in well under a millisecond a window.
  */
-export async function readDump(
-  path: string,
-  options: ReadOptions = {},
-): Promise<Dump> {
+export async function readDump(path: string, options: ReadOptions = {}): Promise<Dump> {
   let handle;
   try {
     handle = await open(path, OPEN_FLAGS);

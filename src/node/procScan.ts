@@ -158,7 +158,9 @@ export function scanProcesses(opts: ScanOptions = {}): MetricsScan {
   const maxMapCount = readMaxMapCount();
   let pids = opts.pids;
   try {
-    pids ??= readdirSync(root).filter((d) => /^\d+$/.test(d)).map(Number);
+    pids ??= readdirSync(root)
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number);
   } catch (err) {
     throw new ScanError(`cannot list ${root}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }

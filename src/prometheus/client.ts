@@ -130,7 +130,14 @@ function resultOf(data: unknown, base: string, want: 'matrix' | 'vector'): NonNu
   return d.result;
 }
 
-export async function queryRange(url: string, query: string, startSec: number, endSec: number, stepSec: number, opts: PrometheusOptions = {}): Promise<RangeSeries[]> {
+export async function queryRange(
+  url: string,
+  query: string,
+  startSec: number,
+  endSec: number,
+  stepSec: number,
+  opts: PrometheusOptions = {},
+): Promise<RangeSeries[]> {
   const base = apiBase(url);
   const data = await call(base, 'query_range', { query, start: String(startSec), end: String(endSec), step: `${stepSec}s` }, opts);
   return resultOf(data, base, 'matrix').map((r) => ({

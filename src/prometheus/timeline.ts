@@ -53,12 +53,21 @@ export async function prometheusTimeline(req: PrometheusTimelineRequest): Promis
     throw new PrometheusError('empty', `no series matches ${req.selector} at ${req.url} ${span}`);
   }
   if (series.length > 1) {
-    const some = series.slice(0, 5).map((s) => describeSeries(s.metric)).join('; ');
-    throw new PrometheusError('query', `${req.selector} matches ${series.length} series (${some}${series.length > 5 ? '; …' : ''}): narrow it to one process, e.g. with pid="…" and instance="…"`);
+    const some = series
+      .slice(0, 5)
+      .map((s) => describeSeries(s.metric))
+      .join('; ');
+    throw new PrometheusError(
+      'query',
+      `${req.selector} matches ${series.length} series (${some}${series.length > 5 ? '; …' : ''}): narrow it to one process, e.g. with pid="…" and instance="…"`,
+    );
   }
   const [s] = series;
   const labels = s.metric;
-  const hostMatch = ['job', 'instance'].filter((k) => labels[k] !== undefined).map((k) => `${k}=${promString(labels[k])}`).join(',');
+  const hostMatch = ['job', 'instance']
+    .filter((k) => labels[k] !== undefined)
+    .map((k) => `${k}=${promString(labels[k])}`)
+    .join(',');
   const [limits, allocators] = await Promise.all([
     queryRange(req.url, `max(process_memory_map_areas_limit{${hostMatch}})`, startSec, endSec, stepSec, req),
     labels.pid !== undefined
@@ -70,14 +79,22 @@ export async function prometheusTimeline(req: PrometheusTimelineRequest): Promis
   const allocator = allocators[0]?.metric.allocator ?? 'unknown';
   const name = describeSeries(labels);
   // Who the series is, as the labels of `vma-lens metrics` say: a forecast never spans two processes.
-  const process: ProcessIdentity = { host: labels.instance, pid: labels.pid !== undefined ? Number(labels.pid) : undefined, command: labels.comm, exe: labels.exe };
+  const process: ProcessIdentity = {
+    host: labels.instance,
+    pid: labels.pid !== undefined ? Number(labels.pid) : undefined,
+    command: labels.comm,
+    exe: labels.exe,
+  };
   const samples = s.values.map(([t, v]): TimelineSample => {
     const maxMapCount = limitAt.get(t) ?? lastLimit ?? DEFAULT_MAX_MAP_COUNT;
     const severity = limitSeverity(v / maxMapCount);
     const time = t * 1000;
     return {
       source: `${name} @ ${t}`,
-      label: new Date(time).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      label: new Date(time)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z'),
       time,
       vmaCount: v,
       maxMapCount,

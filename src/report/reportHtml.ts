@@ -74,7 +74,8 @@ a.button.secondary { color: var(--vscode-button-secondaryForeground); background
 `;
 
 function page(p: ReportPage, title: string, body: string): string {
-  const state = p.state === undefined ? '' : `<script nonce="${p.nonce}">acquireVsCodeApi().setState(${JSON.stringify(p.state).replace(/</g, '\\u003c')});</script>`;
+  const state =
+    p.state === undefined ? '' : `<script nonce="${p.nonce}">acquireVsCodeApi().setState(${JSON.stringify(p.state).replace(/</g, '\\u003c')});</script>`;
   return webviewHtml({ nonce: p.nonce, title, cspSource: p.cspSource, head: `<style nonce="${p.nonce}">${STYLE}</style>`, body: body + state });
 }
 
@@ -99,7 +100,6 @@ function findingHtml(f: Finding, cmd: CommandIds, docUri: string | undefined, co
 <div>${esc(f.message)}</div>${lines}${f.fixes.map((x) => fixButtons(x, cmd, commandLine)).join('')}</div>`;
 }
 
-
 /** A file of several processes: one row each (this report is of the first; none is summed). */
 function processesHtml(processes: ProcessAnalysis[]): string {
   const rows = processes
@@ -120,10 +120,21 @@ export function analysisHtml(
   const ratio = a.vmaCount / a.maxMapCount;
   const limitSev = a.findings.find((f) => f.id === 'vma-limit')?.severity ?? 'info';
   const source = { header: t('from the capture header'), option: t('as set'), default: t('kernel default (no header)') }[a.maxMapCountSource];
-  const proc = [h.command ? esc(h.command.split(/\s+/)[0]) : '', h.pid !== undefined ? `pid ${h.pid}` : '', h.host ? `on ${esc(h.host)}` : '', h.time ? `at ${esc(h.time)}` : '']
+  const proc = [
+    h.command ? esc(h.command.split(/\s+/)[0]) : '',
+    h.pid !== undefined ? `pid ${h.pid}` : '',
+    h.host ? `on ${esc(h.host)}` : '',
+    h.time ? `at ${esc(h.time)}` : '',
+  ]
     .filter(Boolean)
     .join(' ');
-  const sys = [h.kernel && `kernel ${esc(h.kernel)}`, h.arch && esc(h.arch), h.pageSize && `page ${formatBytes(h.pageSize)}`, h.hugePageSize && `huge page ${formatBytes(h.hugePageSize)}`, h.thp && `THP ${esc(thpMode(h.thp) ?? h.thp)}`]
+  const sys = [
+    h.kernel && `kernel ${esc(h.kernel)}`,
+    h.arch && esc(h.arch),
+    h.pageSize && `page ${formatBytes(h.pageSize)}`,
+    h.hugePageSize && `huge page ${formatBytes(h.hugePageSize)}`,
+    h.thp && `THP ${esc(thpMode(h.thp) ?? h.thp)}`,
+  ]
     .filter(Boolean)
     .join(' · ');
   const al = a.allocator;
@@ -148,7 +159,13 @@ export function analysisHtml(
     <div class="label" id="allocator-confidence">${esc(CONFIDENCE_LABEL[al.confidence])}${al.library ? ` · <code>${esc(al.library)}</code>` : ''}</div>
     <div class="label" id="allocator-evidence">${esc(al.evidence)}${al.preloadBlocked ? `<br>${t('LD_PRELOAD cannot switch it: {0}', esc(al.preloadBlocked))}` : ''}</div></div>
   <div class="card"><div class="label">${t('Threads')}</div><div class="value">${formatCount(a.threads)}</div><div class="label">${a.arenas ? t('{0} glibc arena heaps', formatCount(a.arenas)) : '&nbsp;'}</div></div>
-  ${a.numaNodes ? `<div class="card" id="summary-numa"><div class="label">${t('Resident per NUMA node')}</div><div class="value">${Object.entries(a.numaNodes).map(([n, b]) => `${esc(n)} ${formatBytes(b)}`).join(' · ')}</div><div class="label">${t('from numa_maps N&lt;node&gt;= pages')}</div></div>` : ''}
+  ${
+    a.numaNodes
+      ? `<div class="card" id="summary-numa"><div class="label">${t('Resident per NUMA node')}</div><div class="value">${Object.entries(a.numaNodes)
+          .map(([n, b]) => `${esc(n)} ${formatBytes(b)}`)
+          .join(' · ')}</div><div class="label">${t('from numa_maps N&lt;node&gt;= pages')}</div></div>`
+      : ''
+  }
   <div class="card"><div class="label">${t('Mapped')}</div><div class="value">${size(a.totals.bytes)}</div><div class="label">${hasRss ? `RSS ${formatBytes(a.totals.rss ?? 0)}` : h.rss ? `RSS ${formatBytes(h.rss)}` : t('no RSS in a plain maps dump')}</div></div>
 </div>
 <div class="columns"><section>
@@ -165,7 +182,8 @@ ${a.malformedCount ? `<p class="lines">${t('{0} line(s) were not understood and 
   return page(p, `VMA Lens — ${p.subject}`, body);
 }
 
-const signed = (n: number, fmt: (n: number) => string) => (n > 0 ? `<span class="plus">+${fmt(n)}</span>` : n < 0 ? `<span class="minus">−${fmt(-n)}</span>` : '0');
+const signed = (n: number, fmt: (n: number) => string) =>
+  n > 0 ? `<span class="plus">+${fmt(n)}</span>` : n < 0 ? `<span class="minus">−${fmt(-n)}</span>` : '0';
 
 /** The compare report: what changed between an older and a newer dump of one process. */
 export function diffHtml(d: DumpDiff, p: ReportPage & { nameA: string; nameB: string; a: Analysis; b: Analysis; warning?: string }): string {
@@ -178,14 +196,15 @@ export function diffHtml(d: DumpDiff, p: ReportPage & { nameA: string; nameB: st
       )}</td><td class="num">${formatBytes(e.bytesA)}</td><td class="num">${formatBytes(e.bytesB)}</td><td class="num">${signed(e.bytesB - e.bytesA, formatBytes)}</td></tr>`;
     })
     .join('\n');
-  const rangeRows = (list: DumpDiff['topRanges']) => list
-    .map(
-      (r) =>
-        `<tr><td class="mono">${esc(r.startHex)}–${esc(r.endHex)}</td><td>${esc(KIND_INFO[r.kind].label)}</td><td class="num">${signed(r.vmaDelta, formatCount)}</td><td class="num">+${formatCount(
-          r.added,
-        )} / −${formatCount(r.removed)}</td><td class="num">${signed(r.byteDelta, formatBytes)}</td></tr>`,
-    )
-    .join('\n');
+  const rangeRows = (list: DumpDiff['topRanges']) =>
+    list
+      .map(
+        (r) =>
+          `<tr><td class="mono">${esc(r.startHex)}–${esc(r.endHex)}</td><td>${esc(KIND_INFO[r.kind].label)}</td><td class="num">${signed(r.vmaDelta, formatCount)}</td><td class="num">+${formatCount(
+            r.added,
+          )} / −${formatCount(r.removed)}</td><td class="num">${signed(r.byteDelta, formatBytes)}</td></tr>`,
+      )
+      .join('\n');
   const ranges = rangeRows(d.topRanges.filter(rangeGrew));
   const shrank = rangeRows(d.topRanges.filter((r) => !rangeGrew(r)));
   const rangeTable = (id: string, rows: string) =>

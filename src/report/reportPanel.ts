@@ -40,7 +40,11 @@ export async function analyzeFile(uri: vscode.Uri, key: string): Promise<Analyse
   const name = basename(uri);
   const size = (await files.stat(key))?.size;
   return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: size ? vscode.l10n.t('Analysing {0} ({1})', name, formatBytes(size)) : vscode.l10n.t('Analysing {0}', name), cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: size ? vscode.l10n.t('Analysing {0} ({1})', name, formatBytes(size)) : vscode.l10n.t('Analysing {0}', name),
+      cancellable: true,
+    },
     async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
@@ -241,8 +245,14 @@ async function pickOneDump(title: string, open: vscode.Uri[]): Promise<vscode.Ur
 async function pickTwoDumps(): Promise<vscode.Uri[] | undefined> {
   const open = openDumps();
   if (open.length === 2) {
-    const pair: DumpPick = { label: vscode.l10n.t('{0} and {1}', basename(open[0]), basename(open[1])), description: vscode.l10n.t('the two open dumps'), uris: open };
-    const picked = await vscode.window.showQuickPick<DumpPick>([pair, { label: `$(list-selection) ${vscode.l10n.t('Other dumps…')}` }], { title: vscode.l10n.t('Compare Snapshots') });
+    const pair: DumpPick = {
+      label: vscode.l10n.t('{0} and {1}', basename(open[0]), basename(open[1])),
+      description: vscode.l10n.t('the two open dumps'),
+      uris: open,
+    };
+    const picked = await vscode.window.showQuickPick<DumpPick>([pair, { label: `$(list-selection) ${vscode.l10n.t('Other dumps…')}` }], {
+      title: vscode.l10n.t('Compare Snapshots'),
+    });
     if (!picked) return undefined;
     if (picked.uris) return picked.uris;
   }
@@ -269,9 +279,18 @@ async function revealLine(uri: string, line: number): Promise<void> {
 export function registerReports(index: DumpIndex): vscode.Disposable[] {
   const reports = new ReportPanels(index);
   return [
-    vscode.commands.registerCommand(Commands.analyze, guarded(vscode.l10n.t('Analysis failed'), (uri?: vscode.Uri) => reports.analyze(uri))),
-    vscode.commands.registerCommand(Commands.compareSnapshots, guarded(vscode.l10n.t('Compare failed'), () => reports.compare())),
-    vscode.commands.registerCommand(Commands.revealLine, guarded(vscode.l10n.t('Cannot show the line'), (uri: string, line: number) => revealLine(uri, line))),
+    vscode.commands.registerCommand(
+      Commands.analyze,
+      guarded(vscode.l10n.t('Analysis failed'), (uri?: vscode.Uri) => reports.analyze(uri)),
+    ),
+    vscode.commands.registerCommand(
+      Commands.compareSnapshots,
+      guarded(vscode.l10n.t('Compare failed'), () => reports.compare()),
+    ),
+    vscode.commands.registerCommand(
+      Commands.revealLine,
+      guarded(vscode.l10n.t('Cannot show the line'), (uri: string, line: number) => revealLine(uri, line)),
+    ),
     vscode.window.registerWebviewPanelSerializer(Views.reportPanel, {
       deserializeWebviewPanel: (panel, state) => reports.revive(panel, state),
     }),

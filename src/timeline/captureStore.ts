@@ -28,7 +28,10 @@ const safe = (s: string) => s.replace(/[^\w.@-]+/g, '_').slice(0, 60);
 export function watchFolderName(target: WatchTarget, now = new Date()): string {
   const exe = (target.command ?? '').split(' ')[0] ?? '';
   const prog = exe.slice(exe.lastIndexOf('/') + 1);
-  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/[-:]/g, '');
   return [safe(target.host ?? 'local'), String(target.pid), prog ? safe(prog) : '', stamp].filter(Boolean).join('-');
 }
 

@@ -81,5 +81,12 @@ export async function loadFolder(fs: DumpFiles, folder: string, opts: FolderLoad
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
   flush();
   const index = await fs.readWatchIndex(folder);
-  return { samples, skipped, files: files.length, ...(index ? { index } : {}), processes: [...(processes.size ? processes : images)], cancelled: !!opts.signal?.aborted };
+  return {
+    samples,
+    skipped,
+    files: files.length,
+    ...(index ? { index } : {}),
+    processes: [...(processes.size ? processes : images)],
+    cancelled: !!opts.signal?.aborted,
+  };
 }

@@ -10,15 +10,7 @@ import { parseDump } from '../core/parse';
 import { sampleOf, type TimelineSample } from '../core/timeline';
 import { PrometheusError, type PrometheusAuth } from '../prometheus/client';
 import { describeSeries, prometheusTimeline } from '../prometheus/timeline';
-import {
-  isWebviewMessage,
-  MessageType,
-  type HostMessage,
-  type SkippedFile,
-  type TimelineOrigin,
-  type WatchTarget,
-  type WebviewMessage,
-} from '../protocol';
+import { isWebviewMessage, MessageType, type HostMessage, type SkippedFile, type TimelineOrigin, type WatchTarget, type WebviewMessage } from '../protocol';
 import { platform, type WatchStore } from '../platform';
 import { Disposable } from '../util/disposable';
 import { DumpCache } from './dumpCache';
@@ -160,7 +152,9 @@ export class TimelinePanel extends Disposable {
       source: this.source,
       samples: [...this.samples.values()],
       // Watch samples carry capture times; a folder's may need the user's word.
-      ...(this.source.kind === 'watch' ? { intervalMs: watchIntervalMs(), intervalFrom: 'the watch interval' } : { intervalMs: folderIntervalMs(), intervalFrom: `the setting vmaLens.${Settings.timelineInterval}` }),
+      ...(this.source.kind === 'watch'
+        ? { intervalMs: watchIntervalMs(), intervalFrom: 'the watch interval' }
+        : { intervalMs: folderIntervalMs(), intervalFrom: `the setting vmaLens.${Settings.timelineInterval}` }),
       ...(this.source.kind === 'prometheus' ? { timesFrom: 'Prometheus' } : {}),
       skipped: this.skipped,
       ...(this.progress && !this.progress.finished ? { loading: this.progress } : {}),
@@ -215,7 +209,11 @@ export class TimelinePanel extends Disposable {
       }
       if (files >= PROGRESS_FILES) {
         result = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading dumps in {0}', platform().files.baseName(folder)), cancellable: true },
+          {
+            location: vscode.ProgressLocation.Notification,
+            title: vscode.l10n.t('Reading dumps in {0}', platform().files.baseName(folder)),
+            cancellable: true,
+          },
           (progress, token) => {
             token.onCancellationRequested(() => abort.abort());
             let last = 0;
@@ -241,11 +239,22 @@ export class TimelinePanel extends Disposable {
     if (result.cancelled) this.notice('warning', vscode.l10n.t('Loading was cancelled: {0} of {1} dumps read.', result.samples.length, result.files));
     else if (result.files === 0) this.notice('warning', vscode.l10n.t('No dump files in {0} (maps, smaps, *.maps, *.smaps, *.pmap, *.txt).', folder));
     else if (result.processes.length > 1)
-      this.notice('warning', vscode.l10n.t('These dumps come from {0} different processes ({1}): the timeline mixes them.', result.processes.length, result.processes.slice(0, 4).join(', ') + (result.processes.length > 4 ? ', …' : '')));
+      this.notice(
+        'warning',
+        vscode.l10n.t(
+          'These dumps come from {0} different processes ({1}): the timeline mixes them.',
+          result.processes.length,
+          result.processes.slice(0, 4).join(', ') + (result.processes.length > 4 ? ', …' : ''),
+        ),
+      );
     if (this.source.kind === 'watch' && !this.session) {
       this.lastStatus = {
         state: 'stopped',
-        message: vscode.l10n.t(result.samples.length === 1 ? 'Not watching. {0} saved sample of {1}.' : 'Not watching. {0} saved samples of {1}.', result.samples.length, describeTarget(this.source.target)),
+        message: vscode.l10n.t(
+          result.samples.length === 1 ? 'Not watching. {0} saved sample of {1}.' : 'Not watching. {0} saved samples of {1}.',
+          result.samples.length,
+          describeTarget(this.source.target),
+        ),
         intervalMs: watchIntervalMs(),
         canRestart: true,
       };
@@ -267,7 +276,15 @@ export class TimelinePanel extends Disposable {
       const result = await prometheusTimeline({ url, selector, sinceMs, ...(credentials ? { auth: credentials } : {}) });
       if (this.isDisposed) return;
       this.addSamples(result.samples);
-      if (result.limitSource === 'default') this.notice('warning', vscode.l10n.t('Prometheus has no process_memory_map_areas_limit for {0}: the kernel default {1} is drawn.', describeSeries(result.series), formatCount(DEFAULT_MAX_MAP_COUNT)));
+      if (result.limitSource === 'default')
+        this.notice(
+          'warning',
+          vscode.l10n.t(
+            'Prometheus has no process_memory_map_areas_limit for {0}: the kernel default {1} is drawn.',
+            describeSeries(result.series),
+            formatCount(DEFAULT_MAX_MAP_COUNT),
+          ),
+        );
     } catch (err) {
       const message = (err as Error).message;
       this.notice('error', message);

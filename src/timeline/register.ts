@@ -90,7 +90,9 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
       const processes = platform().processes;
       // Hidden where no process can run (the browser); said, not broken, when called anyway.
       if (!processes) {
-        void vscode.window.showWarningMessage(vscode.l10n.t('VMA Lens: watching a process needs the desktop or a remote VS Code; the browser cannot run programs.'));
+        void vscode.window.showWarningMessage(
+          vscode.l10n.t('VMA Lens: watching a process needs the desktop or a remote VS Code; the browser cannot run programs.'),
+        );
         return;
       }
       if (!requireTrust(vscode.l10n.t('VMA Lens: watching a process runs programs (sh, ssh): trust this workspace first.'))) return;

@@ -8,14 +8,7 @@ import { STRIP_BINS, STRIP_MAX_VMAS, type StripData } from '../protocol';
  * spans a hole bigger than the holes between its VMAs would be at that scale: it stops at any
  * hole larger than one bin's share of the mapped bytes), and `count` says how many VMAs each holds.
  */
-export function stripOf(
-  dump: Dump,
-  source: string,
-  label: string,
-  addressBits: 32 | 64,
-  maxVmas = STRIP_MAX_VMAS,
-  bins = STRIP_BINS,
-): StripData {
+export function stripOf(dump: Dump, source: string, label: string, addressBits: 32 | 64, maxVmas = STRIP_MAX_VMAS, bins = STRIP_BINS): StripData {
   // [vsyscall] is not a VMA of the process (and sits at the very top of a 64-bit address space).
   const all = dump.order();
   const skip = (i: number) => dump.kind[i] === KIND_INDEX.vsyscall || dump.kind[i] === KIND_INDEX.rollup;
@@ -57,8 +50,7 @@ export function stripOf(
     count.push(to - from + 1);
   };
   for (let k = 1; k <= n; k++) {
-    const endRun =
-      k === n || k - runStart >= perBin || dump.gap(order[k - 1], order[k]) > maxInnerHole;
+    const endRun = k === n || k - runStart >= perBin || dump.gap(order[k - 1], order[k]) > maxInnerHole;
     if (endRun) {
       flush(runStart, k - 1);
       runStart = k;

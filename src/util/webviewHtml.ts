@@ -4,8 +4,7 @@
  */
 
 /** HTML-escapes text for an element or a quoted attribute. */
-export const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** A fresh nonce for one page's scripts and styles (Web Crypto: the extension host and the web alike). */
 export function newNonce(): string {

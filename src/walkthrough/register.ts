@@ -21,7 +21,10 @@ export function registerWalkthrough(context: vscode.ExtensionContext): void {
   onEditor(vscode.window.activeTextEditor);
   context.subscriptions.push(
     vscode.window.onDidChangeActiveTextEditor(onEditor),
-    vscode.commands.registerCommand(Commands.openSample, guarded(vscode.l10n.t('Cannot open the sample'), (show?: unknown) => openSample(vscode.Uri.joinPath(samples, SAMPLE), show))),
+    vscode.commands.registerCommand(
+      Commands.openSample,
+      guarded(vscode.l10n.t('Cannot open the sample'), (show?: unknown) => openSample(vscode.Uri.joinPath(samples, SAMPLE), show)),
+    ),
     vscode.commands.registerCommand(Commands.openSamplesTimeline, () => vscode.commands.executeCommand(Commands.openTimelineForFolder, samples)),
   );
 }

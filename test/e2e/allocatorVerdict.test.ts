@@ -42,8 +42,14 @@ describe('allocator verdicts in VS Code', { timeout: 600_000 }, () => {
   it('a static Go binary: "go (static)" in the status bar, the evidence on hover and in Problems', async () => {
     const v = vsc!;
     await v.openFromExplorer('goheap.maps');
-    const bar = await poll(() => v.statusBarText(), (s) => s.some((x) => /· go \(static\)$/.test(x.trim())));
-    assert.ok(bar.some((x) => /· go \(static\)$/.test(x.trim())), JSON.stringify(bar));
+    const bar = await poll(
+      () => v.statusBarText(),
+      (s) => s.some((x) => /· go \(static\)$/.test(x.trim())),
+    );
+    assert.ok(
+      bar.some((x) => /· go \(static\)$/.test(x.trim())),
+      JSON.stringify(bar),
+    );
 
     const line = goText.split('\n').findIndex((l) => l.startsWith('# exe_symbols:')) + 1;
     const hover = await v.hover(line, 4);
@@ -52,7 +58,10 @@ describe('allocator verdicts in VS Code', { timeout: 600_000 }, () => {
     assert.match(hover, /Allocator: go, linked statically/);
     assert.match(hover, /LD_PRELOAD cannot switch it: goheap is statically linked/);
 
-    const problems = await poll(() => v.problems(), (ps) => ps.some((p) => p.file === 'goheap.maps' && p.code === 'allocator'));
+    const problems = await poll(
+      () => v.problems(),
+      (ps) => ps.some((p) => p.file === 'goheap.maps' && p.code === 'allocator'),
+    );
     const allocator = problems.find((p) => p.file === 'goheap.maps' && p.code === 'allocator')!;
     assert.match(allocator.message, /^go, linked statically: goheap defines runtime\.mallocgc/);
     assert.match(allocator.message, /No LD_PRELOAD fix is offered: goheap is statically linked/);
@@ -61,9 +70,18 @@ describe('allocator verdicts in VS Code', { timeout: 600_000 }, () => {
   it('a program linked with libjemalloc_pic.a: "jemalloc (static)" and why a preload cannot switch it', async () => {
     const v = vsc!;
     await v.openFromExplorer('jemalloc-pic.maps');
-    const bar = await poll(() => v.statusBarText(), (s) => s.some((x) => /· jemalloc \(static\)$/.test(x.trim())));
-    assert.ok(bar.some((x) => /· jemalloc \(static\)$/.test(x.trim())), JSON.stringify(bar));
-    const problems = await poll(() => v.problems(), (ps) => ps.some((p) => p.file === 'jemalloc-pic.maps' && p.code === 'allocator'));
+    const bar = await poll(
+      () => v.statusBarText(),
+      (s) => s.some((x) => /· jemalloc \(static\)$/.test(x.trim())),
+    );
+    assert.ok(
+      bar.some((x) => /· jemalloc \(static\)$/.test(x.trim())),
+      JSON.stringify(bar),
+    );
+    const problems = await poll(
+      () => v.problems(),
+      (ps) => ps.some((p) => p.file === 'jemalloc-pic.maps' && p.code === 'allocator'),
+    );
     const allocator = problems.find((p) => p.file === 'jemalloc-pic.maps' && p.code === 'allocator')!;
     assert.match(allocator.message, /^jemalloc, linked statically: threads-jemalloc-pic defines mallctl, malloc \(jemalloc linked in\)/);
     assert.match(allocator.message, /No LD_PRELOAD fix is offered: threads-jemalloc-pic defines malloc itself/);

@@ -49,9 +49,18 @@ describe('VMA Lens in VS Code', { timeout: 300_000 }, () => {
 
   it('colours a maps dump opened from the Explorer and names its language', async (t) => {
     await vsc.openFromExplorer('self.maps');
-    assert.equal(await poll(() => vsc.languageName(), (n) => n === 'Proc Maps'), 'Proc Maps');
+    assert.equal(
+      await poll(
+        () => vsc.languageName(),
+        (n) => n === 'Proc Maps',
+      ),
+      'Proc Maps',
+    );
     const line = lineWithPath(maps);
-    const colours = await poll(() => vsc.editorTokens(line), (c) => c.length >= MIN_COLOURS);
+    const colours = await poll(
+      () => vsc.editorTokens(line),
+      (c) => c.length >= MIN_COLOURS,
+    );
     t.diagnostic(`line ${line}: ${colours.length} colours`);
     assert.ok(colours.length >= MIN_COLOURS, `only ${colours.length} colours on line ${line}`);
     await vsc.screenshot('basic-maps-explorer');
@@ -59,16 +68,34 @@ describe('VMA Lens in VS Code', { timeout: 300_000 }, () => {
 
   it('recognises a file named `maps` opened with Quick Open', async () => {
     await vsc.openFile(`proc/${process.pid}/maps`);
-    assert.equal(await poll(() => vsc.languageName(), (n) => n === 'Proc Maps'), 'Proc Maps');
+    assert.equal(
+      await poll(
+        () => vsc.languageName(),
+        (n) => n === 'Proc Maps',
+      ),
+      'Proc Maps',
+    );
     const colours = await vsc.editorTokens(lineWithPath(maps));
     assert.ok(colours.length >= MIN_COLOURS, `only ${colours.length} colours`);
   });
 
   it('recognises smaps and pmap output by file name', async () => {
     await vsc.openFile(`proc/${process.pid}/smaps`);
-    assert.equal(await poll(() => vsc.languageName(), (n) => n === 'Proc Smaps'), 'Proc Smaps');
+    assert.equal(
+      await poll(
+        () => vsc.languageName(),
+        (n) => n === 'Proc Smaps',
+      ),
+      'Proc Smaps',
+    );
     await vsc.openFile('self.pmap');
-    assert.equal(await poll(() => vsc.languageName(), (n) => n === 'Pmap Output'), 'Pmap Output');
+    assert.equal(
+      await poll(
+        () => vsc.languageName(),
+        (n) => n === 'Pmap Output',
+      ),
+      'Pmap Output',
+    );
     // pmap -x: header, then one row per mapping; a row has several coloured columns.
     assert.ok((await vsc.editorTokens(3)).length >= 2, 'pmap rows are coloured');
   });
@@ -76,8 +103,17 @@ describe('VMA Lens in VS Code', { timeout: 300_000 }, () => {
   it('recognises a dump pasted into an untitled editor by its first line', async () => {
     const head = maps.split('\n').slice(0, 12).join('\n');
     await vsc.newUntitled(head, 'paste');
-    assert.equal(await poll(() => vsc.languageName(), (n) => n === 'Proc Maps'), 'Proc Maps');
-    const colours = await poll(() => vsc.editorTokens(1), (c) => c.length >= MIN_COLOURS);
+    assert.equal(
+      await poll(
+        () => vsc.languageName(),
+        (n) => n === 'Proc Maps',
+      ),
+      'Proc Maps',
+    );
+    const colours = await poll(
+      () => vsc.editorTokens(1),
+      (c) => c.length >= MIN_COLOURS,
+    );
     assert.ok(colours.length >= MIN_COLOURS, `only ${colours.length} colours on the pasted line`);
     await vsc.screenshot('basic-untitled-paste');
   });

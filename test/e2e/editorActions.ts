@@ -98,7 +98,10 @@ export async function command(vsc: VSCode, title: string, opts: { keepsInput?: b
       await sleep(500);
     }
   }
-  if (!opts.keepsInput) await quickInput(vsc).waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+  if (!opts.keepsInput)
+    await quickInput(vsc)
+      .waitFor({ state: 'hidden', timeout: 10_000 })
+      .catch(() => undefined);
 }
 
 /** A palette command that opens a quick pick of its own. */
@@ -110,9 +113,19 @@ export function runPickCommand(vsc: VSCode, title: string): Promise<void> {
 export async function closeAllEditors(vsc: VSCode): Promise<void> {
   await command(vsc, 'View: Close All Editors');
   const dontSave = vsc.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Don't Save$/ });
-  if (await dontSave.first().isVisible({ timeout: 2000 }).catch(() => false)) await dontSave.first().click();
+  if (
+    await dontSave
+      .first()
+      .isVisible({ timeout: 2000 })
+      .catch(() => false)
+  )
+    await dontSave.first().click();
   else await sleep(300);
-  await poll(() => vsc.page.locator('.editor-group-container .tabs-container .tab').count(), (n) => n === 0, 10_000);
+  await poll(
+    () => vsc.page.locator('.editor-group-container .tabs-container .tab').count(),
+    (n) => n === 0,
+    10_000,
+  );
 }
 
 /** Closes the editor tabs whose label matches `re` (webviews, saved files; not dirty ones). */
@@ -160,7 +173,11 @@ export async function notifications(vsc: VSCode): Promise<string[]> {
 
 /** Waits for a notification whose text matches `re`; returns its text. */
 export async function waitForNotification(vsc: VSCode, re: RegExp, timeoutMs = 20_000): Promise<string> {
-  const all = await poll(() => notifications(vsc), (n) => n.some((t) => re.test(t)), timeoutMs);
+  const all = await poll(
+    () => notifications(vsc),
+    (n) => n.some((t) => re.test(t)),
+    timeoutMs,
+  );
   return all.find((t) => re.test(t))!;
 }
 
@@ -173,7 +190,11 @@ export async function activeTab(vsc: VSCode): Promise<string> {
 
 /** Waits until the active tab's name matches `re`; returns it. */
 export function waitForTab(vsc: VSCode, re: RegExp, timeoutMs = 20_000): Promise<string> {
-  return poll(() => activeTab(vsc), (t) => re.test(t), timeoutMs);
+  return poll(
+    () => activeTab(vsc),
+    (t) => re.test(t),
+    timeoutMs,
+  );
 }
 
 /** The whole text of the active editor (select all, copy, read the clipboard). */
@@ -211,6 +232,9 @@ export async function explorerContextMenu(vsc: VSCode, name: string, item: strin
 export async function problemCounts(vsc: VSCode): Promise<[number, number, number]> {
   const item = vsc.page.locator('[id="status.problems"]').first();
   const text = (await item.innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
-  const n = text.split(' ').map(Number).filter((x) => !Number.isNaN(x));
+  const n = text
+    .split(' ')
+    .map(Number)
+    .filter((x) => !Number.isNaN(x));
   return [n[0] ?? 0, n[1] ?? 0, n[2] ?? 0];
 }

@@ -74,7 +74,11 @@ describe('VMA Lens, the first hour', { timeout: 300_000 }, () => {
     const bySeverity = (s: string) => a.findings.filter((f) => f.severity === s).length;
     await vsc.openFromExplorer(ARM64);
     // The status bar counts findings, not lines: [errors, warnings, infos].
-    const counts = await poll(() => problemCounts(vsc), (c) => c[0] + c[1] + c[2] > 0, 20_000);
+    const counts = await poll(
+      () => problemCounts(vsc),
+      (c) => c[0] + c[1] + c[2] > 0,
+      20_000,
+    );
     assert.deepEqual(counts, [bySeverity('error'), bySeverity('warning'), bySeverity('info')]);
     const rows = (await vsc.problems()).filter((p) => p.file === ARM64 && p.severity !== 'unknown');
     assert.equal(rows.filter((p) => p.code === 'jemalloc-hugepage').length, 1, JSON.stringify(rows));
@@ -93,7 +97,10 @@ describe('VMA Lens, the first hour', { timeout: 300_000 }, () => {
     assert.equal(await waitSamples(f, 5), 5);
     const fc = f.locator('#forecast');
     await f.locator('#forecast[data-basis="mtime"]').waitFor({ timeout: 10_000 });
-    assert.match(await fc.innerText(), /^Forecast: limit in about .+ at the current rate \(\+[\d,]+ VMAs\/h; times from the files' modification times\), fitted over the last 5 samples\.$/);
+    assert.match(
+      await fc.innerText(),
+      /^Forecast: limit in about .+ at the current rate \(\+[\d,]+ VMAs\/h; times from the files' modification times\), fitted over the last 5 samples\.$/,
+    );
     const rate = Number(await fc.getAttribute('data-rate'));
     assert.ok(Math.abs(rate - catRate) <= 0.2 * catRate, `panel ${Math.round(rate)} VMAs/h vs measured ${Math.round(catRate)}`);
   });
@@ -123,7 +130,16 @@ describe('VMA Lens, the first hour', { timeout: 300_000 }, () => {
     await quickPick(vsc, { row: /^mariadbd-glibc\.maps/ });
     // B: no other dump is open, so the file dialog (VS Code's simple one, in code-server).
     const input = quickInput(vsc).locator('.quick-input-box input');
-    await poll(() => quickInput(vsc).locator('.quick-input-title, .quick-input-header').first().innerText().catch(() => ''), (t) => /2\/2/.test(t), 20_000);
+    await poll(
+      () =>
+        quickInput(vsc)
+          .locator('.quick-input-title, .quick-input-header')
+          .first()
+          .innerText()
+          .catch(() => ''),
+      (t) => /2\/2/.test(t),
+      20_000,
+    );
     const file = path.join(folder, 'mariadbd-jemalloc.maps');
     await input.fill(file);
     const view = vsc.webviewFrame();
@@ -141,7 +157,10 @@ describe('VMA Lens, the first hour', { timeout: 300_000 }, () => {
       30_000,
       500,
     );
-    assert.match(await view.locator('#process-warning').innerText(), /^These dumps are of different processes \(pid 13396 vs 13430, executable mapped at [0-9a-f]+ vs [0-9a-f]+\): the comparison mixes them\.$/);
+    assert.match(
+      await view.locator('#process-warning').innerText(),
+      /^These dumps are of different processes \(pid 13396 vs 13430, executable mapped at [0-9a-f]+ vs [0-9a-f]+\): the comparison mixes them\.$/,
+    );
     assert.deepEqual(vsc.extensionErrors(), []);
   });
 });

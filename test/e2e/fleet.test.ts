@@ -45,7 +45,9 @@ describe('Fleet and Prometheus timelines (real VS Code)', { timeout: 600_000 }, 
     fs.mkdirSync(textfiles, { recursive: true });
     frag = startProcess({ program: 'fragmenter', args: ['--target', '4000'] });
     await frag.ready;
-    limitAtWrite = underStableLimit(() => execFileSync(process.execPath, [cli, 'metrics', '--pid', String(frag.pid), '--output', path.join(textfiles, 'vma_lens.prom')])).limit;
+    limitAtWrite = underStableLimit(() =>
+      execFileSync(process.execPath, [cli, 'metrics', '--pid', String(frag.pid), '--output', path.join(textfiles, 'vma_lens.prom')]),
+    ).limit;
     nodeExporter = await startNodeExporter(textfiles);
     localInstance = `127.0.0.1:${nodeExporter.port}`;
     prom = await startPrometheus(path.join(folder, 'prom-data'), { history: history.text, scrapeTargets: [localInstance] });
@@ -82,11 +84,13 @@ describe('Fleet and Prometheus timelines (real VS Code)', { timeout: 600_000 }, 
     const f = vsc.webviewFrame();
     await f.locator('#rows tr').nth(3).waitFor({ timeout: 30_000 });
     const rows = await f.locator('#rows tr').evaluateAll((trs) =>
-      trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 7).map((td) => {
-        // The process cell is the name and pid over the exe; the others are their text.
-        const first = td.firstElementChild;
-        return ((first && first.tagName === 'SPAN' && !first.classList.contains('bar') ? first.textContent : td.textContent) ?? '').trim();
-      })),
+      trs.map((tr) =>
+        [...tr.querySelectorAll('td')].slice(0, 7).map((td) => {
+          // The process cell is the name and pid over the exe; the others are their text.
+          const first = td.firstElementChild;
+          return ((first && first.tagName === 'SPAN' && !first.classList.contains('bar') ? first.textContent : td.textContent) ?? '').trim();
+        }),
+      ),
     );
     const truth = countVmas(fs.readFileSync(`/proc/${frag.pid}/maps`, 'utf8'));
     const limit = limitAtWrite;
@@ -98,7 +102,10 @@ describe('Fleet and Prometheus timelines (real VS Code)', { timeout: 600_000 }, 
       ['db1:9100', 'redis-server 77', '5,000', '65,530', pct(5000, 65530), 'jemalloc'],
       [localInstance, `fragmenter ${frag.pid}`, fmt(truth), fmt(limit), pct(truth, limit), 'glibc'],
     ].sort((a, b) => parseFloat(b[4]) - parseFloat(a[4]));
-    assert.deepEqual(rows.map((r) => r.slice(0, 6)), expected);
+    assert.deepEqual(
+      rows.map((r) => r.slice(0, 6)),
+      expected,
+    );
     assert.match(rows.find((r) => r[1] === 'mysqld 4242' && r[0] === 'db1:9100')![6], /^limit in 1 d 1\d h \(\+1,0\d\d\/h\)$/);
     assert.match(await f.locator('#status').innerText(), new RegExp(`^4 of 4 processes from ${prom.url.replace(/[.]/g, '\\.')}`));
     await vsc.screenshot(shot('fleet-view'));
@@ -108,16 +115,24 @@ describe('Fleet and Prometheus timelines (real VS Code)', { timeout: 600_000 }, 
   it('a row opens that process’s timeline from Prometheus: the history, the limit and the forecast', async () => {
     const f = vsc.webviewFrame();
     await rowOf(f, 'db1:9100', '4242').locator('button', { hasText: 'Timeline' }).click();
-    await vsc.page.locator('.tabs-container .tab.active', { hasText: 'VMA timeline: {job="node",instance="db1:9100",pid="4242",comm="mysqld"}' }).waitFor({ timeout: 15_000 });
+    await vsc.page
+      .locator('.tabs-container .tab.active', { hasText: 'VMA timeline: {job="node",instance="db1:9100",pid="4242",comm="mysqld"}' })
+      .waitFor({ timeout: 15_000 });
     const t = vsc.webviewFrame();
     const n = await waitSamples(t, 300);
     assert.ok(n >= 300 && n <= 362, `${n} samples`);
     await t.locator('#chart-box[data-samples]').waitFor();
-    assert.match(await t.locator('#forecast').innerText(), /^Forecast: limit in about 1 d 1\d h at the current rate \(\+\d{3},?\d* VMAs\/h; times from Prometheus\)/);
+    assert.match(
+      await t.locator('#forecast').innerText(),
+      /^Forecast: limit in about 1 d 1\d h at the current rate \(\+\d{3},?\d* VMAs\/h; times from Prometheus\)/,
+    );
     // The last rows of the sample table are the history's last values.
     const lastVmas = await t.locator('#samples-body tr td:nth-child(3)').allInnerTexts();
     assert.ok(lastVmas.length > 0);
-    assert.ok(lastVmas.every((v) => Number(v.replace(/,/g, '')) >= 20000 && Number(v.replace(/,/g, '')) <= history.db1Mysqld(END)), lastVmas.slice(0, 3).join(' '));
+    assert.ok(
+      lastVmas.every((v) => Number(v.replace(/,/g, '')) >= 20000 && Number(v.replace(/,/g, '')) <= history.db1Mysqld(END)),
+      lastVmas.slice(0, 3).join(' '),
+    );
     await vsc.screenshot(shot('prometheus-timeline'));
     assert.deepEqual(vsc.extensionErrors(), []);
   });
@@ -129,8 +144,15 @@ describe('Fleet and Prometheus timelines (real VS Code)', { timeout: 600_000 }, 
     const tab = vsc.page.locator('.tabs-container .tab.active', { hasText: `-${frag.pid}-` });
     await tab.waitFor({ timeout: 30_000 });
     const truth = countVmas(fs.readFileSync(`/proc/${frag.pid}/maps`, 'utf8'));
-    const bar = await poll(() => vsc.statusBarText(), (items) => items.some((t) => /VMAs \//.test(t)), 20_000);
-    assert.ok(bar.some((t) => t.includes(`${truth.toLocaleString('en-US')} VMAs`)), bar.join(' | '));
+    const bar = await poll(
+      () => vsc.statusBarText(),
+      (items) => items.some((t) => /VMAs \//.test(t)),
+      20_000,
+    );
+    assert.ok(
+      bar.some((t) => t.includes(`${truth.toLocaleString('en-US')} VMAs`)),
+      bar.join(' | '),
+    );
   });
 
   it('Refresh reads the latest scrape again: a process that appears on the host appears in the list', async () => {

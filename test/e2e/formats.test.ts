@@ -21,8 +21,15 @@ import { poll, startVSCode, tempFolder, type VSCode } from './harness';
 function jvmCrashLog(): { name: string; text: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vma-lens-e2e-hserr-'));
   try {
-    fs.writeFileSync(path.join(dir, 'Oom.java'), 'public class Oom { public static void main(String[] a) { var l = new java.util.ArrayList<long[]>(); for (;;) l.add(new long[1 << 20]); } }\n');
-    const run = spawnSync('java', ['-Xmx32m', '-XX:+CrashOnOutOfMemoryError', `-XX:ErrorFile=${dir}/hs_err_pid%p.log`, '-Xshare:off', 'Oom.java'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    fs.writeFileSync(
+      path.join(dir, 'Oom.java'),
+      'public class Oom { public static void main(String[] a) { var l = new java.util.ArrayList<long[]>(); for (;;) l.add(new long[1 << 20]); } }\n',
+    );
+    const run = spawnSync('java', ['-Xmx32m', '-XX:+CrashOnOutOfMemoryError', `-XX:ErrorFile=${dir}/hs_err_pid%p.log`, '-Xshare:off', 'Oom.java'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     const file = /(\S*(hs_err_pid\d+\.log))/.exec(run.stdout + run.stderr);
     if (!file) throw new Error(`no crash log:\n${run.stdout}${run.stderr}`);
     return { name: file[2], text: fs.readFileSync(file[1], 'utf8') };
@@ -43,7 +50,11 @@ describe('other dump formats in VS Code', { timeout: 600_000 }, () => {
     other = startProcess({ cmd: 'sleep', args: ['600'], readyCheck: () => fs.readFileSync(`/proc/${other.pid}/maps`, 'utf8').includes('libc.so') });
     await Promise.all([proc.ready, other.ready]);
     texts['numa-dump'] = fs.readFileSync(`/proc/${proc.pid}/numa_maps`, 'utf8');
-    const gdb = execFileSync('gdb', ['-p', String(proc.pid), '-batch', '-ex', 'info proc mappings'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 });
+    const gdb = execFileSync('gdb', ['-p', String(proc.pid), '-batch', '-ex', 'info proc mappings'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 60_000,
+    });
     texts['mappings'] = gdb.slice(gdb.search(/^process \d+$/m));
     texts['two-processes'] = execFileSync('head', ['-n', '1000', `/proc/${other.pid}/maps`, `/proc/${proc.pid}/maps`], { encoding: 'utf8' });
     const crash = jvmCrashLog();
@@ -65,7 +76,13 @@ describe('other dump formats in VS Code', { timeout: 600_000 }, () => {
 
   it('opens numa_maps as Proc NUMA Maps by content, with N0= pages on hover and the VMA count', async () => {
     await vsc.openFile('numa-dump');
-    assert.equal(await poll(() => vsc.languageName(), (n) => n === 'Proc NUMA Maps'), 'Proc NUMA Maps');
+    assert.equal(
+      await poll(
+        () => vsc.languageName(),
+        (n) => n === 'Proc NUMA Maps',
+      ),
+      'Proc NUMA Maps',
+    );
     const line = lineOf('numa-dump', /libc\.so.* N0=\d+/);
     const text = texts['numa-dump'].split('\n')[line - 1];
     const pages = /N0=(\d+)/.exec(text)![1];
@@ -73,13 +90,25 @@ describe('other dump formats in VS Code', { timeout: 600_000 }, () => {
     const hover = await vsc.hover(line, text.indexOf(' N0=') + 3);
     assert.match(hover, new RegExp(`NUMA node 0: ${pages} pages? of 4 KiB`));
     const count = texts['numa-dump'].trim().split('\n').length;
-    const bar = await poll(() => vsc.statusBarText(), (s) => s.some((x) => /VMAs \//.test(x)));
-    assert.ok(bar.some((x) => x.includes(`${count} VMAs / 65,530`)), JSON.stringify(bar));
+    const bar = await poll(
+      () => vsc.statusBarText(),
+      (s) => s.some((x) => /VMAs \//.test(x)),
+    );
+    assert.ok(
+      bar.some((x) => x.includes(`${count} VMAs / 65,530`)),
+      JSON.stringify(bar),
+    );
   });
 
   it("opens gdb's info proc mappings as GDB Mappings by content, coloured, with hovers", async () => {
     await vsc.openFile('mappings');
-    assert.equal(await poll(() => vsc.languageName(), (n) => n === 'GDB Mappings'), 'GDB Mappings');
+    assert.equal(
+      await poll(
+        () => vsc.languageName(),
+        (n) => n === 'GDB Mappings',
+      ),
+      'GDB Mappings',
+    );
     const line = lineOf('mappings', /\sr-xp\s.*libc\.so/);
     const text = texts['mappings'].split('\n')[line - 1];
     assert.ok((await vsc.editorTokens(line)).length >= 5, 'addresses, size, offset, permissions, path');
@@ -89,20 +118,47 @@ describe('other dump formats in VS Code', { timeout: 600_000 }, () => {
 
   it('opens a JVM crash log as JVM Crash Log and explains its Dynamic libraries: lines', async () => {
     await vsc.openFile(hsErrName);
-    assert.equal(await poll(() => vsc.languageName(), (n) => n === 'JVM Crash Log'), 'JVM Crash Log');
+    assert.equal(
+      await poll(
+        () => vsc.languageName(),
+        (n) => n === 'JVM Crash Log',
+      ),
+      'JVM Crash Log',
+    );
     const line = lineOf(hsErrName, /^Dynamic libraries:/) + 1;
     const hover = await vsc.hover(line, 3);
     assert.match(hover, /bytes/);
-    const count = texts[hsErrName].split('Dynamic libraries:\n')[1].split('\n\n')[0].split('\n').filter((l) => !l.endsWith('[vsyscall]')).length;
-    const bar = await poll(() => vsc.statusBarText(), (s) => s.some((x) => x.includes(`${count} VMAs`)));
-    assert.ok(bar.some((x) => x.includes(`${count} VMAs / 65,530`)), JSON.stringify(bar));
+    const count = texts[hsErrName]
+      .split('Dynamic libraries:\n')[1]
+      .split('\n\n')[0]
+      .split('\n')
+      .filter((l) => !l.endsWith('[vsyscall]')).length;
+    const bar = await poll(
+      () => vsc.statusBarText(),
+      (s) => s.some((x) => x.includes(`${count} VMAs`)),
+    );
+    assert.ok(
+      bar.some((x) => x.includes(`${count} VMAs / 65,530`)),
+      JSON.stringify(bar),
+    );
   });
 
   it('says in Problems that a head of two maps files holds two processes', async () => {
     await vsc.openFile('two-processes');
-    assert.equal(await poll(() => vsc.languageName(), (n) => n === 'Proc Maps'), 'Proc Maps');
+    assert.equal(
+      await poll(
+        () => vsc.languageName(),
+        (n) => n === 'Proc Maps',
+      ),
+      'Proc Maps',
+    );
     const mine = (ps: Awaited<ReturnType<VSCode['problems']>>) => ps.filter((p) => p.file === 'two-processes' && p.code.includes('input-notes'));
-    const problems = mine(await poll(() => vsc.problems(), (ps) => mine(ps).length > 0));
+    const problems = mine(
+      await poll(
+        () => vsc.problems(),
+        (ps) => mine(ps).length > 0,
+      ),
+    );
     assert.match(problems[0].message, /holds 2 processes/);
     // On the line where the second process starts.
     assert.equal(problems[0].line, lineOf('two-processes', new RegExp(`^==> /proc/${proc.pid}/maps <==$`)));
@@ -111,7 +167,13 @@ describe('other dump formats in VS Code', { timeout: 600_000 }, () => {
   it('pastes numa_maps from the clipboard in its own language', async () => {
     await vsc.writeClipboard(texts['numa-dump']);
     await command(vsc, 'VMA Lens: Paste Maps from Clipboard');
-    assert.equal(await poll(() => vsc.languageName(), (n) => n === 'Proc NUMA Maps'), 'Proc NUMA Maps');
+    assert.equal(
+      await poll(
+        () => vsc.languageName(),
+        (n) => n === 'Proc NUMA Maps',
+      ),
+      'Proc NUMA Maps',
+    );
   });
 
   it('logs no extension errors', () => {

@@ -17,13 +17,7 @@ import * as path from 'node:path';
 
 import { chromium, type Browser, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
 
-import {
-  codeServerArgs,
-  installVsix,
-  packageExtension,
-  provisionCodeServer,
-  repoRoot,
-} from '../../scripts/provision-code-server.mjs';
+import { codeServerArgs, installVsix, packageExtension, provisionCodeServer, repoRoot } from '../../scripts/provision-code-server.mjs';
 import { EXTENSION_ID } from '../../src/constants';
 import { freePort } from '../helpers/net';
 
@@ -203,7 +197,6 @@ function webOnly(extensionsDir: string): void {
   fs.writeFileSync(manifest, JSON.stringify(pkg, null, 2));
 }
 
-
 async function waitHealthy(port: number, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -226,12 +219,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Calls `get` until `ok` accepts its value (the workbench updates asynchronously: language
  * mode, diagnostics, logs); returns that value, or throws with the last one seen.
  */
-export async function poll<T>(
-  get: () => T | Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 10_000,
-  intervalMs = 200,
-): Promise<T> {
+export async function poll<T>(get: () => T | Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000, intervalMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await get();
@@ -312,14 +300,7 @@ export async function startVSCode(opts: StartOptions): Promise<VSCode> {
     await waitHealthy(port, server, () => output);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
     });
     const url = `http://127.0.0.1:${port}/?folder=${folder}`;
     const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
@@ -454,9 +435,11 @@ class VSCodeSession implements VSCode {
     const tree = this.page.locator('.explorer-folders-view');
     const parts = relPath.split('/');
     for (const [i, name] of parts.entries()) {
-      const row = tree.locator('.monaco-list-row', {
-        has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(name)}$`) }),
-      }).first();
+      const row = tree
+        .locator('.monaco-list-row', {
+          has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(name)}$`) }),
+        })
+        .first();
       await row.waitFor({ timeout: 10_000 });
       const isFolder = i < parts.length - 1;
       // A collapsed folder expands on click; an expanded one would collapse, so leave it.
@@ -577,7 +560,11 @@ class VSCodeSession implements VSCode {
 
   async waitForActivation(timeoutMs = 20_000): Promise<string> {
     const activated = new RegExp(`_doActivateExtension ${escapeRegExp(EXTENSION_ID)}\\b.*`);
-    return poll(() => activated.exec(this.extensionLog())?.[0], (line) => line !== undefined, timeoutMs)
+    return poll(
+      () => activated.exec(this.extensionLog())?.[0],
+      (line) => line !== undefined,
+      timeoutMs,
+    )
       .then((line) => line as string)
       .catch(() => {
         throw new Error(`${EXTENSION_ID} was not activated within ${timeoutMs} ms; log:\n${this.extensionLog()}`);
@@ -626,9 +613,7 @@ class VSCodeSession implements VSCode {
 /** Concatenates the log files under `dir` whose path matches `pick`, oldest session first. */
 function readLogs(dir: string, pick: (relPath: string) => boolean): string {
   if (!fs.existsSync(dir)) return '';
-  const files = (fs.readdirSync(dir, { recursive: true }) as string[])
-    .filter((rel) => rel.endsWith('.log') && pick(rel))
-    .sort();
+  const files = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((rel) => rel.endsWith('.log') && pick(rel)).sort();
   return files.map((rel) => `--- ${rel}\n${fs.readFileSync(path.join(dir, rel), 'utf8')}`).join('\n');
 }
 

@@ -77,22 +77,34 @@ describe('hostile input in VS Code', { timeout: 600_000 }, () => {
 
   it('a mapping name with \\012[mysqld]\\012… merges malloc-lib only into the workspace my.cnf', async () => {
     await vsc.openFromExplorer('injected.maps');
-    await poll(() => problemCounts(vsc), (c) => c[2] > 0);
+    await poll(
+      () => problemCounts(vsc),
+      (c) => c[2] > 0,
+    );
     await quickFix(vsc, findingLine(INJECTED, 'allocator'), 1, /through mysqld_safe .*: add to etc\/my\.cnf$/);
     // The fix is applied at once and named in a notification; only malloc-lib lands (line 6).
     assert.match(await waitForNotification(vsc, /added to etc\/my\.cnf/), /added to etc\/my\.cnf, line 6 \(not saved yet\)/);
     await command(vsc, 'File: Save All Files');
-    const cnf = await poll(() => fs.readFileSync(path.join(folder, 'etc/my.cnf'), 'utf8'), (s) => s !== MY_CNF);
+    const cnf = await poll(
+      () => fs.readFileSync(path.join(folder, 'etc/my.cnf'), 'utf8'),
+      (s) => s !== MY_CNF,
+    );
     assert.equal(cnf, `${MY_CNF}malloc-lib=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n`);
   });
 
   it('Copy command of a # command: with $(…) copies a command sh runs as the intended words', async () => {
     await vsc.openFromExplorer('shell-name.maps');
-    await poll(() => problemCounts(vsc), (c) => c[2] > 0);
+    await poll(
+      () => problemCounts(vsc),
+      (c) => c[2] > 0,
+    );
     const offered = await quickFix(vsc, findingLine(SHELL_NAME, 'glibc-arenas'), 1, /^Copy command: /);
     const unit = systemdEscape('worker$(touch${IFS}PWNED)');
     assert.ok(offered.includes(`Copy command: sudo systemctl daemon-reload && sudo systemctl restart '${unit}'`), JSON.stringify(offered));
-    const copied = await poll(() => vsc.readClipboard(), (t) => t.startsWith('sudo systemctl'));
+    const copied = await poll(
+      () => vsc.readClipboard(),
+      (t) => t.startsWith('sudo systemctl'),
+    );
     // A real sh runs what was copied, with sudo a function that prints its words.
     const cwd = fs.mkdtempSync(path.join(scratch, 'sh-'));
     const out = execFileSync('sh', ['-c', `sudo() { printf '%s\\n' "$*"; }\n${copied}`], { cwd, encoding: 'utf8' });
@@ -103,7 +115,10 @@ describe('hostile input in VS Code', { timeout: 600_000 }, () => {
   it('a capture from a host sending # time: /../../…/.bashrc is named from validated parts', { skip: !isRoot }, async () => {
     await runPickCommand(vsc, 'VMA Lens: Capture from SSH Host…');
     await quickPick(vsc, { row: /vmalens-hostile/ });
-    await quickInput(vsc).locator('.monaco-list-row', { hasText: /pid 4242 · / }).first().waitFor({ timeout: 30_000 });
+    await quickInput(vsc)
+      .locator('.monaco-list-row', { hasText: /pid 4242 · / })
+      .first()
+      .waitFor({ timeout: 30_000 });
     await quickPick(vsc, { type: '4242', row: /pid 4242 · 3 VMAs/ });
     const tab = await waitForTab(vsc, /^x-4242-\d{8}T\d{6}Z(\.maps)?$/);
     assert.doesNotMatch(tab, /bashrc|\//);

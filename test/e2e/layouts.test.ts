@@ -64,7 +64,10 @@ describe('real layouts in VS Code', { timeout: 600_000 }, () => {
   it('i386: the diagnostics count the stacks and 1 MiB heaps the process has; hovers call them so', async () => {
     const { text, stacks, heaps } = caps.i386;
     await vsc.openFile('i386.maps');
-    await poll(async () => (await vsc.problems()).filter((p) => p.file === 'i386.maps'), (ps) => ps.some((p) => p.code === 'vma-limit'));
+    await poll(
+      async () => (await vsc.problems()).filter((p) => p.file === 'i386.maps'),
+      (ps) => ps.some((p) => p.code === 'vma-limit'),
+    );
     const a = analyzeText(text);
     const stackLine = a.findings.find((f) => f.id === 'thread-stacks')!.lines[0];
     const heapLine = a.findings.find((f) => f.id === 'glibc-arenas')!.lines[0];
@@ -73,7 +76,10 @@ describe('real layouts in VS Code', { timeout: 600_000 }, () => {
       [heapLine, /glibc arena/, new RegExp(`${heaps} glibc malloc arena heaps of 1 MiB`)],
     ] as const;
     for (const [line, kind, diagnostic] of checks) {
-      const hover = await poll(() => vsc.hover(line, 5), (t) => kind.test(t) && diagnostic.test(t));
+      const hover = await poll(
+        () => vsc.hover(line, 5),
+        (t) => kind.test(t) && diagnostic.test(t),
+      );
       assert.match(hover, kind);
       assert.match(hover, diagnostic);
       await vsc.page.keyboard.press('Escape');
@@ -84,10 +90,16 @@ describe('real layouts in VS Code', { timeout: 600_000 }, () => {
     const { text, stacks } = caps.jvm;
     await closeAllEditors(vsc);
     await vsc.openFile('jvm.maps');
-    await poll(async () => (await vsc.problems()).filter((p) => p.file === 'jvm.maps'), (ps) => ps.some((p) => p.code === 'vma-limit'));
+    await poll(
+      async () => (await vsc.problems()).filter((p) => p.file === 'jvm.maps'),
+      (ps) => ps.some((p) => p.code === 'vma-limit'),
+    );
     const a = analyzeText(text);
     const stackLine = a.findings.find((f) => f.id === 'thread-stacks')!.lines[0];
-    const hover = await poll(() => vsc.hover(stackLine, 5), (t) => new RegExp(`${stacks} thread stacks`).test(t));
+    const hover = await poll(
+      () => vsc.hover(stackLine, 5),
+      (t) => new RegExp(`${stacks} thread stacks`).test(t),
+    );
     assert.match(hover, new RegExp(`${stacks} thread stacks`));
     await vsc.page.keyboard.press('Escape');
     const line = a.findings.find((f) => f.id === 'glibc-arenas')!.lines[0];
@@ -114,7 +126,13 @@ describe('real layouts in VS Code', { timeout: 600_000 }, () => {
     await vsc.openFile('jemalloc-retain.maps');
     await quickFix(vsc, frag.line!, 1, /^Raise vm\.max_map_count to \d+ on Kubernetes nodes .*: open as new file$/);
     await waitForTab(vsc, /^vma-lens-max-map-count-daemonset(\.yaml)?$/);
-    assert.equal(await poll(() => vsc.languageName(), (n) => n === 'YAML'), 'YAML');
+    assert.equal(
+      await poll(
+        () => vsc.languageName(),
+        (n) => n === 'YAML',
+      ),
+      'YAML',
+    );
     assert.match(await activeEditorText(vsc), /^kind: DaemonSet$/m);
   });
 });

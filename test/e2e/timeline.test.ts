@@ -37,151 +37,161 @@ async function pickedRows(f: FrameLocator): Promise<{ n: number; source: string;
 }
 
 describe('VMA timeline (real VS Code)', { timeout: 600_000 }, () => {
-  for (const build of E2E_BUILDS) describe(`a folder of real dumps (${build} build)`, () => {
-    const onNode = (build === 'node' ? it : () => undefined) as typeof it;
-    const folder = tempFolder('vma-lens-e2e-timeline-');
-    const dumps = path.join(folder, 'dumps');
-    const N = 12;
-    let vsc: VSCode;
-    const counts: number[] = [];
-    const cspViolations: string[] = [];
+  for (const build of E2E_BUILDS)
+    describe(`a folder of real dumps (${build} build)`, () => {
+      const onNode = (build === 'node' ? it : () => undefined) as typeof it;
+      const folder = tempFolder('vma-lens-e2e-timeline-');
+      const dumps = path.join(folder, 'dumps');
+      const N = 12;
+      let vsc: VSCode;
+      const counts: number[] = [];
+      const cspViolations: string[] = [];
 
-    before(async () => {
-      // Dumps made here, from a real process whose VMA count grows (about 600 VMAs a second).
-      fs.mkdirSync(dumps);
-      const p = startProcess({ program: 'fragmenter', args: ['--rate', '600'] });
-      try {
-        await p.ready;
-        for (let k = 1; k <= N; k++) {
-          const text = captureMaps(p.pid);
-          fs.writeFileSync(path.join(dumps, `fragmenter-${String(k).padStart(2, '0')}.maps`), text);
-          counts.push(text.split('\n').filter((l) => /^[0-9a-f]+-/.test(l) && !l.endsWith('[vsyscall]')).length);
-          await sleep(400);
+      before(async () => {
+        // Dumps made here, from a real process whose VMA count grows (about 600 VMAs a second).
+        fs.mkdirSync(dumps);
+        const p = startProcess({ program: 'fragmenter', args: ['--rate', '600'] });
+        try {
+          await p.ready;
+          for (let k = 1; k <= N; k++) {
+            const text = captureMaps(p.pid);
+            fs.writeFileSync(path.join(dumps, `fragmenter-${String(k).padStart(2, '0')}.maps`), text);
+            counts.push(text.split('\n').filter((l) => /^[0-9a-f]+-/.test(l) && !l.endsWith('[vsyscall]')).length);
+            await sleep(400);
+          }
+        } finally {
+          await p.stop();
         }
-      } finally {
-        await p.stop();
-      }
-      fs.writeFileSync(path.join(dumps, 'README.txt'), 'not a dump\n');
-      vsc = await startVSCode({ build, folder, settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
-      vsc.page.on('console', (m) => {
-        if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+        fs.writeFileSync(path.join(dumps, 'README.txt'), 'not a dump\n');
+        vsc = await startVSCode({ build, folder, settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+        vsc.page.on('console', (m) => {
+          if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+        });
+      });
+      after(() => vsc?.close());
+
+      it('renders the chart with one point per dump, read back from the accessible summary', async () => {
+        const tab = vsc.page.locator('.tabs-container .tab', { hasText: 'VMA timeline: dumps' });
+        await explorerMenu(vsc, 'dumps', 'Open Timeline for Folder…', () =>
+          tab.waitFor({ timeout: 5000 }).then(
+            () => true,
+            async () => {
+              await vsc.screenshot('timeline-explorer-menu-retry');
+              return false;
+            },
+          ),
+        );
+        const f = vsc.webviewFrame();
+        assert.equal(await waitSamples(f, N), N);
+        await f.locator('#chart-box[data-samples="12"]').waitFor();
+        assert.equal(await f.locator('#chart-box').getAttribute('data-points'), String(N), 'a short series is not decimated');
+        assert.equal(await f.locator('#samples-body tr').count(), N);
+        assert.equal(await f.locator('#samples-caption').innerText(), `Samples 1–${N} of ${N}`);
+        // Rows in capture order, with the VMA counts the dumps have.
+        const tableCounts = await f.locator('#samples-body tr td:nth-child(3)').allInnerTexts();
+        assert.deepEqual(
+          tableCounts.map((t) => Number(t.replace(/,/g, ''))),
+          counts,
+        );
+        assert.ok(counts[N - 1] > counts[0] + 1000, `the process grew: ${counts.join(' ')}`);
+        const summary = await f.locator('#summary').innerText();
+        assert.match(summary, new RegExp(`^${N} samples over \\d+ s, from `));
+        assert.match(
+          await f.locator('#forecast').innerText(),
+          /^Forecast: limit in about .+ at the current rate \(\+[\d,]+ VMAs\/h; times from the capture headers\), fitted over the last 12 samples\.$/,
+        );
+        // README.txt is listed as skipped, not silently dropped.
+        assert.match(await f.locator('#notices').innerText(), /1 file skipped/);
+        // The strip shows the newest snapshot on a compressed 64-bit scale, and says so.
+        await f.locator('#strip-note', { hasText: 'Compressed scale' }).waitFor();
+        assert.match(await f.locator('#strip-note').innerText(), /VMAs mapping .+ across .+ TiB of address space/);
+        await f.locator('#zoom-in').click();
+        assert.equal(await f.locator('#strip').getAttribute('data-zoom'), '2');
+        assert.deepEqual(vsc.extensionErrors(), []);
+        // The nonce CSP holds: Chart.js and the web components run without inline scripts or styles.
+        assert.deepEqual(cspViolations, []);
+      });
+
+      it('opens the snapshot of a clicked sample in the editor', async () => {
+        const f = vsc.webviewFrame();
+        await clickChart(f, 0.3);
+        await f.locator('#samples-body tr.picked').first().waitFor();
+        const [picked] = await pickedRows(f);
+        const name = path.basename(picked.source);
+        assert.match(name, /^fragmenter-\d\d\.maps$/);
+        await vsc.page.locator(`.tabs-container .tab[data-resource-name="${name}"]`).waitFor({ timeout: 15_000 });
+        // The editor beside the panel shows that very dump.
+        const k = Number(name.slice(11, 13));
+        assert.equal(picked.n, k);
+        assert.equal(picked.vmas, counts[k - 1]);
+        assert.match(await f.locator('#picked').innerText(), new RegExp(`#${k} .*: ${counts[k - 1].toLocaleString('en-US')} VMAs`));
+      });
+
+      it('shows the diff of two picked samples: by kind and the top-growing ranges', async () => {
+        const f = vsc.webviewFrame();
+        await clickChart(f, 0.9, true);
+        await f.locator('#diff-section:not([hidden]) #diff-summary').waitFor({ timeout: 15_000 });
+        const [a, b] = await pickedRows(f);
+        assert.ok(a && b && a.n < b.n, 'A is the earlier sample');
+        const text = await f.locator('#diff-summary').innerText();
+        const m = /: ([\d,]+) → ([\d,]+) VMAs \(\+([\d,]+)\); ([\d,]+) added, ([\d,]+) removed/.exec(text);
+        assert.ok(m, text);
+        const num = (s: string) => Number(s.replace(/,/g, ''));
+        assert.equal(num(m[1]), a.vmas);
+        assert.equal(num(m[2]), b.vmas);
+        assert.equal(num(m[3]), b.vmas - a.vmas);
+        // The growth is anonymous memory chopped into pages, in one range.
+        const anon = f.locator('#diff-kinds tbody tr', { hasText: 'Anonymous' });
+        assert.match(await anon.innerText(), /\+[\d,]+/);
+        const ranges = f.locator('#diff-ranges tbody tr');
+        assert.ok((await ranges.count()) >= 1);
+        assert.match(await ranges.first().innerText(), /^[0-9a-f]+-[0-9a-f]+\s+Anonymous\s+\+[\d,]+/);
+        await vsc.screenshot(`timeline-folder-diff-${build}`);
+      });
+
+      onNode('comes back after a window reload (serializer), with the same samples', async () => {
+        // Give the web workbench a moment to persist its editor state (it cannot on unload).
+        await sleep(3000);
+        await vsc.page.reload();
+        await vsc.page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
+        const f = vsc.webviewFrame();
+        try {
+          assert.equal(await waitSamples(f, N, 60_000), N);
+        } catch (err) {
+          await vsc.screenshot('timeline-reload-failure');
+          throw err;
+        }
+        assert.equal(await f.locator('#title').innerText(), 'VMA timeline: dumps');
+      });
+
+      onNode('follows the theme: switching to a light theme recolours the chart and the page', async () => {
+        const f = vsc.webviewFrame();
+        const look = () =>
+          f.locator('body').evaluate(() => ({
+            fg: (document.getElementById('chart-box') as HTMLElement).dataset.foreground!,
+            bg: getComputedStyle(document.body).backgroundColor,
+          }));
+        const dark = await look();
+        // Pick Light Modern in the theme picker.
+        await runCommandWhenReady(vsc, 'Preferences: Color Theme', true);
+        const qi = vsc.page.locator('.quick-input-widget');
+        await qi.locator('.quick-input-box input').fill('Light Modern');
+        await qi
+          .locator('.monaco-list-row', { hasText: /^Light Modern/ })
+          .first()
+          .waitFor();
+        await vsc.page.keyboard.press('Enter');
+        const light = await poll(look, (v) => v.fg !== dark.fg && v.bg !== dark.bg, 20_000);
+        const lum = (c: string) => {
+          const [r, g, b] = c.match(/\d+/g)!.map(Number);
+          return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+        };
+        assert.ok(lum(dark.fg) > lum(dark.bg), `dark theme: light text on dark (${dark.fg} on ${dark.bg})`);
+        assert.ok(lum(light.fg) < lum(light.bg), `light theme: dark text on light (${light.fg} on ${light.bg})`);
+        // The chart was redrawn with the new palette, samples intact.
+        assert.equal(await sampleCount(f), N);
       });
     });
-    after(() => vsc?.close());
-
-    it('renders the chart with one point per dump, read back from the accessible summary', async () => {
-      const tab = vsc.page.locator('.tabs-container .tab', { hasText: 'VMA timeline: dumps' });
-      await explorerMenu(vsc, 'dumps', 'Open Timeline for Folder…', () =>
-        tab.waitFor({ timeout: 5000 }).then(
-          () => true,
-          async () => {
-            await vsc.screenshot('timeline-explorer-menu-retry');
-            return false;
-          },
-        ),
-      );
-      const f = vsc.webviewFrame();
-      assert.equal(await waitSamples(f, N), N);
-      await f.locator('#chart-box[data-samples="12"]').waitFor();
-      assert.equal(await f.locator('#chart-box').getAttribute('data-points'), String(N), 'a short series is not decimated');
-      assert.equal(await f.locator('#samples-body tr').count(), N);
-      assert.equal(await f.locator('#samples-caption').innerText(), `Samples 1–${N} of ${N}`);
-      // Rows in capture order, with the VMA counts the dumps have.
-      const tableCounts = await f.locator('#samples-body tr td:nth-child(3)').allInnerTexts();
-      assert.deepEqual(tableCounts.map((t) => Number(t.replace(/,/g, ''))), counts);
-      assert.ok(counts[N - 1] > counts[0] + 1000, `the process grew: ${counts.join(' ')}`);
-      const summary = await f.locator('#summary').innerText();
-      assert.match(summary, new RegExp(`^${N} samples over \\d+ s, from `));
-      assert.match(await f.locator('#forecast').innerText(), /^Forecast: limit in about .+ at the current rate \(\+[\d,]+ VMAs\/h; times from the capture headers\), fitted over the last 12 samples\.$/);
-      // README.txt is listed as skipped, not silently dropped.
-      assert.match(await f.locator('#notices').innerText(), /1 file skipped/);
-      // The strip shows the newest snapshot on a compressed 64-bit scale, and says so.
-      await f.locator('#strip-note', { hasText: 'Compressed scale' }).waitFor();
-      assert.match(await f.locator('#strip-note').innerText(), /VMAs mapping .+ across .+ TiB of address space/);
-      await f.locator('#zoom-in').click();
-      assert.equal(await f.locator('#strip').getAttribute('data-zoom'), '2');
-      assert.deepEqual(vsc.extensionErrors(), []);
-      // The nonce CSP holds: Chart.js and the web components run without inline scripts or styles.
-      assert.deepEqual(cspViolations, []);
-    });
-
-    it('opens the snapshot of a clicked sample in the editor', async () => {
-      const f = vsc.webviewFrame();
-      await clickChart(f, 0.3);
-      await f.locator('#samples-body tr.picked').first().waitFor();
-      const [picked] = await pickedRows(f);
-      const name = path.basename(picked.source);
-      assert.match(name, /^fragmenter-\d\d\.maps$/);
-      await vsc.page.locator(`.tabs-container .tab[data-resource-name="${name}"]`).waitFor({ timeout: 15_000 });
-      // The editor beside the panel shows that very dump.
-      const k = Number(name.slice(11, 13));
-      assert.equal(picked.n, k);
-      assert.equal(picked.vmas, counts[k - 1]);
-      assert.match(await f.locator('#picked').innerText(), new RegExp(`#${k} .*: ${counts[k - 1].toLocaleString('en-US')} VMAs`));
-    });
-
-    it('shows the diff of two picked samples: by kind and the top-growing ranges', async () => {
-      const f = vsc.webviewFrame();
-      await clickChart(f, 0.9, true);
-      await f.locator('#diff-section:not([hidden]) #diff-summary').waitFor({ timeout: 15_000 });
-      const [a, b] = await pickedRows(f);
-      assert.ok(a && b && a.n < b.n, 'A is the earlier sample');
-      const text = await f.locator('#diff-summary').innerText();
-      const m = /: ([\d,]+) → ([\d,]+) VMAs \(\+([\d,]+)\); ([\d,]+) added, ([\d,]+) removed/.exec(text);
-      assert.ok(m, text);
-      const num = (s: string) => Number(s.replace(/,/g, ''));
-      assert.equal(num(m[1]), a.vmas);
-      assert.equal(num(m[2]), b.vmas);
-      assert.equal(num(m[3]), b.vmas - a.vmas);
-      // The growth is anonymous memory chopped into pages, in one range.
-      const anon = f.locator('#diff-kinds tbody tr', { hasText: 'Anonymous' });
-      assert.match(await anon.innerText(), /\+[\d,]+/);
-      const ranges = f.locator('#diff-ranges tbody tr');
-      assert.ok((await ranges.count()) >= 1);
-      assert.match(await ranges.first().innerText(), /^[0-9a-f]+-[0-9a-f]+\s+Anonymous\s+\+[\d,]+/);
-      await vsc.screenshot(`timeline-folder-diff-${build}`);
-    });
-
-    onNode('comes back after a window reload (serializer), with the same samples', async () => {
-      // Give the web workbench a moment to persist its editor state (it cannot on unload).
-      await sleep(3000);
-      await vsc.page.reload();
-      await vsc.page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
-      const f = vsc.webviewFrame();
-      try {
-        assert.equal(await waitSamples(f, N, 60_000), N);
-      } catch (err) {
-        await vsc.screenshot('timeline-reload-failure');
-        throw err;
-      }
-      assert.equal(await f.locator('#title').innerText(), 'VMA timeline: dumps');
-    });
-
-    onNode('follows the theme: switching to a light theme recolours the chart and the page', async () => {
-      const f = vsc.webviewFrame();
-      const look = () =>
-        f.locator('body').evaluate(() => ({
-          fg: (document.getElementById('chart-box') as HTMLElement).dataset.foreground!,
-          bg: getComputedStyle(document.body).backgroundColor,
-        }));
-      const dark = await look();
-      // Pick Light Modern in the theme picker.
-      await runCommandWhenReady(vsc, 'Preferences: Color Theme', true);
-      const qi = vsc.page.locator('.quick-input-widget');
-      await qi.locator('.quick-input-box input').fill('Light Modern');
-      await qi.locator('.monaco-list-row', { hasText: /^Light Modern/ }).first().waitFor();
-      await vsc.page.keyboard.press('Enter');
-      const light = await poll(look, (v) => v.fg !== dark.fg && v.bg !== dark.bg, 20_000);
-      const lum = (c: string) => {
-        const [r, g, b] = c.match(/\d+/g)!.map(Number);
-        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-      };
-      assert.ok(lum(dark.fg) > lum(dark.bg), `dark theme: light text on dark (${dark.fg} on ${dark.bg})`);
-      assert.ok(lum(light.fg) < lum(light.bg), `light theme: dark text on light (${light.fg} on ${light.bg})`);
-      // The chart was redrawn with the new palette, samples intact.
-      assert.equal(await sampleCount(f), N);
-    });
-  });
 
   describe('live watch of a local process', () => {
     const folder = tempFolder('vma-lens-e2e-watch-');
@@ -213,7 +223,10 @@ describe('VMA timeline (real VS Code)', { timeout: 600_000 }, () => {
       const later = await waitSamples(f, first + 2);
       assert.ok(later >= first + 2, 'samples keep arriving');
       await f.locator('#forecast', { hasText: 'limit in about' }).waitFor({ timeout: 10_000 });
-      assert.match(await f.locator('#forecast').innerText(), /^Forecast: limit in about .+ \(\+[\d,]+ VMAs\/h; times from the capture headers\), fitted over the last \d+ samples\.$/);
+      assert.match(
+        await f.locator('#forecast').innerText(),
+        /^Forecast: limit in about .+ \(\+[\d,]+ VMAs\/h; times from the capture headers\), fitted over the last \d+ samples\.$/,
+      );
       const rows = await f.locator('#samples-body tr td:nth-child(3)').allInnerTexts();
       const vmas = rows.map((t) => Number(t.replace(/,/g, '')));
       assert.ok(vmas[vmas.length - 1] > vmas[0], `growing: ${vmas.join(' ')}`);
@@ -289,7 +302,10 @@ describe('VMA timeline (real VS Code)', { timeout: 600_000 }, () => {
       await watchProcess(vsc, p.pid);
       const f = vsc.webviewFrame();
       await waitSamples(f, 2);
-      const dir = path.join(captures, fs.readdirSync(captures).find((d) => !before.has(d))!);
+      const dir = path.join(
+        captures,
+        fs.readdirSync(captures).find((d) => !before.has(d))!,
+      );
       assert.match(await statusBar(), new RegExp(`VMA watch: sleep ${p.pid}`));
       await runCommandWhenReady(vsc, 'View: Close Editor');
       await vsc.page.locator('.tabs-container .tab', { hasText: 'VMA watch' }).waitFor({ state: 'detached' });
@@ -383,7 +399,10 @@ describe('VMA timeline (real VS Code)', { timeout: 600_000 }, () => {
       await runCommandWhenReady(vsc, 'VMA Lens: Stop Watching');
       await f.locator('#watch[data-state="stopped"]').waitFor();
       const dir = path.join(captures, fs.readdirSync(captures)[0]!);
-      await poll(() => JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')).endReason, (r) => r === 'stopped');
+      await poll(
+        () => JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')).endReason,
+        (r) => r === 'stopped',
+      );
       assert.match(fs.readdirSync(captures)[0]!, new RegExp(`^vmalens-watch-${p.pid}-sleep-`));
       assert.deepEqual(vsc.extensionErrors(), []);
     });

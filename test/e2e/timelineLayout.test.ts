@@ -45,7 +45,11 @@ describe('timeline layout from 400 px up, light and dark', { timeout: 600_000 },
 
   for (const theme of ['Default Light Modern', 'Default Dark Modern']) {
     it(`${theme}: every width holds, nothing wider than the panel`, async () => {
-      const vsc = await startVSCode({ folder, viewport: { width: 1400, height: 900 }, settings: { 'workbench.colorTheme': theme, 'breadcrumbs.enabled': false } });
+      const vsc = await startVSCode({
+        folder,
+        viewport: { width: 1400, height: 900 },
+        settings: { 'workbench.colorTheme': theme, 'breadcrumbs.enabled': false },
+      });
       try {
         await vsc.runCommand('View: Toggle Primary Side Bar Visibility');
         await openFolderTimeline(vsc, path.join(folder, 'grower'));
@@ -85,7 +89,10 @@ describe('timeline layout from 400 px up, light and dark', { timeout: 600_000 },
           assert.deepEqual(o.wide, [], `${theme} at ${got} px: elements wider than the panel`);
           assert.ok(o.scrollWidth <= o.width, `${theme} at ${got} px: the page scrolls sideways (${o.scrollWidth} > ${o.width})`);
           // The table's rows stay one line each when wide, label / value lines when narrow.
-          const rowHeight = await f.locator('#samples-body tr').first().evaluate((r) => r.getBoundingClientRect().height);
+          const rowHeight = await f
+            .locator('#samples-body tr')
+            .first()
+            .evaluate((r) => r.getBoundingClientRect().height);
           if (width >= 1400) assert.ok(rowHeight < 40, `a sample row is ${rowHeight} px tall at ${width} px`);
         }
         assert.deepEqual(vsc.extensionErrors(), []);

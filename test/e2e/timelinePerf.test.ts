@@ -31,7 +31,7 @@ function writeSeries(dir: string, base: string, count: number, anonAt: (k: numbe
   // The fragmented run: anonymous lines (no name), the longest stretch of them.
   const anon = vmas.map((l) => /^\S+ \S+ \S+ 00:00 0 *$/.test(l));
   let best = [0, 0];
-  for (let i = 0; i < vmas.length; ) {
+  for (let i = 0; i < vmas.length;) {
     let j = i;
     while (j < vmas.length && anon[j]) j++;
     if (j - i > best[1] - best[0]) best = [i, j];
@@ -52,8 +52,7 @@ function writeSeries(dir: string, base: string, count: number, anonAt: (k: numbe
   }
 }
 
-const chartData = (f: FrameLocator) =>
-  f.locator('#chart-box').evaluate((e) => ({ ...(e as HTMLElement).dataset }) as Record<string, string>);
+const chartData = (f: FrameLocator) => f.locator('#chart-box').evaluate((e) => ({ ...(e as HTMLElement).dataset }) as Record<string, string>);
 
 async function heap(cdp: CDPSession): Promise<number> {
   for (let i = 0; i < 3; i++) await cdp.send('HeapProfiler.collectGarbage');
@@ -130,7 +129,12 @@ describe('timeline speed and memory (real VS Code)', { timeout: 900_000 }, () =>
       for (let i = 0; i < 5; i++) {
         const before = (await chartData(f)).renderMs;
         await f.locator('#scale-limit').click();
-        await poll(() => chartData(f), (d) => d.renderMs !== before, 5000, 20).catch(() => undefined);
+        await poll(
+          () => chartData(f),
+          (d) => d.renderMs !== before,
+          5000,
+          20,
+        ).catch(() => undefined);
         const d = await chartData(f);
         times.push(Number(d.renderMs));
         totals.push(Number(d.renderAllMs));
@@ -176,9 +180,19 @@ describe('timeline speed and memory (real VS Code)', { timeout: 900_000 }, () =>
       await watchProcess(vsc, p.pid);
       const f = vsc.webviewFrame();
       const t0 = Date.now();
-      await poll(() => f.locator('#summary').getAttribute('data-sample-count'), (n) => Number(n) >= 60, 120_000, 250);
+      await poll(
+        () => f.locator('#summary').getAttribute('data-sample-count'),
+        (n) => Number(n) >= 60,
+        120_000,
+        250,
+      );
       const at60 = await heap(cdp);
-      await poll(() => f.locator('#summary').getAttribute('data-sample-count'), (n) => Number(n) >= 360, 300_000, 250);
+      await poll(
+        () => f.locator('#summary').getAttribute('data-sample-count'),
+        (n) => Number(n) >= 360,
+        300_000,
+        250,
+      );
       const took = Date.now() - t0;
       await f.locator('#stop').click();
       await f.locator('#watch[data-state="stopped"]').waitFor();

@@ -41,7 +41,11 @@ export async function openFolderTimeline(vsc: VSCode, folder: string): Promise<n
   // (re)type the folder and press Enter until this folder's timeline tab is there.
   for (let attempt = 1; ; attempt++) {
     if ((await input.inputValue().catch(() => '')) !== want) await input.fill(want).catch(() => undefined);
-    await poll(() => input.inputValue().catch(() => ''), (v) => v === want, 5000).catch(() => undefined);
+    await poll(
+      () => input.inputValue().catch(() => ''),
+      (v) => v === want,
+      5000,
+    ).catch(() => undefined);
     await sleep(500 * attempt);
     t0 = Date.now();
     await vsc.page.keyboard.press('Enter');
@@ -98,7 +102,10 @@ export async function watchProcess(vsc: VSCode, pid: number, host?: string): Pro
   // The process list comes after a listing (over ssh: a round trip): wait for its picker.
   await qi.locator('.quick-input-title', { hasText: 'Watch Process: pick a process' }).waitFor({ timeout: 30_000 });
   await qi.locator('.quick-input-box input').fill(String(pid));
-  await qi.locator('.monaco-list-row', { hasText: `pid ${pid} ·` }).first().waitFor({ timeout: 30_000 });
+  await qi
+    .locator('.monaco-list-row', { hasText: `pid ${pid} ·` })
+    .first()
+    .waitFor({ timeout: 30_000 });
   await vsc.page.keyboard.press('Enter');
 }
 

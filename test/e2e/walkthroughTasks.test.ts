@@ -45,7 +45,11 @@ describe('VMA Lens from its .vsix: walkthrough and tasks', { timeout: 400_000 },
         'captures/jemalloc.maps': captureMaps(jemalloc.pid),
         // Not in the tasks.json task's glob, in the provided task's.
         'archive/glibc.pmap': capturePmap(glibc.pid),
-        '.vscode/tasks.json': JSON.stringify({ version: '2.0.0', tasks: [{ label: 'check captures', type: 'vma-lens', files: 'captures/*.maps', problemMatcher: '$vma-lens' }] }, null, 2),
+        '.vscode/tasks.json': JSON.stringify(
+          { version: '2.0.0', tasks: [{ label: 'check captures', type: 'vma-lens', files: 'captures/*.maps', problemMatcher: '$vma-lens' }] },
+          null,
+          2,
+        ),
       },
       settings: { 'workbench.editor.enablePreview': false, 'task.quickOpen.skip': false },
     });
@@ -96,7 +100,11 @@ describe('VMA Lens from its .vsix: walkthrough and tasks', { timeout: 400_000 },
 
   it('the .vsix installed from file (code-server --install-extension) is this version, with the samples and pictures of the walkthrough', async () => {
     const { codeServerBin } = await provisionCodeServer();
-    const listed = execFileSync(codeServerBin, ['--config', codeServerConfigFile(), '--extensions-dir', vsc.extensionsDir, '--list-extensions', '--show-versions'], { encoding: 'utf8' });
+    const listed = execFileSync(
+      codeServerBin,
+      ['--config', codeServerConfigFile(), '--extensions-dir', vsc.extensionsDir, '--list-extensions', '--show-versions'],
+      { encoding: 'utf8' },
+    );
     assert.match(listed, new RegExp(`^${EXTENSION_ID}@${pkg.version.replace(/\./g, '\\.')}$`, 'm'));
     const installed = path.join(vsc.extensionsDir, `${EXTENSION_ID}-${pkg.version}`);
     assert.ok(fs.existsSync(path.join(installed, 'samples', 'mariadbd-glibc.maps')));
@@ -108,7 +116,13 @@ describe('VMA Lens from its .vsix: walkthrough and tasks', { timeout: 400_000 },
   it('step 1: its link opens the sample dump, the extension activates, and the step is checked', async () => {
     await runStepLink('open', 'Open the Sample Dump');
     await waitForTab(vsc, /^mariadbd-glibc(\.maps)?$/);
-    assert.equal(await poll(() => vsc.languageName(), (n) => n === 'Proc Maps'), 'Proc Maps');
+    assert.equal(
+      await poll(
+        () => vsc.languageName(),
+        (n) => n === 'Proc Maps',
+      ),
+      'Proc Maps',
+    );
     await vsc.waitForActivation();
     await sleep(1000);
     await picture('open');
@@ -148,7 +162,11 @@ describe('VMA Lens from its .vsix: walkthrough and tasks', { timeout: 400_000 },
     const title = (await rows.first().innerText()).trim();
     await rows.first().click();
     // The fix opens as a new document of its own language.
-    await poll(() => vsc.page.locator('.tabs-container .tab').count(), (n) => n >= 3, 15_000);
+    await poll(
+      () => vsc.page.locator('.tabs-container .tab').count(),
+      (n) => n >= 3,
+      15_000,
+    );
     assert.deepEqual(await expectDone('fix'), ['open', 'hover', 'fix'], title);
   });
 
@@ -178,7 +196,13 @@ describe('VMA Lens from its .vsix: walkthrough and tasks', { timeout: 400_000 },
   /** The findings of dumps of the folder, as Problems rows should show them. */
   const findingsOf = (...files: string[]) =>
     files.flatMap((rel) =>
-      analyzeText(fs.readFileSync(path.join(folder, rel), 'utf8')).findings.map((f) => ({ file: path.basename(rel), code: f.id as string, line: f.lines[0], severity: f.severity, message: f.message })),
+      analyzeText(fs.readFileSync(path.join(folder, rel), 'utf8')).findings.map((f) => ({
+        file: path.basename(rel),
+        code: f.id as string,
+        line: f.lines[0],
+        severity: f.severity,
+        message: f.message,
+      })),
     );
   type Row = ReturnType<typeof findingsOf>[number];
   const key = (p: Row) => `${p.file}:${p.line}:${p.code}:${p.severity}:${p.message}`;
@@ -188,13 +212,21 @@ describe('VMA Lens from its .vsix: walkthrough and tasks', { timeout: 400_000 },
   async function matcherProblems(ok: (rows: Row[]) => boolean, count: number): Promise<Row[]> {
     // The task reveals its terminal while it runs: look once the markers are all in (no editor is
     // open, so the status bar counts the matcher's alone).
-    await poll(() => problemCounts(vsc), (c) => c[0] + c[1] + c[2] >= count, 60_000, 500);
+    await poll(
+      () => problemCounts(vsc),
+      (c) => c[0] + c[1] + c[2] >= count,
+      60_000,
+      500,
+    );
     // The panel's tab first: after a task, the terminal has the keyboard.
     const tab = vsc.page.locator('.part.panel .composite-bar .action-label[aria-label^="Problems"]').first();
     await poll(
       async () => {
         await tab.click().catch(() => undefined);
-        return vsc.page.locator('.markers-panel').isVisible({ timeout: 3000 }).catch(() => false);
+        return vsc.page
+          .locator('.markers-panel')
+          .isVisible({ timeout: 3000 })
+          .catch(() => false);
       },
       (shown) => shown,
       20_000,
@@ -204,7 +236,12 @@ describe('VMA Lens from its .vsix: walkthrough and tasks', { timeout: 400_000 },
     const maximize = vsc.page.locator('.part.panel .action-label[aria-label^="Maximize"]').first();
     if (await maximize.isVisible().catch(() => false)) await maximize.click();
     return poll(
-      async () => uniqueSorted((await vsc.problems()).filter((p) => p.source === 'vma-lens analyze').map((p) => ({ file: p.file, code: p.code, line: p.line!, severity: p.severity as Row['severity'], message: p.message }))),
+      async () =>
+        uniqueSorted(
+          (await vsc.problems())
+            .filter((p) => p.source === 'vma-lens analyze')
+            .map((p) => ({ file: p.file, code: p.code, line: p.line!, severity: p.severity as Row['severity'], message: p.message })),
+        ),
       ok,
       60_000,
       1000,
@@ -232,7 +269,9 @@ describe('VMA Lens from its .vsix: walkthrough and tasks', { timeout: 400_000 },
     await runPickCommand(vsc, 'Tasks: Run Task');
     // The task types, then the tasks of ours (the configured one is listed there too).
     await quickInput(vsc).locator('.monaco-list-row', { hasText: 'vma-lens' }).first().click();
-    const provided = quickInput(vsc).locator('.monaco-list-row', { hasText: /^vma-lens: analyze \*\*\// }).first();
+    const provided = quickInput(vsc)
+      .locator('.monaco-list-row', { hasText: /^vma-lens: analyze \*\*\// })
+      .first();
     await provided.waitFor({ timeout: 20_000 });
     await provided.click();
     const expected = uniqueSorted(findingsOf('captures/glibc.maps', 'captures/jemalloc.maps', 'archive/glibc.pmap'));

@@ -21,7 +21,10 @@ async function setTrust(vsc: VSCode, trust: boolean): Promise<void> {
   const editor = vsc.page.locator('.workspace-trust-editor');
   try {
     if (trust) {
-      await editor.locator('.monaco-button', { hasText: /^Trust$/ }).first().click({ timeout: 20_000 });
+      await editor
+        .locator('.monaco-button', { hasText: /^Trust$/ })
+        .first()
+        .click({ timeout: 20_000 });
     } else {
       const row = editor.locator('.monaco-list-row', { hasText: vsc.folder }).first();
       await row.hover({ timeout: 20_000 });
@@ -40,7 +43,11 @@ async function closeModal(vsc: VSCode): Promise<void> {
   await poll(
     async () => {
       if (!(await modal.isVisible())) return true;
-      await modal.locator('.modal-editor-title').first().click({ timeout: 2000 }).catch(() => undefined);
+      await modal
+        .locator('.modal-editor-title')
+        .first()
+        .click({ timeout: 2000 })
+        .catch(() => undefined);
       await vsc.page.keyboard.press('Escape');
       return !(await modal.isVisible());
     },
@@ -74,9 +81,24 @@ describe('"Watch again" checks workspace trust (real VS Code, workspace trust on
   });
 
   it('opens in Restricted Mode; once trusted, a watch of a real process runs and is stopped', async () => {
-    assert.equal(await poll(() => restricted(vsc), (r) => r, 30_000), true, 'the folder starts untrusted');
+    assert.equal(
+      await poll(
+        () => restricted(vsc),
+        (r) => r,
+        30_000,
+      ),
+      true,
+      'the folder starts untrusted',
+    );
     await setTrust(vsc, true);
-    assert.equal(await poll(() => restricted(vsc), (r) => !r, 30_000), false);
+    assert.equal(
+      await poll(
+        () => restricted(vsc),
+        (r) => !r,
+        30_000,
+      ),
+      false,
+    );
     p = startProcess({ cmd: 'sleep', args: ['600'] });
     await p.ready;
     await watchProcess(vsc, p.pid);
@@ -93,7 +115,15 @@ describe('"Watch again" checks workspace trust (real VS Code, workspace trust on
     await sleep(3000);
     await setTrust(vsc, false);
     // Withdrawing trust reloads the window; the watch panel comes back through its serializer.
-    assert.equal(await poll(() => restricted(vsc).catch(() => false), (r) => r, 60_000), true, 'Restricted Mode again');
+    assert.equal(
+      await poll(
+        () => restricted(vsc).catch(() => false),
+        (r) => r,
+        60_000,
+      ),
+      true,
+      'Restricted Mode again',
+    );
     const f = vsc.webviewFrame();
     const n = dumps();
     await waitSamples(f, n, 60_000);
@@ -104,10 +134,7 @@ describe('"Watch again" checks workspace trust (real VS Code, workspace trust on
     await f.locator('#restart').click();
     const notice = f.locator('#notices .notice.error', { hasText: 'trust this workspace first' });
     await notice.waitFor({ timeout: 10_000 });
-    assert.equal(
-      await notice.innerText(),
-      'Watching runs programs (sh, ssh): trust this workspace first (Workspaces: Manage Workspace Trust).',
-    );
+    assert.equal(await notice.innerText(), 'Watching runs programs (sh, ssh): trust this workspace first (Workspaces: Manage Workspace Trust).');
     await sleep(3000); // three intervals: a watch, had one started, would have saved samples by now
     assert.equal(dumps(), n, 'no capture ran');
     assert.equal(await sampleCount(f), n);
@@ -118,7 +145,14 @@ describe('"Watch again" checks workspace trust (real VS Code, workspace trust on
 
   it('the same button captures again once the workspace is trusted (so the refusal above was the trust check)', async () => {
     await setTrust(vsc, true);
-    assert.equal(await poll(() => restricted(vsc), (r) => !r, 30_000), false);
+    assert.equal(
+      await poll(
+        () => restricted(vsc),
+        (r) => !r,
+        30_000,
+      ),
+      false,
+    );
     const n = dumps();
     const f = vsc.webviewFrame();
     await f.locator('#restart').click();

@@ -120,13 +120,19 @@ function processFacts(pid: number): Partial<CaptureHeader> {
   const unit = cgroup
     .split('\n')
     .filter((l) => /^[^:]*:(?:name=systemd)?:/.test(l))
-    .map((l) => l.split(':').slice(2).join(':').split('/').filter((c) => c.endsWith('.service') && c.length > 8).pop())
+    .map((l) =>
+      l
+        .split(':')
+        .slice(2)
+        .join(':')
+        .split('/')
+        .filter((c) => c.endsWith('.service') && c.length > 8)
+        .pop(),
+    )
     .find(Boolean);
   if (unit) h.unit = unit;
   const env = new Map(
-    (readText(`/proc/${pid}/environ`) ?? '')
-      .split('\0')
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1).split('\n')[0]] as const),
+    (readText(`/proc/${pid}/environ`) ?? '').split('\0').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1).split('\n')[0]] as const),
   );
   for (const k of ['LD_PRELOAD', 'MALLOC_CONF', 'MALLOC_ARENA_MAX', 'GLIBC_TUNABLES'] as const) {
     const v = env.get(k);
@@ -143,9 +149,29 @@ function processFacts(pid: number): Partial<CaptureHeader> {
 export function formatCaptureHeader(h: CaptureHeader): string {
   const lines = ['# vma-lens capture'];
   const keys: Array<keyof CaptureHeader> = [
-    'host', 'pid', 'command', 'time', 'max_map_count', 'page_size', 'hugepagesize', 'thp', 'kernel', 'arch', 'threads',
-    'exe', 'comm', 'exe_static', 'exe_symbols', 'libc', 'unit', 'ld_preload', 'malloc_conf', 'malloc_arena_max',
-    'glibc_tunables', 'overcommit_memory', 'thp_defrag',
+    'host',
+    'pid',
+    'command',
+    'time',
+    'max_map_count',
+    'page_size',
+    'hugepagesize',
+    'thp',
+    'kernel',
+    'arch',
+    'threads',
+    'exe',
+    'comm',
+    'exe_static',
+    'exe_symbols',
+    'libc',
+    'unit',
+    'ld_preload',
+    'malloc_conf',
+    'malloc_arena_max',
+    'glibc_tunables',
+    'overcommit_memory',
+    'thp_defrag',
   ];
   for (const k of keys) if (h[k] !== undefined) lines.push(`# ${k}: ${h[k]}`);
   return lines.join('\n') + '\n';

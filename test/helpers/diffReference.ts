@@ -13,10 +13,21 @@ function reference(a: Dump, b: Dump) {
   const key = (d: Dump, i: number) => `${d.vma(i).startHex}-${d.vma(i).endHex} ${d.permsText(i)} ${d.name(i) ?? ''}`;
   // Only the VMAs the kernel counts ([vsyscall] is not one), as in every count.
   const counts = (d: Dump, i: number) => countsTowardLimit(d.kindOf(i));
-  const inA = new Set(Array.from({ length: a.count }, (_, i) => i).filter((i) => counts(a, i)).map((i) => key(a, i)));
-  const inB = new Set(Array.from({ length: b.count }, (_, i) => i).filter((i) => counts(b, i)).map((i) => key(b, i)));
+  const inA = new Set(
+    Array.from({ length: a.count }, (_, i) => i)
+      .filter((i) => counts(a, i))
+      .map((i) => key(a, i)),
+  );
+  const inB = new Set(
+    Array.from({ length: b.count }, (_, i) => i)
+      .filter((i) => counts(b, i))
+      .map((i) => key(b, i)),
+  );
   const kinds: Record<string, { countA: number; countB: number; bytesA: number; bytesB: number }> = {};
-  for (const [d, side] of [[a, 'A'], [b, 'B']] as const) {
+  for (const [d, side] of [
+    [a, 'A'],
+    [b, 'B'],
+  ] as const) {
     for (let i = 0; i < d.count; i++) {
       if (!counts(d, i)) continue;
       const e = (kinds[d.kindOf(i)] ??= { countA: 0, countB: 0, bytesA: 0, bytesB: 0 });

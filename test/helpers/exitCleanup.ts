@@ -3,7 +3,6 @@
  * test started or changed is left behind.
  */
 
-
 const cleanups = new Set<() => void>();
 let cleanupInstalled = false;
 

@@ -9,8 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const here: string =
-  typeof __dirname !== 'undefined' ? __dirname : path.dirname(fileURLToPath(import.meta.url));
+const here: string = typeof __dirname !== 'undefined' ? __dirname : path.dirname(fileURLToPath(import.meta.url));
 
 /** `test/fixtures/`: the C sources. */
 export const FIXTURES_DIR = path.resolve(here, '..', 'fixtures');
@@ -42,12 +41,17 @@ export const JEMALLOC_MUNMAP_ERROR = '<jemalloc>: Error in munmap(): Cannot allo
 function libDirs(): string[] {
   const machine = os.machine();
   const triplet =
-    machine === 'x86_64' ? 'x86_64-linux-gnu'
-    : machine === 'aarch64' ? 'aarch64-linux-gnu'
-    : machine === 'ppc64le' ? 'powerpc64le-linux-gnu'
-    : machine === 's390x' ? 's390x-linux-gnu'
-    : /^i[3-6]86$/.test(machine) ? 'i386-linux-gnu'
-    : `${machine}-linux-gnu`;
+    machine === 'x86_64'
+      ? 'x86_64-linux-gnu'
+      : machine === 'aarch64'
+        ? 'aarch64-linux-gnu'
+        : machine === 'ppc64le'
+          ? 'powerpc64le-linux-gnu'
+          : machine === 's390x'
+            ? 's390x-linux-gnu'
+            : /^i[3-6]86$/.test(machine)
+              ? 'i386-linux-gnu'
+              : `${machine}-linux-gnu`;
   return [`/usr/lib/${triplet}`, '/usr/lib64', '/usr/lib', `/lib/${triplet}`];
 }
 
@@ -99,7 +103,10 @@ export function buildFixture(name: FixtureName | string, variant?: BuildVariant)
   hash.update(`${name}\0${CFLAGS.join(' ')}\0${os.machine()}\0`);
   if (variant) hash.update(`${variant.cc}\0${variant.flags.join(' ')}\0${variant.libs.join(' ')}\0`);
   hash.update(fs.readFileSync(src));
-  for (const h of fs.readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.h')).sort()) {
+  for (const h of fs
+    .readdirSync(FIXTURES_DIR)
+    .filter((f) => f.endsWith('.h'))
+    .sort()) {
     hash.update(`\0${h}\0`);
     hash.update(fs.readFileSync(path.join(FIXTURES_DIR, h)));
   }

@@ -3,7 +3,6 @@
  * verdicts are checked against.
  */
 
-
 export interface MapsEntry {
   start: bigint;
   end: bigint;
@@ -75,8 +74,7 @@ export function findArenaSlots(entries: MapsEntry[]): Array<{ head: MapsEntry; r
       continue;
     }
     const next = entries[i + 1];
-    if (next && anon(next) && next.perms === '---p' && next.start === head.end && next.end - head.start === MiB64)
-      slots.push({ head, reserve: next });
+    if (next && anon(next) && next.perms === '---p' && next.start === head.end && next.end - head.start === MiB64) slots.push({ head, reserve: next });
   }
   return slots;
 }

@@ -31,7 +31,15 @@ export function layout(regions: Region[], base = 0x7f0000000000): string {
     addr += r.gap ?? 0;
     const file = r.name !== undefined && r.name.startsWith('/');
     lines.push(
-      mapsLine(hex(addr), hex(addr + r.size), r.perms, (r.offset ?? 0).toString(16).padStart(8, '0'), file ? 'fe:00' : '00:00', file ? (r.inode ?? 1234) : 0, r.name ?? ''),
+      mapsLine(
+        hex(addr),
+        hex(addr + r.size),
+        r.perms,
+        (r.offset ?? 0).toString(16).padStart(8, '0'),
+        file ? 'fe:00' : '00:00',
+        file ? (r.inode ?? 1234) : 0,
+        r.name ?? '',
+      ),
     );
     addr += r.size;
   }

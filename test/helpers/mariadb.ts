@@ -48,8 +48,12 @@ function mariadbTemplate(mariadbd: string): string {
     execFileSync(
       findProgram(['mariadb-install-db', 'mysql_install_db']),
       [
-        '--no-defaults', `--user=${os.userInfo().username}`, `--datadir=${tmp}/data`, '--skip-test-db',
-        '--auth-root-authentication-method=normal', ...MARIADB_SMALL,
+        '--no-defaults',
+        `--user=${os.userInfo().username}`,
+        `--datadir=${tmp}/data`,
+        '--skip-test-db',
+        '--auth-root-authentication-method=normal',
+        ...MARIADB_SMALL,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -96,9 +100,15 @@ export async function startMariadb(opts: MariadbOptions = {}): Promise<Mariadb> 
     proc = startProcess({
       cmd: mariadbd,
       args: [
-        '--no-defaults', `--user=${os.userInfo().username}`, `--datadir=${datadir}`, `--socket=${socket}`,
-        '--skip-networking', `--pid-file=${path.join(dir, 'mysqld.pid')}`, `--tmpdir=${path.join(dir, 'tmp')}`,
-        ...MARIADB_SMALL, ...(opts.args ?? []),
+        '--no-defaults',
+        `--user=${os.userInfo().username}`,
+        `--datadir=${datadir}`,
+        `--socket=${socket}`,
+        '--skip-networking',
+        `--pid-file=${path.join(dir, 'mysqld.pid')}`,
+        `--tmpdir=${path.join(dir, 'tmp')}`,
+        ...MARIADB_SMALL,
+        ...(opts.args ?? []),
       ],
       env: opts.env,
       preload: opts.preload,

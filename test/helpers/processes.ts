@@ -132,8 +132,7 @@ export function startProcess(opts: StartOptions): RealProcess {
   });
 
   const tail = (s: string): string => s.split('\n').slice(-15).join('\n');
-  const describe = (): string =>
-    `${path.basename(file)} ${args.join(' ')} (pid ${pid})\n--- stdout ---\n${tail(out)}\n--- stderr ---\n${tail(err)}`;
+  const describe = (): string => `${path.basename(file)} ${args.join(' ')} (pid ${pid})\n--- stdout ---\n${tail(out)}\n--- stderr ---\n${tail(err)}`;
 
   const waitFor = (pattern: RegExp, ms = timeoutMs): Promise<RegExpMatchArray> =>
     new Promise((resolve, reject) => {

@@ -69,7 +69,9 @@ export function openMetrics(families: Record<string, BackfillSeries[]>): string 
   for (const [name, series] of Object.entries(families)) {
     out.push(`# TYPE ${name} gauge`);
     for (const s of series) {
-      const l = Object.entries(s.labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',');
+      const l = Object.entries(s.labels)
+        .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)
+        .join(',');
       for (const [t, v] of s.points) out.push(`${name}{${l}} ${v} ${t}`);
     }
   }
@@ -91,10 +93,7 @@ export const TEST_USER: BasicAuthUser = { user: 'vmalens', password: 'fleet-test
  * Prometheus over `dataDir`, after backfilling it with `history` (OpenMetrics text), scraping
  * `scrapeTargets` (host:port) every 5 s as job "node"; with `basicAuth`, only that user may ask.
  */
-export async function startPrometheus(
-  dataDir: string,
-  opts: { history?: string; scrapeTargets?: string[]; basicAuth?: BasicAuthUser } = {},
-): Promise<Server> {
+export async function startPrometheus(dataDir: string, opts: { history?: string; scrapeTargets?: string[]; basicAuth?: BasicAuthUser } = {}): Promise<Server> {
   fs.mkdirSync(dataDir, { recursive: true });
   if (opts.history) {
     const om = path.join(dataDir, '..', `${path.basename(dataDir)}.om`);
@@ -149,7 +148,10 @@ export function fleetHistory(endSec: number, minutes = 360) {
     vma_lens_process_allocator_info: [
       series({ ...host('db1:9100'), pid: '4242', comm: 'mysqld', allocator: 'jemalloc', evidence: 'libjemalloc.so.2 is mapped' }, () => 1),
       series({ ...host('db1:9100'), pid: '77', comm: 'redis-server', allocator: 'jemalloc', evidence: 'libjemalloc.so.2 is mapped' }, () => 1),
-      series({ ...host('db2:9100'), pid: '4242', comm: 'mysqld', allocator: 'glibc', evidence: 'no jemalloc, tcmalloc or mimalloc library is mapped' }, () => 1),
+      series(
+        { ...host('db2:9100'), pid: '4242', comm: 'mysqld', allocator: 'glibc', evidence: 'no jemalloc, tcmalloc or mimalloc library is mapped' },
+        () => 1,
+      ),
     ],
   });
   return { text, times, db1Mysqld, db2Mysqld };

@@ -9,15 +9,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  captureHeaderFields,
-  FIXTURES_DIR,
-  formatCaptureHeader,
-  parseMaps,
-  startProcess,
-  type RealProcess,
-  type StartOptions,
-} from './realProcess';
+import { captureHeaderFields, FIXTURES_DIR, formatCaptureHeader, parseMaps, startProcess, type RealProcess, type StartOptions } from './realProcess';
 
 const readText = (p: string): string | undefined => {
   try {
@@ -139,10 +131,16 @@ export function mallocInfoByGdb(pid: number): { arenas: number; heaps: number } 
     execFileSync(
       'gdb',
       [
-        '-p', String(pid), '-batch', '-nx',
-        '-ex', `set $f = (void *) fopen("${out}", "w")`,
-        '-ex', 'call (int) malloc_info(0, $f)',
-        '-ex', 'call (int) fclose($f)',
+        '-p',
+        String(pid),
+        '-batch',
+        '-nx',
+        '-ex',
+        `set $f = (void *) fopen("${out}", "w")`,
+        '-ex',
+        'call (int) malloc_info(0, $f)',
+        '-ex',
+        'call (int) fclose($f)',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 },
     );
@@ -189,4 +187,3 @@ export function startWithOvercommitView(value: number, opts: StartOptions & { pr
     readyLine: opts.readyLine ?? /^READY$/m,
   });
 }
-

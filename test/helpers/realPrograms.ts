@@ -40,7 +40,14 @@ export function buildGoFixture(name: string): string {
   if (fs.existsSync(out)) return out;
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
-  const env = { ...process.env, CGO_ENABLED: '0', GOCACHE: path.join(FIXTURE_CACHE_DIR, 'gocache'), GOPATH: path.join(FIXTURE_CACHE_DIR, 'gopath'), GO111MODULE: 'off', GOFLAGS: '' };
+  const env = {
+    ...process.env,
+    CGO_ENABLED: '0',
+    GOCACHE: path.join(FIXTURE_CACHE_DIR, 'gocache'),
+    GOPATH: path.join(FIXTURE_CACHE_DIR, 'gopath'),
+    GO111MODULE: 'off',
+    GOFLAGS: '',
+  };
   execFileSync('go', ['build', '-o', tmp, src], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   fs.renameSync(tmp, out);
   return out;
@@ -120,7 +127,12 @@ export function postgresVersion(): string {
 /** The newest PostgreSQL server binaries Debian installed (/usr/lib/postgresql/N/bin). */
 function postgresBin(): string {
   const root = '/usr/lib/postgresql';
-  const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  const versions = fs.existsSync(root)
+    ? fs
+        .readdirSync(root)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   if (!versions.length) throw new Error('PostgreSQL is not installed (apt-get install postgresql: scripts/setup-deps.sh)');
   return path.join(root, versions[0], 'bin');
 }
@@ -173,7 +185,20 @@ export async function startPostgres(opts: { unit?: string } = {}): Promise<Postg
   const [c, a] = asPostgres(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync']);
   execFileSync(c, a, { stdio: ['ignore', 'pipe', 'pipe'] });
   const port = 20000 + (process.pid % 20000);
-  const [pc, pa] = asPostgres(path.join(bin, 'postgres'), ['-D', data, '-k', dir, '-p', String(port), '-c', "listen_addresses=", '-c', 'shared_buffers=16MB', '-c', 'fsync=off']);
+  const [pc, pa] = asPostgres(path.join(bin, 'postgres'), [
+    '-D',
+    data,
+    '-k',
+    dir,
+    '-p',
+    String(port),
+    '-c',
+    'listen_addresses=',
+    '-c',
+    'shared_buffers=16MB',
+    '-c',
+    'fsync=off',
+  ]);
   const cgroup = opts.unit ? unitCgroup(opts.unit) : undefined;
   const [cmd, args] = cgroup ? cgroup.wrap(pc, pa) : [pc, [...pa]];
   const p = startProcess({ cmd, args, readyLine: /ready to accept connections/, timeoutMs: 60_000 });
@@ -249,7 +274,10 @@ export function hasInterpreter(file: string): boolean {
 /** Global symbols `nm` says the file defines (dynamic and static tables). */
 export function nmDefined(file: string): Set<string> {
   const out = new Set<string>();
-  for (const args of [['-D', '--defined-only', file], ['--defined-only', file]]) {
+  for (const args of [
+    ['-D', '--defined-only', file],
+    ['--defined-only', file],
+  ]) {
     let text = '';
     try {
       text = execFileSync('nm', args, { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] });

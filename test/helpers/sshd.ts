@@ -22,7 +22,6 @@ export interface TestSshd {
   stop(): Promise<void>;
 }
 
-
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');

@@ -26,15 +26,7 @@ import {
 import { explainFailure } from '../../src/capture/capture';
 import { analyze } from '../../src/core/analyze';
 import { parseDump } from '../../src/core/parse';
-import {
-  captureHeaderFields,
-  captureMaps,
-  countVmas,
-  formatCaptureHeader,
-  parseCaptureHeader,
-  startMariadb,
-  withProcess,
-} from '../helpers/realProcess';
+import { captureHeaderFields, captureMaps, countVmas, formatCaptureHeader, parseCaptureHeader, startMariadb, withProcess } from '../helpers/realProcess';
 import { startSshd, type TestSshd } from '../helpers/sshd';
 
 const isRoot = process.getuid?.() === 0;
@@ -96,7 +88,11 @@ describe('capture script, locally', () => {
   it('says when the process does not exist, and refuses a PID that is not a number before running anything', async () => {
     await assert.rejects(captureLocal(4194304), (e: CaptureError) => e.kind === 'no-process' && /no process 4194304/.test(e.message));
     for (const bad of ['12a', '-1', '0', '1; rm -rf /', '$(id)', '', '99999999']) {
-      assert.throws(() => validatePid(bad), (e: CaptureError) => e.kind === 'invalid', bad);
+      assert.throws(
+        () => validatePid(bad),
+        (e: CaptureError) => e.kind === 'invalid',
+        bad,
+      );
       await assert.rejects(captureLocal(bad), (e: CaptureError) => e.kind === 'invalid');
     }
     assert.equal(validatePid(' 42 '), 42);
@@ -125,7 +121,10 @@ describe('capture script, locally', () => {
       assert.equal(me.comm, 'mariadbd');
       const actual = countVmas(captureMaps(db.pid, { header: false }));
       assert.ok(Math.abs(me.vmas! - actual) <= 4, `${me.vmas} vs ${actual}`);
-      assert.ok(list.every((p) => p.cmdline !== 'sh -s -- list'), 'the script itself is not listed');
+      assert.ok(
+        list.every((p) => p.cmdline !== 'sh -s -- list'),
+        'the script itself is not listed',
+      );
       assert.ok(list.some((p) => p.pid === process.pid && p.vmas! > 10));
     } finally {
       await db.stop();

@@ -18,7 +18,13 @@ function write(name: string, text: string | Buffer): string {
   return f;
 }
 
-const small = (n: number, header = '') => header + layout([...library('/usr/sbin/mysqld'), ...library('/usr/lib/x86_64-linux-gnu/libc.so.6'), ...Array.from({ length: n }, () => ({ size: 4 * KiB, perms: 'rw-p', gap: 4 * KiB }))]);
+const small = (n: number, header = '') =>
+  header +
+  layout([
+    ...library('/usr/sbin/mysqld'),
+    ...library('/usr/lib/x86_64-linux-gnu/libc.so.6'),
+    ...Array.from({ length: n }, () => ({ size: 4 * KiB, perms: 'rw-p', gap: 4 * KiB })),
+  ]);
 
 before(() => {
   if (!fs.existsSync(cli)) spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
@@ -37,8 +43,18 @@ describe('vma-lens analyze', () => {
     assert.equal(j.kinds.anon.count + (j.kinds.bss?.count ?? 0), 12);
     assert.ok(typeof j.kinds.text.bytes === 'number');
     const f = j.findings.find((x: { id: string }) => x.id === 'allocator');
-    assert.deepEqual(Object.keys(f).filter((k) => ['id', 'severity', 'message', 'lines', 'fixes'].includes(k)).sort(), ['fixes', 'id', 'lines', 'message', 'severity']);
-    assert.deepEqual(Object.keys(f.fixes[0]).filter((k) => ['id', 'title', 'path', 'text'].includes(k)).sort(), ['id', 'path', 'text', 'title']);
+    assert.deepEqual(
+      Object.keys(f)
+        .filter((k) => ['id', 'severity', 'message', 'lines', 'fixes'].includes(k))
+        .sort(),
+      ['fixes', 'id', 'lines', 'message', 'severity'],
+    );
+    assert.deepEqual(
+      Object.keys(f.fixes[0])
+        .filter((k) => ['id', 'title', 'path', 'text'].includes(k))
+        .sort(),
+      ['id', 'path', 'text', 'title'],
+    );
   });
 
   it('exit 1 with an error finding; --max-map-count overrides the header', () => {
@@ -91,14 +107,22 @@ describe('vma-lens analyze', () => {
     assert.equal(r.code, 0);
     const j = JSON.parse(r.out);
     assert.equal(j.vmaCount, 15);
-    assert.deepEqual(j.malformed.map((m: { line: number }) => m.line), [4]);
+    assert.deepEqual(
+      j.malformed.map((m: { line: number }) => m.line),
+      [4],
+    );
     assert.equal(j.malformed[0].reason, 'not a maps, smaps or pmap line');
   });
 
   for (const [what, args, input, message] of [
     ['a missing file', ['analyze', path.join(tmp, 'nope.maps')], undefined, /cannot read .*nope\.maps: no such file/],
     ['a directory', ['analyze', tmp], undefined, /is a directory/],
-    ['binary junk', ['analyze', '-'], '\x00\x01\x02\xff\xfe binary\n\x7fELF\x00\x00', /no mappings found in standard input \(2 malformed lines, first: line 1: binary data/],
+    [
+      'binary junk',
+      ['analyze', '-'],
+      '\x00\x01\x02\xff\xfe binary\n\x7fELF\x00\x00',
+      /no mappings found in standard input \(2 malformed lines, first: line 1: binary data/,
+    ],
     ['an empty file', ['analyze', '-'], '', /no mappings found/],
     ['no command', [], undefined, /Usage: vma-lens/],
     ['an unknown command', ['frobnicate'], undefined, /unknown command "frobnicate"/],
@@ -117,7 +141,9 @@ describe('vma-lens analyze', () => {
 describe('big files', () => {
   it('a file over 8 MB (read in chunks) gives the same analysis as the same text on stdin', () => {
     const regions = Array.from({ length: 200000 }, (_, k) =>
-      k % 3 === 0 ? { size: 4 * KiB, perms: 'r--p', name: `/var/lib/mysql/t${k % 500}.ibd`, gap: 4 * KiB } : { size: 4 * KiB, perms: k % 3 === 1 ? 'rw-p' : '---p' },
+      k % 3 === 0
+        ? { size: 4 * KiB, perms: 'r--p', name: `/var/lib/mysql/t${k % 500}.ibd`, gap: 4 * KiB }
+        : { size: 4 * KiB, perms: k % 3 === 1 ? 'rw-p' : '---p' },
     );
     const lines = layout([...library('/usr/sbin/mariadbd'), ...library('/usr/lib/x86_64-linux-gnu/libjemalloc.so.2'), ...regions]).split('\n');
     lines.splice(10, 0, 'bad line in the first half');
@@ -134,7 +160,10 @@ describe('big files', () => {
     delete b.file;
     assert.deepEqual(a, b);
     const lineOf = (t: string) => text.split('\n').indexOf(t) + 1;
-    assert.deepEqual(a.malformed.map((m: { line: number }) => m.line), [lineOf('bad line in the first half'), lineOf('bad line in the second half')]);
+    assert.deepEqual(
+      a.malformed.map((m: { line: number }) => m.line),
+      [lineOf('bad line in the first half'), lineOf('bad line in the second half')],
+    );
     assert.ok(lineOf('bad line in the second half') > lines.length / 2);
     assert.equal(a.allocator.name, 'jemalloc');
   });
@@ -165,7 +194,10 @@ describe('vma-lens diff and timeline', () => {
     const r = run(['timeline', '--json', dir]);
     assert.equal(r.code, 0, r.err);
     const j = JSON.parse(r.out);
-    assert.deepEqual(j.samples.map((s: { vmaCount: number }) => s.vmaCount), [40, 60, 80, 100]);
+    assert.deepEqual(
+      j.samples.map((s: { vmaCount: number }) => s.vmaCount),
+      [40, 60, 80, 100],
+    );
     assert.ok(j.forecast.etaMs > 0);
     assert.equal(Math.round(j.forecast.ratePerHour), 1200);
     assert.match(run(['timeline', dir]).out, /limit in about 5 min/);

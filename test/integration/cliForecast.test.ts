@@ -65,7 +65,10 @@ describe('vma-lens timeline forecast on plain cat captures of a real growing pro
     assert.equal(fc.basis, 'mtime');
     within(fc.ratePerHour, truth.ratePerHour, 'VMAs per hour');
     within(fc.etaMs, truth.etaMs, 'time to the limit');
-    assert.match(run(['timeline', '--max-map-count', String(truth.limit), dir]).out, /Forecast {3}limit in about .+ \(\+[\d,]+ VMAs\/h; times from the files' modification times\)/);
+    assert.match(
+      run(['timeline', '--max-map-count', String(truth.limit), dir]).out,
+      /Forecast {3}limit in about .+ \(\+[\d,]+ VMAs\/h; times from the files' modification times\)/,
+    );
   });
 
   it('without usable file times it says why; with --interval it uses that and says so', () => {
@@ -79,7 +82,10 @@ describe('vma-lens timeline forecast on plain cat captures of a real growing pro
     const nf = JSON.parse(none.out).forecast;
     assert.equal(nf.reason, 'time');
     assert.equal(nf.etaMs, undefined);
-    assert.match(run(['timeline', copy]).out, /Forecast {3}no forecast: the samples have no "# time:" header and the files' modification times are less than 1 ms apart \(copied or unpacked together\?\); give the time between samples with --interval/);
+    assert.match(
+      run(['timeline', copy]).out,
+      /Forecast {3}no forecast: the samples have no "# time:" header and the files' modification times are less than 1 ms apart \(copied or unpacked together\?\); give the time between samples with --interval/,
+    );
     const r = run(['timeline', '--json', '--interval', '1', '--max-map-count', String(truth.limit), copy]);
     const fc = JSON.parse(r.out).forecast;
     assert.equal(fc.basis, 'interval');

@@ -132,7 +132,10 @@ describe('vma-lens diff on real processes', () => {
     assert.match(analysed, new RegExp(`^VMAs {7}${formatCount(countVmas(a))} / `, 'm'));
     assert.match(analysed, new RegExp(`^Total +${formatCount(countVmas(a))} `, 'm'), 'the kind table totals what the header says');
     const grew = run(['diff', fa, fb]).out;
-    assert.match(grew, new RegExp(`^VMAs {7}${formatCount(j.vmaCountA)} → ${formatCount(j.vmaCountB)} \\(\\+${formatCount(j.vmaCountB - j.vmaCountA)}\\)$`, 'm'));
+    assert.match(
+      grew,
+      new RegExp(`^VMAs {7}${formatCount(j.vmaCountA)} → ${formatCount(j.vmaCountB)} \\(\\+${formatCount(j.vmaCountB - j.vmaCountA)}\\)$`, 'm'),
+    );
     assert.match(grew, /^Top-growing ranges\n {4}[0-9a-f]+-[0-9a-f]+ {2}\+[\d,]+ VMAs {2}-[\d.]+ [KM]iB/m, 'splits by munmap add VMAs and drop bytes');
     assert.doesNotMatch(grew, /^Warning/m);
     // Backwards, the same range shrinks: listed as such, never as growth.
@@ -145,8 +148,21 @@ describe('vma-lens diff on real processes', () => {
   it('dumps of two different processes: a warning, with or without a capture header', () => {
     const withHeader = run(['diff', write('threads-h.maps', captureMaps(threads.pid)), write('grower-h.maps', captureMaps(grower.pid))]);
     assert.equal(withHeader.code, 0, withHeader.err);
-    assert.match(withHeader.out, new RegExp(`^Warning {4}These dumps are of different processes \\(pid ${threads.pid} vs ${grower.pid}, command \\S+threads vs \\S+fragmenter, executable \\S+threads vs \\S+fragmenter\\)`, 'm'));
-    const plain = JSON.parse(run(['diff', '--json', write('threads-p.maps', captureMaps(threads.pid, { header: false })), write('grower-p.maps', captureMaps(grower.pid, { header: false }))]).out);
+    assert.match(
+      withHeader.out,
+      new RegExp(
+        `^Warning {4}These dumps are of different processes \\(pid ${threads.pid} vs ${grower.pid}, command \\S+threads vs \\S+fragmenter, executable \\S+threads vs \\S+fragmenter\\)`,
+        'm',
+      ),
+    );
+    const plain = JSON.parse(
+      run([
+        'diff',
+        '--json',
+        write('threads-p.maps', captureMaps(threads.pid, { header: false })),
+        write('grower-p.maps', captureMaps(grower.pid, { header: false })),
+      ]).out,
+    );
     assert.match(plain.warning, /different processes \(executable \S+threads vs \S+fragmenter\)/);
   });
 });

@@ -27,10 +27,22 @@ function run(args: string[]) {
 function match(line: string) {
   const m = matcher.exec(line);
   assert.ok(m, `the $vma-lens pattern reads: ${line}`);
-  return { file: m[pattern.file], line: Number(m[pattern.line]), column: Number(m[pattern.column]), severity: m[pattern.severity], message: m[pattern.message], code: m[pattern.code] };
+  return {
+    file: m[pattern.file],
+    line: Number(m[pattern.line]),
+    column: Number(m[pattern.column]),
+    severity: m[pattern.severity],
+    message: m[pattern.message],
+    code: m[pattern.code],
+  };
 }
 
-interface JsonFinding { id: string; severity: string; message: string; lines: number[] }
+interface JsonFinding {
+  id: string;
+  severity: string;
+  message: string;
+  lines: number[];
+}
 
 let glibc: RealProcess;
 let jemalloc: RealProcess;
@@ -56,7 +68,14 @@ describe('vma-lens analyze --format problems', () => {
     assert.equal(r.err, '');
     const got = r.out.trimEnd().split('\n').map(match);
     const expected = ['glibc.maps', 'jemalloc.maps'].flatMap((file) =>
-      (JSON.parse(run(['analyze', '--json', file]).out).findings as JsonFinding[]).map((f) => ({ file, line: f.lines[0], column: 1, severity: f.severity, message: f.message, code: f.id })),
+      (JSON.parse(run(['analyze', '--json', file]).out).findings as JsonFinding[]).map((f) => ({
+        file,
+        line: f.lines[0],
+        column: 1,
+        severity: f.severity,
+        message: f.message,
+        code: f.id,
+      })),
     );
     assert.ok(expected.length >= 4, JSON.stringify(expected));
     assert.deepEqual(got, expected);
@@ -88,7 +107,12 @@ describe('vma-lens analyze --format problems', () => {
     const missing = run(['analyze', '--format', 'problems', 'gone.maps', 'jemalloc.maps']);
     assert.equal(missing.code, 2);
     assert.match(missing.err, /^vma-lens: cannot read gone\.maps: no such file/);
-    assert.ok(missing.out.split('\n').filter(Boolean).every((l) => match(l).file === 'jemalloc.maps'));
+    assert.ok(
+      missing.out
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => match(l).file === 'jemalloc.maps'),
+    );
     assert.ok(missing.out.length > 0);
     const none = run(['analyze', '--format', 'problems']);
     assert.equal(none.code, 2);

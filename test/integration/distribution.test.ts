@@ -13,10 +13,47 @@ const root = path.resolve(__dirname, '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 /** The Marketplace's categories (vsce rejects others; Open VSX shows the same). */
-const CATEGORIES = new Set(['AI', 'Azure', 'Chat', 'Data Science', 'Debuggers', 'Education', 'Extension Packs', 'Formatters', 'Keymaps', 'Language Packs', 'Linters', 'Machine Learning', 'Notebooks', 'Other', 'Programming Languages', 'SCM Providers', 'Snippets', 'Testing', 'Themes', 'Visualization']);
+const CATEGORIES = new Set([
+  'AI',
+  'Azure',
+  'Chat',
+  'Data Science',
+  'Debuggers',
+  'Education',
+  'Extension Packs',
+  'Formatters',
+  'Keymaps',
+  'Language Packs',
+  'Linters',
+  'Machine Learning',
+  'Notebooks',
+  'Other',
+  'Programming Languages',
+  'SCM Providers',
+  'Snippets',
+  'Testing',
+  'Themes',
+  'Visualization',
+]);
 /** Everything in the .vsix, uncompressed: today about 1.2 MB; room for the web bundle, not for a stray folder. */
 const SIZE_BUDGET = 3 * 1024 * 1024;
-const FORBIDDEN = [/^src\//, /^test\//, /^bench\//, /^scripts\//, /^webview\//, /^deploy\//, /^node_modules\//, /^\.cache\//, /^test-output\//, /\.map$/, /\.ts$/, /\.vsix$/, /^samples\/fragmenter-at-limit\.maps$/, /^tsconfig/, /^\.git/];
+const FORBIDDEN = [
+  /^src\//,
+  /^test\//,
+  /^bench\//,
+  /^scripts\//,
+  /^webview\//,
+  /^deploy\//,
+  /^node_modules\//,
+  /^\.cache\//,
+  /^test-output\//,
+  /\.map$/,
+  /\.ts$/,
+  /\.vsix$/,
+  /^samples\/fragmenter-at-limit\.maps$/,
+  /^tsconfig/,
+  /^\.git/,
+];
 
 describe('Open VSX and Marketplace rules in package.json', () => {
   it('publisher, name, version, displayName, description, license, repository, engines', () => {
@@ -59,7 +96,8 @@ describe('Open VSX and Marketplace rules in package.json', () => {
 describe('vsce ls: only what the extension needs', () => {
   let files: string[];
   before(() => {
-    if (!fs.existsSync(path.join(root, 'dist', 'extension.js'))) spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+    if (!fs.existsSync(path.join(root, 'dist', 'extension.js')))
+      spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
     files = execFileSync(path.join(root, 'node_modules', '.bin', 'vsce'), ['ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' })
       .split('\n')
       .map((l) => l.trim())
@@ -73,14 +111,23 @@ describe('vsce ls: only what the extension needs', () => {
 
   it('everything package.json points at is in it', () => {
     const needed = [
-      'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', pkg.main.replace(/^\.\//, ''), pkg.bin['vma-lens'], pkg.icon,
+      'package.json',
+      'README.md',
+      'CHANGELOG.md',
+      'LICENSE',
+      pkg.main.replace(/^\.\//, ''),
+      pkg.bin['vma-lens'],
+      pkg.icon,
       ...pkg.contributes.grammars.map((g: { path: string }) => g.path.replace(/^\.\//, '')),
       ...pkg.contributes.languages.flatMap((l: { configuration?: string }) => (l.configuration ? [l.configuration.replace(/^\.\//, '')] : [])),
       ...pkg.contributes.walkthroughs.flatMap((w: { steps: { media: { image: string } }[] }) => w.steps.map((s) => s.media.image)),
       // The walkthrough opens this sample and the timeline of the samples folder.
       'samples/mariadbd-glibc.maps',
     ];
-    assert.deepEqual(needed.filter((f) => !files.includes(f)), []);
+    assert.deepEqual(
+      needed.filter((f) => !files.includes(f)),
+      [],
+    );
   });
 
   it(`within the size budget (${SIZE_BUDGET / 1024 / 1024} MiB uncompressed)`, (t) => {

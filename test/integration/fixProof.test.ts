@@ -103,14 +103,18 @@ describe('the fixes work on real programs', { skip: !isRoot && 'needs root' }, (
       execFileSync('mariadb', ['--no-defaults', '-S', f('mysqld.sock'), '-uroot', '-N', '-B', '-e', sql], { encoding: 'utf8', timeout: 20_000 });
     try {
       await waitFor('the server socket', () => fs.existsSync(f('mysqld.sock')) && fs.existsSync(f('mysqld.pid')), 60_000);
-      await waitFor('the server to answer', () => {
-        try {
-          query('SELECT 1');
-          return true;
-        } catch {
-          return false;
-        }
-      }, 30_000);
+      await waitFor(
+        'the server to answer',
+        () => {
+          try {
+            query('SELECT 1');
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        30_000,
+      );
       const lib = query("SHOW GLOBAL VARIABLES LIKE 'version_malloc_library'").trim();
       t.diagnostic(`mysqld_safe: ${out.trim().split('\n')[0]}; ${lib}`);
       assert.match(out, /Adding '\S+libjemalloc\.so\.2' to LD_PRELOAD/);

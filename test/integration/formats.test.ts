@@ -91,7 +91,12 @@ describe('smaps as kernels print it', () => {
     assert.equal(d.malformedCount, 0);
     assert.equal(d.vma(0).inode, 1125899907121838);
     assert.equal(d.vma(0).smaps?.Pss, 4);
-    const arm = ['00010000-00011000 r-xp 00000000 b3:02 12345      /bin/busybox', 'b6f00000-b6f21000 rw-p 00000000 00:00 0', 'bec8f000-becb0000 rw-p 00000000 00:00 0          [stack]', 'ffff0000-ffff1000 r-xp 00000000 00:00 0          [vectors]'].join('\n');
+    const arm = [
+      '00010000-00011000 r-xp 00000000 b3:02 12345      /bin/busybox',
+      'b6f00000-b6f21000 rw-p 00000000 00:00 0',
+      'bec8f000-becb0000 rw-p 00000000 00:00 0          [stack]',
+      'ffff0000-ffff1000 r-xp 00000000 00:00 0          [vectors]',
+    ].join('\n');
     const a = analyze(parseDump(arm));
     assert.equal(a.vmaCount, 4);
     assert.equal(a.addressBits, 32);
@@ -109,11 +114,31 @@ describe('smaps as kernels print it', () => {
     const overlapping = [lines[0], lines[0], ...lines.slice(1)].join('\n');
     const b = analyze(parseDump(overlapping));
     assert.match(b.findings.find((f) => f.id === 'input-notes')?.message ?? '', /Line 2: a mapping starts inside the one before it/);
-    assert.equal(analyze(parseDump(lines.join('\n'))).findings.find((f) => f.id === 'input-notes'), undefined);
+    assert.equal(
+      analyze(parseDump(lines.join('\n'))).findings.find((f) => f.id === 'input-notes'),
+      undefined,
+    );
   });
 });
 
-const PMAP_MODES = [[], ['-x'], ['-X'], ['-XX'], ['-d'], ['-q'], ['-x', '-q'], ['-d', '-q'], ['-X', '-q'], ['-XX', '-q'], ['-p'], ['-x', '-p'], ['-X', '-p'], ['-XX', '-p'], ['-d', '-p'], ['-x', '-p', '-q']];
+const PMAP_MODES = [
+  [],
+  ['-x'],
+  ['-X'],
+  ['-XX'],
+  ['-d'],
+  ['-q'],
+  ['-x', '-q'],
+  ['-d', '-q'],
+  ['-X', '-q'],
+  ['-XX', '-q'],
+  ['-p'],
+  ['-x', '-p'],
+  ['-X', '-p'],
+  ['-XX', '-p'],
+  ['-d', '-p'],
+  ['-x', '-p', '-q'],
+];
 
 describe('every pmap mode, and the kernel objects pmap names by their basenames', () => {
   let proc: RealProcess;
@@ -147,7 +172,11 @@ describe('every pmap mode, and the kernel objects pmap names by their basenames'
     const truthDump = parseDump(maps);
     const byStart = new Map(Array.from({ length: truthDump.count }, (_, i) => [BigInt(`0x${truthDump.vma(i).startHex}`), truthDump.vma(i)]));
     assert.equal(truth.kinds.hugetlb?.count, 1);
-    assert.equal(truth.findings.find((f) => f.id === 'deleted-mapping'), undefined, 'nothing here is a deleted file');
+    assert.equal(
+      truth.findings.find((f) => f.id === 'deleted-mapping'),
+      undefined,
+      'nothing here is a deleted file',
+    );
     for (const mode of PMAP_MODES) {
       const out = execFileSync('pmap', [...mode, String(proc.pid)], { encoding: 'utf8' });
       const what = `pmap ${mode.join(' ')}`;
@@ -158,7 +187,11 @@ describe('every pmap mode, and the kernel objects pmap names by their basenames'
       assert.equal(a.vmaCount, truth.vmaCount, what);
       assert.equal(a.kinds.hugetlb?.count, 1, `${what}: the MAP_HUGETLB mapping is huge-page memory`);
       assert.equal(a.kinds.shm?.count, truth.kinds.shm?.count, `${what}: shared memory`);
-      assert.equal(a.findings.find((f) => f.id === 'deleted-mapping'), undefined, `${what}: no deleted file`);
+      assert.equal(
+        a.findings.find((f) => f.id === 'deleted-mapping'),
+        undefined,
+        `${what}: no deleted file`,
+      );
       for (let i = 0; i < d.count; i++) {
         const v = d.vma(i);
         const t = byStart.get(BigInt(`0x${v.startHex}`));
@@ -243,13 +276,22 @@ describe('several processes in one file', () => {
     const text = execFileSync('head', ['-n', '1000', `/proc/${a.pid}/maps`, `/proc/${b.pid}/maps`], { encoding: 'utf8' });
     const d = parseDump(text);
     assert.equal(d.sections.length, 2);
-    assert.deepEqual(d.sections.map((s) => s.label), [`/proc/${a.pid}/maps`, `/proc/${b.pid}/maps`]);
+    assert.deepEqual(
+      d.sections.map((s) => s.label),
+      [`/proc/${a.pid}/maps`, `/proc/${b.pid}/maps`],
+    );
     const an = analyze(d);
-    assert.deepEqual(an.processes?.map((p) => p.vmaCount), counts());
+    assert.deepEqual(
+      an.processes?.map((p) => p.vmaCount),
+      counts(),
+    );
     // The top level is the first process, never the sum.
     assert.equal(an.vmaCount, counts()[0]);
     assert.match(an.findings.find((f) => f.id === 'input-notes')?.message ?? '', /holds 2 processes/);
-    assert.deepEqual(an.processes?.map((p) => p.allocator.name), ['glibc', 'jemalloc']);
+    assert.deepEqual(
+      an.processes?.map((p) => p.allocator.name),
+      ['glibc', 'jemalloc'],
+    );
     // Hovers speak of the process the line belongs to: jemalloc's memory in the second.
     const lines = text.split('\n');
     const second = d.sections[1].line;
@@ -267,8 +309,14 @@ describe('several processes in one file', () => {
     // Rss moves a little between reads; each process keeps its own total, never the sum.
     r.processes!.forEach((p, k) => assert.ok(Math.abs((p.totals.rss ?? 0) - rss[k]) < 256 * 1024, `rollup ${k}: ${p.totals.rss} vs ${rss[k]}`));
     const pm = analyze(parseDump(execFileSync('pmap', ['-x', String(a.pid), String(b.pid)], { encoding: 'utf8' })));
-    assert.deepEqual(pm.processes?.map((p) => p.vmaCount), counts());
-    assert.deepEqual(pm.processes?.map((p) => p.header.pid), [a.pid, b.pid]);
+    assert.deepEqual(
+      pm.processes?.map((p) => p.vmaCount),
+      counts(),
+    );
+    assert.deepEqual(
+      pm.processes?.map((p) => p.header.pid),
+      [a.pid, b.pid],
+    );
   });
 
   it('lists the processes in the CLI JSON, with no top-level counts to misread', () => {
@@ -277,8 +325,14 @@ describe('several processes in one file', () => {
     assert.equal(res.status, 0, res.stderr);
     const j = JSON.parse(res.stdout);
     assert.equal(j.vmaCount, undefined);
-    assert.deepEqual(j.processes.map((p: { label: string }) => p.label), [`/proc/${a.pid}/maps`, `/proc/${b.pid}/maps`]);
-    assert.deepEqual(j.processes.map((p: { vmaCount: number }) => p.vmaCount), counts());
+    assert.deepEqual(
+      j.processes.map((p: { label: string }) => p.label),
+      [`/proc/${a.pid}/maps`, `/proc/${b.pid}/maps`],
+    );
+    assert.deepEqual(
+      j.processes.map((p: { vmaCount: number }) => p.vmaCount),
+      counts(),
+    );
     const txt = spawnSync(process.execPath, [CLI, 'analyze', '-'], { input: text, encoding: 'utf8' });
     assert.match(txt.stdout, /holds 2 processes/);
     // diff would sum them: it refuses, in one line.
@@ -297,12 +351,22 @@ describe('several processes in one file', () => {
     const page = { nonce: 'n', cspSource: 'c', cmd: { openFix: 'a', copyCommand: 'b', revealLine: 'c' }, commandLine: () => undefined, subject: 'x' };
     const html = analysisHtml(analyze(parseDump(text)), page);
     const rows = [...html.matchAll(/<tr><td>([^<]*)<\/td><td class="num">(\d+)<\/td><td class="num">([\d,]+)<\/td>/g)].filter((m) => m[1].startsWith('/proc/'));
-    assert.deepEqual(rows.map((m) => [m[1], Number(m[3].replace(/,/g, ''))]), [[`/proc/${a.pid}/maps`, counts()[0]], [`/proc/${b.pid}/maps`, counts()[1]]]);
+    assert.deepEqual(
+      rows.map((m) => [m[1], Number(m[3].replace(/,/g, ''))]),
+      [
+        [`/proc/${a.pid}/maps`, counts()[0]],
+        [`/proc/${b.pid}/maps`, counts()[1]],
+      ],
+    );
   });
 
   it('analyses at most 64 processes of a crafted file of 20,000 one-line ones, and says how many there are', () => {
     const lines: string[] = [];
-    for (let k = 0; k < 20_000; k++) lines.push(`==> /proc/${k}/maps <==`, `7f${(k * 2).toString(16).padStart(10, '0')}000-7f${(k * 2 + 1).toString(16).padStart(10, '0')}000 rw-p 00000000 00:00 0`);
+    for (let k = 0; k < 20_000; k++)
+      lines.push(
+        `==> /proc/${k}/maps <==`,
+        `7f${(k * 2).toString(16).padStart(10, '0')}000-7f${(k * 2 + 1).toString(16).padStart(10, '0')}000 rw-p 00000000 00:00 0`,
+      );
     const text = lines.join('\n') + '\n';
     const res = spawnSync(process.execPath, [CLI, 'analyze', '--json', '-'], { input: text, encoding: 'utf8', maxBuffer: 1 << 28 });
     assert.equal(res.status, 0, res.stderr);
@@ -319,9 +383,15 @@ describe('several processes in one file', () => {
   it('splits head of several smaps files (as sp-endurance captures them), fields staying with their process', () => {
     const text = execFileSync('head', ['-n', '100000', `/proc/${a.pid}/smaps`, `/proc/${b.pid}/smaps`], { encoding: 'utf8' });
     const an = analyze(parseDump(text));
-    assert.deepEqual(an.processes?.map((p) => p.vmaCount), counts());
+    assert.deepEqual(
+      an.processes?.map((p) => p.vmaCount),
+      counts(),
+    );
     an.processes!.forEach((p) => assert.ok((p.totals.rss ?? 0) > 0));
-    assert.equal(an.processes!.every((p) => p.malformedCount === 0), true);
+    assert.equal(
+      an.processes!.every((p) => p.malformedCount === 0),
+      true,
+    );
   });
 });
 
@@ -363,7 +433,11 @@ describe("other tools' dumps", () => {
   after(() => proc.stop());
 
   it("reads gdb's info proc mappings of a live process like its maps (and an older gdb's, without Perms)", () => {
-    const out = execFileSync('gdb', ['-p', String(proc.pid), '-batch', '-ex', 'info proc mappings'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 });
+    const out = execFileSync('gdb', ['-p', String(proc.pid), '-batch', '-ex', 'info proc mappings'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 60_000,
+    });
     // From `process N` on: what gdb prints before it is the attach chatter, not the command's output.
     const text = out.slice(out.search(/^process \d+$/m));
     const maps = parseDump(readMaps(proc.pid));
@@ -394,7 +468,10 @@ describe("other tools' dumps", () => {
     assert.equal(o.vmaCount, t.vmaCount);
     assert.equal(o.malformedCount, 0);
     assert.match(o.findings.find((f) => f.id === 'input-notes')?.message ?? '', /no Perms column/);
-    assert.equal(o.findings.find((f) => f.id === 'thread-stacks' || f.id === 'glibc-arenas' || f.id === 'vma-fragmentation'), undefined);
+    assert.equal(
+      o.findings.find((f) => f.id === 'thread-stacks' || f.id === 'glibc-arenas' || f.id === 'vma-fragmentation'),
+      undefined,
+    );
   });
 
   it('reads numa_maps of a live process: its VMAs, names and resident pages per VMA and per node', () => {
@@ -421,7 +498,10 @@ describe("other tools' dumps", () => {
     assert.equal(a.vmaCount, analyze(smaps).vmaCount);
     const nodes = a.numaNodes!;
     assert.deepEqual(Object.keys(nodes), [...new Set(text.match(/\bN\d+(?==)/g))].sort());
-    assert.equal(Object.values(nodes).reduce((x, y) => x + y, 0), resident);
+    assert.equal(
+      Object.values(nodes).reduce((x, y) => x + y, 0),
+      resident,
+    );
     assert.equal(a.kinds.shm?.count, 3);
     assert.match(a.findings.find((f) => f.id === 'input-notes')?.message ?? '', /numa_maps gives no sizes/);
     // Hover on N0= of a file-backed row: its pages on node 0 in bytes.
@@ -438,12 +518,22 @@ describe("other tools' dumps", () => {
   it('reads the Dynamic libraries: section of a real JVM crash log (hs_err_pid*.log)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vma-lens-hserr-'));
     try {
-      writeFileSync(join(dir, 'Oom.java'), 'public class Oom { public static void main(String[] a) { var l = new java.util.ArrayList<long[]>(); for (;;) l.add(new long[1 << 20]); } }\n');
-      const run = spawnSync('java', ['-Xmx32m', '-XX:+CrashOnOutOfMemoryError', `-XX:ErrorFile=${dir}/hs_err_pid%p.log`, '-Xshare:off', 'Oom.java'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+      writeFileSync(
+        join(dir, 'Oom.java'),
+        'public class Oom { public static void main(String[] a) { var l = new java.util.ArrayList<long[]>(); for (;;) l.add(new long[1 << 20]); } }\n',
+      );
+      const run = spawnSync('java', ['-Xmx32m', '-XX:+CrashOnOutOfMemoryError', `-XX:ErrorFile=${dir}/hs_err_pid%p.log`, '-Xshare:off', 'Oom.java'], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
       const file = /(\S*hs_err_pid(\d+)\.log)/.exec(run.stdout + run.stderr);
       assert.ok(file, `the JVM wrote a crash log:\n${run.stdout}${run.stderr}`);
       const text = readFileSync(file[1], 'utf8');
-      const section = text.slice(text.indexOf('Dynamic libraries:\n') + 19).split('\n\n')[0].split('\n');
+      const section = text
+        .slice(text.indexOf('Dynamic libraries:\n') + 19)
+        .split('\n\n')[0]
+        .split('\n');
       const d = parseDump(text);
       assert.equal(d.format, 'hs_err');
       assert.equal(d.malformedCount, 0, JSON.stringify(d.malformed));

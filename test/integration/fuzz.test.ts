@@ -81,7 +81,9 @@ const mutators: Record<string, Mutator> = {
   junkBytes: (l, r) => {
     const i = r(l.length);
     const at = r(l[i].length + 1);
-    const junk = Array.from({ length: 1 + r(6) }, () => String.fromCharCode(r(256))).join('').replace(/\n/g, '');
+    const junk = Array.from({ length: 1 + r(6) }, () => String.fromCharCode(r(256)))
+      .join('')
+      .replace(/\n/g, '');
     l[i] = l[i].slice(0, at) + junk + l[i].slice(at);
     return l;
   },
@@ -144,7 +146,10 @@ describe('fuzz', () => {
 
   it('mutated smaps and pmap -X: no throw, same result for any chunking', () => {
     const r = rng(42);
-    for (const [source, base] of [['smaps', smaps], ['pmap', pmap]] as const) {
+    for (const [source, base] of [
+      ['smaps', smaps],
+      ['pmap', pmap],
+    ] as const) {
       for (let round = 0; round < rounds(100, 1500); round++) {
         let lines = base.split('\n');
         const names = Object.keys(mutators);
@@ -191,9 +196,14 @@ describe('fuzz', () => {
     files['10 MB line (maps name)'] = `7f0000000000-7f0000001000 rw-p 00000000 00:00 0 /${'a'.repeat(10_000_000)}\n`;
     files['10 MB line without a newline'] = 'x'.repeat(10_000_000);
     files['10 MB of random bytes'] = Buffer.from(Uint8Array.from({ length: 10_000_000 }, () => r(256)));
-    files['10 MB smaps, 1 MB lines'] = Array.from({ length: 10 }, (_, k) => `${(0x7f0000000000 + k * 8192).toString(16)}-${(0x7f0000001000 + k * 8192).toString(16)} rw-p 00000000 00:00 0 \nRss: ${'9'.repeat(1_000_000)} kB\n`).join('');
+    files['10 MB smaps, 1 MB lines'] = Array.from(
+      { length: 10 },
+      (_, k) =>
+        `${(0x7f0000000000 + k * 8192).toString(16)}-${(0x7f0000001000 + k * 8192).toString(16)} rw-p 00000000 00:00 0 \nRss: ${'9'.repeat(1_000_000)} kB\n`,
+    ).join('');
     const big: string[] = [];
-    for (let k = 0, a = 0x7f0000000000; k < 200_000; k++, a += 8192) big.push(`${a.toString(16)}-${(a + 4096).toString(16)} ${k % 2 ? 'rw-p' : '---p'} 00000000 00:00 0 `);
+    for (let k = 0, a = 0x7f0000000000; k < 200_000; k++, a += 8192)
+      big.push(`${a.toString(16)}-${(a + 4096).toString(16)} ${k % 2 ? 'rw-p' : '---p'} 00000000 00:00 0 `);
     files['maps of 200,000 VMAs'] = big.join('\n') + '\n';
     files['smaps of 10 MB'] = smaps.repeat(Math.ceil(10_000_000 / smaps.length));
     const distinct: string[] = [];

@@ -78,7 +78,10 @@ describe('grammar fixtures (vscode-tmgrammar-test)', () => {
 
   it('there is a fixture for each format', () => {
     for (const dir of ['procmaps', 'procsmaps', 'pmap', 'gdbmaps', 'numamaps', 'hserr']) {
-      assert.ok(fixtures.some((f) => rel(f).startsWith(path.join('test', 'grammar', dir) + path.sep)), `no fixtures in test/grammar/${dir}`);
+      assert.ok(
+        fixtures.some((f) => rel(f).startsWith(path.join('test', 'grammar', dir) + path.sep)),
+        `no fixtures in test/grammar/${dir}`,
+      );
     }
   });
 
@@ -161,7 +164,14 @@ describe('grammar scope coverage', () => {
     const asserted = new Set(fixtures.flatMap(assertedScopes));
     const missing = [...scopes].filter((s) => {
       // A name like constant.language.vmflag.$1.procmaps is filled in from the match.
-      const re = new RegExp('^' + s.split(/\$\{?\d+(?::\/\w+\})?/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\w-]+') + '$');
+      const re = new RegExp(
+        '^' +
+          s
+            .split(/\$\{?\d+(?::\/\w+\})?/)
+            .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+            .join('[\\w-]+') +
+          '$',
+      );
       return ![...asserted].some((a) => re.test(a));
     });
     assert.deepEqual(missing, []);
@@ -205,8 +215,7 @@ describe('language contributions', () => {
   });
 
   it('recognises pasted dumps by their first line', () => {
-    const detect = (line: string): string[] =>
-      languages.filter((l) => l.firstLine && new RegExp(l.firstLine).test(line)).map((l) => l.id);
+    const detect = (line: string): string[] => languages.filter((l) => l.firstLine && new RegExp(l.firstLine).test(line)).map((l) => l.id);
     const cases: Array<[string, string[]]> = [
       ['556de2e87000-556de2e89000 r--p 00000000 fe:00 260131                     /usr/bin/cat', [Languages.maps]],
       ['08048000-08049000 r-xp 00000000 08:01 1317045    /opt/legacy/bin/app', [Languages.maps]],
@@ -246,7 +255,11 @@ interface ThemeRule {
 function findThemeDir(): string | undefined {
   const cache = path.join(ROOT, '.cache');
   if (!fs.existsSync(cache)) return undefined;
-  for (const d of fs.readdirSync(cache).filter((n) => n.startsWith('code-server-')).sort().reverse()) {
+  for (const d of fs
+    .readdirSync(cache)
+    .filter((n) => n.startsWith('code-server-'))
+    .sort()
+    .reverse()) {
     const t = path.join(cache, d, 'lib', 'node_modules', 'code-server', 'lib', 'vscode', 'extensions', 'theme-defaults', 'themes');
     if (fs.existsSync(path.join(t, 'dark_modern.json'))) return t;
   }
@@ -271,84 +284,85 @@ const THEMES = [
   { name: 'Light Modern', file: 'light_modern.json', foreground: '#3B3B3B', background: '#FFFFFF' },
 ];
 
-for (const theme of THEMES) describe(`colours in the ${theme.name} theme`, () => {
-  const themeDir = findThemeDir();
-  const skip = themeDir ? false : 'code-server not provisioned (.cache/code-server-*)';
+for (const theme of THEMES)
+  describe(`colours in the ${theme.name} theme`, () => {
+    const themeDir = findThemeDir();
+    const skip = themeDir ? false : 'code-server not provisioned (.cache/code-server-*)';
 
-  /** Tokenises a line of a grammar in this theme; colourAt(offset) gives the colour there. */
-  async function colours(scopeName: string, line: string): Promise<(offset: number) => string> {
-    // vscode-textmate and vscode-oniguruma as vscode-tmgrammar-test resolves them (its dependencies).
-    const req = createRequire(require.resolve('vscode-tmgrammar-test/package.json'));
-    const tm = req('vscode-textmate') as any;
-    const onig = req('vscode-oniguruma') as any;
-    const wasm = fs.readFileSync(path.join(path.dirname(req.resolve('vscode-oniguruma')), 'onig.wasm'));
-    await onig.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength)).catch(() => undefined);
-    const byScope = new Map(grammars.map((g) => [g.scopeName, path.join(ROOT, g.path)]));
-    const registry = new tm.Registry({
-      onigLib: Promise.resolve({
-        createOnigScanner: (p: string[]) => new onig.OnigScanner(p),
-        createOnigString: (s: string) => new onig.OnigString(s),
-      }),
-      loadGrammar: async (scope: string) => {
-        const p = byScope.get(scope);
-        return p ? tm.parseRawGrammar(fs.readFileSync(p, 'utf8'), p) : null;
-      },
-    });
-    registry.setTheme({
-      name: theme.name,
-      settings: [{ settings: { foreground: theme.foreground, background: theme.background } }, ...loadThemeRules(themeDir!, theme.file)],
-    });
-    const colorMap: string[] = registry.getColorMap();
-    const grammar = await registry.loadGrammar(scopeName);
-    const bin: Uint32Array = grammar.tokenizeLine2(line, tm.INITIAL).tokens;
-    return (offset: number): string => {
-      let c = '';
-      for (let i = 0; i < bin.length; i += 2) if (bin[i] <= offset) c = colorMap[(bin[i + 1] >>> 15) & 0x1ff];
-      return c;
-    };
-  }
-
-  it('neighbouring columns of a maps line differ', { skip }, async () => {
-    const line = '7f1c5f2b7000-7f1c5f2e3000 r-xp 00002000 fe:00 1447                       /usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
-    const colourAt = await colours('source.procmaps', line);
-    const at = (needle: string, from = 0): number => line.indexOf(needle, from);
-    const col = {
-      start: 0,
-      dash: 12,
-      end: 13,
-      read: at(' r-xp') + 1,
-      none: at(' r-xp') + 2,
-      exec: at(' r-xp') + 3,
-      priv: at(' r-xp') + 4,
-      offset: at('00002000'),
-      major: at('fe:00'),
-      colon: at('fe:00') + 2,
-      minor: at('fe:00') + 3,
-      inode: at(' 1447') + 1,
-      dir: at('/usr/lib'),
-      allocator: at('libjemalloc'),
-    };
-    const order = Object.keys(col) as Array<keyof typeof col>;
-    for (let i = 1; i < order.length; i++) {
-      const [a, b] = [order[i - 1], order[i]];
-      assert.notEqual(colourAt(col[a]), colourAt(col[b]), `${a} and ${b} have the same colour ${colourAt(col[a])}`);
+    /** Tokenises a line of a grammar in this theme; colourAt(offset) gives the colour there. */
+    async function colours(scopeName: string, line: string): Promise<(offset: number) => string> {
+      // vscode-textmate and vscode-oniguruma as vscode-tmgrammar-test resolves them (its dependencies).
+      const req = createRequire(require.resolve('vscode-tmgrammar-test/package.json'));
+      const tm = req('vscode-textmate') as any;
+      const onig = req('vscode-oniguruma') as any;
+      const wasm = fs.readFileSync(path.join(path.dirname(req.resolve('vscode-oniguruma')), 'onig.wasm'));
+      await onig.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength)).catch(() => undefined);
+      const byScope = new Map(grammars.map((g) => [g.scopeName, path.join(ROOT, g.path)]));
+      const registry = new tm.Registry({
+        onigLib: Promise.resolve({
+          createOnigScanner: (p: string[]) => new onig.OnigScanner(p),
+          createOnigString: (s: string) => new onig.OnigString(s),
+        }),
+        loadGrammar: async (scope: string) => {
+          const p = byScope.get(scope);
+          return p ? tm.parseRawGrammar(fs.readFileSync(p, 'utf8'), p) : null;
+        },
+      });
+      registry.setTheme({
+        name: theme.name,
+        settings: [{ settings: { foreground: theme.foreground, background: theme.background } }, ...loadThemeRules(themeDir!, theme.file)],
+      });
+      const colorMap: string[] = registry.getColorMap();
+      const grammar = await registry.loadGrammar(scopeName);
+      const bin: Uint32Array = grammar.tokenizeLine2(line, tm.INITIAL).tokens;
+      return (offset: number): string => {
+        let c = '';
+        for (let i = 0; i < bin.length; i += 2) if (bin[i] <= offset) c = colorMap[(bin[i + 1] >>> 15) & 0x1ff];
+        return c;
+      };
     }
-    const distinct = new Set(order.map((k) => colourAt(col[k])));
-    // Six: paths take the theme's variable colour (neutral, not the red light themes give strings).
-    assert.ok(distinct.size >= 6, `only ${distinct.size} colours: ${[...distinct].join(' ')}`);
-  });
 
-  it('paths, smaps field names and pmap columns are not in an error red', { skip }, async () => {
-    const cases: [string, string, string][] = [
-      ['source.procmaps', '55d0c0000000-55d0c0021000 r--p 00000000 fd:00 3146115                    /usr/sbin/mariadbd', '/usr/sbin'],
-      ['source.procmaps', '7f1c5f2b7000-7f1c5f2e3000 r--p 00000000 fe:00 1447                       /usr/share/locale/locale-archive', '/usr/share'],
-      ['source.procsmaps', 'Rss:                 132 kB', 'Rss'],
-      ['source.procsmaps', 'AnonHugePages:         0 kB', 'AnonHugePages'],
-      ['source.pmap', 'Address           Kbytes     RSS   Dirty Mode  Mapping', 'Kbytes'],
-    ];
-    for (const [scope, line, what] of cases) {
-      const c = (await colours(scope, line))(line.indexOf(what));
-      assert.ok(c && !looksLikeError(c), `${what} in ${theme.name}: ${c}`);
-    }
+    it('neighbouring columns of a maps line differ', { skip }, async () => {
+      const line = '7f1c5f2b7000-7f1c5f2e3000 r-xp 00002000 fe:00 1447                       /usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
+      const colourAt = await colours('source.procmaps', line);
+      const at = (needle: string, from = 0): number => line.indexOf(needle, from);
+      const col = {
+        start: 0,
+        dash: 12,
+        end: 13,
+        read: at(' r-xp') + 1,
+        none: at(' r-xp') + 2,
+        exec: at(' r-xp') + 3,
+        priv: at(' r-xp') + 4,
+        offset: at('00002000'),
+        major: at('fe:00'),
+        colon: at('fe:00') + 2,
+        minor: at('fe:00') + 3,
+        inode: at(' 1447') + 1,
+        dir: at('/usr/lib'),
+        allocator: at('libjemalloc'),
+      };
+      const order = Object.keys(col) as Array<keyof typeof col>;
+      for (let i = 1; i < order.length; i++) {
+        const [a, b] = [order[i - 1], order[i]];
+        assert.notEqual(colourAt(col[a]), colourAt(col[b]), `${a} and ${b} have the same colour ${colourAt(col[a])}`);
+      }
+      const distinct = new Set(order.map((k) => colourAt(col[k])));
+      // Six: paths take the theme's variable colour (neutral, not the red light themes give strings).
+      assert.ok(distinct.size >= 6, `only ${distinct.size} colours: ${[...distinct].join(' ')}`);
+    });
+
+    it('paths, smaps field names and pmap columns are not in an error red', { skip }, async () => {
+      const cases: [string, string, string][] = [
+        ['source.procmaps', '55d0c0000000-55d0c0021000 r--p 00000000 fd:00 3146115                    /usr/sbin/mariadbd', '/usr/sbin'],
+        ['source.procmaps', '7f1c5f2b7000-7f1c5f2e3000 r--p 00000000 fe:00 1447                       /usr/share/locale/locale-archive', '/usr/share'],
+        ['source.procsmaps', 'Rss:                 132 kB', 'Rss'],
+        ['source.procsmaps', 'AnonHugePages:         0 kB', 'AnonHugePages'],
+        ['source.pmap', 'Address           Kbytes     RSS   Dirty Mode  Mapping', 'Kbytes'],
+      ];
+      for (const [scope, line, what] of cases) {
+        const c = (await colours(scope, line))(line.indexOf(what));
+        assert.ok(c && !looksLikeError(c), `${what} in ${theme.name}: ${c}`);
+      }
+    });
   });
-});

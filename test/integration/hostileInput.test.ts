@@ -67,7 +67,10 @@ function fixesOf(text: string): Fix[] {
 /** Runs a command line in a real sh with `sudo` printing its words (NUL-separated): the words sh would have run. */
 function shellWords(line: string, cwd: string): string[][] {
   const out = execFileSync('sh', ['-c', `sudo() { printf '%s\\0' "$@"; printf '\\1'; }\n${line}`], { cwd, encoding: 'latin1' });
-  return out.split('\x01').filter((c) => c !== '').map((c) => c.split('\0').slice(0, -1));
+  return out
+    .split('\x01')
+    .filter((c) => c !== '')
+    .map((c) => c.split('\0').slice(0, -1));
 }
 
 /** `systemd-escape` itself, on many strings in one run (its output words never hold a space). */
@@ -117,7 +120,10 @@ describe('item 1: lines injected into config files', () => {
 
   it('the fixes of a crafted maps line have no injected line (Open fix, analyze --fixes)', () => {
     const fixes = fixesOf(crafted);
-    assert.ok(fixes.some((f) => f.id === 'mysqld-safe-malloc-lib'), 'the crafted dump still gets the my.cnf fix');
+    assert.ok(
+      fixes.some((f) => f.id === 'mysqld-safe-malloc-lib'),
+      'the crafted dump still gets the my.cnf fix',
+    );
     for (const f of fixes) {
       const lines = f.text.split('\n');
       assert.ok(!lines.some((l) => /^\s*(\[mysqld\]|skip-grant-tables|bind-address)/.test(l)), f.text);
@@ -157,7 +163,9 @@ describe('item 1: lines injected into config files', () => {
 
   it('MALLOC_CONF options from the dump reach a fix only when they are jemalloc option syntax', () => {
     const text = `# malloc_conf: retain:false,narenas:4,evil:"x%n,bad key:1,prof_prefix:/tmp/jeprof\n${LIBC}\n7f0000000000-7f0000001000 r-xp 00000000 08:01 9 /usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n`;
-    const fix = analyze(parseDump(text)).findings.flatMap((x) => x.fixes).find((x) => x.id === 'malloc-conf');
+    const fix = analyze(parseDump(text))
+      .findings.flatMap((x) => x.fixes)
+      .find((x) => x.id === 'malloc-conf');
     assert.ok(fix, 'retain:false gets the MALLOC_CONF fix');
     assert.match(fix.text, /^Environment="MALLOC_CONF=narenas:4,prof_prefix:\/tmp\/jeprof,retain:true"$/m);
   });
@@ -168,7 +176,12 @@ describe('item 1: lines injected into config files', () => {
     assert.throws(() => mergeFix(MY_CNF, tampered, 'mycnf'), UnintendedLineError);
     const cr = { ...fix, text: fix.text.replace(/malloc-lib=(.*)/, 'malloc-lib=$1\rskip-grant-tables') };
     assert.throws(() => mergeFix(MY_CNF, cr, 'mycnf'), UnintendedLineError);
-    assert.deepEqual(applyEdits(MY_CNF, mergeFix(MY_CNF, fix, 'mycnf')).split('\n').filter((l) => l.startsWith('skip')), []);
+    assert.deepEqual(
+      applyEdits(MY_CNF, mergeFix(MY_CNF, fix, 'mycnf'))
+        .split('\n')
+        .filter((l) => l.startsWith('skip')),
+      [],
+    );
   });
 });
 
@@ -183,7 +196,10 @@ describe('item 2: shell code in Copy command and in fix paths', () => {
     const unit = systemdEscape('worker$(touch${IFS}PWNED)');
     assert.equal(unit, realSystemdEscape(['worker$(touch${IFS}PWNED)'])[0]);
     const line = fixCommandLine(fix)!;
-    assert.deepEqual(shellWords(line, tmp), [['systemctl', 'daemon-reload'], ['systemctl', 'restart', unit]]);
+    assert.deepEqual(shellWords(line, tmp), [
+      ['systemctl', 'daemon-reload'],
+      ['systemctl', 'restart', unit],
+    ]);
     assert.ok(!fs.existsSync(path.join(tmp, 'PWNED')), 'the command substitution never ran');
   });
 
@@ -200,10 +216,37 @@ describe('item 2: shell code in Copy command and in fix paths', () => {
 });
 
 describe('property: random names never add a line to a fix, and every command parses to its words', () => {
-  const TOKENS = ['\n', '\\012', "'", '"', '$(touch PWNED)', '`touch PWNED`', ';', ']', '[', '=', '[mysqld]', 'skip-grant-tables', '\r', '\x1b[2J', '&&', '|', '${IFS}', ' ', '-', '/', '..', '#', '\\', 'mariadbd', 'mysqld', '\u202e', '\x00'];
+  const TOKENS = [
+    '\n',
+    '\\012',
+    "'",
+    '"',
+    '$(touch PWNED)',
+    '`touch PWNED`',
+    ';',
+    ']',
+    '[',
+    '=',
+    '[mysqld]',
+    'skip-grant-tables',
+    '\r',
+    '\x1b[2J',
+    '&&',
+    '|',
+    '${IFS}',
+    ' ',
+    '-',
+    '/',
+    '..',
+    '#',
+    '\\',
+    'mariadbd',
+    'mysqld',
+    '\u202e',
+    '\x00',
+  ];
   const r = rng(0x5eed11);
-  const randomName = () =>
-    Array.from({ length: 1 + r(8) }, () => (r(3) ? TOKENS[r(TOKENS.length)] : String.fromCharCode(r(3) ? r(256) : r(0x3000)))).join('');
+  const randomName = () => Array.from({ length: 1 + r(8) }, () => (r(3) ? TOKENS[r(TOKENS.length)] : String.fromCharCode(r(3) ? r(256) : r(0x3000)))).join('');
 
   /** Every generator on a context, and the same on a benign one with the same server and distro. */
   function allFixes(ctx: FixContext): Fix[] {
@@ -262,7 +305,11 @@ describe('item 4: terminal escapes in the CLI text report', () => {
       `7f2000000000-7f2000001000 r--p 00000000 08:01 5 /opt/lib${ESC}.so\nnot a line ${ESC}\n`;
     const file = path.join(tmp, `evil${'\x1b[2J'}.maps`);
     fs.writeFileSync(file, text);
-    for (const args of [['analyze', '--fixes', file], ['timeline', tmp], ['diff', file, file]]) {
+    for (const args of [
+      ['analyze', '--fixes', file],
+      ['timeline', tmp],
+      ['diff', file, file],
+    ]) {
       const r = cli(args);
       assert.ok(r.code === 0 || r.code === 1, `${args[0]}: ${r.stderr}`);
       assert.ok(!/[\x00-\x08\x0b-\x1f\x7f-\x9f]/.test(r.stdout + r.stderr), `${args[0]} printed a control character: ${JSON.stringify(r.stdout)}`);
@@ -335,9 +382,15 @@ describe('item 6: smaller gaps', () => {
     const r = cli(['timeline', '--json', dir]);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
-    assert.deepEqual(out.samples.map((s: { source: string }) => path.basename(s.source)), ['1.maps', '2.maps']);
+    assert.deepEqual(
+      out.samples.map((s: { source: string }) => path.basename(s.source)),
+      ['1.maps', '2.maps'],
+    );
     // The dangling link is skipped with its reason; the FIFO is no dump file at all (not read, so no hang).
-    assert.deepEqual(out.skipped.map((s: { file: string }) => path.basename(s.file)), ['3.maps']);
+    assert.deepEqual(
+      out.skipped.map((s: { file: string }) => path.basename(s.file)),
+      ['3.maps'],
+    );
     assert.match(r.stderr, /skipped .*3\.maps: cannot read .*: no such file/);
   });
 

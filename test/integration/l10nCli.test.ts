@@ -33,7 +33,11 @@ describe('CLI language', () => {
     assert.equal(en.code, 0, en.err);
     // The process's own VMA count, read from the live system (sleep maps nothing new); [vsyscall] is
     // the kernel's gate area, listed in maps but no VMA of the process's mm (not in map_count).
-    const vmas = fs.readFileSync(`/proc/${pid}/maps`, 'utf8').trim().split('\n').filter((l) => !l.endsWith('[vsyscall]')).length;
+    const vmas = fs
+      .readFileSync(`/proc/${pid}/maps`, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((l) => !l.endsWith('[vsyscall]')).length;
     const limit = Number(fs.readFileSync('/proc/sys/vm/max_map_count', 'utf8'));
     const count = vmas.toLocaleString('en-US');
     assert.ok(zh.out.includes(`${count} 个 VMA，vm.max_map_count 为 ${limit.toLocaleString('en-US')}（`), zh.out);

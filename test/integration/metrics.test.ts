@@ -110,7 +110,9 @@ describe('vma-lens metrics', () => {
     const lines = r.out.split('\n').filter((l) => l.startsWith('process_memory_map_areas{'));
     assert.equal(lines.length, 1, r.out);
     assert.equal(sample(r.out, 'process_memory_map_areas', {})?.labels.pid, String(frag.pid));
-    const top = run(['metrics', '--top', '1']).out.split('\n').filter((l) => l.startsWith('process_memory_map_areas{'));
+    const top = run(['metrics', '--top', '1'])
+      .out.split('\n')
+      .filter((l) => l.startsWith('process_memory_map_areas{'));
     assert.equal(top.length, 1);
     assert.ok(Number(top[0].split(' ').pop()) >= mapsVmas(frag.pid), 'the largest process is first');
     // The vma-limit finding follows the share of this host's limit (warning from 60 %).
@@ -201,7 +203,9 @@ describe('installing it: systemd units and alert rules', () => {
     }
     assert.match(service, new RegExp(`^ExecStart=${process.execPath} \\S+cli\\.js metrics --output ${out} --top 50$`, 'm'));
     assert.match(fs.readFileSync(path.join(units, 'vma-lens-metrics.timer'), 'utf8'), /^OnUnitActiveSec=1min$/m);
-    const verify = spawnSync('systemd-analyze', ['verify', '--man=no', ...['service', 'timer'].map((k) => path.join(units, `vma-lens-metrics.${k}`))], { encoding: 'utf8' });
+    const verify = spawnSync('systemd-analyze', ['verify', '--man=no', ...['service', 'timer'].map((k) => path.join(units, `vma-lens-metrics.${k}`))], {
+      encoding: 'utf8',
+    });
     assert.equal(verify.status, 0, verify.stderr);
     assert.doesNotMatch(verify.stderr, /vma-lens-metrics\.(service|timer):\d+/, 'no complaint about a line of our units');
   });
@@ -219,7 +223,17 @@ describe('pure parts of the metrics', () => {
   it('label values are escaped; error totals are read back from an earlier file', async () => {
     const { renderMetrics, previousErrorTotals } = await import('../../src/core/promText');
     const text = renderMetrics({
-      processes: [{ pid: 7, comm: 'a"b\\c\nd', exe: '/x', unit: '', vmaCount: 3, allocator: { name: 'glibc', evidence: 'e' }, findings: [{ id: 'vma-limit', severity: 'error' }] }],
+      processes: [
+        {
+          pid: 7,
+          comm: 'a"b\\c\nd',
+          exe: '/x',
+          unit: '',
+          vmaCount: 3,
+          allocator: { name: 'glibc', evidence: 'e' },
+          findings: [{ id: 'vma-limit', severity: 'error' }],
+        },
+      ],
       maxMapCount: 10,
       durationSeconds: 0.5,
       errors: { vanished: 4, denied: 2 },

@@ -46,7 +46,10 @@ describe('vma-lens parse', () => {
   it('gives every field jc gives, with the same values (VmFlags_pretty in its own words)', () => {
     const tally: Agreement = {};
     for (const p of procs) {
-      for (const [file, parser] of [['maps', '--proc-pid-maps'], ['smaps', '--proc-pid-smaps']] as const) {
+      for (const [file, parser] of [
+        ['maps', '--proc-pid-maps'],
+        ['smaps', '--proc-pid-smaps'],
+      ] as const) {
         const text = readFileSync(`/proc/${p.pid}/${file}`, 'utf8');
         const theirs = JSON.parse(execFileSync('jc', [parser], { input: text, encoding: 'utf8' }));
         const res = cli(['parse', '--json', '-'], text);
@@ -58,13 +61,20 @@ describe('vma-lens parse', () => {
     assert.deepEqual(disagree, [], 'every value agrees with jc but the wording of VmFlags_pretty');
     // Both parsers saw the " (deleted)" names of the kernel objects alike.
     assert.ok(tally.pathname[1] > 40);
-    process.stdout.write(`# jc agreement: ${Object.entries(tally).map(([k, [ok, n]]) => `${k} ${ok}/${n}`).join(', ')}\n`);
+    process.stdout.write(
+      `# jc agreement: ${Object.entries(tally)
+        .map(([k, [ok, n]]) => `${k} ${ok}/${n}`)
+        .join(', ')}\n`,
+    );
   });
 
   it('writes JSON Lines and CSV with the same records', () => {
     const text = readFileSync(`/proc/${procs[1].pid}/smaps`, 'utf8');
     const json = JSON.parse(cli(['parse', '-'], text).stdout) as Record<string, unknown>[];
-    const lines = cli(['parse', '--jsonl', '-'], text).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = cli(['parse', '--jsonl', '-'], text)
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.deepEqual(lines, json);
     const csv = cli(['parse', '--csv', '-'], text).stdout.trim().split('\r\n');
     const head = csv[0].split(',');
@@ -81,14 +91,20 @@ describe('vma-lens parse', () => {
 
   it('gives null, not 0, for what a format does not print (pmap -x: offset, device, inode; numa_maps: end, permissions)', () => {
     const pid = procs[1].pid;
-    const pm = cli(['parse', '--jsonl', '-'], execFileSync('pmap', ['-x', String(pid)], { encoding: 'utf8' })).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const pm = cli(['parse', '--jsonl', '-'], execFileSync('pmap', ['-x', String(pid)], { encoding: 'utf8' }))
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const maps = JSON.parse(cli(['parse', `/proc/${pid}/maps`]).stdout) as Record<string, unknown>[];
     assert.equal(pm.length, maps.length);
     pm.forEach((r, i) => {
       assert.deepEqual([r.offset, r.dev, r.inode], [null, null, null]);
       assert.deepEqual([r.start, r.end, r.permissions], [maps[i].start, maps[i].end, maps[i].permissions]);
     });
-    const numa = cli(['parse', '--jsonl', `/proc/${pid}/numa_maps`]).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const numa = cli(['parse', '--jsonl', `/proc/${pid}/numa_maps`])
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     for (const r of numa) assert.deepEqual([r.end, r.size, r.perms, r.offset], [null, null, null, null]);
   });
 

@@ -78,17 +78,34 @@ describe('vma-lens timeline --prometheus', () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'dumps-'));
     // Three captures of one growing process a minute apart: a folder that forecasts, like the Prometheus series.
     for (let k = 0; k < 3; k++) {
-      const lines = Array.from({ length: 100 + 50 * k }, (_, i) => `7f${(0x1000000 + 2 * i).toString(16).padStart(8, '0')}000-7f${(0x1000000 + 2 * i + 1).toString(16).padStart(8, '0')}000 rw-p 00000000 00:00 0 `);
+      const lines = Array.from(
+        { length: 100 + 50 * k },
+        (_, i) =>
+          `7f${(0x1000000 + 2 * i).toString(16).padStart(8, '0')}000-7f${(0x1000000 + 2 * i + 1).toString(16).padStart(8, '0')}000 rw-p 00000000 00:00 0 `,
+      );
       const time = new Date(Date.UTC(2026, 10, 22, 1, k)).toISOString();
-      fs.writeFileSync(path.join(dir, `s${k}.maps`), `# pid: 4242\n# command: /usr/sbin/mariadbd\n# time: ${time}\n# max_map_count: 65530\n${lines.join('\n')}\n`);
+      fs.writeFileSync(
+        path.join(dir, `s${k}.maps`),
+        `# pid: 4242\n# command: /usr/sbin/mariadbd\n# time: ${time}\n# max_map_count: 65530\n${lines.join('\n')}\n`,
+      );
     }
     const folder = JSON.parse((await run(['timeline', '--json', dir])).out);
     const prom1 = JSON.parse((await run(['timeline', '--prometheus', prom.url, DB1, '--since', '1h', '--json'])).out);
     // rss/pss/time only where a dump has them, mtime only for files.
-    const keys = (o: object) => Object.keys(o).filter((k) => !['rss', 'pss', 'time', 'mtime'].includes(k)).sort();
+    const keys = (o: object) =>
+      Object.keys(o)
+        .filter((k) => !['rss', 'pss', 'time', 'mtime'].includes(k))
+        .sort();
     assert.deepEqual(keys(prom1.samples[0]), keys(folder.samples[0]));
     assert.ok(prom1.forecast && folder.forecast, 'both forecast');
-    assert.deepEqual(Object.keys(prom1.forecast).filter((k) => k !== 'etaMs' && k !== 'reachAt').sort(), Object.keys(folder.forecast).filter((k) => k !== 'etaMs' && k !== 'reachAt').sort());
+    assert.deepEqual(
+      Object.keys(prom1.forecast)
+        .filter((k) => k !== 'etaMs' && k !== 'reachAt')
+        .sort(),
+      Object.keys(folder.forecast)
+        .filter((k) => k !== 'etaMs' && k !== 'reachAt')
+        .sort(),
+    );
     assert.ok(prom1.samples.every((s: { time: number }) => typeof s.time === 'number'));
   });
 
@@ -106,8 +123,14 @@ describe('vma-lens timeline --prometheus', () => {
     const downUrl = `http://127.0.0.1:${await freePort()}`;
     try {
       const cases: Array<[string[], RegExp]> = [
-        [['--prometheus', prom.url, 'process_memory_map_areas{pid="4242"}'], /matches 2 series \(mysqld pid 4242 on db1:9100; mysqld pid 4242 on db2:9100\): narrow it/],
-        [['--prometheus', prom.url, 'process_memory_map_areas{pid="99999"}'], /^vma-lens: no series matches process_memory_map_areas\{pid="99999"\} at http\S+ in the last 6 h\n$/],
+        [
+          ['--prometheus', prom.url, 'process_memory_map_areas{pid="4242"}'],
+          /matches 2 series \(mysqld pid 4242 on db1:9100; mysqld pid 4242 on db2:9100\): narrow it/,
+        ],
+        [
+          ['--prometheus', prom.url, 'process_memory_map_areas{pid="99999"}'],
+          /^vma-lens: no series matches process_memory_map_areas\{pid="99999"\} at http\S+ in the last 6 h\n$/,
+        ],
         [['--prometheus', prom.url, 'process_memory_map_areas{'], /rejected the query \(bad_data\): .*parse error/],
         [['--prometheus', downUrl, DB1], /^vma-lens: cannot reach Prometheus at http:\/\/127\.0\.0\.1:\d+: connection refused/],
         [['--prometheus', hungUrl, DB1, '--timeout', '1s'], /^vma-lens: Prometheus at http:\/\/127\.0\.0\.1:\d+ did not answer within 1 s\n$/],

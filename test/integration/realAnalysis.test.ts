@@ -130,14 +130,17 @@ describe('real threads under each allocator', () => {
 });
 
 describe('a real mariadbd', () => {
-  it('under glibc: fixes name the mariadb unit and this machine\'s library path; with jemalloc: detected', async () => {
+  it("under glibc: fixes name the mariadb unit and this machine's library path; with jemalloc: detected", async () => {
     const glibc = await startMariadb();
     try {
       const a = analyzeText(captureMaps(glibc.pid));
       assert.equal(a.allocator.name, 'glibc');
       // A server known to run on jemalloc or tcmalloc: the allocator finding offers the switch itself.
       const fixes = find(a, 'allocator')!.fixes;
-      assert.deepEqual(fixes.map((f) => f.id), ['mysqld-safe-malloc-lib', 'systemd-ld-preload']);
+      assert.deepEqual(
+        fixes.map((f) => f.id),
+        ['mysqld-safe-malloc-lib', 'systemd-ld-preload'],
+      );
       assert.match(find(a, 'allocator')!.message, /MySQL and MariaDB commonly run with jemalloc or tcmalloc/);
       const cnf = fixes.find((f) => f.id === 'mysqld-safe-malloc-lib')!;
       assert.match(cnf.text, new RegExp(`malloc-lib=${allocatorLibrary('jemalloc').replace(/\./g, '\\.')}`));

@@ -87,7 +87,10 @@ describe('glibc heaps and thread stacks, 32- and 64-bit', () => {
     try {
       await p.ready;
       const text = captureLayout(p.pid);
-      assert.ok(parseMaps(text).some((e) => e.perms === 'rwxp' && e.inode === 0), 'the live maps have rwxp anonymous memory');
+      assert.ok(
+        parseMaps(text).some((e) => e.perms === 'rwxp' && e.inode === 0),
+        'the live maps have rwxp anonymous memory',
+      );
       const { a, stacks } = analyseWithStacks(text);
       assert.equal(a.arenas, Number(p.result()!.heaps), 'heaps: maps vs malloc_info');
       assertStacks(stacks, liveThreadStacks(p.pid), 'rwxp stacks');
@@ -97,22 +100,22 @@ describe('glibc heaps and thread stacks, 32- and 64-bit', () => {
   });
 
   it('64-bit, 12 threads with MALLOC_ARENA_MAX=2: heaps past 64 MiB counted as glibc does; no cap proposed at or above 2', async () => {
-    await withProcess(
-      { program: 'heaps', args: ['12', '--size', '100k', '--count', '700'], env: { MALLOC_ARENA_MAX: '2' } },
-      (p) => {
-        const r = p.result()!;
-        assert.equal(Number(r.arenas), 2, 'main arena and one thread arena');
-        const { a, stacks } = analyseWithStacks(captureLayout(p.pid));
-        assert.equal(a.header.mallocArenaMax, 2);
-        assert.equal(a.arenas, Number(r.heaps), 'heaps: maps vs malloc_info');
-        assert.ok(a.arenas > 1, 'the one thread arena grew into several heaps');
-        assertStacks(stacks, liveThreadStacks(p.pid), 'MALLOC_ARENA_MAX=2');
-        const f = find(a, 'glibc-arenas')!;
-        assert.match(f.message, /MALLOC_ARENA_MAX=2 is set: at most 1 thread arena/);
-        assert.deepEqual(capOf(a), [], 'half of 2 is 1: no cap offered');
-        assert.ok(f.fixes.some((x) => x.id === 'systemd-ld-preload'), 'the switch to jemalloc is still offered');
-      },
-    );
+    await withProcess({ program: 'heaps', args: ['12', '--size', '100k', '--count', '700'], env: { MALLOC_ARENA_MAX: '2' } }, (p) => {
+      const r = p.result()!;
+      assert.equal(Number(r.arenas), 2, 'main arena and one thread arena');
+      const { a, stacks } = analyseWithStacks(captureLayout(p.pid));
+      assert.equal(a.header.mallocArenaMax, 2);
+      assert.equal(a.arenas, Number(r.heaps), 'heaps: maps vs malloc_info');
+      assert.ok(a.arenas > 1, 'the one thread arena grew into several heaps');
+      assertStacks(stacks, liveThreadStacks(p.pid), 'MALLOC_ARENA_MAX=2');
+      const f = find(a, 'glibc-arenas')!;
+      assert.match(f.message, /MALLOC_ARENA_MAX=2 is set: at most 1 thread arena/);
+      assert.deepEqual(capOf(a), [], 'half of 2 is 1: no cap offered');
+      assert.ok(
+        f.fixes.some((x) => x.id === 'systemd-ld-preload'),
+        'the switch to jemalloc is still offered',
+      );
+    });
     await withProcess({ program: 'heaps', args: ['12', '--count', '50'], env: { MALLOC_ARENA_MAX: '8' } }, (p) => {
       const a = analyseWithStacks(captureLayout(p.pid)).a;
       assert.equal(a.arenas, Number(p.result()!.heaps));
@@ -134,7 +137,10 @@ describe('a JVM with 64 threads allocating native memory', () => {
         assertStacks(stacks, truth, 'JVM');
         assert.equal(a.threads, truth.threads);
         const bare = captureWithStacks(jvm.pid);
-        const noHeader = bare.text.split('\n').filter((l) => !l.startsWith('#')).join('\n');
+        const noHeader = bare.text
+          .split('\n')
+          .filter((l) => !l.startsWith('#'))
+          .join('\n');
         assertStacks(analyseWithStacks(noHeader).stacks, bare.truth, 'JVM, no header');
         assert.equal(a.arenas, glibc.heaps, `heaps: maps vs malloc_info (${glibc.arenas} arenas)`);
         if (arenaMax) {
@@ -173,7 +179,10 @@ describe('musl', () => {
       const truth = liveThreadStacks(p.pid);
       const maps = captureLayout(p.pid);
       const heap = parseMaps(maps).filter((e) => e.path === '[heap]');
-      assert.ok(heap.some((e) => e.perms === '---p'), 'the live maps show a ---p [heap] page');
+      assert.ok(
+        heap.some((e) => e.perms === '---p'),
+        'the live maps show a ---p [heap] page',
+      );
       const { a, stacks } = analyseWithStacks(maps);
       assertStacks(stacks, truth, 'musl maps');
       assert.equal(a.kinds.heap?.count, heap.length);
@@ -207,8 +216,7 @@ describe('a static Go program', () => {
 });
 
 /** AnonHugePages of the whole process, from smaps_rollup, in bytes. */
-const anonHugeBytes = (pid: number) =>
-  1024 * Number(/^AnonHugePages:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))![1]);
+const anonHugeBytes = (pid: number) => 1024 * Number(/^AnonHugePages:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))![1]);
 
 describe('jemalloc settings read from the capture', () => {
   const program = 'freehalf';
@@ -239,36 +247,52 @@ describe('jemalloc settings read from the capture', () => {
     });
   });
 
-  it('vm.overcommit_memory=2 as jemalloc sees it: alternating rw-p/---p runs, jemalloc-overcommit; not at 0', { skip: process.getuid?.() !== 0 && 'needs root (unshare -m)' }, async () => {
-    const conf = { MALLOC_CONF: 'dirty_decay_ms:0,muzzy_decay_ms:0' };
-    const p = startWithOvercommitView(2, { program: buildFixture(program), preload: 'jemalloc', env: conf });
-    try {
-      await p.ready;
-      const text = captureLayout(p.pid);
-      const a = analyseWithStacks(text).a;
-      assert.equal(a.header.overcommitMemory, 2, 'the value the process sees');
-      assert.ok(Math.abs(a.vmaCount - Number(p.result()!.vmas)) <= 2, `${a.vmaCount} vs the process's own count ${p.result()!.vmas}`);
-      // Independently: anonymous ---p pieces with rw-p on both sides, two boundaries each.
-      const e = parseMaps(text);
-      const anon = (i: number) => e[i] && e[i].inode === 0 && e[i].path === '';
-      let inner = 0;
-      for (let i = 1; i + 1 < e.length; i++)
-        if (anon(i) && anon(i - 1) && anon(i + 1) && e[i].perms === '---p' && e[i - 1].perms === 'rw-p' && e[i + 1].perms === 'rw-p' && e[i - 1].end === e[i].start && e[i].end === e[i + 1].start)
-          inner++;
-      assert.ok(inner > 1000, `${inner} decommitted pieces`);
-      const f = find(a, 'jemalloc-overcommit')!;
-      assert.ok(Math.abs(Number(f.data.boundaries) - 2 * inner) <= 4, `${f.data.boundaries} boundaries vs ${inner} pieces`);
-      assert.deepEqual(f.fixes.slice(0, 2).map((x) => x.id), ['overcommit-memory', 'jemalloc-lg-page']);
-      assert.match(f.fixes[0].text, /vm\.overcommit_memory = 0/);
-    } finally {
-      await p.stop();
-    }
-    await withProcess({ program, preload: 'jemalloc', env: conf }, (q) => {
-      const a = analyseWithStacks(captureLayout(q.pid)).a;
-      assert.equal(a.header.overcommitMemory, Number(fs.readFileSync('/proc/sys/vm/overcommit_memory', 'utf8')));
-      assert.equal(find(a, 'jemalloc-overcommit'), undefined);
-    });
-  });
+  it(
+    'vm.overcommit_memory=2 as jemalloc sees it: alternating rw-p/---p runs, jemalloc-overcommit; not at 0',
+    { skip: process.getuid?.() !== 0 && 'needs root (unshare -m)' },
+    async () => {
+      const conf = { MALLOC_CONF: 'dirty_decay_ms:0,muzzy_decay_ms:0' };
+      const p = startWithOvercommitView(2, { program: buildFixture(program), preload: 'jemalloc', env: conf });
+      try {
+        await p.ready;
+        const text = captureLayout(p.pid);
+        const a = analyseWithStacks(text).a;
+        assert.equal(a.header.overcommitMemory, 2, 'the value the process sees');
+        assert.ok(Math.abs(a.vmaCount - Number(p.result()!.vmas)) <= 2, `${a.vmaCount} vs the process's own count ${p.result()!.vmas}`);
+        // Independently: anonymous ---p pieces with rw-p on both sides, two boundaries each.
+        const e = parseMaps(text);
+        const anon = (i: number) => e[i] && e[i].inode === 0 && e[i].path === '';
+        let inner = 0;
+        for (let i = 1; i + 1 < e.length; i++)
+          if (
+            anon(i) &&
+            anon(i - 1) &&
+            anon(i + 1) &&
+            e[i].perms === '---p' &&
+            e[i - 1].perms === 'rw-p' &&
+            e[i + 1].perms === 'rw-p' &&
+            e[i - 1].end === e[i].start &&
+            e[i].end === e[i + 1].start
+          )
+            inner++;
+        assert.ok(inner > 1000, `${inner} decommitted pieces`);
+        const f = find(a, 'jemalloc-overcommit')!;
+        assert.ok(Math.abs(Number(f.data.boundaries) - 2 * inner) <= 4, `${f.data.boundaries} boundaries vs ${inner} pieces`);
+        assert.deepEqual(
+          f.fixes.slice(0, 2).map((x) => x.id),
+          ['overcommit-memory', 'jemalloc-lg-page'],
+        );
+        assert.match(f.fixes[0].text, /vm\.overcommit_memory = 0/);
+      } finally {
+        await p.stop();
+      }
+      await withProcess({ program, preload: 'jemalloc', env: conf }, (q) => {
+        const a = analyseWithStacks(captureLayout(q.pid)).a;
+        assert.equal(a.header.overcommitMemory, Number(fs.readFileSync('/proc/sys/vm/overcommit_memory', 'utf8')));
+        assert.equal(find(a, 'jemalloc-overcommit'), undefined);
+      });
+    },
+  );
 
   it('retain:false with zero decay: jemalloc-retain with the fix back to retain:true; none with the defaults', async () => {
     const conf = 'retain:false,dirty_decay_ms:0,muzzy_decay_ms:0';

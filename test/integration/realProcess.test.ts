@@ -48,8 +48,7 @@ const MiB = 1n << 20n;
 const isRoot = process.getuid?.() === 0;
 
 /** Anonymous private VMAs of exactly one page: the pieces the fragmenter leaves. */
-const onePageAnon = (es: MapsEntry[]): number =>
-  es.filter((e) => e.inode === 0 && e.path === '' && e.end - e.start === PAGE).length;
+const onePageAnon = (es: MapsEntry[]): number => es.filter((e) => e.inode === 0 && e.path === '' && e.end - e.start === PAGE).length;
 
 const gone = (pid: number): boolean => {
   try {
@@ -130,7 +129,10 @@ describe('fragmenter', () => {
         assert.ok(Math.abs(countVmas(maps) - limit) <= 2, `maps has ${countVmas(maps)} VMAs`);
         // Nearly all of them are the one-page pieces of the split mapping.
         assert.ok(onePageAnon(es) >= limit - 100, `${onePageAnon(es)} one-page pieces`);
-        assert.ok(es.some((e) => e.path === '[vsyscall]'), 'x86_64 maps end with [vsyscall]');
+        assert.ok(
+          es.some((e) => e.path === '[vsyscall]'),
+          'x86_64 maps end with [vsyscall]',
+        );
       });
     });
   });
@@ -266,8 +268,13 @@ describe('threads under each allocator', () => {
       }
       // Thread stacks: an 8 MiB-ish rw-p with a one-page ---p guard right below it.
       const stacks = es.filter(
-        (e, i) => i > 0 && e.perms === 'rw-p' && e.path === '' && es[i - 1]!.perms === '---p' &&
-          es[i - 1]!.end === e.start && es[i - 1]!.end - es[i - 1]!.start === PAGE,
+        (e, i) =>
+          i > 0 &&
+          e.perms === 'rw-p' &&
+          e.path === '' &&
+          es[i - 1]!.perms === '---p' &&
+          es[i - 1]!.end === e.start &&
+          es[i - 1]!.end - es[i - 1]!.start === PAGE,
       );
       assert.equal(stacks.length, n);
       for (const lib of Object.values(ALLOCATOR_LIBS)) assert.ok(!maps.includes(lib.soname.replace(/\.so.*/, '')));
@@ -302,7 +309,10 @@ describe('threads under each allocator', () => {
         const libLines = es.filter((e) => e.path === real);
         assert.ok(libLines.length >= 2, `${real} mapped`);
         assert.ok(path.basename(real).startsWith(ALLOCATOR_LIBS[lib].soname));
-        assert.ok(libLines.some((e) => e.perms === 'r-xp'), 'its code segment');
+        assert.ok(
+          libLines.some((e) => e.perms === 'r-xp'),
+          'its code segment',
+        );
         if (lib === 'mimalloc') {
           // Its segments: rw-p + ---p pairs on 32 MiB boundaries, which can look like a glibc arena
           // slot when one happens to sit on a 64 MiB boundary - the layout alone does not decide.
@@ -333,10 +343,29 @@ describe('capture', () => {
       const text = captureMaps(p.pid);
       const lines = text.split('\n');
       assert.equal(lines[0], '# vma-lens capture');
-      const keys = lines.filter((l) => l.startsWith('#')).slice(1).map((l) => /^# ([\w]+): /.exec(l)?.[1]);
+      const keys = lines
+        .filter((l) => l.startsWith('#'))
+        .slice(1)
+        .map((l) => /^# ([\w]+): /.exec(l)?.[1]);
       assert.deepEqual(keys, [
-        'host', 'pid', 'command', 'time', 'max_map_count', 'page_size', 'hugepagesize', 'thp', 'kernel', 'arch', 'threads',
-        'exe', 'comm', 'exe_static', 'exe_symbols', 'libc', 'overcommit_memory', 'thp_defrag',
+        'host',
+        'pid',
+        'command',
+        'time',
+        'max_map_count',
+        'page_size',
+        'hugepagesize',
+        'thp',
+        'kernel',
+        'arch',
+        'threads',
+        'exe',
+        'comm',
+        'exe_static',
+        'exe_symbols',
+        'libc',
+        'overcommit_memory',
+        'thp_defrag',
       ]);
       const h = parseCaptureHeader(text);
       assert.equal(h.host, os.hostname());
@@ -430,7 +459,9 @@ describe('withMaxMapCount', { skip: !isRoot && 'needs root' }, () => {
     const child = spawn(
       process.execPath,
       [
-        '--import', 'tsx', '-e',
+        '--import',
+        'tsx',
+        '-e',
         `const h = require(${JSON.stringify(path.join(REPO, 'test/helpers/realProcess.ts'))});
          h.withMaxMapCount(${original + 11}, () => { console.log('SET'); return new Promise(() => {}); });
          setInterval(() => {}, 1000);`,
@@ -483,7 +514,10 @@ describe('no process left behind', () => {
           });
           child.on('exit', () => reject(new Error(`exited early: ${out}`)));
         });
-        assert.ok(pids.every((pid) => !gone(pid)), 'both running first');
+        assert.ok(
+          pids.every((pid) => !gone(pid)),
+          'both running first',
+        );
         if (how !== 'exit') child.kill(how);
         for (const pid of pids) assert.ok(await waitGone(pid), `${how}: pid ${pid} still running`);
       } finally {

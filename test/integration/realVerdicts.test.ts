@@ -86,7 +86,10 @@ describe('allocator verdicts on real programs', () => {
       assert.match(finding.message, /No LD_PRELOAD fix is offered: goheap is statically linked/);
 
       // smaps and pmap -x (basenames, `[ anon ]`) give the same verdict as maps.
-      for (const [format, text] of [['smaps', captureSmaps(p.pid, { header: false })], ['pmap-x', capturePmap(p.pid, '-x')]] as const) {
+      for (const [format, text] of [
+        ['smaps', captureSmaps(p.pid, { header: false })],
+        ['pmap-x', capturePmap(p.pid, '-x')],
+      ] as const) {
         const a = analyzeText(text);
         assert.deepEqual([a.format, a.allocator.name, a.allocator.confidence], [format, 'go', 'suspected']);
       }
@@ -118,7 +121,10 @@ describe('allocator verdicts on real programs', () => {
       for (const a of [plain, captured]) {
         assert.deepEqual(preloadFixes(a), [], 'no "Preload jemalloc in cat.service"');
         assert.deepEqual(allFixes(a), [], 'nothing to fix at all');
-        assert.match(a.findings.find((f) => f.id === 'allocator')!.message, /No allocator switch is offered: nothing in this dump shows glibc malloc trouble for it to fix\.$/);
+        assert.match(
+          a.findings.find((f) => f.id === 'allocator')!.message,
+          /No allocator switch is offered: nothing in this dump shows glibc malloc trouble for it to fix\.$/,
+        );
       }
     } finally {
       await p.stop();
@@ -160,13 +166,19 @@ describe('allocator verdicts on real programs', () => {
       assert.deepEqual([captured.allocator.name, captured.allocator.confidence], ['jemalloc', 'static']);
       assert.match(captured.allocator.preloadBlocked ?? '', /defines malloc itself/);
       assert.deepEqual(preloadFixes(captured), []);
-      assert.equal(captured.findings.find((f) => f.id === 'glibc-arenas'), undefined);
+      assert.equal(
+        captured.findings.find((f) => f.id === 'glibc-arenas'),
+        undefined,
+      );
 
       const shadowed = analyzeText((await captureLocal(q.pid)).text);
       assert.match(fs.readFileSync(`/proc/${q.pid}/maps`, 'utf8'), /libtcmalloc_minimal\.so/, 'truth: the preload is mapped');
       assert.deepEqual([shadowed.allocator.name, shadowed.allocator.confidence], ['jemalloc', 'static']);
       assert.match(shadowed.allocator.evidence, /libtcmalloc_minimal\.so\.4.* is mapped too, but the executable's own malloc comes first/);
-      assert.deepEqual(shadowed.allocator.others.map((o) => o.name), ['tcmalloc']);
+      assert.deepEqual(
+        shadowed.allocator.others.map((o) => o.name),
+        ['tcmalloc'],
+      );
     } finally {
       await Promise.all([p.stop(), q.stop()]);
     }
@@ -309,7 +321,10 @@ describe('allocator verdicts and fix targets on real servers', () => {
       assert.deepEqual(captured.header.exeSymbols, []);
       // pmap -x prints the library's basename only: still jemalloc, loaded.
       const pmap = analyzeText(capturePmap(r.pid, '-x'));
-      assert.deepEqual([pmap.format, pmap.allocator.name, pmap.allocator.confidence, pmap.allocator.library], ['pmap-x', 'jemalloc', 'loaded', 'libjemalloc.so.2']);
+      assert.deepEqual(
+        [pmap.format, pmap.allocator.name, pmap.allocator.confidence, pmap.allocator.library],
+        ['pmap-x', 'jemalloc', 'loaded', 'libjemalloc.so.2'],
+      );
     } finally {
       await r.stop();
     }
@@ -347,7 +362,10 @@ describe('allocator verdicts and fix targets on real servers', () => {
       // nothing shown for a switch to fix, so none is offered, and the finding says so.
       assert.equal(threads, 1);
       for (const a of [plain, captured]) {
-        assert.equal(a.findings.find((f) => f.id === 'glibc-arenas'), undefined);
+        assert.equal(
+          a.findings.find((f) => f.id === 'glibc-arenas'),
+          undefined,
+        );
         assert.deepEqual(preloadFixes(a), []);
         assert.match(a.findings.find((f) => f.id === 'allocator')!.message, /No allocator switch is offered/);
       }

@@ -47,8 +47,15 @@ describe('capture folder of a watch', () => {
     const r = await loadFolder(nodeDumpFiles, dir, { onBatch: (s) => batches.push(s.length), batchMs: 0, concurrency: 2 });
     assert.equal(r.files, 7);
     assert.equal(r.samples.length, 6);
-    assert.deepEqual(r.skipped.map((s) => s.file.split('/').pop()), ['notes.txt']);
-    assert.equal(batches.reduce((a, b) => a + b, 0), 6, 'every sample is handed over once');
+    assert.deepEqual(
+      r.skipped.map((s) => s.file.split('/').pop()),
+      ['notes.txt'],
+    );
+    assert.equal(
+      batches.reduce((a, b) => a + b, 0),
+      6,
+      'every sample is handed over once',
+    );
     assert.equal(r.processes.length, 1);
     const counts = r.samples.sort((a, b) => a.source.localeCompare(b.source)).map((s) => s.vmaCount);
     assert.ok(counts[5] > counts[0] + 200, `grows: ${counts.join(' ')}`);

@@ -21,12 +21,21 @@ import { layout, library, MiB } from '../helpers/mapsText';
 const LIBC = '/usr/lib/x86_64-linux-gnu/libc.so.6';
 const LOADER = '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2';
 const header = (lines: Record<string, string>) =>
-  '# vma-lens capture\n' + Object.entries(lines).map(([k, v]) => `# ${k}: ${v}\n`).join('');
+  '# vma-lens capture\n' +
+  Object.entries(lines)
+    .map(([k, v]) => `# ${k}: ${v}\n`)
+    .join('');
 const whole = (exe: string, ...libs: string[]) =>
   layout([...library(exe), ...libs.flatMap((l) => library(l)), { size: MiB, perms: 'rw-p', name: '[stack]' }, { size: 8192, perms: 'r-xp', name: '[vdso]' }]);
 const fixesOf = (a: Analysis): Fix[] => a.findings.flatMap((f) => f.fixes);
 /** One glibc thread arena heap (a 64 MiB-aligned slot: rw-p head, ---p reserve), above whole()'s layout. */
-const ARENA_HEAP = layout([{ size: 132 * 1024, perms: 'rw-p' }, { size: 64 * MiB - 132 * 1024, perms: '---p' }], 0x7f1000000000);
+const ARENA_HEAP = layout(
+  [
+    { size: 132 * 1024, perms: 'rw-p' },
+    { size: 64 * MiB - 132 * 1024, perms: '---p' },
+  ],
+  0x7f1000000000,
+);
 
 describe('capture header keys', () => {
   it('parses every new key; exe and comm are no longer aliases of command', () => {
@@ -75,7 +84,13 @@ describe('capture header keys', () => {
 
 describe('verdicts from what the input shows', () => {
   it('an excerpt with no libc line is unknown, with the reason', () => {
-    const a = analyzeText(layout([{ size: 4 * MiB, perms: 'rw-p' }, { size: 60 * MiB, perms: '---p' }, { size: MiB, perms: 'rw-p' }]));
+    const a = analyzeText(
+      layout([
+        { size: 4 * MiB, perms: 'rw-p' },
+        { size: 60 * MiB, perms: '---p' },
+        { size: MiB, perms: 'rw-p' },
+      ]),
+    );
     assert.deepEqual([a.allocator.name, a.allocator.confidence], ['unknown', 'unknown']);
     assert.equal(a.allocator.evidence, 'no libc mapped in this excerpt');
     assert.equal(a.allocator.preloadBlocked, undefined, 'an excerpt is not evidence of a static executable');
@@ -85,7 +100,10 @@ describe('verdicts from what the input shows', () => {
     // MariaDB: a server the allocator finding offers the switch for (the preload can work).
     const a = analyzeText(header({ exe: '/usr/sbin/mariadbd', exe_static: 'no', exe_symbols: 'none' }) + whole('/usr/sbin/mariadbd', LOADER, LIBC));
     assert.deepEqual([a.allocator.name, a.allocator.confidence, a.allocator.library], ['glibc', 'loaded', LIBC]);
-    assert.deepEqual(fixesOf(a).map((f) => f.id), ['mysqld-safe-malloc-lib', 'systemd-ld-preload']);
+    assert.deepEqual(
+      fixesOf(a).map((f) => f.id),
+      ['mysqld-safe-malloc-lib', 'systemd-ld-preload'],
+    );
   });
 
   it('a plain glibc program with no glibc trouble gets no switch fix, and the finding says why; arena heaps get it from their finding', () => {
@@ -93,18 +111,27 @@ describe('verdicts from what the input shows', () => {
     const a = analyzeText(facts + whole('/usr/bin/app', LOADER, LIBC));
     assert.deepEqual([a.allocator.name, a.allocator.confidence], ['glibc', 'loaded']);
     assert.deepEqual(fixesOf(a), []);
-    assert.match(a.findings.find((f) => f.id === 'allocator')!.message, /No allocator switch is offered: nothing in this dump shows glibc malloc trouble for it to fix\.$/);
+    assert.match(
+      a.findings.find((f) => f.id === 'allocator')!.message,
+      /No allocator switch is offered: nothing in this dump shows glibc malloc trouble for it to fix\.$/,
+    );
     const arenas = analyzeText(facts + whole('/usr/bin/app', LOADER, LIBC) + ARENA_HEAP);
     assert.deepEqual(arenas.findings.find((f) => f.id === 'allocator')!.fixes, []);
     assert.match(arenas.findings.find((f) => f.id === 'allocator')!.message, /offered with the glibc arena finding/);
-    assert.deepEqual(arenas.findings.find((f) => f.id === 'glibc-arenas')!.fixes.map((f) => f.id), ['malloc-arena-max', 'systemd-ld-preload']);
+    assert.deepEqual(
+      arenas.findings.find((f) => f.id === 'glibc-arenas')!.fixes.map((f) => f.id),
+      ['malloc-arena-max', 'systemd-ld-preload'],
+    );
   });
 
   it('an executable defining plain malloc has its own allocator: no preload fix, and the message says why', () => {
     const a = analyzeText(header({ exe: '/usr/bin/app', exe_static: 'no', exe_symbols: 'malloc' }) + whole('/usr/bin/app', LOADER, LIBC));
     assert.deepEqual([a.allocator.name, a.allocator.confidence], ['unknown', 'static']);
     assert.match(a.allocator.evidence, /defines malloc \(its own allocator\)/);
-    assert.deepEqual(fixesOf(a).filter((f) => f.id === 'systemd-ld-preload'), []);
+    assert.deepEqual(
+      fixesOf(a).filter((f) => f.id === 'systemd-ld-preload'),
+      [],
+    );
     assert.match(a.findings.find((f) => f.id === 'allocator')!.message, /No LD_PRELOAD fix is offered: app defines malloc itself/);
   });
 
@@ -133,7 +160,9 @@ describe('fix targets', () => {
 
   it('the unit comes from the capture when it is a valid service name, and the drop-in says so', () => {
     // With a glibc arena heap: the trouble the switch addresses, so its finding offers the drop-in.
-    const a = ctxOf(header({ unit: 'postgresql@15-main.service', command: 'postgres: checkpointer' }) + whole('/usr/lib/postgresql/15/bin/postgres', LIBC) + ARENA_HEAP);
+    const a = ctxOf(
+      header({ unit: 'postgresql@15-main.service', command: 'postgres: checkpointer' }) + whole('/usr/lib/postgresql/15/bin/postgres', LIBC) + ARENA_HEAP,
+    );
     const fix = fixesOf(a).find((f) => f.id === 'systemd-ld-preload')!;
     assert.equal(fix.path, '/etc/systemd/system/postgresql@15-main.service.d/vma-lens-malloc.conf');
     assert.match(fix.text, /found in \/proc\/PID\/cgroup/);
@@ -152,7 +181,10 @@ describe('fix targets', () => {
   });
 
   it('the program is the executable, never a process title or a mapped data file', () => {
-    assert.equal(fixContext(['/usr/lib/jvm/java-17-openjdk-amd64/lib/server/classes.jsa', '/usr/lib/jvm/java-17-openjdk-amd64/bin/java'], {}, 1, 1).program, 'java');
+    assert.equal(
+      fixContext(['/usr/lib/jvm/java-17-openjdk-amd64/lib/server/classes.jsa', '/usr/lib/jvm/java-17-openjdk-amd64/bin/java'], {}, 1, 1).program,
+      'java',
+    );
     assert.equal(fixContext(['/usr/lib/postgresql/15/bin/postgres'], { command: 'postgres: 15/main: checkpointer' }, 1, 1).program, 'postgres');
     assert.equal(fixContext([], { command: 'postgres: checkpointer', comm: 'postgres' }, 1, 1).unit, 'postgres');
   });

@@ -25,7 +25,11 @@ const thread = (stack = 8 * MiB): Region[] => [
 describe('classification', () => {
   it('tells image segments apart: text, rodata, data, bss, and the gaps between segments', () => {
     const kinds = kindsOf(
-      layout([...library(LIBC), { size: 2 * MiB, perms: '---p', name: '/usr/lib/x86_64-linux-gnu/libfoo.so.1' }, { size: 4 * KiB, perms: 'r-xp', name: '/usr/lib/x86_64-linux-gnu/libfoo.so.1' }]),
+      layout([
+        ...library(LIBC),
+        { size: 2 * MiB, perms: '---p', name: '/usr/lib/x86_64-linux-gnu/libfoo.so.1' },
+        { size: 4 * KiB, perms: 'r-xp', name: '/usr/lib/x86_64-linux-gnu/libfoo.so.1' },
+      ]),
     );
     assert.deepEqual(kinds, ['rodata', 'text', 'rodata', 'data', 'bss', 'image-gap', 'text']);
   });
@@ -79,7 +83,23 @@ describe('classification', () => {
       mapsLine('7ffed5000000', '7ffed5800000', 'rw-p', '00000000', '00:00', 0, '[stack:4242]'),
       mapsLine('ffffffffff600000', 'ffffffffff601000', '--xp', '00000000', '00:00', 0, '[vsyscall]'),
     ].join('\n');
-    const expected: VmaKind[] = ['heap', 'shm', 'shm', 'shm', 'shm', 'shm', 'deleted', 'file', 'anon', 'vvar', 'vvar', 'vdso', 'stack', 'thread-stack', 'vsyscall'];
+    const expected: VmaKind[] = [
+      'heap',
+      'shm',
+      'shm',
+      'shm',
+      'shm',
+      'shm',
+      'deleted',
+      'file',
+      'anon',
+      'vvar',
+      'vvar',
+      'vdso',
+      'stack',
+      'thread-stack',
+      'vsyscall',
+    ];
     assert.deepEqual(kindsOf(text), expected);
     const a = analyzeText(text);
     assert.equal(a.vmaCount, expected.length - 1, '[vsyscall] does not count toward the limit');
@@ -114,11 +134,16 @@ describe('allocator detection', () => {
     assert.equal(a.allocator.name, 'glibc');
     assert.equal(a.allocator.confidence, 'suspected', 'without exe_symbols the executable may define its own malloc');
     assert.equal(a.allocator.library, LIBC);
-    assert.deepEqual(find(a, 'allocator')!.fixes.map((f) => f.id), ['mysqld-safe-malloc-lib', 'systemd-ld-preload']);
+    assert.deepEqual(
+      find(a, 'allocator')!.fixes.map((f) => f.id),
+      ['mysqld-safe-malloc-lib', 'systemd-ld-preload'],
+    );
   });
 
   it('warns when two allocators are mapped', () => {
-    const a = analyzeText(layout([...library(EXE), ...library('/usr/lib/x86_64-linux-gnu/libjemalloc.so.2'), ...library('/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4')]));
+    const a = analyzeText(
+      layout([...library(EXE), ...library('/usr/lib/x86_64-linux-gnu/libjemalloc.so.2'), ...library('/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4')]),
+    );
     assert.equal(a.allocator.name, 'jemalloc');
     assert.equal(a.allocator.others[0].name, 'tcmalloc');
     assert.equal(find(a, 'allocator')!.severity, 'warning');
@@ -152,7 +177,10 @@ describe('findings', () => {
       assert.equal(f.severity, sev, `${n}/100`);
       assert.equal(a.maxMapCountSource, 'header');
       assert.equal(f.lines[0], 1, 'points at the header line');
-      assert.equal(f.fixes.some((x) => x.id === 'sysctl-max-map-count'), sev !== 'info');
+      assert.equal(
+        f.fixes.some((x) => x.id === 'sysctl-max-map-count'),
+        sev !== 'info',
+      );
     }
     const opt = analyzeText(atCount(50, '# max_map_count: 100\n'), { maxMapCount: 55 });
     assert.equal(opt.maxMapCount, 55);
@@ -194,7 +222,10 @@ describe('findings', () => {
     assert.equal(f.data.vmas, 80);
     assert.equal(f.data.bytes, 40 * 64 * MiB);
     assert.equal(f.severity, 'warning');
-    assert.deepEqual(f.fixes.map((x) => x.id), ['malloc-arena-max', 'mysqld-safe-malloc-lib', 'systemd-ld-preload']);
+    assert.deepEqual(
+      f.fixes.map((x) => x.id),
+      ['malloc-arena-max', 'mysqld-safe-malloc-lib', 'systemd-ld-preload'],
+    );
     assert.match(f.fixes[0].text, /Environment="MALLOC_ARENA_MAX=4"/);
     assert.match(f.fixes[0].path, /^\/etc\/systemd\/system\/mariadb\.service\.d\//);
   });
@@ -219,7 +250,10 @@ describe('findings', () => {
     assert.equal(f.data.aligned512, 4, '512 MiB, 512 MiB, 1 GiB and the 4 GiB reservation');
     assert.equal(f.data.aligned512Bytes, 6 * GiB);
     assert.equal(f.data.hugePageSize, 512 * MiB);
-    assert.deepEqual(f.fixes.map((x) => x.id), ['jemalloc-lg-hugepage', 'kernel-default-hugepagesz']);
+    assert.deepEqual(
+      f.fixes.map((x) => x.id),
+      ['jemalloc-lg-hugepage', 'kernel-default-hugepagesz'],
+    );
     assert.match(f.fixes[0].text, /--with-lg-hugepage=21/);
     assert.match(f.fixes[0].text, /--with-lg-page is a different knob/);
     assert.match(f.fixes[1].text, /grubby --update-kernel=ALL --args="default_hugepagesz=2M"/, 'lib64 layout: RHEL');
@@ -256,7 +290,10 @@ describe('findings', () => {
 
   it('orders findings by severity and reports malformed lines as a finding', () => {
     const a = analyzeText('# max_map_count: 10\n' + atCount(10) + 'not a line\n');
-    assert.deepEqual(a.findings.map((f) => f.severity), [...a.findings.map((f) => f.severity)].sort((x, y) => ['error', 'warning', 'info'].indexOf(x) - ['error', 'warning', 'info'].indexOf(y)));
+    assert.deepEqual(
+      a.findings.map((f) => f.severity),
+      [...a.findings.map((f) => f.severity)].sort((x, y) => ['error', 'warning', 'info'].indexOf(x) - ['error', 'warning', 'info'].indexOf(y)),
+    );
     assert.equal(find(a, 'malformed-lines')!.lines[0], 12);
   });
 });
@@ -268,7 +305,9 @@ describe('fixes', () => {
     assert.equal(recommendedMaxMapCount(65537), 524288);
     assert.equal(recommendedMaxMapCount(262144), 1048576);
     assert.equal(recommendedMaxMapCount(300000), 2097152);
-    const a = analyzeText('# max_map_count: 65530\n' + layout(Array.from({ length: 100 }, () => ({ size: 4 * KiB, perms: 'rw-p', gap: 4 * KiB }))), { maxMapCount: 100 });
+    const a = analyzeText('# max_map_count: 65530\n' + layout(Array.from({ length: 100 }, () => ({ size: 4 * KiB, perms: 'rw-p', gap: 4 * KiB }))), {
+      maxMapCount: 100,
+    });
     const fix = find(a, 'vma-limit')!.fixes[0];
     assert.equal(fix.path, '/etc/sysctl.d/99-vma-lens-max-map-count.conf');
     assert.match(fix.text, /^vm\.max_map_count = 262144$/m);

@@ -182,8 +182,16 @@ describe('README anchors: every diagnostic code links to a section, every settin
     const findings = unionMembers(fs.readFileSync(path.join(ROOT, 'src/core/types.ts'), 'utf8'), 'FindingId');
     const checks = unionMembers(fs.readFileSync(path.join(ROOT, 'src/editor/configCheck.ts'), 'utf8'), 'ConfigIssueCode');
     assert.ok(findings.length >= 10 && checks.length >= 5, `read the ids: ${findings.length} findings, ${checks.length} checks`);
-    assert.deepEqual([...findings, ...checks].filter((id) => !headings.has(id)), [], 'ids without a README section');
-    assert.deepEqual([...headings].filter((h) => !findings.includes(h) && !checks.includes(h)), [], 'README sections of no id');
+    assert.deepEqual(
+      [...findings, ...checks].filter((id) => !headings.has(id)),
+      [],
+      'ids without a README section',
+    );
+    assert.deepEqual(
+      [...headings].filter((h) => !findings.includes(h) && !checks.includes(h)),
+      [],
+      'README sections of no id',
+    );
   });
 
   it('unionMembers reads a union and finds nothing in a file without it', () => {
@@ -192,10 +200,16 @@ describe('README anchors: every diagnostic code links to a section, every settin
   });
 
   it('each setting of package.json is in the README settings table', () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, unknown> } } };
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      contributes: { configuration: { properties: Record<string, unknown> } };
+    };
     const settings = Object.keys(pkg.contributes.configuration.properties);
     assert.ok(settings.length > 5);
-    assert.deepEqual(settings.filter((id) => !readme.includes(`| \`${id}\` |`)), [], 'settings missing from the README table');
+    assert.deepEqual(
+      settings.filter((id) => !readme.includes(`| \`${id}\` |`)),
+      [],
+      'settings missing from the README table',
+    );
   });
 });
 
@@ -222,7 +236,10 @@ describe('architecture boundaries', () => {
 
   it('the core rule catches node:, vscode, packages and escapes from src/core', () => {
     const fake: Files = new Map([
-      ['src/core/a.ts', "import * as fs from 'node:fs';\nimport * as vscode from 'vscode';\nimport { x } from '../editor/x';\nimport { y } from 'chart.js';\nimport { ok } from './b';"],
+      [
+        'src/core/a.ts',
+        "import * as fs from 'node:fs';\nimport * as vscode from 'vscode';\nimport { x } from '../editor/x';\nimport { y } from 'chart.js';\nimport { ok } from './b';",
+      ],
       ['src/core/b.ts', ''],
     ]);
     assert.deepEqual(coreViolations(fake), [
@@ -271,10 +288,18 @@ describe('architecture boundaries', () => {
       }
     };
     walk('src/web/extension.ts');
-    for (const f of ['src/activate.ts', 'src/editor/hoverProvider.ts', 'src/timeline/panel.ts', 'src/fleet/fleetPanel.ts', 'src/core/kernel.ts', 'src/prometheus/client.ts']) {
+    for (const f of [
+      'src/activate.ts',
+      'src/editor/hoverProvider.ts',
+      'src/timeline/panel.ts',
+      'src/fleet/fleetPanel.ts',
+      'src/core/kernel.ts',
+      'src/prometheus/client.ts',
+    ]) {
       assert.ok(reached.has(f), `the web entry reaches ${f}`);
     }
-    for (const f of ['src/node/dumpFile.ts', 'src/capture/capture.ts', 'src/timeline/captureStore.ts']) assert.ok(!reached.has(f), `the web entry does not reach ${f}`);
+    for (const f of ['src/node/dumpFile.ts', 'src/capture/capture.ts', 'src/timeline/captureStore.ts'])
+      assert.ok(!reached.has(f), `the web entry does not reach ${f}`);
   });
 
   it('package.json: workspace first under remote development; capture and watch hidden where no program can run', async () => {

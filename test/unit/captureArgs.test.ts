@@ -10,9 +10,18 @@ import { CaptureError, parseProcessList, sshArgs, validateHost } from '../../src
 describe('process list', () => {
   it('parses list lines: databases first, then by VMA count; unreadable counts are undefined', () => {
     const list = parseProcessList(
-      ['10\t50\t0\tnginx\tnginx: worker', '11\t-\t999\tbash\t-bash', '12\t900\t27\tmysqld\t/usr/sbin/mysqld --basedir=/usr', '13\t7000\t0\tjava\tjava -jar x.jar', 'junk'].join('\n'),
+      [
+        '10\t50\t0\tnginx\tnginx: worker',
+        '11\t-\t999\tbash\t-bash',
+        '12\t900\t27\tmysqld\t/usr/sbin/mysqld --basedir=/usr',
+        '13\t7000\t0\tjava\tjava -jar x.jar',
+        'junk',
+      ].join('\n'),
     );
-    assert.deepEqual(list.map((p) => p.pid), [12, 13, 10, 11]);
+    assert.deepEqual(
+      list.map((p) => p.pid),
+      [12, 13, 10, 11],
+    );
     assert.equal(list[3].vmas, undefined);
     assert.equal(list[0].uid, 27);
   });
@@ -29,7 +38,11 @@ describe('ssh command line', () => {
 
   it('refuses hosts ssh would read as options or a shell would read as syntax', () => {
     for (const bad of ['-oProxyCommand=touch /tmp/x', 'a b', 'db1;id', 'db1`id`', '$(id)', '', 'a\nb', 'x|y']) {
-      assert.throws(() => validateHost(bad), (e: CaptureError) => e.kind === 'invalid', JSON.stringify(bad));
+      assert.throws(
+        () => validateHost(bad),
+        (e: CaptureError) => e.kind === 'invalid',
+        JSON.stringify(bad),
+      );
     }
     for (const ok of ['db1', 'root@db1.example.com', '[::1]', 'ssh://u@h:2222', '10.0.0.1']) assert.equal(validateHost(ok), ok);
     assert.throws(() => sshArgs('db1', ['capture', '1;id']), CaptureError);

@@ -107,7 +107,8 @@ describe('readDump', () => {
 
 describe('parseDump of a string', () => {
   it('gives the Dump of its UTF-8 bytes, with multi-byte names and surrogate pairs across every window edge', () => {
-    const named = (k: number, name: string) => `${(0x7f0000000000 + k * 8192).toString(16)}-${(0x7f0000001000 + k * 8192).toString(16)} r--p 00000000 08:01 ${k} /opt/${name}\n`;
+    const named = (k: number, name: string) =>
+      `${(0x7f0000000000 + k * 8192).toString(16)}-${(0x7f0000001000 + k * 8192).toString(16)} r--p 00000000 08:01 ${k} /opt/${name}\n`;
     const names = ['plain.so', 'caf\u00e9.so', '\u6570\u636e.so', '\u{1f600}\u{1f4be}.so', 'x\u{10ffff}\u00e9\u{1f600}'];
     // Enough lines for several windows; the offsets shift by one unit so that, over the runs,
     // a window edge falls inside and around every kind of character.

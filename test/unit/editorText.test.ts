@@ -54,7 +54,9 @@ function hover(l: Loaded, line: number, needle: string, offset = 0) {
 }
 
 const fixOf = (name: string, id: FixId): Fix => {
-  const fix = load(name).analysis.findings.flatMap((f) => f.fixes).find((f) => f.id === id);
+  const fix = load(name)
+    .analysis.findings.flatMap((f) => f.fixes)
+    .find((f) => f.id === id);
   assert.ok(fix, `${name} has no ${id} fix`);
   return fix;
 };
@@ -102,7 +104,10 @@ describe('hovers on maps lines', () => {
     assert.match(hover(l, anon, '00000000')!.markdown, /Anonymous memory has no file, so the offset is 0/);
     const lib = lineOf(l, /r-xp .* \/usr\/lib\/x86_64-linux-gnu\/libc\.so\.6$/);
     assert.match(hover(l, lib, 'fe:00')!.markdown, /major 254, minor 0/);
-    assert.match(hover(l, lib, '/usr/lib')!.markdown, /`\/usr\/lib\/x86_64-linux-gnu\/libc\.so\.6`: a shared library[\s\S]*\*\*Code\*\* — the code segment of the library/);
+    assert.match(
+      hover(l, lib, '/usr/lib')!.markdown,
+      /`\/usr\/lib\/x86_64-linux-gnu\/libc\.so\.6`: a shared library[\s\S]*\*\*Code\*\* — the code segment of the library/,
+    );
   });
 
   it('explain pseudo-paths, the allocator library, thread stacks and guard pages', () => {
@@ -203,7 +208,14 @@ describe('config-file checks', () => {
   });
 
   it('accept the four directories, the keywords, and an empty value', () => {
-    for (const v of ['/usr/lib/x86_64-linux-gnu/libjemalloc.so.2', '/usr/lib64/libjemalloc.so.2', '/usr/lib/libtcmalloc_minimal.so.4', 'tcmalloc', 'jemalloc', '']) {
+    for (const v of [
+      '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2',
+      '/usr/lib64/libjemalloc.so.2',
+      '/usr/lib/libtcmalloc_minimal.so.4',
+      'tcmalloc',
+      'jemalloc',
+      '',
+    ]) {
       assert.deepEqual(checkMyCnf(`[mysqld_safe]\nmalloc_lib=${v}\n`), [], v);
     }
     assert.deepEqual(checkMyCnf('[client]\nmalloc-lib=/opt/x.so\n'), [], 'only mysqld_safe and the server groups matter');
@@ -235,7 +247,13 @@ describe('config-file checks', () => {
   it('flag vm.max_map_count below 262144 in sysctl files (any spelling), and a non-number', () => {
     const text = '# tuning\nvm.swappiness = 10\nvm.max_map_count=65530\n-vm/max_map_count = 200000  \nvm.max_map_count = 1048576\n';
     const issues = checkSysctl(text);
-    assert.deepEqual(issues.map((i) => [i.line, i.code]), [[2, 'max-map-count-low'], [3, 'max-map-count-low']]);
+    assert.deepEqual(
+      issues.map((i) => [i.line, i.code]),
+      [
+        [2, 'max-map-count-low'],
+        [3, 'max-map-count-low'],
+      ],
+    );
     assert.equal(applyEdits(text, editsOf(issues[0].fixes[0])).split('\n')[2], 'vm.max_map_count=262144');
     assert.equal(applyEdits(text, editsOf(issues[1].fixes[1])).split('\n')[3], '-vm/max_map_count = 1048576  ');
     assert.equal(checkSysctl('vm.max_map_count = lots\n')[0].code, 'max-map-count-invalid');
@@ -275,7 +293,10 @@ describe('merging a fix into an existing config file', () => {
   it('appends the section, with the fix’s first comment line, when the file has none', () => {
     const text = '[mysqld]\nuser = mysql';
     const out = applyEdits(text, mergeConfig(text, cnfFix().text, 'mycnf'));
-    assert.equal(out, '[mysqld]\nuser = mysql\n\n# Written by VMA Lens: run mariadbd with jemalloc instead of glibc malloc.\n[mysqld_safe]\nmalloc-lib=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n');
+    assert.equal(
+      out,
+      '[mysqld]\nuser = mysql\n\n# Written by VMA Lens: run mariadbd with jemalloc instead of glibc malloc.\n[mysqld_safe]\nmalloc-lib=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n',
+    );
     assert.deepEqual(checkMyCnf(out), []);
   });
 
@@ -301,17 +322,33 @@ describe('merging a fix into an existing config file', () => {
 
   it('keeps CRLF line ends', () => {
     const text = '[mysqld_safe]\r\nnice=0\r\n';
-    assert.equal(applyEdits(text, mergeConfig(text, cnfFix().text, 'mycnf')), '[mysqld_safe]\r\nnice=0\r\nmalloc-lib=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2\r\n');
+    assert.equal(
+      applyEdits(text, mergeConfig(text, cnfFix().text, 'mycnf')),
+      '[mysqld_safe]\r\nnice=0\r\nmalloc-lib=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2\r\n',
+    );
   });
 });
 
 describe('report HTML', () => {
-  const page = { nonce: 'N0nce', cspSource: 'vscode-resource:', cmd: { openFix: 'vmaLens.openFix', copyCommand: 'vmaLens.copyCommand', revealLine: 'vmaLens.revealLine' }, commandLine: (f: Fix) => f.commands[0] };
+  const page = {
+    nonce: 'N0nce',
+    cspSource: 'vscode-resource:',
+    cmd: { openFix: 'vmaLens.openFix', copyCommand: 'vmaLens.copyCommand', revealLine: 'vmaLens.revealLine' },
+    commandLine: (f: Fix) => f.commands[0],
+  };
 
   it('has a nonce CSP with no external sources, the limit, the allocator, the kind table and every finding with fix buttons', () => {
     const l = load('fragmenter-at-limit.maps');
-    const html = analysisHtml(l.analysis, { ...page, subject: 'fragmenter-at-limit.maps', docUri: 'file:///x.maps', state: { kind: 'analysis', uri: 'file:///x.maps' } });
-    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src vscode-resource: 'nonce-N0nce';[^"]*script-src 'nonce-N0nce';">/);
+    const html = analysisHtml(l.analysis, {
+      ...page,
+      subject: 'fragmenter-at-limit.maps',
+      docUri: 'file:///x.maps',
+      state: { kind: 'analysis', uri: 'file:///x.maps' },
+    });
+    assert.match(
+      html,
+      /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src vscode-resource: 'nonce-N0nce';[^"]*script-src 'nonce-N0nce';">/,
+    );
     assert.doesNotMatch(html, /https?:\/\//, 'no external resource');
     assert.match(html, /65,530 \/ 65,530 \(100%\)/);
     assert.match(html, /<div class="value">glibc<\/div>/);
@@ -336,7 +373,15 @@ describe('report HTML', () => {
     assert.match(analysisHtml(s.analysis, { ...page, subject: 's' }), /<th class="num">RSS<\/th>/);
     const a = load('mariadbd-glibc.maps');
     const b = load('mariadbd-jemalloc.maps');
-    const html = diffHtml(diffDumps(a.dump, b.dump), { nonce: 'n', cspSource: 'c', subject: 'x', nameA: 'glibc', nameB: 'jemalloc', a: a.analysis, b: b.analysis });
+    const html = diffHtml(diffDumps(a.dump, b.dump), {
+      nonce: 'n',
+      cspSource: 'c',
+      subject: 'x',
+      nameA: 'glibc',
+      nameB: 'jemalloc',
+      a: a.analysis,
+      b: b.analysis,
+    });
     assert.match(html, /<div class="value">glibc → jemalloc<\/div>/);
     assert.match(html, new RegExp(`${a.analysis.vmaCount} → ${b.analysis.vmaCount}`));
     assert.match(html, /<td>glibc arena<\/td>/);

@@ -101,11 +101,15 @@ describe('fixes for where servers run', () => {
     assert.equal(productMinimum(es)?.minimum, 262144);
     assert.equal(productMinimum('java -cp x org.opensearch.bootstrap.OpenSearch')?.product, 'OpenSearch');
     assert.equal(productMinimum('/usr/sbin/mariadbd'), undefined);
-    const dump = (limit: number) => `# command: ${es}\n# max_map_count: ${limit}\n` + layout([...library('/usr/share/elasticsearch/jdk/bin/java'), ...library(LIBC)]);
+    const dump = (limit: number) =>
+      `# command: ${es}\n# max_map_count: ${limit}\n` + layout([...library('/usr/share/elasticsearch/jdk/bin/java'), ...library(LIBC)]);
     const f = find(analyzeText(dump(65530)), 'product-max-map-count')!;
     assert.equal(f.severity, 'warning');
     assert.equal(f.lines[0], 1, 'on the command line');
-    assert.deepEqual(f.fixes.map((x) => x.id), ['sysctl-max-map-count', 'k8s-max-map-count', 'ansible-max-map-count']);
+    assert.deepEqual(
+      f.fixes.map((x) => x.id),
+      ['sysctl-max-map-count', 'k8s-max-map-count', 'ansible-max-map-count'],
+    );
     assert.match(f.fixes[0].text, /vm\.max_map_count = 262144/);
     assert.equal(find(analyzeText(dump(262144)), 'product-max-map-count'), undefined);
   });
@@ -159,7 +163,13 @@ describe('glibc heap layouts that happen rarely', () => {
   const heapsOf = (regions: Region[]) => analyzeText(layout([...library('/usr/sbin/myserver'), ...library(LIBC), ...regions])).arenas;
 
   it("a heap's rest merged with the spare slot new_heap() keeps: one ---p of 127 MiB after a 1 MiB head is one heap", () => {
-    assert.equal(heapsOf([{ at: A, size: MiB, perms: 'rw-p' }, { size: 127 * MiB, perms: '---p' }]), 1);
+    assert.equal(
+      heapsOf([
+        { at: A, size: MiB, perms: 'rw-p' },
+        { size: 127 * MiB, perms: '---p' },
+      ]),
+      1,
+    );
   });
 
   it('heaps whose rests run into the next heap: each rw-p head on its slot boundary is a heap', () => {
@@ -173,7 +183,14 @@ describe('glibc heap layouts that happen rarely', () => {
   });
 
   it('read-write memory resuming off a slot boundary after ---p is not a heap run', () => {
-    assert.equal(heapsOf([{ at: A, size: MiB, perms: 'rw-p' }, { size: 16 * MiB, perms: '---p' }, { size: 47 * MiB, perms: 'rw-p' }]), 0);
+    assert.equal(
+      heapsOf([
+        { at: A, size: MiB, perms: 'rw-p' },
+        { size: 16 * MiB, perms: '---p' },
+        { size: 47 * MiB, perms: 'rw-p' },
+      ]),
+      0,
+    );
   });
 });
 

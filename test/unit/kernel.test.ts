@@ -242,19 +242,27 @@ const anonLine = (start: number, size: number, perms: string) => `${hexAt(start)
 describe('classify and tally in one pass', () => {
   const MIB = 1 << 20;
   // Thread stacks: a 4 KiB ---p guard under an 8 MiB rw-p stack, six of them, and fragmented anonymous runs.
-  const stacks = Array.from({ length: 6 }, (_, t) => [anonLine(0x7f1000000000 + t * 16 * MIB, 4096, '---p'), anonLine(0x7f1000000000 + t * 16 * MIB + 4096, 8 * MIB, 'rw-p')]).flat();
+  const stacks = Array.from({ length: 6 }, (_, t) => [
+    anonLine(0x7f1000000000 + t * 16 * MIB, 4096, '---p'),
+    anonLine(0x7f1000000000 + t * 16 * MIB + 4096, 8 * MIB, 'rw-p'),
+  ]).flat();
   const runs = Array.from({ length: 40 }, (_, i) => anonLine(0x7f2000000000 + i * 8192, 4096, 'rw-p'));
   const cases: Record<string, string> = {
-    ...Object.fromEntries(readdirSync('samples').filter((f) => !f.endsWith('.md')).map((f) => [f, readFileSync(join('samples', f), 'latin1')])),
+    ...Object.fromEntries(
+      readdirSync('samples')
+        .filter((f) => !f.endsWith('.md'))
+        .map((f) => [f, readFileSync(join('samples', f), 'latin1')]),
+    ),
     // The capture's thread count bounds the stacks: classify.ts gives pairs back to the allocator.
     'fewer threads than stacks': ['# threads: 3', '555555554000-555555556000 r-xp 00000000 08:01 42 /usr/bin/prog', ...stacks, ...runs].join('\n') + '\n',
     // No library, 2 MiB-aligned extents, no arenas: static jemalloc, anonymous memory re-kinded by analyze.ts.
-    'static jemalloc layout': [
-      '555555554000-555555556000 r-xp 00000000 08:01 42 /usr/bin/prog',
-      ...Array.from({ length: 10 }, (_, i) => anonLine(0x7f3000000000 + i * 8 * MIB, 4 * MIB, 'rw-p')),
-      ...stacks,
-      ...runs,
-    ].join('\n') + '\n',
+    'static jemalloc layout':
+      [
+        '555555554000-555555556000 r-xp 00000000 08:01 42 /usr/bin/prog',
+        ...Array.from({ length: 10 }, (_, i) => anonLine(0x7f3000000000 + i * 8 * MIB, 4 * MIB, 'rw-p')),
+        ...stacks,
+        ...runs,
+      ].join('\n') + '\n',
   };
   for (const [name, text] of Object.entries(cases)) {
     it(`reads the tally of the final kinds: ${name}`, () => {

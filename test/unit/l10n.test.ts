@@ -36,7 +36,9 @@ describe('message catalogue', () => {
 
   it('the extractor finds at least what @vscode/l10n-dev export finds in the same files', async () => {
     const { messages } = await catalogue();
-    const files = ['src', 'webview'].flatMap((d) => fs.readdirSync(path.join(ROOT, d), { recursive: true, encoding: 'utf8' }).map((f) => path.join(ROOT, d, f)));
+    const files = ['src', 'webview'].flatMap((d) =>
+      fs.readdirSync(path.join(ROOT, d), { recursive: true, encoding: 'utf8' }).map((f) => path.join(ROOT, d, f)),
+    );
     // Only files that mention l10n: l10n-dev skips the others anyway, after the cost of reading them.
     const sources = files
       .filter((f) => f.endsWith('.ts') && fs.statSync(f).isFile())
@@ -44,7 +46,10 @@ describe('message catalogue', () => {
       .filter((s) => s.contents.includes('l10n.t('));
     const theirs = Object.keys(await getL10nJson(sources));
     assert.ok(theirs.length > 100, `l10n-dev found ${theirs.length}`);
-    assert.deepEqual(theirs.filter((m) => !messages.has(m)), []);
+    assert.deepEqual(
+      theirs.filter((m) => !messages.has(m)),
+      [],
+    );
   });
 
   it('has zh-cn among its languages', () => {
@@ -83,11 +88,21 @@ describe('message catalogue', () => {
     const used = new Set([...pkg.matchAll(/"%([^%"]+)%"/g)].map((m) => m[1]));
     const nls = readJson('package.nls.json');
     assert.ok(used.size >= 20, `${used.size} keys`);
-    assert.deepEqual([...used].filter((k) => !(k in nls)), []);
-    assert.deepEqual(Object.keys(nls).filter((k) => !used.has(k)), []);
+    assert.deepEqual(
+      [...used].filter((k) => !(k in nls)),
+      [],
+    );
+    assert.deepEqual(
+      Object.keys(nls).filter((k) => !used.has(k)),
+      [],
+    );
     const p = JSON.parse(pkg) as { l10n?: string; contributes: { commands: { title: string }[] } };
     assert.equal(p.l10n, './l10n');
-    assert.deepEqual(p.contributes.commands.filter((c) => !/^%.+%$/.test(c.title)), [], 'a command title outside package.nls.json');
+    assert.deepEqual(
+      p.contributes.commands.filter((c) => !/^%.+%$/.test(c.title)),
+      [],
+      'a command title outside package.nls.json',
+    );
   });
 });
 
@@ -152,14 +167,29 @@ const UI_DIRS = [
   // the timeline webview and its widget modules (chartPanel, stripPanel, diffTables, summary, …)
   'webview',
 ];
-const TEXT_PROPS = new Set(['title', 'placeHolder', 'placeholder', 'prompt', 'label', 'description', 'detail', 'openLabel', 'tooltip', 'text', 'textContent', 'message', 'error']);
+const TEXT_PROPS = new Set([
+  'title',
+  'placeHolder',
+  'placeholder',
+  'prompt',
+  'label',
+  'description',
+  'detail',
+  'openLabel',
+  'tooltip',
+  'text',
+  'textContent',
+  'message',
+  'error',
+]);
 const TEXT_CALLS = /^(?:showInformationMessage|showWarningMessage|showErrorMessage|setStatusBarMessage|withProgress|guarded|showError|requireTrust|notice)$/;
 
 function literalText(node: ts.Node, sf: ts.SourceFile): string | undefined {
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
   if (ts.isTemplateExpression(node)) return [node.head.text, ...node.templateSpans.map((s) => s.literal.text)].join(' ');
   if (ts.isConditionalExpression(node)) return [literalText(node.whenTrue, sf), literalText(node.whenFalse, sf)].filter(Boolean).join(' ') || undefined;
-  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.PlusToken) return [literalText(node.left, sf), literalText(node.right, sf)].filter(Boolean).join(' ') || undefined;
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.PlusToken)
+    return [literalText(node.left, sf), literalText(node.right, sf)].filter(Boolean).join(' ') || undefined;
   return undefined;
 }
 /** Names that read the same in every language: the product, units of the trade, URLs. */
@@ -188,10 +218,18 @@ export function unwrappedUiLiterals(root: string): string[] {
           const callee = node.expression.getText(sf).split('.').pop() ?? '';
           // notice(level, message): the level is a CSS class, not text.
           if (TEXT_CALLS.test(callee)) for (const a of node.arguments.slice(callee === 'notice' ? 1 : 0)) if (isWords(literalText(a, sf))) report(a, callee);
-          if (callee === 'setAttribute' && /aria-label|title/.test(node.arguments[0]?.getText(sf) ?? '') && isWords(literalText(node.arguments[1], sf))) report(node.arguments[1], 'attribute');
+          if (callee === 'setAttribute' && /aria-label|title/.test(node.arguments[0]?.getText(sf) ?? '') && isWords(literalText(node.arguments[1], sf)))
+            report(node.arguments[1], 'attribute');
         }
-        if (ts.isPropertyAssignment(node) && TEXT_PROPS.has(node.name.getText(sf)) && isWords(literalText(node.initializer, sf))) report(node.initializer, node.name.getText(sf));
-        if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(node.left) && TEXT_PROPS.has(node.left.name.text) && isWords(literalText(node.right, sf)))
+        if (ts.isPropertyAssignment(node) && TEXT_PROPS.has(node.name.getText(sf)) && isWords(literalText(node.initializer, sf)))
+          report(node.initializer, node.name.getText(sf));
+        if (
+          ts.isBinaryExpression(node) &&
+          node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+          ts.isPropertyAccessExpression(node.left) &&
+          TEXT_PROPS.has(node.left.name.text) &&
+          isWords(literalText(node.right, sf))
+        )
           report(node.right, node.left.name.text);
         ts.forEachChild(node, visit);
       };

@@ -12,14 +12,20 @@ import { LatestRequest } from '../../webview/requests';
 describe('upperBound', () => {
   it('finds the first value above v, with repeats, at both ends, and within a count shorter than the array', () => {
     const a = [1, 3, 3, 5, 9];
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 8, 9, 10].map((v) => upperBound(a, v)), [0, 1, 1, 3, 3, 4, 4, 5, 5]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 8, 9, 10].map((v) => upperBound(a, v)),
+      [0, 1, 1, 3, 3, 4, 4, 5, 5],
+    );
     assert.equal(upperBound([], 1), 0);
     assert.equal(upperBound(new Uint32Array([2, 4, 6, 0, 0]), 7, 3), 3, 'the unused tail of a column is not searched');
   });
 
   it("gives the dump's VMA on a line, and none on a line between VMAs", () => {
     const d = parseDump('# pid: 1\n7f0000000000-7f0000001000 r--p 00000000 00:00 0\n\n7f0000002000-7f0000003000 rw-p 00000000 00:00 0\n');
-    assert.deepEqual([1, 2, 3, 4, 5].map((l) => d.indexAtLine(l)), [-1, 0, -1, 1, -1]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((l) => d.indexAtLine(l)),
+      [-1, 0, -1, 1, -1],
+    );
   });
 });
 

@@ -12,7 +12,10 @@ function rows(d: Dump) {
 describe('maps lines', () => {
   it('reads every column of a 64-bit line, keeping the line number', () => {
     const d = parseDump(
-      [mapsLine('55c48268e000', '55c482690000', 'r--p', '00002000', 'fe:00', 260875, '/usr/bin/sleep'), mapsLine('7ffed4aaf000', '7ffed4ad0000', 'rw-p', '00000000', '00:00', 0, '[stack]')].join('\n') + '\n',
+      [
+        mapsLine('55c48268e000', '55c482690000', 'r--p', '00002000', 'fe:00', 260875, '/usr/bin/sleep'),
+        mapsLine('7ffed4aaf000', '7ffed4ad0000', 'rw-p', '00000000', '00:00', 0, '[stack]'),
+      ].join('\n') + '\n',
     );
     assert.equal(d.count, 2);
     assert.equal(d.format, 'maps');
@@ -73,8 +76,32 @@ describe('maps lines', () => {
   });
 
   it('reads every special name of the brief', () => {
-    const names = ['[heap]', '[stack]', '[stack:1234]', '[vdso]', '[vvar]', '[vvar_vclock]', '[anon:libc_malloc]', '[anon_shmem:shared]', '/dev/zero (deleted)', '/memfd:pool (deleted)', '/SYSV0000002a (deleted)'];
-    const text = names.map((n, k) => mapsLine((0x7f0000000000 + k * 0x10000).toString(16), (0x7f0000001000 + k * 0x10000).toString(16), n.startsWith('/') ? 'rw-s' : 'rw-p', '00000000', n.startsWith('/') ? '00:01' : '00:00', n.startsWith('/') ? 99 : 0, n)).join('\n');
+    const names = [
+      '[heap]',
+      '[stack]',
+      '[stack:1234]',
+      '[vdso]',
+      '[vvar]',
+      '[vvar_vclock]',
+      '[anon:libc_malloc]',
+      '[anon_shmem:shared]',
+      '/dev/zero (deleted)',
+      '/memfd:pool (deleted)',
+      '/SYSV0000002a (deleted)',
+    ];
+    const text = names
+      .map((n, k) =>
+        mapsLine(
+          (0x7f0000000000 + k * 0x10000).toString(16),
+          (0x7f0000001000 + k * 0x10000).toString(16),
+          n.startsWith('/') ? 'rw-s' : 'rw-p',
+          '00000000',
+          n.startsWith('/') ? '00:01' : '00:00',
+          n.startsWith('/') ? 99 : 0,
+          n,
+        ),
+      )
+      .join('\n');
     const d = parseDump(text);
     assert.equal(d.count, names.length);
     assert.deepEqual(
@@ -84,7 +111,12 @@ describe('maps lines', () => {
   });
 
   it('accepts CRLF line ends and 3-digit device majors', () => {
-    const d = parseDump(mapsLine('7f0000000000', '7f0000001000', 'r--p', '00000000', '103:02', 12, '/data/x') + '\r\n' + mapsLine('7f0000001000', '7f0000002000', 'rw-p') + '\r\n');
+    const d = parseDump(
+      mapsLine('7f0000000000', '7f0000001000', 'r--p', '00000000', '103:02', 12, '/data/x') +
+        '\r\n' +
+        mapsLine('7f0000001000', '7f0000002000', 'rw-p') +
+        '\r\n',
+    );
     assert.equal(d.count, 2);
     assert.equal(d.vma(0).dev, '103:02');
     assert.equal(d.vma(0).name, '/data/x');
@@ -117,12 +149,22 @@ describe('maps lines', () => {
 
   it('rejects addresses of more than 16 digits and malformed devices and inodes', () => {
     const d = parseDump(
-      ['1ffffffffff600000-ffffffffff601000 r--p 00000000 00:00 0', '7f0000000000-7f0000001000 r--p 00000000 0000 0', '7f0000000000-7f0000001000 r--p 00000000 00:00 12x', '7f0000000000-7f0000001000 r--p zz 00:00 0'].join('\n'),
+      [
+        '1ffffffffff600000-ffffffffff601000 r--p 00000000 00:00 0',
+        '7f0000000000-7f0000001000 r--p 00000000 0000 0',
+        '7f0000000000-7f0000001000 r--p 00000000 00:00 12x',
+        '7f0000000000-7f0000001000 r--p zz 00:00 0',
+      ].join('\n'),
     );
     assert.equal(d.count, 0);
     assert.deepEqual(
       d.malformed.map((m) => m.reason),
-      ['address has more than 16 hexadecimal digits', 'device must be "major:minor" in hexadecimal', 'inode is not a decimal number', 'offset is not hexadecimal'],
+      [
+        'address has more than 16 hexadecimal digits',
+        'device must be "major:minor" in hexadecimal',
+        'inode is not a decimal number',
+        'offset is not hexadecimal',
+      ],
     );
   });
 
@@ -288,7 +330,9 @@ describe('smaps, smaps_rollup and pmap', () => {
   });
 
   it('reads plain pmap output', () => {
-    const d = parseDump(['4841:   sleep 300', '000055c48268e000      8K r---- sleep', '000055c48a381000    132K rw---   [ anon ]', ' total             140K'].join('\n'));
+    const d = parseDump(
+      ['4841:   sleep 300', '000055c48268e000      8K r---- sleep', '000055c48a381000    132K rw---   [ anon ]', ' total             140K'].join('\n'),
+    );
     assert.equal(d.format, 'pmap');
     assert.equal(d.count, 2);
     assert.equal(d.vma(0).size, 8192);
@@ -329,7 +373,10 @@ describe('streaming', () => {
     for (let o = 0; o < bytes.length; o += 4096) p.push(bytes.subarray(o, o + 4096));
     for (const d of [whole, p.end()]) {
       assert.equal(d.count, 1);
-      assert.deepEqual(d.malformed.map((m) => [m.line, m.reason]), [[1, 'line is longer than 64 KiB']]);
+      assert.deepEqual(
+        d.malformed.map((m) => [m.line, m.reason]),
+        [[1, 'line is longer than 64 KiB']],
+      );
       assert.equal(d.vma(0).line, 2);
     }
   });
@@ -337,6 +384,9 @@ describe('streaming', () => {
   it('parses a last line without a newline, even when truncated', () => {
     const d = parseDump(mapsLine('7f0000000000', '7f0000001000', 'rw-p') + '\n7f0000001000-7f00000020');
     assert.equal(d.count, 1);
-    assert.deepEqual(d.malformed.map((m) => m.line), [2]);
+    assert.deepEqual(
+      d.malformed.map((m) => m.line),
+      [2],
+    );
   });
 });

@@ -25,7 +25,11 @@ function reference(text: string): RefVma[] {
   for (const raw of text.split('\n')) {
     const line = raw.replace(/\r$/, '');
     if (/^[0-9a-f]+-[0-9a-f]+ [r-][w-][x-][ps] /.test(line)) out.push({ fields: {}, flags: '' });
-    else if (/^\s*VmFlags:/.test(line)) out[out.length - 1].flags = line.replace(/^\s*VmFlags:/, '').trim().replace(/\s+/g, ' ');
+    else if (/^\s*VmFlags:/.test(line))
+      out[out.length - 1].flags = line
+        .replace(/^\s*VmFlags:/, '')
+        .trim()
+        .replace(/\s+/g, ' ');
     else {
       const m = /^\s*(\w+):[ \t]*(\d+)/.exec(line);
       if (m) out[out.length - 1].fields[m[1]] = Number(m[2]);
@@ -59,9 +63,7 @@ describe('smaps field lines in the kernel', () => {
     const lines = real.split('\n');
     // Every 7th field line indented, every 5th with tabs after the colon: parse.ts reads the
     // first, the kernel the second; the kernel then goes on with the lines after them.
-    const mixed = lines
-      .map((l, k) => (/^[A-Z]\w*:/.test(l) ? (k % 7 === 0 ? '  ' + l : k % 5 === 0 ? l.replace(/:\s+/, ':\t\t') : l) : l))
-      .join('\n');
+    const mixed = lines.map((l, k) => (/^[A-Z]\w*:/.test(l) ? (k % 7 === 0 ? '  ' + l : k % 5 === 0 ? l.replace(/:\s+/, ':\t\t') : l) : l)).join('\n');
     assertSame(mixed, 'indented and tabbed');
     assertSame(lines.join('\r\n'), 'CRLF');
   });

@@ -6,10 +6,22 @@ import { parseDump } from '../../src/core/parse';
 import { forecast, orderSamples, sampleOf, TimelineSample } from '../../src/core/timeline';
 import { KiB, layout, library, MiB, Region } from '../helpers/mapsText';
 
-const frag = (n: number, at = 0x7e0000000000): Region[] => Array.from({ length: n }, (_, k) => ({ ...(k === 0 ? { at } : { gap: 4 * KiB }), size: 4 * KiB, perms: 'rw-p' }));
+const frag = (n: number, at = 0x7e0000000000): Region[] =>
+  Array.from({ length: n }, (_, k) => ({ ...(k === 0 ? { at } : { gap: 4 * KiB }), size: 4 * KiB, perms: 'rw-p' }));
 
 function sample(vmaCount: number, time?: number, source = `s${vmaCount}.maps`): TimelineSample {
-  return { source, label: source, vmaCount, maxMapCount: 65530, kinds: {}, allocator: 'glibc', threads: 1, findings: [], malformed: 0, ...(time !== undefined ? { time } : {}) };
+  return {
+    source,
+    label: source,
+    vmaCount,
+    maxMapCount: 65530,
+    kinds: {},
+    allocator: 'glibc',
+    threads: 1,
+    findings: [],
+    malformed: 0,
+    ...(time !== undefined ? { time } : {}),
+  };
 }
 
 describe('timeline', () => {
@@ -24,9 +36,15 @@ describe('timeline', () => {
   });
 
   it('orders by capture time when every sample has one, else by name in natural order', () => {
-    assert.deepEqual(orderSamples([sample(3, 30), sample(1, 10), sample(2, 20)]).map((s) => s.vmaCount), [1, 2, 3]);
+    assert.deepEqual(
+      orderSamples([sample(3, 30), sample(1, 10), sample(2, 20)]).map((s) => s.vmaCount),
+      [1, 2, 3],
+    );
     const byName = orderSamples([sample(1, undefined, 'maps.10'), sample(2, undefined, 'maps.9'), sample(3, 5, 'maps.1')]);
-    assert.deepEqual(byName.map((s) => s.source), ['maps.1', 'maps.9', 'maps.10']);
+    assert.deepEqual(
+      byName.map((s) => s.source),
+      ['maps.1', 'maps.9', 'maps.10'],
+    );
   });
 
   it('forecast: a straight line through recent samples, extended to the limit', () => {
@@ -44,7 +62,10 @@ describe('timeline', () => {
     assert.equal(forecast([0, 1, 2].map((k) => sample(500, k * h))).etaMs, undefined);
     assert.equal(forecast([0, 1, 2].map((k) => sample(500, k * h))).reason, 'flat');
     assert.equal(forecast([0, 1, 2].map((k) => sample(65530, k * h))).text, 'at the limit now (times from the capture headers)');
-    const noTime = forecast([0, 1, 2].map((k) => sample(100 + k * 100)), { intervalMs: 1000 });
+    const noTime = forecast(
+      [0, 1, 2].map((k) => sample(100 + k * 100)),
+      { intervalMs: 1000 },
+    );
     assert.equal(Math.round(noTime.ratePerHour!), 360000);
     assert.equal(noTime.basis, 'interval');
     const window = forecast([...[0, 1, 2, 3, 4].map((k) => sample(60000 - k * 1000, k * h)), ...[5, 6, 7].map((k) => sample(1000 * k, k * h))], { window: 3 });
@@ -58,7 +79,10 @@ describe('timeline', () => {
     assert.equal(none.reason, 'time');
     assert.equal(none.ratePerHour, undefined);
     assert.match(none.text, /no "# time:" header .*give the time between samples with --interval/);
-    const byMtime = forecast(untimed.map((s, k) => ({ ...s, mtime: 5e11 + k * 2000 })), { intervalMs: 60_000 });
+    const byMtime = forecast(
+      untimed.map((s, k) => ({ ...s, mtime: 5e11 + k * 2000 })),
+      { intervalMs: 60_000 },
+    );
     assert.equal(byMtime.basis, 'mtime', 'file times beat an interval');
     assert.equal(Math.round(byMtime.ratePerHour!), 180_000);
     const copied = untimed.map((s, k) => ({ ...s, mtime: 5e11 + k * 0.3 }));

@@ -29,7 +29,10 @@ describe('timeline model (webview)', () => {
     const m = new TimelineModel();
     m.add([sample(300, 3 * H), sample(100, 1 * H)]);
     m.add([sample(200, 2 * H)]);
-    assert.deepEqual(m.samples.map((s) => s.vmaCount), [100, 200, 300]);
+    assert.deepEqual(
+      m.samples.map((s) => s.vmaCount),
+      [100, 200, 300],
+    );
     assert.equal(m.timed, true);
     assert.equal(m.x(0), 1 * H);
     // Same source again: replaced, not duplicated.
@@ -38,7 +41,10 @@ describe('timeline model (webview)', () => {
     assert.equal(m.samples[1].vmaCount, 250);
     // A live sample after the last one is appended.
     m.add([sample(400, 4 * H)]);
-    assert.deepEqual(m.samples.map((s) => s.vmaCount), [100, 250, 300, 400]);
+    assert.deepEqual(
+      m.samples.map((s) => s.vmaCount),
+      [100, 250, 300, 400],
+    );
     assert.equal(m.indexOf(m.samples[3].source), 3);
   });
 
@@ -46,7 +52,10 @@ describe('timeline model (webview)', () => {
     const m = new TimelineModel();
     m.add([sample(5, undefined, { source: '/d/maps.10' }), sample(3, undefined, { source: '/d/maps.9' }), sample(1, 100, { source: '/d/maps.1' })]);
     assert.equal(m.timed, false);
-    assert.deepEqual(m.samples.map((s) => s.source), ['/d/maps.1', '/d/maps.9', '/d/maps.10']);
+    assert.deepEqual(
+      m.samples.map((s) => s.source),
+      ['/d/maps.1', '/d/maps.9', '/d/maps.10'],
+    );
     assert.deepEqual([m.x(0), m.x(1), m.x(2)], [1, 2, 3]);
   });
 
@@ -74,13 +83,20 @@ describe('timeline model (webview)', () => {
     assert.ok(idx.length <= 2000, `${idx.length} points`);
     assert.ok(idx.length > 1000);
     for (const must of [0, n - 1, 4321, 7777, 1234]) assert.ok(idx.includes(must), `keeps ${must}`);
-    assert.deepEqual(idx, [...idx].sort((a, b) => a - b), 'in order');
+    assert.deepEqual(
+      idx,
+      [...idx].sort((a, b) => a - b),
+      'in order',
+    );
     assert.equal(new Set(idx).size, idx.length, 'no duplicates');
     // The drawn maximum and minimum are the true ones.
     assert.equal(Math.max(...idx.map((i) => values[i])), Math.max(...values));
     assert.equal(Math.min(...idx.map((i) => values[i])), Math.min(...values));
     // Short series are not touched.
-    assert.deepEqual(decimateMinMax(5, 100, () => 0), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      decimateMinMax(5, 100, () => 0),
+      [0, 1, 2, 3, 4],
+    );
   });
 
   it('draws the forecast from the fitted value at the last sample to the limit, when the limit is near', () => {
@@ -95,7 +111,10 @@ describe('timeline model (webview)', () => {
     assert.equal(f.segment.reachesLimit, true);
     assert.equal(Math.round(f.segment.to.y), 65_530);
     assert.equal(Math.round((f.segment.to.x - 9 * H) / 60_000), Math.round(5.53 * 60));
-    assert.match(f.text, /^Forecast: limit in about 5 h 31 min at the current rate \(\+1,000 VMAs\/h; times from the capture headers\), fitted over the last 10 samples\.$/);
+    assert.match(
+      f.text,
+      /^Forecast: limit in about 5 h 31 min at the current rate \(\+1,000 VMAs\/h; times from the capture headers\), fitted over the last 10 samples\.$/,
+    );
   });
 
   it('clips a far forecast at one timeline span; says which times it used, or why there is no forecast', () => {
@@ -108,7 +127,10 @@ describe('timeline model (webview)', () => {
     const noInterval = new TimelineModel({ intervalFrom: 'the setting X' });
     noInterval.add(untimed);
     assert.equal(noInterval.timed, false);
-    assert.match(noInterval.forecastLine()!.text, /^Forecast: none, the samples have no "# time:" header and the files have no modification times; give the time between samples with the setting X\.$/);
+    assert.match(
+      noInterval.forecastLine()!.text,
+      /^Forecast: none, the samples have no "# time:" header and the files have no modification times; give the time between samples with the setting X\.$/,
+    );
     assert.equal(noInterval.forecastLine()!.segment, undefined);
     const withInterval = new TimelineModel({ intervalMs: 10_000, intervalFrom: 'the setting X' });
     withInterval.add(untimed);
@@ -138,7 +160,17 @@ describe('theme colours', () => {
     assert.equal(parseColor('color(srgb 1 0 0)'), undefined);
     assert.deepEqual(mix({ r: 200, g: 0, b: 100, a: 1 }, { r: 0, g: 0, b: 0, a: 1 }, 0.5), { r: 100, g: 0, b: 50, a: 1 });
     const c = (hex: string) => parseColor(hex)!;
-    const base = { blue: c('#0000ff'), purple: c('#800080'), red: c('#ff0000'), orange: c('#ffa500'), yellow: c('#ffff00'), green: c('#00ff00'), foreground: c('#000000'), background: c('#ffffff'), lines: c('#cccccc') };
+    const base = {
+      blue: c('#0000ff'),
+      purple: c('#800080'),
+      red: c('#ff0000'),
+      orange: c('#ffa500'),
+      yellow: c('#ffff00'),
+      green: c('#00ff00'),
+      foreground: c('#000000'),
+      background: c('#ffffff'),
+      lines: c('#cccccc'),
+    };
     const light = buildPalette(base, false);
     assert.equal(light.kind.text, 'rgb(0, 0, 255)');
     assert.equal(light.kind['image-gap'], 'rgb(191, 191, 255)');

@@ -30,7 +30,17 @@ describe('fragmentation strip', () => {
   });
 
   it('keeps a small address space linear, and collapses the huge holes of a 64-bit one (saying how many)', () => {
-    const small = layoutStrip(stripFor(layout([{ size: 4 * KiB, perms: 'rw-p' }, { gap: 8 * KiB, size: 4 * KiB, perms: 'rw-p' }], 0x10000)));
+    const small = layoutStrip(
+      stripFor(
+        layout(
+          [
+            { size: 4 * KiB, perms: 'rw-p' },
+            { gap: 8 * KiB, size: 4 * KiB, perms: 'rw-p' },
+          ],
+          0x10000,
+        ),
+      ),
+    );
     assert.equal(small.compressed, false);
     assert.equal(small.total, 16 * KiB);
     assert.equal(small.holes, 1);
@@ -88,7 +98,11 @@ describe('fragmentation strip', () => {
     assert.equal(d.binned, true);
     assert.equal(d.vmaCount, 5001);
     assert.ok(d.start.length <= 102, `${d.start.length} runs`);
-    assert.equal(d.count!.reduce((a, b) => a + b, 0), 5001, 'every VMA is in one run');
+    assert.equal(
+      d.count!.reduce((a, b) => a + b, 0),
+      5001,
+      'every VMA is in one run',
+    );
     // The stack after the 1 GiB hole is a run of its own.
     assert.equal(d.count![d.count!.length - 1], 1);
     assert.equal(d.kind[d.kind.length - 1], KIND_INDEX.stack);

@@ -24,7 +24,10 @@ function answer(req: RequestStripMessage, text: string): StripResultMessage {
 function setup() {
   const sent: RequestStripMessage[] = [];
   const drawn: StripResultMessage[] = [];
-  const r = new StripRequests((m) => sent.push(m), (m) => drawn.push(m));
+  const r = new StripRequests(
+    (m) => sent.push(m),
+    (m) => drawn.push(m),
+  );
   return { r, sent, drawn };
 }
 
@@ -36,13 +39,20 @@ describe('timeline strip requests', () => {
     const { r, sent, drawn } = setup();
     r.ask('/d/a.maps');
     r.ask('/d/b.maps');
-    assert.deepEqual(sent.map((m) => m.source), ['/d/a.maps', '/d/b.maps']);
+    assert.deepEqual(
+      sent.map((m) => m.source),
+      ['/d/a.maps', '/d/b.maps'],
+    );
     assert.notEqual(sent[0]!.id, sent[1]!.id);
     const late = answer(sent[0]!, A);
     const current = answer(sent[1]!, B);
     r.onResult(current);
     r.onResult(late);
-    assert.deepEqual(drawn.map((m) => m.strip?.source), ['/d/b.maps'], 'the late answer for a.maps is not drawn over b.maps');
+    assert.deepEqual(
+      drawn.map((m) => m.strip?.source),
+      ['/d/b.maps'],
+      'the late answer for a.maps is not drawn over b.maps',
+    );
     assert.equal(drawn[0], current);
     assert.notEqual(late.strip!.vmaCount, current.strip!.vmaCount, 'the two strips differ, so drawing the wrong one would show');
   });
@@ -54,7 +64,10 @@ describe('timeline strip requests', () => {
     r.onResult(answer(sent[0]!, A));
     assert.equal(drawn.length, 0);
     r.onResult(answer(sent[1]!, B));
-    assert.deepEqual(drawn.map((m) => m.source), ['/d/b.maps']);
+    assert.deepEqual(
+      drawn.map((m) => m.source),
+      ['/d/b.maps'],
+    );
   });
 
   it('an error answer follows the same rule; a single request is drawn, whatever it carries', () => {
@@ -63,7 +76,10 @@ describe('timeline strip requests', () => {
     r.ask('/d/b.maps');
     r.onResult({ type: MessageType.StripResult, id: sent[0]!.id, source: '/d/a.maps', error: 'unreadable' });
     r.onResult({ type: MessageType.StripResult, id: sent[1]!.id, source: '/d/b.maps', error: 'gone' });
-    assert.deepEqual(drawn.map((m) => m.error), ['gone']);
+    assert.deepEqual(
+      drawn.map((m) => m.error),
+      ['gone'],
+    );
   });
 
   it('asking again for the same sample after reset() sends a new request; its answer alone counts', () => {

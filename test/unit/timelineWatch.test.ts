@@ -63,7 +63,10 @@ describe('live watch session', () => {
     });
     s.start();
     await clock.advance(35_000);
-    assert.deepEqual(times.map((t) => t - 1_000_000), [0, 10_000, 20_000, 30_000]);
+    assert.deepEqual(
+      times.map((t) => t - 1_000_000),
+      [0, 10_000, 20_000, 30_000],
+    );
     assert.equal(s.sampleCount, 4);
     assert.equal(s.state, 'running');
   });
@@ -123,7 +126,10 @@ describe('live watch session', () => {
     // 0 ok, 10 s fail, then +2 s, +4 s, +8 s fail, +16 s ok, then every 10 s again.
     assert.deepEqual(at.slice(0, 7), [0, 10_000, 12_000, 16_000, 24_000, 40_000, 50_000]);
     const retrying = statuses.filter((x) => x.state === 'retrying');
-    assert.deepEqual(retrying.map((x) => x.attempt), [1, 2, 3, 4]);
+    assert.deepEqual(
+      retrying.map((x) => x.attempt),
+      [1, 2, 3, 4],
+    );
     assert.match(retrying[0].message, /Connection refused\. Retrying in 2 s \(attempt 1\)\./);
     assert.equal(retrying[2].nextAt! - 1_000_000, 24_000);
     assert.equal(s.state, 'running');
@@ -216,13 +222,19 @@ describe('live watch interval, changed from the panel', () => {
     });
     s.start();
     await clock.advance(10_000);
-    assert.deepEqual(times.map((t) => t - 1_000_000), [0, 10_000]);
+    assert.deepEqual(
+      times.map((t) => t - 1_000_000),
+      [0, 10_000],
+    );
     await clock.advance(1000);
     s.setInterval(2000); // 1 s after the last start: the next is 1 s away
     assert.equal(statuses[statuses.length - 1].intervalMs, 2000);
     assert.equal(statuses[statuses.length - 1].message, 'Watching process 42 every 2 s.');
     await clock.advance(5000);
-    assert.deepEqual(times.map((t) => t - 1_000_000), [0, 10_000, 12_000, 14_000, 16_000]);
+    assert.deepEqual(
+      times.map((t) => t - 1_000_000),
+      [0, 10_000, 12_000, 14_000, 16_000],
+    );
     s.setInterval(60_000);
     await clock.advance(59_000);
     assert.equal(times.length, 5, 'nothing before a minute after the last start');
