@@ -10,6 +10,8 @@ bash scripts/setup-deps.sh test
 node scripts/provision-code-server.mjs >/dev/null
 npm run --silent build
 npm run --silent typecheck
+# One formatting (Prettier, .prettierrc.json): a file that drifts fails here, before the long tests.
+npm run --silent format:check
 shopt -s globstar nullglob
 files=(test/unit/**/*.test.ts test/integration/**/*.test.ts test/e2e/**/*.test.ts)
 exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
