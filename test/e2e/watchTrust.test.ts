@@ -16,6 +16,20 @@ import { runCommandWhenReady, sampleCount, sleep, waitSamples, watchProcess } fr
  * Grants trust ("Trust" in the Workspace Trust editor) or withdraws it (the editor has no "Don't
  * Trust" once trusted: the folder's row in its trusted-folders table is deleted).
  */
+/** Trusts the folder and waits until the window has left Restricted Mode. */
+async function trust(vsc: VSCode): Promise<void> {
+  await setTrust(vsc, true);
+  assert.equal(
+    await poll(
+      () => restricted(vsc),
+      (r) => !r,
+      30_000,
+    ),
+    false,
+    'trusted',
+  );
+}
+
 async function setTrust(vsc: VSCode, trust: boolean): Promise<void> {
   await runCommandWhenReady(vsc, 'Workspaces: Manage Workspace Trust');
   const editor = vsc.page.locator('.workspace-trust-editor');
@@ -90,15 +104,7 @@ describe('"Watch again" checks workspace trust (real VS Code, workspace trust on
       true,
       'the folder starts untrusted',
     );
-    await setTrust(vsc, true);
-    assert.equal(
-      await poll(
-        () => restricted(vsc),
-        (r) => !r,
-        30_000,
-      ),
-      false,
-    );
+    await trust(vsc);
     p = startProcess({ cmd: 'sleep', args: ['600'] });
     await p.ready;
     await watchProcess(vsc, p.pid);
@@ -144,15 +150,7 @@ describe('"Watch again" checks workspace trust (real VS Code, workspace trust on
   });
 
   it('the same button captures again once the workspace is trusted (so the refusal above was the trust check)', async () => {
-    await setTrust(vsc, true);
-    assert.equal(
-      await poll(
-        () => restricted(vsc),
-        (r) => !r,
-        30_000,
-      ),
-      false,
-    );
+    await trust(vsc);
     const n = dumps();
     const f = vsc.webviewFrame();
     await f.locator('#restart').click();
