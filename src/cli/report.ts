@@ -4,6 +4,7 @@ import { showEscaped as esc } from '../core/escape';
 import { formatBytes, formatCount, formatPercent } from '../core/format';
 import { countsTowardLimit, KIND_INFO, KINDS } from '../core/kinds';
 import { t } from '../core/l10n';
+import { reasonText } from '../core/parse';
 import type { Forecast, TimelineSample } from '../core/timeline';
 import type { MappingSort, MappingUse } from '../core/mappings';
 import type { Analysis, Severity } from '../core/types';
@@ -205,7 +206,7 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
   if (a.malformedCount) {
     out.push('');
     out.push(st.sev('warning', t('Malformed lines ({0}), skipped:', formatCount(a.malformedCount))));
-    for (const m of a.malformed.slice(0, 10)) out.push(`    ${t('line {0}', m.line)}: ${esc(m.reason)}: ${st.dim(esc(m.text))}`);
+    for (const m of a.malformed.slice(0, 10)) out.push(`    ${t('line {0}', m.line)}: ${esc(reasonText(m.reason))}: ${st.dim(esc(m.text))}`);
     if (a.malformedCount > 10) out.push(st.dim(`    ${t('… and {0} more', formatCount(a.malformedCount - 10))}`));
   }
   if (!showFixes && a.findings.some((f) => f.fixes.length)) out.push('', st.dim(t('Run with --fixes to print the fix files.')));

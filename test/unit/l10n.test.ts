@@ -12,7 +12,7 @@ import ts from 'typescript';
 import { getL10nJson } from '@vscode/l10n-dev';
 import { analyze } from '../../src/core/analyze';
 import { languageOfLocale, setL10nBundle, t } from '../../src/core/l10n';
-import { parseDump } from '../../src/core/parse';
+import { parseDump, reasonText } from '../../src/core/parse';
 import { hoverAt, pmapColumnsOf } from '../../src/editor/hoverText';
 import { cliLanguage } from '../../src/cli/locale';
 
@@ -199,6 +199,20 @@ describe('zh-cn hovers', () => {
         chinese.flatMap((h) => englishRuns(h).map((r) => `${r}  ⟵  ${h.slice(0, 120)}`)),
         [],
       );
+    } finally {
+      setL10nBundle(undefined);
+    }
+  });
+
+  it('a malformed line’s reason stays English in the dump and is shown in Chinese, with the field lines ignored under it', () => {
+    const dump = parseDump('7f00-7f10 rw-p 00000000 00:00 0\n7f30-7f20 rw-p 00000000 00:00 0\nRss: 4 kB\nPss: 4 kB\n');
+    const reason = dump.malformed[0]?.reason ?? '';
+    assert.equal(reason, 'end address is below the start address (and its 2 field lines below, ignored)');
+    assert.equal(reasonText(reason), reason);
+    setL10nBundle(zh);
+    try {
+      assert.equal(reasonText(reason), '结束地址小于起始地址（其下 2 个字段行已忽略）');
+      assert.equal(dump.malformed[0].reason, reason);
     } finally {
       setL10nBundle(undefined);
     }
