@@ -117,18 +117,18 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
   out.push(st.bold(`VMA Lens — ${esc(source)}`) + st.dim(` (${a.format}, ${a.addressBits}-bit)`));
   const proc = [
     h.command && `${esc(h.command.split(/\s+/)[0])}`,
-    h.pid !== undefined && `pid ${h.pid}`,
-    h.host && `on ${esc(h.host)}`,
-    h.time && `at ${esc(h.time)}`,
+    h.pid !== undefined && t('pid {0}', h.pid),
+    h.host && t('on {0}', esc(h.host)),
+    h.time && t('at {0}', esc(h.time)),
   ]
     .filter(Boolean)
     .join(' ');
   if (proc) out.push(`${field(t('Process'))}${proc}`);
   const sys = [
-    h.kernel && `kernel ${esc(h.kernel)}`,
+    h.kernel && t('kernel {0}', esc(h.kernel)),
     h.arch && esc(h.arch),
-    h.pageSize && `page ${formatBytes(h.pageSize)}`,
-    h.hugePageSize && `huge page ${formatBytes(h.hugePageSize)}`,
+    h.pageSize && t('page {0}', formatBytes(h.pageSize)),
+    h.hugePageSize && t('huge page {0}', formatBytes(h.hugePageSize)),
     h.thp && `THP ${esc(h.thp)}`,
   ]
     .filter(Boolean)
