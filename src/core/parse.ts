@@ -182,13 +182,22 @@ export class DumpParser {
     if (d.extraFieldNames > 0) {
       d.notes.push({
         line: 1,
-        message: `${d.fields.size + d.extraFieldNames} distinct field names: the ${d.extraFieldNames} past the first ${d.fields.size} are kept per VMA (no real smaps has so many)`,
+        message: t(
+          '{0} distinct field names: the {1} past the first {2} are kept per VMA (no real smaps has so many)',
+          d.fields.size + d.extraFieldNames,
+          d.extraFieldNames,
+          d.fields.size,
+        ),
       });
     }
     if (d.permsUnknown) {
       d.notes.push({
         line: 1,
-        message: `${d.sizesUnknown ? 'numa_maps gives no sizes and no permissions' : 'this gdb prints no Perms column'}: what depends on them (code or data, guard pages, arenas, thread stacks${d.sizesUnknown ? ', sizes, fragmentation' : ''}) is not told`,
+        message: d.sizesUnknown
+          ? t(
+              'numa_maps gives no sizes and no permissions: what depends on them (code or data, guard pages, arenas, thread stacks, sizes, fragmentation) is not told',
+            )
+          : t('this gdb prints no Perms column: what depends on them (code or data, guard pages, arenas, thread stacks) is not told'),
       });
     }
     if (this.hsErr) d.format = 'hs_err';
@@ -523,12 +532,12 @@ export class DumpParser {
     if (this.unsortedLine) {
       sec.sorted = false;
       d.sorted = false;
-      d.notes.push({ line: this.unsortedLine, message: 'mappings are not in address order (as no kernel prints them): they are analysed sorted' });
+      d.notes.push({ line: this.unsortedLine, message: t('mappings are not in address order (as no kernel prints them): they are analysed sorted') });
     }
     if (this.overlapLine) {
       d.notes.push({
         line: this.overlapLine,
-        message: 'a mapping starts inside the one before it (as no kernel prints them): the dump may be edited or joined from several',
+        message: t('a mapping starts inside the one before it (as no kernel prints them): the dump may be edited or joined from several'),
       });
     }
     this.unsortedLine = this.overlapLine = 0;
