@@ -29,7 +29,8 @@ function catalogueCallees(sf) {
     if (from === 'vscode' && b && ts.isNamespaceImport(b)) callees.add(`${b.name.text}.l10n.t`);
     if (from === '@vscode/l10n' && b && ts.isNamespaceImport(b)) callees.add(`${b.name.text}.t`);
     if ((from === '@vscode/l10n' || /(^|\/)l10n$/.test(from)) && b && ts.isNamedImports(b)) {
-      for (const el of b.elements) if ((el.propertyName ?? el.name).text === 't') callees.add(el.name.text);
+      // `mark('…')` (src/core/l10n.ts) names a message kept in English as data and shown through tMarked.
+      for (const el of b.elements) if (['t', 'mark'].includes((el.propertyName ?? el.name).text)) callees.add(el.name.text);
     }
   }
   return callees;

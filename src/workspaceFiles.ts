@@ -18,13 +18,13 @@ function explain(uri: vscode.Uri, err: unknown): DumpReadError {
   const code = (err as vscode.FileSystemError).code;
   const what =
     code === 'FileNotFound'
-      ? 'no such file'
+      ? vscode.l10n.t('no such file')
       : code === 'NoPermissions'
-        ? 'permission denied'
+        ? vscode.l10n.t('permission denied')
         : code === 'FileIsADirectory'
-          ? 'is a directory'
+          ? vscode.l10n.t('is a directory')
           : (err as Error).message;
-  return new DumpReadError(`cannot read ${uri.path}: ${what}`);
+  return new DumpReadError(vscode.l10n.t('cannot read {0}: {1}', uri.path, what));
 }
 
 const yieldToHost = () => new Promise<void>((r) => setTimeout(r, 0));
@@ -35,7 +35,7 @@ export const workspaceFiles: DumpFiles & FileKeys = {
     let bytes: Uint8Array;
     try {
       const st = await vscode.workspace.fs.stat(uri);
-      if (!(st.type & vscode.FileType.File)) throw new DumpReadError(`cannot read ${uri.path}: is not a file`);
+      if (!(st.type & vscode.FileType.File)) throw new DumpReadError(vscode.l10n.t('cannot read {0}: {1}', uri.path, vscode.l10n.t('is not a file')));
       bytes = await vscode.workspace.fs.readFile(uri);
     } catch (err) {
       throw err instanceof DumpReadError ? err : explain(uri, err);

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { t } from '../core/l10n';
 import { addExeFacts } from './exeFacts';
 import { CaptureError, dumpFileName, validateHost, validatePid } from './names';
 import { CAPTURE_SCRIPT, EXIT_NO_PROCESS, EXIT_PERMISSION, EXIT_USAGE, EXIT_VANISHED } from './script';
@@ -71,7 +72,7 @@ function run(file: string, args: string[], timeoutMs: number, signal: AbortSigna
       // children too (cat, awk; ssh's ProxyCommand), not only sh or ssh.
       child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, detached: true });
     } catch (err) {
-      reject(new CaptureError('spawn', `Cannot run ${file}: ${(err as Error).message}.`));
+      reject(new CaptureError('spawn', t('Cannot run {0}: {1}.', file, (err as Error).message)));
       return;
     }
     const out: Buffer[] = [];
@@ -95,23 +96,23 @@ function run(file: string, args: string[], timeoutMs: number, signal: AbortSigna
     };
     const timer = setTimeout(() => {
       kill();
-      finish(() => reject(new CaptureError('timeout', `${what} did not finish within ${Math.round(timeoutMs / 1000)} s.`, err.trim())));
+      finish(() => reject(new CaptureError('timeout', t('{0} did not finish within {1} s.', what, Math.round(timeoutMs / 1000)), err.trim())));
     }, timeoutMs);
     const onAbort = () => {
       kill();
-      finish(() => reject(new CaptureError('cancelled', `${what} was cancelled.`)));
+      finish(() => reject(new CaptureError('cancelled', t('{0} was cancelled.', what))));
     };
     signal?.addEventListener('abort', onAbort);
     if (signal?.aborted) onAbort();
     child.on('error', (e: NodeJS.ErrnoException) => {
-      const why = e.code === 'ENOENT' ? 'it is not installed or not on PATH' : e.message;
-      finish(() => reject(new CaptureError('spawn', `Cannot run ${file}: ${why}.`)));
+      const why = e.code === 'ENOENT' ? t('it is not installed or not on PATH') : e.message;
+      finish(() => reject(new CaptureError('spawn', t('Cannot run {0}: {1}.', file, why))));
     });
     child.stdout.on('data', (d: Buffer) => {
       outBytes += d.length;
       if (outBytes > MAX_OUTPUT) {
         kill();
-        finish(() => reject(new CaptureError('failed', `${what} printed more than 1 GiB; stopped.`)));
+        finish(() => reject(new CaptureError('failed', t('{0} printed more than 1 GiB; stopped.', what))));
         return;
       }
       out.push(d);
@@ -145,7 +146,7 @@ function otherMessage(stderr: string): string {
 }
 
 function whereText(host: string | undefined): string {
-  return host ? ` on ${host}` : '';
+  return host ? t(' on {0}', host) : '';
 }
 
 /** Turns a failed run into the error the user sees (exported for tests). */
@@ -160,43 +161,63 @@ export function explainFailure(
   const other = otherMessage(r.stderr);
   const host = remote?.host;
   if (remote && r.code === 255) {
-    return new CaptureError('ssh', `ssh to ${host} failed: ${other || 'no message from ssh'}.`.replace(/\.\.$/, '.'), r.stderr);
+    return new CaptureError('ssh', t('ssh to {0} failed: {1}.', String(host), other || t('no message from ssh')).replace(/\.\.$/, '.'), r.stderr);
   }
   if (remote?.sudo && /\bsudo: (command )?not found/.test(r.stderr)) {
-    return new CaptureError('sudo', `sudo is not installed on ${host}: turn off the setting "VMA Lens › SSH: Use Sudo", or log in as root.`, r.stderr);
+    return new CaptureError(
+      'sudo',
+      t('sudo is not installed on {0}: turn off the setting "VMA Lens › SSH: Use Sudo", or log in as root.', String(host)),
+      r.stderr,
+    );
   }
   if (remote?.sudo && /sudo:.*(password|terminal|not allowed|not in the sudoers)/i.test(r.stderr)) {
     return new CaptureError(
       'sudo',
-      `sudo -n on ${host} needs a password or is not allowed (${other}). Allow the user to run "sh" with NOPASSWD in sudoers, or turn off the setting "VMA Lens › SSH: Use Sudo" and capture a process the SSH user owns.`,
+      t(
+        'sudo -n on {0} needs a password or is not allowed ({1}). Allow the user to run "sh" with NOPASSWD in sudoers, or turn off the setting "VMA Lens › SSH: Use Sudo" and capture a process the SSH user owns.',
+        String(host),
+        other,
+      ),
       r.stderr,
     );
   }
   switch (r.code) {
     case EXIT_NO_PROCESS:
-      return new CaptureError('no-process', `There is no process ${pid}${whereText(host)} (it may have exited).`, r.stderr);
+      return new CaptureError('no-process', t('There is no process {0}{1} (it may have exited).', String(pid), whereText(host)), r.stderr);
     case EXIT_PERMISSION: {
       const todo = remote
         ? remote.sudo
-          ? 'Log in as the user that owns it or as root.'
-          : 'Turn on the setting "VMA Lens › SSH: Use Sudo" (sudo -n, passwordless), or log in as the user that owns it or as root.'
-        : `Run ${runner} as the user that owns the process or as root, or capture it in a terminal with "sudo cat /proc/PID/maps > file.maps" and open that file.`;
+          ? t('Log in as the user that owns it or as root.')
+          : t('Turn on the setting "VMA Lens › SSH: Use Sudo" (sudo -n, passwordless), or log in as the user that owns it or as root.')
+        : t(
+            'Run {0} as the user that owns the process or as root, or capture it in a terminal with "sudo cat /proc/PID/maps > file.maps" and open that file.',
+            runner,
+          );
       return new CaptureError(
         'permission',
-        `Permission denied reading the memory map of process ${pid}${whereText(host)}: it belongs to another user (or ptrace is restricted). ${todo.replace('PID', String(pid))}`,
+        t(
+          'Permission denied reading the memory map of process {0}{1}: it belongs to another user (or ptrace is restricted). {2}',
+          String(pid),
+          whereText(host),
+          todo.replace('PID', String(pid)),
+        ),
         r.stderr,
       );
     }
     case EXIT_VANISHED:
-      return new CaptureError('no-process', `Process ${pid}${whereText(host)} exited while it was being captured.`, r.stderr);
+      return new CaptureError('no-process', t('Process {0}{1} exited while it was being captured.', String(pid), whereText(host)), r.stderr);
     case EXIT_USAGE:
-      return new CaptureError('invalid', `The capture script refused its arguments: ${script}.`, r.stderr);
+      return new CaptureError('invalid', t('The capture script refused its arguments: {0}.', script), r.stderr);
   }
   if (remote && r.code === 127) {
-    return new CaptureError('failed', `${host} has no POSIX "sh" (or sudo) on the PATH of the SSH user: ${other || `exit status 127`}.`, r.stderr);
+    return new CaptureError(
+      'failed',
+      t('{0} has no POSIX "sh" (or sudo) on the PATH of the SSH user: {1}.', String(host), other || t('exit status {0}', 127)),
+      r.stderr,
+    );
   }
-  const msg = script || other || `exit status ${r.code ?? 'unknown'}`;
-  return new CaptureError('failed', `Capture${whereText(host)} failed: ${msg}.`.replace(/\.\.$/, '.'), r.stderr);
+  const msg = script || other || t('exit status {0}', r.code ?? 'unknown');
+  return new CaptureError('failed', t('Capture{0} failed: {1}.', whereText(host), msg).replace(/\.\.$/, '.'), r.stderr);
 }
 
 /** `mariadbd-1234-20261122T012728Z.maps` from the header the script wrote. */
@@ -216,7 +237,7 @@ function toCapture(r: RunResult, pid: number, host: string, file: 'maps' | 'smap
 export async function captureLocal(pid: number | string, opts: CaptureOptions = {}): Promise<Capture> {
   const p = validatePid(pid);
   const file = opts.file ?? 'maps';
-  const r = await run('sh', ['-s', '--', 'capture', String(p), file], opts.timeoutMs ?? 15_000, opts.signal, `Capturing process ${p}`);
+  const r = await run('sh', ['-s', '--', 'capture', String(p), file], opts.timeoutMs ?? 15_000, opts.signal, t('Capturing process {0}', p));
   if (r.code !== 0) throw explainFailure(r, p, undefined);
   return toCapture({ ...r, stdout: await addExeFacts(r.stdout, p) }, p, 'local', file);
 }
@@ -235,8 +256,8 @@ export function captureLocalSync(pid: number | string, opts: Pick<CaptureOptions
   if (r.error) {
     const e = r.error as NodeJS.ErrnoException;
     if (e.code === 'ETIMEDOUT')
-      throw new CaptureError('timeout', `Capturing process ${p} did not finish within ${Math.round((opts.timeoutMs ?? 15_000) / 1000)} s.`);
-    throw new CaptureError('spawn', `Cannot run sh: ${e.message}.`);
+      throw new CaptureError('timeout', t('{0} did not finish within {1} s.', t('Capturing process {0}', p), Math.round((opts.timeoutMs ?? 15_000) / 1000)));
+    throw new CaptureError('spawn', t('Cannot run {0}: {1}.', 'sh', e.message));
   }
   const res: RunResult = { stdout: r.stdout, stderr: r.stderr, code: r.status };
   if (r.status !== 0) throw explainFailure(res, p, undefined, 'vma-lens');
@@ -248,7 +269,7 @@ export function sshArgs(host: string, scriptArgs: string[], opts: SshOptions = {
   const h = validateHost(host);
   const connect = Math.max(1, Math.round(opts.connectTimeoutSeconds ?? 15));
   for (const a of scriptArgs) {
-    if (!/^[a-z0-9]+$/.test(a)) throw new CaptureError('invalid', `Bad capture argument "${a}".`);
+    if (!/^[a-z0-9]+$/.test(a)) throw new CaptureError('invalid', t('Bad capture argument "{0}".', a));
   }
   const remote = [...(opts.sudo ? ['sudo', '-n'] : []), 'sh', '-s', '--', ...scriptArgs].join(' ');
   return [
@@ -280,7 +301,7 @@ export async function captureRemote(host: string, pid: number | string, opts: Ss
   const p = validatePid(pid);
   const file = opts.file ?? 'maps';
   const args = sshArgs(host, ['capture', String(p), file], opts);
-  const r = await run(opts.sshPath ?? 'ssh', args, sshTimeout(opts), opts.signal, `Capturing process ${p} on ${host}`);
+  const r = await run(opts.sshPath ?? 'ssh', args, sshTimeout(opts), opts.signal, t('Capturing process {0} on {1}', p, host));
   if (r.code !== 0) throw explainFailure(r, p, { host: host.trim(), sudo: !!opts.sudo });
   return toCapture(r, p, host.trim(), file);
 }
@@ -312,7 +333,7 @@ export function parseProcessList(stdout: string): ProcessInfo[] {
 
 /** Processes of this machine (user-space ones), mysqld/mariadbd first, each with its VMA count. */
 export async function listLocalProcesses(opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ProcessInfo[]> {
-  const r = await run('sh', ['-s', '--', 'list'], opts.timeoutMs ?? 30_000, opts.signal, 'Listing processes');
+  const r = await run('sh', ['-s', '--', 'list'], opts.timeoutMs ?? 30_000, opts.signal, t('Listing processes'));
   if (r.code !== 0) throw explainFailure(r, undefined, undefined);
   return parseProcessList(r.stdout);
 }
@@ -320,7 +341,7 @@ export async function listLocalProcesses(opts: { timeoutMs?: number; signal?: Ab
 /** Processes of an SSH host, as listLocalProcesses; with `sudo`, the VMA counts of every user's processes. */
 export async function listRemoteProcesses(host: string, opts: SshOptions = {}): Promise<ProcessInfo[]> {
   const args = sshArgs(host, ['list'], opts);
-  const r = await run(opts.sshPath ?? 'ssh', args, sshTimeout(opts), opts.signal, `Listing processes on ${host}`);
+  const r = await run(opts.sshPath ?? 'ssh', args, sshTimeout(opts), opts.signal, t('Listing processes on {0}', host));
   if (r.code !== 0) throw explainFailure(r, undefined, { host: host.trim(), sudo: !!opts.sudo });
   return parseProcessList(r.stdout);
 }

@@ -2,6 +2,7 @@
  * The parts of capturing that run no program: the error type, the checks on a PID and a host,
  * and a dump's file name. Pure, so the browser build (which cannot capture) shares them.
  */
+import { t } from '../core/l10n';
 
 export type CaptureErrorKind =
   | 'invalid' // a bad PID or host, refused before running anything
@@ -30,7 +31,7 @@ export class CaptureError extends Error {
 export function validatePid(pid: number | string): number {
   const text = String(pid).trim();
   if (!/^[0-9]{1,7}$/.test(text) || Number(text) < 1 || Number(text) > 4194304) {
-    throw new CaptureError('invalid', `"${String(pid)}" is not a process ID: give the number of a running process.`);
+    throw new CaptureError('invalid', t('"{0}" is not a process ID: give the number of a running process.', String(pid)));
   }
   return Number(text);
 }
@@ -42,10 +43,10 @@ export function validatePid(pid: number | string): number {
  */
 export function validateHost(host: string): string {
   const h = host.trim();
-  if (!h) throw new CaptureError('invalid', 'Give a host name (or user@host) to capture from.');
-  if (h.startsWith('-')) throw new CaptureError('invalid', `"${h}" is not a host name: it must not start with "-".`);
+  if (!h) throw new CaptureError('invalid', t('Give a host name (or user@host) to capture from.'));
+  if (h.startsWith('-')) throw new CaptureError('invalid', t('"{0}" is not a host name: it must not start with "-".', h));
   if (h.length > 255 || !/^[A-Za-z0-9._@:%[\]/+-]+$/.test(h)) {
-    throw new CaptureError('invalid', `"${h}" is not a host name: use letters, digits, ".", "-", "_", "@" and ":" only.`);
+    throw new CaptureError('invalid', t('"{0}" is not a host name: use letters, digits, ".", "-", "_", "@" and ":" only.', h));
   }
   return h;
 }

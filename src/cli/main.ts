@@ -6,7 +6,7 @@ import { analyze } from '../core/analyze';
 import { showEscaped } from '../core/escape';
 import type { Dump } from '../core/dump';
 import { topMappings, type MappingSort } from '../core/mappings';
-import { parseDump } from '../core/parse';
+import { parseDump, reasonText } from '../core/parse';
 import { diffDumps } from '../core/diff';
 import { differentProcessWarning, processDifferences, processIdentity } from '../core/identity';
 import { forecast, orderSamples, sampleOf } from '../core/timeline';
@@ -217,7 +217,7 @@ export function main(argvIn: string[]): number {
                 dump.malformedCount === 1 ? ' ({0} malformed line, first: line {1}: {2})' : ' ({0} malformed lines, first: line {1}: {2})',
                 dump.malformedCount,
                 dump.malformed[0].line,
-                dump.malformed[0].reason,
+                reasonText(dump.malformed[0].reason),
               )
             : '';
           throw new DumpReadError(t('no mappings found in {0}', file === '-' ? t('standard input') : file) + bad);
@@ -302,7 +302,7 @@ export function main(argvIn: string[]): number {
         if (dump.malformedCount) {
           const m = dump.malformed[0];
           process.stderr.write(
-            `vma-lens: ${t(dump.malformedCount === 1 ? '{0} malformed line skipped (first: line {1}: {2})' : '{0} malformed lines skipped (first: line {1}: {2})', dump.malformedCount, m.line, m.reason)}\n`,
+            `vma-lens: ${t(dump.malformedCount === 1 ? '{0} malformed line skipped (first: line {1}: {2})' : '{0} malformed lines skipped (first: line {1}: {2})', dump.malformedCount, m.line, reasonText(m.reason))}\n`,
           );
         }
         return dump.count === 0 ? 2 : 0;

@@ -4,6 +4,7 @@ import { showEscaped as esc } from '../core/escape';
 import { formatBytes, formatCount, formatPercent } from '../core/format';
 import { countsTowardLimit, KIND_INFO, KINDS } from '../core/kinds';
 import { t } from '../core/l10n';
+import { reasonText } from '../core/parse';
 import type { Forecast, TimelineSample } from '../core/timeline';
 import type { MappingSort, MappingUse } from '../core/mappings';
 import type { Analysis, Severity } from '../core/types';
@@ -116,18 +117,18 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
   out.push(st.bold(`VMA Lens — ${esc(source)}`) + st.dim(` (${a.format}, ${a.addressBits}-bit)`));
   const proc = [
     h.command && `${esc(h.command.split(/\s+/)[0])}`,
-    h.pid !== undefined && `pid ${h.pid}`,
-    h.host && `on ${esc(h.host)}`,
-    h.time && `at ${esc(h.time)}`,
+    h.pid !== undefined && t('pid {0}', h.pid),
+    h.host && t('on {0}', esc(h.host)),
+    h.time && t('at {0}', esc(h.time)),
   ]
     .filter(Boolean)
     .join(' ');
   if (proc) out.push(`${field(t('Process'))}${proc}`);
   const sys = [
-    h.kernel && `kernel ${esc(h.kernel)}`,
+    h.kernel && t('kernel {0}', esc(h.kernel)),
     h.arch && esc(h.arch),
-    h.pageSize && `page ${formatBytes(h.pageSize)}`,
-    h.hugePageSize && `huge page ${formatBytes(h.hugePageSize)}`,
+    h.pageSize && t('page {0}', formatBytes(h.pageSize)),
+    h.hugePageSize && t('huge page {0}', formatBytes(h.hugePageSize)),
     h.thp && `THP ${esc(h.thp)}`,
   ]
     .filter(Boolean)
@@ -205,7 +206,7 @@ export function renderAnalysis(a: Analysis, source: string, st: Style, showFixes
   if (a.malformedCount) {
     out.push('');
     out.push(st.sev('warning', t('Malformed lines ({0}), skipped:', formatCount(a.malformedCount))));
-    for (const m of a.malformed.slice(0, 10)) out.push(`    ${t('line {0}', m.line)}: ${esc(m.reason)}: ${st.dim(esc(m.text))}`);
+    for (const m of a.malformed.slice(0, 10)) out.push(`    ${t('line {0}', m.line)}: ${esc(reasonText(m.reason))}: ${st.dim(esc(m.text))}`);
     if (a.malformedCount > 10) out.push(st.dim(`    ${t('… and {0} more', formatCount(a.malformedCount - 10))}`));
   }
   if (!showFixes && a.findings.some((f) => f.fixes.length)) out.push('', st.dim(t('Run with --fixes to print the fix files.')));

@@ -132,7 +132,7 @@ function ignoredPreload(h: DumpHeader, found: Mapped[]): string | undefined {
   if (!h.ldPreload) return undefined;
   const missing = h.ldPreload.split(/[\s:]+/).filter((p) => allocatorOfPath(p) && !found.some((f) => f.library === p || base(f.library) === base(p)));
   if (!missing.length) return undefined;
-  return `LD_PRELOAD names ${missing.join(', ')} but it is not mapped (ld.so ignored it: wrong ELF class, missing file, or a static executable)`;
+  return t('LD_PRELOAD names {0} but it is not mapped (ld.so ignored it: wrong ELF class, missing file, or a static executable)', missing.join(', '));
 }
 
 /**

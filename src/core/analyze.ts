@@ -20,6 +20,7 @@ import {
 } from './findings';
 import { fixContext } from './fixes';
 import { countsTowardLimit, KIND_INDEX, KINDS } from './kinds';
+import { t } from './l10n';
 import { numaNodeBytes } from './numa';
 import { parseDump } from './parse';
 import { tally, Tally } from './tally';
@@ -210,10 +211,17 @@ function suspectStaticJemalloc(dump: Dump, stats: ClassifyStats, before: Allocat
   return {
     name: 'jemalloc',
     confidence: 'suspected',
-    evidence: `${aligned} of ${big} large anonymous mappings are 2 MiB-aligned multiples of 2 MiB and there are no glibc arenas despite ${stats.threadStacks} thread stacks`,
+    evidence: t(
+      '{0} of {1} large anonymous mappings are 2 MiB-aligned multiples of 2 MiB and there are no glibc arenas despite {2} thread stacks',
+      aligned,
+      big,
+      stats.threadStacks,
+    ),
     preloadBlocked:
       before.preloadBlocked ??
-      'the layout suggests jemalloc linked into the executable, whose own malloc comes before any preloaded library (check: nm -D --defined-only EXE | grep -w malloc)',
+      t(
+        'the layout suggests jemalloc linked into the executable, whose own malloc comes before any preloaded library (check: nm -D --defined-only EXE | grep -w malloc)',
+      ),
     others: [],
   };
 }

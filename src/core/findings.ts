@@ -22,6 +22,7 @@ import {
 import { formatBytes, formatCount, formatPercent } from './format';
 import { t } from './l10n';
 import { KIND_INDEX } from './kinds';
+import { reasonText } from './parse';
 import { editMallocConf, parseMallocConf } from './mallocConf';
 import { MAX_FINDING_LINES, Tally } from './tally';
 import type { AllocatorInfo, DumpHeader, Finding, Fix, KindSummary, MaxMapCountSource, Severity, VmaKind } from './types';
@@ -390,7 +391,7 @@ export function findMalformed(dump: Dump): Finding | undefined {
         : '{0} lines were not understood and skipped (first: line {1}, {2}); everything else was analysed.',
       formatCount(dump.malformedCount),
       first.line,
-      first.reason,
+      reasonText(first.reason),
     ),
     dump.malformed.map((m) => m.line),
     [],

@@ -1,5 +1,6 @@
 import { toHex } from './addr';
 import type { Dump } from './dump';
+import { t } from './l10n';
 
 /**
  * Which process a dump shows, as far as it tells: the capture header's host, pid and command,
@@ -46,15 +47,15 @@ export function processDifferences(a: ProcessIdentity | undefined, b: ProcessIde
   if (!a || !b) return [];
   const out: string[] = [];
   const differ = <T>(x: T | undefined, y: T | undefined) => x !== undefined && y !== undefined && x !== y;
-  if (differ(a.host, b.host)) out.push(`host ${a.host} vs ${b.host}`);
-  if (differ(a.pid, b.pid)) out.push(`pid ${a.pid} vs ${b.pid}`);
-  if (differ(a.command, b.command)) out.push(`command ${a.command} vs ${b.command}`);
-  if (differ(a.exe, b.exe)) out.push(`executable ${a.exe} vs ${b.exe}`);
-  else if (differ(a.exeStart, b.exeStart)) out.push(`executable mapped at ${a.exeStart} vs ${b.exeStart}`);
+  if (differ(a.host, b.host)) out.push(t('host {0} vs {1}', a.host!, b.host!));
+  if (differ(a.pid, b.pid)) out.push(t('pid {0} vs {1}', a.pid!, b.pid!));
+  if (differ(a.command, b.command)) out.push(t('command {0} vs {1}', a.command!, b.command!));
+  if (differ(a.exe, b.exe)) out.push(t('executable {0} vs {1}', a.exe!, b.exe!));
+  else if (differ(a.exeStart, b.exeStart)) out.push(t('executable mapped at {0} vs {1}', a.exeStart!, b.exeStart!));
   return out;
 }
 
 /** The warning shown wherever two dumps are compared. */
 export function differentProcessWarning(diffs: readonly string[]): string | undefined {
-  return diffs.length ? `These dumps are of different processes (${diffs.join(', ')}): the comparison mixes them.` : undefined;
+  return diffs.length ? t('These dumps are of different processes ({0}): the comparison mixes them.', diffs.join(', ')) : undefined;
 }

@@ -30,6 +30,20 @@ export function t(message: string, ...args: L10nArg[] | [Record<string, L10nArg>
 }
 
 /**
+ * Marks an English message for the catalogue (the extractor reads `mark('…')` as it reads
+ * `t('…')`) and returns it untranslated: for text kept as data that JSON output and tests read in
+ * English, such as a malformed line's reason. `tMarked` shows it in the catalogue's language.
+ */
+export function mark(message: string): string {
+  return message;
+}
+
+/** The translation of a message marked with `mark` where it was written. */
+export function tMarked(message: string): string {
+  return t(message);
+}
+
+/**
  * The catalogue language of a POSIX locale name (`zh_CN.UTF-8` → `zh-cn`, `C` → undefined):
  * VS Code's spelling, lower case with a hyphen, the codeset and modifier dropped.
  */

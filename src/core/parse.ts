@@ -1,6 +1,7 @@
 import { addBytes, parseHex } from './addr';
 import { Dump, FLAG_DELETED, MALFORMED_KEPT, PERM_R, PERM_SHARED, PERM_W, PERM_X } from './dump';
 import { applyHeaderLine } from './header';
+import { mark, t, tMarked } from './l10n';
 import { MAX_LINE, NO_OWNER, Reason, ScanResult, SLOT_VMFLAGS, WINDOW } from './kernelContract';
 import { GDB_HEADER, GDB_PREAMBLE, GDB_TRAILER, gdbRow, HS_ERR_BANNER, HS_ERR_LIBRARIES, hsErrFact, numaRow } from './toolDumps';
 import { VMFLAGS } from './vmflags';
@@ -26,24 +27,37 @@ const enum Mode {
 }
 
 /** Why a line is malformed, by the reason codes the parser and kernel.c give. */
-export const REASONS = [
+export const REASONS: readonly string[] = [
   '',
-  'expected an address range "start-end" in hexadecimal',
-  'address has more than 16 hexadecimal digits',
-  'end address is below the start address',
-  'permissions must be four characters like "r-xp"',
-  'offset is not hexadecimal',
-  'device must be "major:minor" in hexadecimal',
-  'inode is not a decimal number',
-  'binary data (NUL bytes) in the line',
-  'smaps field before any mapping line',
-  'smaps field value is not a number',
-  'not a maps, smaps or pmap line',
-  'pmap row does not match its header',
-  'line is longer than 64 KiB',
-  'gdb row does not match "Start Addr End Addr Size Offset [Perms] objfile"',
-  'numa_maps row is not "address policy key=value…"',
-] as const;
+  mark('expected an address range "start-end" in hexadecimal'),
+  mark('address has more than 16 hexadecimal digits'),
+  mark('end address is below the start address'),
+  mark('permissions must be four characters like "r-xp"'),
+  mark('offset is not hexadecimal'),
+  mark('device must be "major:minor" in hexadecimal'),
+  mark('inode is not a decimal number'),
+  mark('binary data (NUL bytes) in the line'),
+  mark('smaps field before any mapping line'),
+  mark('smaps field value is not a number'),
+  mark('not a maps, smaps or pmap line'),
+  mark('pmap row does not match its header'),
+  mark('line is longer than 64 KiB'),
+  mark('gdb row does not match "Start Addr End Addr Size Offset [Perms] objfile"'),
+  mark('numa_maps row is not "address policy key=value…"'),
+];
+
+const ORPHAN_FIELDS = / \(and its (\d+) field lines? below, ignored\)$/;
+
+/**
+ * A malformed line's reason in the catalogue's language. The dump keeps it in English (JSON
+ * output and tests read it), with the count of field lines ignored under it appended.
+ */
+export function reasonText(reason: string): string {
+  const m = ORPHAN_FIELDS.exec(reason);
+  if (!m) return tMarked(reason);
+  const n = Number(m[1]);
+  return tMarked(reason.slice(0, m.index)) + (n === 1 ? t(' (and its {0} field line below, ignored)', n) : t(' (and its {0} field lines below, ignored)', n));
+}
 
 /** pmap rows by shape, so that headerless output (`-q`, pasted rows) is read too. */
 const SIMPLE_ROW = /^([0-9a-f]{1,16})\s+(\d+)(K?)\s+(?:(\d+|-)\s+(\d+|-)\s+)?([r-][w-][x-][s-][R-])\s*(.*)$/;
@@ -168,13 +182,22 @@ export class DumpParser {
     if (d.extraFieldNames > 0) {
       d.notes.push({
         line: 1,
-        message: `${d.fields.size + d.extraFieldNames} distinct field names: the ${d.extraFieldNames} past the first ${d.fields.size} are kept per VMA (no real smaps has so many)`,
+        message: t(
+          '{0} distinct field names: the {1} past the first {2} are kept per VMA (no real smaps has so many)',
+          d.fields.size + d.extraFieldNames,
+          d.extraFieldNames,
+          d.fields.size,
+        ),
       });
     }
     if (d.permsUnknown) {
       d.notes.push({
         line: 1,
-        message: `${d.sizesUnknown ? 'numa_maps gives no sizes and no permissions' : 'this gdb prints no Perms column'}: what depends on them (code or data, guard pages, arenas, thread stacks${d.sizesUnknown ? ', sizes, fragmentation' : ''}) is not told`,
+        message: d.sizesUnknown
+          ? t(
+              'numa_maps gives no sizes and no permissions: what depends on them (code or data, guard pages, arenas, thread stacks, sizes, fragmentation) is not told',
+            )
+          : t('this gdb prints no Perms column: what depends on them (code or data, guard pages, arenas, thread stacks) is not told'),
       });
     }
     if (this.hsErr) d.format = 'hs_err';
@@ -509,12 +532,12 @@ export class DumpParser {
     if (this.unsortedLine) {
       sec.sorted = false;
       d.sorted = false;
-      d.notes.push({ line: this.unsortedLine, message: 'mappings are not in address order (as no kernel prints them): they are analysed sorted' });
+      d.notes.push({ line: this.unsortedLine, message: t('mappings are not in address order (as no kernel prints them): they are analysed sorted') });
     }
     if (this.overlapLine) {
       d.notes.push({
         line: this.overlapLine,
-        message: 'a mapping starts inside the one before it (as no kernel prints them): the dump may be edited or joined from several',
+        message: t('a mapping starts inside the one before it (as no kernel prints them): the dump may be edited or joined from several'),
       });
     }
     this.unsortedLine = this.overlapLine = 0;

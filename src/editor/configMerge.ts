@@ -4,6 +4,7 @@
  * joins the existing section, a missing section is appended. Pure (no `vscode`).
  */
 import { isOneLine, oneLine } from '../core/escape';
+import { t } from '../core/l10n';
 import type { Fix } from '../core/types';
 
 export type ConfigFlavour = 'mycnf' | 'sysctl' | 'systemd';
@@ -88,10 +89,10 @@ export function mergeFix(existing: string, fix: Fix, flavour: ConfigFlavour): Te
   if (!allowed) throw new UnintendedLineError(`"${fix.id}" is not a fix that can be merged into a config file`);
   // A \r or another control character would split or hide a line differently in VS Code.
   const bad = fix.text.split('\n').find((l) => !isOneLine(l));
-  if (bad !== undefined) throw new UnintendedLineError(`the fix text has a line with control characters (${oneLine(bad, 80)}): nothing was merged`);
+  if (bad !== undefined) throw new UnintendedLineError(t('the fix text has a line with control characters ({0}): nothing was merged', oneLine(bad, 80)));
   for (const e of entriesOf(fix.text, flavour)) {
     if (!allowed.some((a) => a.section === e.section && a.id === e.id)) {
-      throw new UnintendedLineError(`the fix text sets something it should not (${oneLine(e.text, 80)}): nothing was merged`);
+      throw new UnintendedLineError(t('the fix text sets something it should not ({0}): nothing was merged', oneLine(e.text, 80)));
     }
   }
   return mergeConfig(existing, fix.text, flavour);

@@ -7,7 +7,7 @@ import { newNonce, webviewHtml } from '../util/webviewHtml';
  * as HTML: every label comes from Prometheus. `canCapture`: false where no program can run (the
  * browser): the rows have no "Capture (SSH)" button.
  */
-export function fleetHtml(canCapture = true): string {
+export function fleetHtml(canCapture = true, lang?: string): string {
   const nonce = newNonce();
   // The texts the page's script fills in, translated here; `<` escaped so none can close the script.
   const texts = JSON.stringify({
@@ -108,5 +108,5 @@ export function fleetHtml(canCapture = true): string {
   vscode.postMessage({ type: 'ready' });
 })();
 </script>`;
-  return webviewHtml({ nonce, title: t('VMA fleet'), head, body });
+  return webviewHtml({ nonce, title: t('VMA fleet'), lang, head, body });
 }

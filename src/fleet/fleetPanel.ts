@@ -33,7 +33,7 @@ export class FleetPanel extends Disposable {
     super();
     FleetPanel.all.set(url, this);
     panel.webview.options = { enableScripts: true, localResourceRoots: [] };
-    panel.webview.html = fleetHtml(platform().processes !== undefined);
+    panel.webview.html = fleetHtml(platform().processes !== undefined, vscode.env.language);
     this.register(panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)));
     this.register(panel.onDidDispose(() => this.dispose()));
     this.register(

@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dump } from '../core/dump';
 import { WINDOW } from '../core/kernelContract';
+import { t } from '../core/l10n';
 import { DumpParser } from '../core/parse';
 import { DumpReadError } from '../core/readError';
 import { DUMP_FILE_NAME } from '../core/timeline';
@@ -24,13 +25,13 @@ function explain(path: string, err: unknown): DumpReadError {
   const code = (err as NodeJS.ErrnoException).code;
   const what =
     code === 'ENOENT'
-      ? 'no such file'
+      ? t('no such file')
       : code === 'EACCES' || code === 'EPERM'
-        ? 'permission denied'
+        ? t('permission denied')
         : code === 'EISDIR'
-          ? 'is a directory'
+          ? t('is a directory')
           : (err as Error).message;
-  return new DumpReadError(`cannot read ${path}: ${what}`);
+  return new DumpReadError(t('cannot read {0}: {1}', path, what));
 }
 
 /**
@@ -48,13 +49,13 @@ function refuseNonRegular(path: string, st: Stats, stdin: boolean): void {
   if (st.isFile()) return;
   if (stdin && (st.isFIFO() || st.isSocket() || isatty(0))) return;
   const what = st.isDirectory()
-    ? 'is a directory'
+    ? t('is a directory')
     : st.isFIFO()
-      ? 'is a FIFO'
+      ? t('is a FIFO')
       : st.isCharacterDevice() || st.isBlockDevice()
-        ? 'is a device'
-        : 'is not a regular file';
-  throw new DumpReadError(`cannot read ${stdin ? 'standard input' : path}: ${what}; give a dump file or pipe one in`);
+        ? t('is a device')
+        : t('is not a regular file');
+  throw new DumpReadError(t('cannot read {0}: {1}; give a dump file or pipe one in', stdin ? t('standard input') : path, what));
 }
 
 /** Streams a file (or descriptor 0 for "-") through the parser synchronously: fastest for the CLI. */

@@ -3,6 +3,7 @@
  * shared by the CLI and the extension host. Every way a server can fail (down, slow, an error, an
  * answer that is not Prometheus's) becomes one PrometheusError with a message a user can act on.
  */
+import { t } from '../core/l10n';
 
 /** Basic auth or a bearer token; the extension keeps these in SecretStorage, the CLI reads them from the environment. */
 export interface PrometheusAuth {
@@ -50,10 +51,10 @@ export function apiBase(url: string): string {
   try {
     u = new URL(url);
   } catch {
-    throw new PrometheusError('url', `"${url}" is not a URL (expected e.g. http://prometheus:9090)`);
+    throw new PrometheusError('url', t('"{0}" is not a URL (expected e.g. http://prometheus:9090)', url));
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new PrometheusError('url', `"${url}" is not an http(s) URL`);
-  if (u.username || u.password) throw new PrometheusError('url', 'put credentials in the token/password store, not in the URL');
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new PrometheusError('url', t('"{0}" is not an http(s) URL', url));
+  if (u.username || u.password) throw new PrometheusError('url', t('put credentials in the token/password store, not in the URL'));
   return u.href.replace(/\/+$/, '');
 }
 
@@ -70,10 +71,10 @@ function authHeader(auth: PrometheusAuth | undefined): Record<string, string> {
 function networkReason(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   const code = cause?.code;
-  if (code === 'ECONNREFUSED') return 'connection refused (is it running, on this port?)';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host name not found';
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'host unreachable';
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'the connection was closed';
+  if (code === 'ECONNREFUSED') return t('connection refused (is it running, on this port?)');
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return t('host name not found');
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return t('host unreachable');
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return t('the connection was closed');
   return cause?.message ?? (err as Error).message;
 }
 
@@ -93,11 +94,11 @@ async function call(base: string, endpoint: string, params: Record<string, strin
     text = await res.text();
   } catch (err) {
     if (opts.signal?.aborted) throw err;
-    if (timeout.aborted) throw new PrometheusError('timeout', `Prometheus at ${base} did not answer within ${timeoutMs / 1000} s`);
-    throw new PrometheusError('down', `cannot reach Prometheus at ${base}: ${networkReason(err)}`);
+    if (timeout.aborted) throw new PrometheusError('timeout', t('Prometheus at {0} did not answer within {1} s', base, timeoutMs / 1000));
+    throw new PrometheusError('down', t('cannot reach Prometheus at {0}: {1}', base, networkReason(err)));
   }
   if (res.status === 401 || res.status === 403) {
-    throw new PrometheusError('auth', `Prometheus at ${base} refused the credentials (HTTP ${res.status}): set the token or user and password`);
+    throw new PrometheusError('auth', t('Prometheus at {0} refused the credentials (HTTP {1}): set the token or user and password', base, res.status));
   }
   let body: { status?: string; data?: unknown; errorType?: string; error?: string } | undefined;
   try {
@@ -106,13 +107,13 @@ async function call(base: string, endpoint: string, params: Record<string, strin
     body = undefined;
   }
   if (!body || typeof body !== 'object' || (body.status !== 'success' && body.status !== 'error')) {
-    const type = res.headers.get('content-type')?.split(';')[0] ?? 'no content type';
-    throw new PrometheusError('not-prometheus', `${base} did not answer like the Prometheus API (HTTP ${res.status}, ${type})`);
+    const type = res.headers.get('content-type')?.split(';')[0] ?? t('no content type');
+    throw new PrometheusError('not-prometheus', t('{0} did not answer like the Prometheus API (HTTP {1}, {2})', base, res.status, type));
   }
   if (body.status === 'error') {
     throw new PrometheusError(
       res.status >= 500 && body.errorType !== 'execution' ? 'http' : 'query',
-      `Prometheus at ${base} rejected the query (${body.errorType ?? `HTTP ${res.status}`}): ${body.error ?? 'no reason given'}`,
+      t('Prometheus at {0} rejected the query ({1}): {2}', base, body.errorType ?? `HTTP ${res.status}`, body.error ?? t('no reason given')),
     );
   }
   return body.data;
@@ -125,8 +126,14 @@ interface ResultData {
 
 function resultOf(data: unknown, base: string, want: 'matrix' | 'vector'): NonNullable<ResultData['result']> {
   const d = data as ResultData | undefined;
-  if (!d || !Array.isArray(d.result)) throw new PrometheusError('not-prometheus', `${base} answered without a result`);
-  if (d.resultType !== want) throw new PrometheusError('query', `the query gives a ${d.resultType}, not a ${want === 'matrix' ? 'range' : 'instant'} vector`);
+  if (!d || !Array.isArray(d.result)) throw new PrometheusError('not-prometheus', t('{0} answered without a result', base));
+  if (d.resultType !== want)
+    throw new PrometheusError(
+      'query',
+      want === 'matrix'
+        ? t('the query gives a {0}, not a range vector', String(d.resultType))
+        : t('the query gives a {0}, not a instant vector', String(d.resultType)),
+    );
   return d.result;
 }
 

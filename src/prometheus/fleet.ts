@@ -42,7 +42,10 @@ export async function fleetRows(url: string, opts: PrometheusOptions & { top?: n
   if (shares.length === 0) {
     throw new PrometheusError(
       'empty',
-      `Prometheus at ${url} has no process_memory_map_areas with a process_memory_map_areas_limit of the same instance in its latest scrape: is vma-lens metrics writing into node_exporter's textfile directory, and is that node_exporter scraped?`,
+      t(
+        "Prometheus at {0} has no process_memory_map_areas with a process_memory_map_areas_limit of the same instance in its latest scrape: is vma-lens metrics writing into node_exporter's textfile directory, and is that node_exporter scraped?",
+        url,
+      ),
     );
   }
   const limitOf = new Map(limits.map((s) => [s.metric.instance ?? '', s.value]));

@@ -5,6 +5,7 @@
  */
 import { DEFAULT_MAX_MAP_COUNT, limitSeverity } from '../core/analyze';
 import { formatDuration } from '../core/format';
+import { t } from '../core/l10n';
 import type { ProcessIdentity } from '../core/identity';
 import type { TimelineSample } from '../core/timeline';
 import { PrometheusError, promString, queryInstant, queryRange, type Labels, type PrometheusOptions } from './client';
@@ -48,9 +49,8 @@ export async function prometheusTimeline(req: PrometheusTimelineRequest): Promis
   const startSec = endSec - rangeSec;
   const stepSec = req.stepSec ?? Math.max(60, Math.ceil(rangeSec / MAX_POINTS));
   const series = await queryRange(req.url, req.selector, startSec, endSec, stepSec, req);
-  const span = `in the last ${formatDuration(rangeSec * 1000)}`;
   if (series.length === 0) {
-    throw new PrometheusError('empty', `no series matches ${req.selector} at ${req.url} ${span}`);
+    throw new PrometheusError('empty', t('no series matches {0} at {1} in the last {2}', req.selector, req.url, formatDuration(rangeSec * 1000)));
   }
   if (series.length > 1) {
     const some = series
@@ -59,7 +59,12 @@ export async function prometheusTimeline(req: PrometheusTimelineRequest): Promis
       .join('; ');
     throw new PrometheusError(
       'query',
-      `${req.selector} matches ${series.length} series (${some}${series.length > 5 ? '; …' : ''}): narrow it to one process, e.g. with pid="…" and instance="…"`,
+      t(
+        '{0} matches {1} series ({2}): narrow it to one process, e.g. with pid="…" and instance="…"',
+        req.selector,
+        series.length,
+        some + (series.length > 5 ? '; …' : ''),
+      ),
     );
   }
   const [s] = series;

@@ -17,6 +17,8 @@ export interface ReportPage {
   cspSource: string;
   /** What was analysed (a file or sample name), for the title. */
   subject: string;
+  /** The page's language (`vscode.env.language`); `en` when not given. */
+  lang?: string;
   /** State the page keeps for revival (the panel restores the report from it after a reload). */
   state?: unknown;
 }
@@ -76,7 +78,7 @@ a.button.secondary { color: var(--vscode-button-secondaryForeground); background
 function page(p: ReportPage, title: string, body: string): string {
   const state =
     p.state === undefined ? '' : `<script nonce="${p.nonce}">acquireVsCodeApi().setState(${JSON.stringify(p.state).replace(/</g, '\\u003c')});</script>`;
-  return webviewHtml({ nonce: p.nonce, title, cspSource: p.cspSource, head: `<style nonce="${p.nonce}">${STYLE}</style>`, body: body + state });
+  return webviewHtml({ nonce: p.nonce, title, lang: p.lang, cspSource: p.cspSource, head: `<style nonce="${p.nonce}">${STYLE}</style>`, body: body + state });
 }
 
 const sevLabel = (s: Severity) => ({ error: t('Error'), warning: t('Warning'), info: t('Info') })[s];
@@ -122,17 +124,17 @@ export function analysisHtml(
   const source = { header: t('from the capture header'), option: t('as set'), default: t('kernel default (no header)') }[a.maxMapCountSource];
   const proc = [
     h.command ? esc(h.command.split(/\s+/)[0]) : '',
-    h.pid !== undefined ? `pid ${h.pid}` : '',
-    h.host ? `on ${esc(h.host)}` : '',
-    h.time ? `at ${esc(h.time)}` : '',
+    h.pid !== undefined ? t('pid {0}', h.pid) : '',
+    h.host ? t('on {0}', esc(h.host)) : '',
+    h.time ? t('at {0}', esc(h.time)) : '',
   ]
     .filter(Boolean)
     .join(' ');
   const sys = [
-    h.kernel && `kernel ${esc(h.kernel)}`,
+    h.kernel && t('kernel {0}', esc(h.kernel)),
     h.arch && esc(h.arch),
-    h.pageSize && `page ${formatBytes(h.pageSize)}`,
-    h.hugePageSize && `huge page ${formatBytes(h.hugePageSize)}`,
+    h.pageSize && t('page {0}', formatBytes(h.pageSize)),
+    h.hugePageSize && t('huge page {0}', formatBytes(h.hugePageSize)),
     h.thp && `THP ${esc(thpMode(h.thp) ?? h.thp)}`,
   ]
     .filter(Boolean)

@@ -123,6 +123,7 @@ export class ReportPanels {
     p.webview.html = analysisHtml(r.analysis, {
       nonce: newNonce(),
       cspSource: p.webview.cspSource,
+      lang: vscode.env.language,
       subject: r.name,
       state: { kind: 'analysis', uri } satisfies ReportState,
       cmd: CMD,
@@ -141,6 +142,7 @@ export class ReportPanels {
       ...(warning ? { warning } : {}),
       nonce: newNonce(),
       cspSource: p.webview.cspSource,
+      lang: vscode.env.language,
       subject: title,
       state: { kind: 'compare', a: uris[0], b: uris[1] } satisfies ReportState,
       nameA: a.name,
@@ -199,7 +201,7 @@ export class ReportPanels {
       log().warn(`cannot restore report: ${(err as Error).message}`);
     }
     panel.webview.html = messageHtml(
-      { nonce: newNonce(), cspSource: panel.webview.cspSource, subject: '' },
+      { nonce: newNonce(), cspSource: panel.webview.cspSource, lang: vscode.env.language, subject: '' },
       vscode.l10n.t('Report not available'),
       vscode.l10n.t('The dump this report was made from is no longer available. Run "VMA Lens: Analyze Dump" again.'),
     );

@@ -1,4 +1,5 @@
 import { analyze } from '../core/analyze';
+import { t } from '../core/l10n';
 import type { Dump } from '../core/dump';
 import type { Analysis, AnalyzeOptions } from '../core/types';
 import { DumpReadError } from '../core/readError';
@@ -35,7 +36,7 @@ export class DumpCache {
       const signal = this.abort.signal;
       p = this.files.read(file, { signal }).then((dump) => {
         if (signal.aborted) throw new DumpReadError('cancelled');
-        if (dump.count === 0) throw new Error(`no mappings in ${file}`);
+        if (dump.count === 0) throw new Error(t('no mappings in {0}', file));
         return { dump, analysis: analyze(dump, this.options()) };
       });
       p.catch(() => this.map.delete(file));

@@ -1,4 +1,6 @@
 import { analyze } from '../core/analyze';
+import { t } from '../core/l10n';
+import { reasonText } from '../core/parse';
 import { processIdentity } from '../core/identity';
 import { compareNames, sampleOf, type TimelineSample } from '../core/timeline';
 import type { AnalyzeOptions } from '../core/types';
@@ -57,7 +59,9 @@ export async function loadFolder(fs: DumpFiles, folder: string, opts: FolderLoad
       try {
         const dump = await fs.read(file, { signal: opts.signal });
         if (dump.count === 0) {
-          const why = dump.malformedCount ? `no mappings (line ${dump.malformed[0].line}: ${dump.malformed[0].reason})` : 'no mappings found';
+          const why = dump.malformedCount
+            ? t('no mappings (line {0}: {1})', dump.malformed[0].line, reasonText(dump.malformed[0].reason))
+            : t('no mappings found');
           skipped.push({ file, reason: why });
         } else {
           const a = analyze(dump, opts.analyzeOptions);
