@@ -84,7 +84,7 @@ function onInit(m: InitMessage): void {
   view.skipped = m.skipped;
   view.loading = m.loading;
   view.watch = m.watch;
-  model.add(m.samples);
+  model.addColumns(m.samples);
   view.picked = view.picked.filter((p) => model.get(p));
   resetStrip();
   save();
@@ -102,7 +102,7 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
       onInit(m);
       break;
     case MessageType.SamplesAdded:
-      model.add(m.samples);
+      model.addColumns(m.samples);
       scheduleRender();
       break;
     case MessageType.LoadProgress:
