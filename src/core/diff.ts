@@ -237,7 +237,8 @@ function growthRanges(a: Dump, b: Dump, changes: Changes): RangeGrowth[] {
   }
   // The walk emits changes by ascending start, so this order is the identity; the stable sort
   // stays for safety's sake, should that ever not hold.
-  const byStart = Uint32Array.from({ length: n }, (_, k) => k);
+  const byStart = new Uint32Array(n);
+  for (let k = 0; k < n; k++) byStart[k] = k;
   if (!ascending) byStart.sort((p, q) => starts[p] - starts[q] || p - q);
   const ranges: RangeGrowth[] = [];
   const kindCount = new Uint32Array(KINDS.length);
