@@ -4,7 +4,7 @@
  * must stay free of `vscode` and Node imports.
  */
 import type { DumpDiff } from './core/diff';
-import type { TimelineSample } from './core/timeline';
+import type { SampleColumns } from './core/sampleColumns';
 
 export enum MessageType {
   // host → webview
@@ -58,7 +58,8 @@ export interface InitMessage {
   type: MessageType.Init;
   title: string;
   source: TimelineOrigin;
-  samples: TimelineSample[];
+  /** Every sample so far, as columns (core/sampleColumns: typed arrays travel as binary, not JSON). */
+  samples: SampleColumns;
   /** Time between samples, for forecasts over samples without a capture time or usable file time; unset: none. */
   intervalMs?: number;
   /** Where that interval was set (the setting's name), for the forecast's text. */
@@ -79,7 +80,7 @@ export interface SkippedFile {
 
 export interface SamplesAddedMessage {
   type: MessageType.SamplesAdded;
-  samples: TimelineSample[];
+  samples: SampleColumns;
 }
 
 export interface LoadProgressMessage {

@@ -4,6 +4,7 @@
  * run it in Node.
  */
 import { KINDS, countsTowardLimit } from '../src/core/kinds';
+import { columnsProblem, fromColumns, type SampleColumns } from '../src/core/sampleColumns';
 import { forecast, orderSamples, sampleTimes, type Forecast, type ForecastOptions, type TimelineSample } from '../src/core/timeline';
 import type { VmaKind } from '../src/core/types';
 
@@ -59,6 +60,13 @@ export class TimelineModel {
       this.list = orderSamples([...this.bySource.values()]);
     }
     this.placeOnAxis();
+  }
+
+  /** Adds the samples of a host message (columns, see core/sampleColumns); throws on columns that do not hold together. */
+  addColumns(c: SampleColumns): void {
+    const problem = columnsProblem(c);
+    if (problem) throw new Error(`unreadable samples from the host: ${problem}`);
+    this.add(fromColumns(c));
   }
 
   /** x of each sample: its time by the forecast's rule (core sampleTimes), else its number. */

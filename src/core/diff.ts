@@ -1,4 +1,4 @@
-import { toHex } from './addr';
+import { subtract, toHex, toNumber } from './addr';
 import type { Dump } from './dump';
 import { KERNEL_BATCH } from './kernel';
 import { countsTowardLimit, KINDS } from './kinds';
@@ -98,17 +98,50 @@ function tallyKinds(d: Dump, seen: number[]): { count: Float64Array; bytes: Floa
 /** By kind number: does a VMA of that kind count toward vm.max_map_count ([vsyscall] does not)? */
 const COUNTED = Uint8Array.from(KINDS, (kind) => (countsTowardLimit(kind) ? 1 : 0));
 
-interface Change {
-  side: 0 | 1; // 0 removed (from A), 1 added (in B)
-  i: number;
+/**
+ * The VMAs only one dump has, in the order the walk finds them (ascending start): `side` 0 for
+ * removed (an index into A), 1 for added (into B). Typed and grown by doubling: a diff of two
+ * million VMAs makes no object per change.
+ */
+class Changes {
+  n = 0;
+  side = new Uint8Array(1024);
+  index = new Uint32Array(1024);
+
+  push(side: 0 | 1, i: number): void {
+    if (this.n === this.side.length) {
+      const side = new Uint8Array(this.n * 2);
+      const index = new Uint32Array(this.n * 2);
+      side.set(this.side);
+      index.set(this.index);
+      this.side = side;
+      this.index = index;
+    }
+    this.side[this.n] = side;
+    this.index[this.n++] = i;
+  }
+
+  /** Indices into A (side 0) or B (side 1) of the first `max` changes of that side. */
+  first(side: 0 | 1, max: number): number[] {
+    const out: number[] = [];
+    for (let k = 0; k < this.n && out.length < max; k++) if (this.side[k] === side) out.push(this.index[k]);
+    return out;
+  }
+
+  count(side: 0 | 1): number {
+    let c = 0;
+    for (let k = 0; k < this.n; k++) if (this.side[k] === side) c++;
+    return c;
+  }
 }
 
 /**
  * Both dumps in address order, side by side: pushes the VMAs only one has to changes, returns
  * how many both have (same range, permissions and name). Sorted dumps (as the kernel prints
  * them) are walked by index, without an order array; the columns are locals, for a tight loop.
+ * Like a merge, it emits changes by ascending start (A's first on equal starts).
  */
-function walk(a: Dump, b: Dump, changes: Change[]): number {
+function walk(a: Dump, b: Dump, changes: Changes): number {
   const oa = a.sorted ? undefined : a.order();
   const ob = b.sorted ? undefined : b.order();
   const na = a.count;
@@ -141,20 +174,20 @@ function walk(a: Dump, b: Dump, changes: Change[]): number {
       x++;
       y++;
     } else if (cmp <= 0) {
-      changes.push({ side: 0, i });
+      changes.push(0, i);
       x++;
     } else {
-      changes.push({ side: 1, i: j });
+      changes.push(1, j);
       y++;
     }
   }
   for (; x < na; x++) {
     const i = oa ? oa[x] : x;
-    if (COUNTED[aK[i]]) changes.push({ side: 0, i });
+    if (COUNTED[aK[i]]) changes.push(0, i);
   }
   for (; y < nb; y++) {
     const j = ob ? ob[y] : y;
-    if (COUNTED[bK[j]]) changes.push({ side: 1, i: j });
+    if (COUNTED[bK[j]]) changes.push(1, j);
   }
   return unchanged;
 }
@@ -164,7 +197,7 @@ function walk(a: Dump, b: Dump, changes: Change[]): number {
  * permissions and name, walked in address order (both dumps are kernel-sorted).
  */
 export function diffDumps(a: Dump, b: Dump): DumpDiff {
-  const changes: Change[] = [];
+  const changes = new Changes();
   const unchanged = walk(a, b, changes);
 
   const seen: number[] = [];
@@ -175,76 +208,94 @@ export function diffDumps(a: Dump, b: Dump): DumpDiff {
   for (const k of seen) if (COUNTED[k]) kinds[KINDS[k]] ??= { countA: countA[k], countB: countB[k], bytesA: bytesA[k], bytesB: bytesB[k] };
   const counted = (count: Float64Array) => count.reduce((n, c, k) => (COUNTED[k] ? n + c : n), 0);
 
-  const added = changes.filter((c) => c.side === 1);
-  const removed = changes.filter((c) => c.side === 0);
   return {
     vmaCountA: counted(countA),
     vmaCountB: counted(countB),
-    added: added.length,
-    removed: removed.length,
+    added: changes.count(1),
+    removed: changes.count(0),
     unchanged,
     kinds,
     topRanges: growthRanges(a, b, changes),
-    addedSample: added.slice(0, SAMPLE).map((c) => ref(b, c.i)),
-    removedSample: removed.slice(0, SAMPLE).map((c) => ref(a, c.i)),
+    addedSample: changes.first(1, SAMPLE).map((i) => ref(b, i)),
+    removedSample: changes.first(0, SAMPLE).map((i) => ref(a, i)),
   };
 }
 
-function growthRanges(a: Dump, b: Dump, changes: Change[]): RangeGrowth[] {
-  const dumpOf = (c: Change) => (c.side ? b : a);
-  const start = (c: Change) => dumpOf(c).start(c.i);
-  const end = (c: Change) => dumpOf(c).end(c.i);
-  // Sorted by start through a typed index (stable, as the comparator sort was), each start and
-  // end read once: this runs once per diff, cold, and calls are what cold code pays for.
-  const starts = Float64Array.from(changes, start);
-  const ends = Float64Array.from(changes, end);
-  const byStart = Uint32Array.from(changes.keys()).sort((p, q) => starts[p] - starts[q] || p - q);
+function growthRanges(a: Dump, b: Dump, changes: Changes): RangeGrowth[] {
+  const { n, side, index } = changes;
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  const bytes = new Float64Array(n);
+  let ascending = true;
+  for (let k = 0; k < n; k++) {
+    const d = side[k] ? b : a;
+    const i = index[k];
+    starts[k] = toNumber(d.startHi[i], d.startLo[i]);
+    ends[k] = toNumber(d.endHi[i], d.endLo[i]);
+    bytes[k] = subtract(d.startHi[i], d.startLo[i], d.endHi[i], d.endLo[i]);
+    if (k && starts[k] < starts[k - 1]) ascending = false;
+  }
+  // The walk emits changes by ascending start, so this order is the identity; the stable sort
+  // stays for safety's sake, should that ever not hold.
+  const byStart = new Uint32Array(n);
+  for (let k = 0; k < n; k++) byStart[k] = k;
+  if (!ascending) byStart.sort((p, q) => starts[p] - starts[q] || p - q);
   const ranges: RangeGrowth[] = [];
-  let group: number[] = [];
-  let groupEnd = -Infinity;
-  const flush = () => {
-    if (!group.length) return;
+  const kindCount = new Uint32Array(KINDS.length);
+  const kindsSeen: number[] = [];
+  const flush = (from: number, to: number) => {
     let add = 0;
     let rem = 0;
-    let bytes = 0;
-    const kindCount = new Map<VmaKind, number>();
+    let delta = 0;
     let line = 0;
-    for (const k of group) {
-      const c = changes[k];
-      const d = dumpOf(c);
-      if (c.side) {
+    let last = byStart[from];
+    for (let g = from; g < to; g++) {
+      const k = byStart[g];
+      if (ends[k] > ends[last]) last = k;
+      if (side[k]) {
+        const i = index[k];
         add++;
-        bytes += d.size(c.i);
-        kindCount.set(d.kindOf(c.i), (kindCount.get(d.kindOf(c.i)) ?? 0) + 1);
-        line ||= d.line[c.i];
+        delta += bytes[k];
+        const kind = b.kind[i];
+        if (kindCount[kind]++ === 0) kindsSeen.push(kind);
+        line ||= b.line[i];
       } else {
         rem++;
-        bytes -= d.size(c.i);
+        delta -= bytes[k];
       }
     }
-    const first = changes[group[0]];
-    const last = changes[group.reduce((m, k) => (ends[k] > ends[m] ? k : m), group[0])];
-    const fd = dumpOf(first);
-    const ld = dumpOf(last);
-    const kind = [...kindCount.entries()].sort((p, q) => q[1] - p[1])[0]?.[0] ?? fd.kindOf(first.i);
+    // The kind most added VMAs have (the first seen of equals), else the first change's.
+    const first = byStart[from];
+    const fd = side[first] ? b : a;
+    const fi = index[first];
+    let kind = kindsSeen.length ? kindsSeen[0] : fd.kind[fi];
+    for (const k of kindsSeen) if (kindCount[k] > kindCount[kind]) kind = k;
+    for (const k of kindsSeen) kindCount[k] = 0;
+    kindsSeen.length = 0;
+    const ld = side[last] ? b : a;
+    const li = index[last];
     ranges.push({
-      startHex: toHex(fd.startHi[first.i], fd.startLo[first.i]),
-      endHex: toHex(ld.endHi[last.i], ld.endLo[last.i]),
+      startHex: toHex(fd.startHi[fi], fd.startLo[fi]),
+      endHex: toHex(ld.endHi[li], ld.endLo[li]),
       vmaDelta: add - rem,
-      byteDelta: bytes,
+      byteDelta: delta,
       added: add,
       removed: rem,
-      kind,
-      line: line || fd.line[first.i],
+      kind: KINDS[kind],
+      line: line || fd.line[fi],
     });
-    group = [];
   };
-  for (const k of byStart) {
-    if (group.length && starts[k] - groupEnd > RANGE_GAP) flush();
-    group.push(k);
+  let from = 0;
+  let groupEnd = -Infinity;
+  for (let g = 0; g < n; g++) {
+    const k = byStart[g];
+    if (g > from && starts[k] - groupEnd > RANGE_GAP) {
+      flush(from, g);
+      from = g;
+    }
     groupEnd = Math.max(groupEnd, ends[k]);
   }
-  flush();
+  if (n > from) flush(from, n);
   ranges.sort((p, q) => q.vmaDelta - p.vmaDelta || q.byteDelta - p.byteDelta);
   return ranges.slice(0, 10);
 }

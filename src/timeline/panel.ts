@@ -7,6 +7,7 @@ import { diffDumps } from '../core/diff';
 import { formatCount } from '../core/format';
 import { differentProcessWarning, processDifferences, processIdentity } from '../core/identity';
 import { parseDump } from '../core/parse';
+import { toColumns } from '../core/sampleColumns';
 import { sampleOf, type TimelineSample } from '../core/timeline';
 import { PrometheusError, type PrometheusAuth } from '../prometheus/client';
 import { describeSeries, prometheusTimeline } from '../prometheus/timeline';
@@ -150,7 +151,7 @@ export class TimelinePanel extends Disposable {
       type: MessageType.Init,
       title: this.title,
       source: this.source,
-      samples: [...this.samples.values()],
+      samples: toColumns([...this.samples.values()]),
       // Watch samples carry capture times; a folder's may need the user's word.
       ...(this.source.kind === 'watch'
         ? { intervalMs: watchIntervalMs(), intervalFrom: 'the watch interval' }
@@ -165,7 +166,7 @@ export class TimelinePanel extends Disposable {
 
   private addSamples(samples: TimelineSample[]): void {
     for (const s of samples) this.samples.set(s.source, s);
-    this.post({ type: MessageType.SamplesAdded, samples });
+    this.post({ type: MessageType.SamplesAdded, samples: toColumns(samples) });
   }
 
   private notice(level: 'info' | 'warning' | 'error', message: string): void {
