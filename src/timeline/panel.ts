@@ -154,8 +154,8 @@ export class TimelinePanel extends Disposable {
       samples: toColumns([...this.samples.values()]),
       // Watch samples carry capture times; a folder's may need the user's word.
       ...(this.source.kind === 'watch'
-        ? { intervalMs: watchIntervalMs(), intervalFrom: 'the watch interval' }
-        : { intervalMs: folderIntervalMs(), intervalFrom: `the setting vmaLens.${Settings.timelineInterval}` }),
+        ? { intervalMs: watchIntervalMs(), intervalFrom: vscode.l10n.t('the watch interval') }
+        : { intervalMs: folderIntervalMs(), intervalFrom: vscode.l10n.t('the setting {0}', `vmaLens.${Settings.timelineInterval}`) }),
       ...(this.source.kind === 'prometheus' ? { timesFrom: 'Prometheus' } : {}),
       skipped: this.skipped,
       ...(this.progress && !this.progress.finished ? { loading: this.progress } : {}),
