@@ -135,6 +135,79 @@ class Changes {
   }
 }
 
+/** Name tables larger than this (a hostile dump of distinct names) leave the walk to JavaScript. */
+const KERNEL_NAMES_MAX = 16384;
+
+/**
+ * walk() for two dumps in address order, in A's kernel (kernel.c's diffWalk): B's columns go a
+ * chunk at a time into A's input buffer, which parsing no longer needs; A's are where they live.
+ * False (nothing done) when a dump is out of address order or B has too many names.
+ */
+function kernelWalk(a: Dump, b: Dump, changes: Changes): number | false {
+  if (!a.sorted || !b.sorted || b.names.length > KERNEL_NAMES_MAX) return false;
+  const k = a.kernel;
+  const buf = k.x.memory.buffer;
+  // Table of B's name ids, then per VMA of a chunk: start and end halves, name id, changes
+  // out (4 bytes each), permissions and kind (1 each).
+  const tableAt = k.input.byteOffset;
+  const bToA = new Int32Array(buf, tableAt, Math.max(1, b.names.length));
+  const idsInA = new Map(a.names.map((name, id) => [name, id]));
+  b.names.forEach((name, id) => (bToA[id] = idsInA.get(name) ?? -2));
+  const chunkAt = tableAt + bToA.byteLength;
+  const chunk = Math.floor((k.input.byteLength - bToA.byteLength) / (6 * 4 + 2)) & ~7;
+  const col = <T>(type: new (b: ArrayBufferLike, at: number, n: number) => T, c: number, size: number) => new type(buf, chunkAt + c * chunk * 4, chunk * size);
+  const sh = col(Uint32Array, 0, 1);
+  const sl = col(Uint32Array, 1, 1);
+  const eh = col(Uint32Array, 2, 1);
+  const el = col(Uint32Array, 3, 1);
+  const nm = col(Int32Array, 4, 1);
+  const out = col(Uint32Array, 5, 1);
+  const pm = new Uint8Array(buf, chunkAt + 6 * chunk * 4, chunk);
+  const kd = new Uint8Array(buf, chunkAt + 6 * chunk * 4 + chunk, chunk);
+  let counted = 0;
+  COUNTED.forEach((c, kind) => (counted |= c << kind));
+  const result = new Uint32Array(buf, k.x.diffResult(), 3);
+  let unchanged = 0;
+  let x = 0;
+  let y = 0;
+  while (x < a.count && y < b.count) {
+    const nb = Math.min(chunk, b.count - y);
+    sh.set(b.startHi.subarray(y, y + nb));
+    sl.set(b.startLo.subarray(y, y + nb));
+    eh.set(b.endHi.subarray(y, y + nb));
+    el.set(b.endLo.subarray(y, y + nb));
+    nm.set(b.nameId.subarray(y, y + nb));
+    pm.set(b.perms.subarray(y, y + nb));
+    kd.set(b.kind.subarray(y, y + nb));
+    x = k.x.diffWalk(
+      x,
+      a.count,
+      sh.byteOffset,
+      sl.byteOffset,
+      eh.byteOffset,
+      el.byteOffset,
+      pm.byteOffset,
+      kd.byteOffset,
+      nm.byteOffset,
+      nb,
+      tableAt,
+      counted >>> 0,
+      out.byteOffset,
+      chunk,
+    );
+    unchanged += result[1];
+    for (let w = 0; w < result[2]; w++) {
+      const o = out[w];
+      if (o & 0x80000000) changes.push(1, y + (o & 0x7fffffff));
+      else changes.push(0, o);
+    }
+    y += result[0];
+  }
+  for (; x < a.count; x++) if (COUNTED[a.kind[x]]) changes.push(0, x);
+  for (; y < b.count; y++) if (COUNTED[b.kind[y]]) changes.push(1, y);
+  return unchanged;
+}
+
 /**
  * Both dumps in address order, side by side: pushes the VMAs only one has to changes, returns
  * how many both have (same range, permissions and name). Sorted dumps (as the kernel prints
@@ -198,7 +271,8 @@ function walk(a: Dump, b: Dump, changes: Changes): number {
  */
 export function diffDumps(a: Dump, b: Dump): DumpDiff {
   const changes = new Changes();
-  const unchanged = walk(a, b, changes);
+  const inKernel = kernelWalk(a, b, changes);
+  const unchanged = inKernel === false ? walk(a, b, changes) : inKernel;
 
   const seen: number[] = [];
   const { count: countA, bytes: bytesA } = tallyKinds(a, seen);

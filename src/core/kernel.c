@@ -476,6 +476,53 @@ EXPORT("kindTotals") void kindTotals(u32 from, u32 to, u32 n) {
   }
 }
 
+/* diffWalk()'s results besides the next VMA of this dump: the next of the other's chunk, VMAs both have, changes written. */
+static u32 diffResult[3];
+EXPORT("diffResult") u32 *diffResultPtr(void) { return diffResult; }
+
+/*
+ * diff.ts's walk of two dumps in address order (both sorted), this one's VMAs from x (of n)
+ * against a chunk of nb VMAs of the other, whose columns diff.ts copied into the input buffer
+ * (unused once a dump is parsed): a VMA both have (same range, permissions and name) is
+ * counted, one only this dump has is written to out as its index, one only the other has as its
+ * chunk index with the top bit set; A's first on equal starts, as a merge. Only kinds in the
+ * `counted` bit set take part ([vsyscall] is not a VMA of the process). bToA: for each of the
+ * other's name ids, this dump's id of that name (-2: none). Stops when either side or out
+ * (outMax) is full; returns the next x. In JavaScript this loop over two million VMAs cost
+ * 20-30 ms, a quarter of the diff of two 1M dumps.
+ */
+EXPORT("diffWalk")
+u32 diffWalk(u32 x, u32 n, const u32 *bSH, const u32 *bSL, const u32 *bEH, const u32 *bEL, const u8 *bP, const u8 *bK, const i32 *bN, u32 nb,
+             const i32 *bToA, u32 counted, u32 *out, u32 outMax) {
+  u32 y = 0, same = 0, w = 0;
+  while (x < n && y < nb && w < outMax) {
+    if (!(counted >> kind[x] & 1)) {
+      x++;
+      continue;
+    }
+    if (!(counted >> bK[y] & 1)) {
+      y++;
+      continue;
+    }
+    u64 a0 = (u64)startHi[x] << 32 | startLo[x], b0 = (u64)bSH[y] << 32 | bSL[y];
+    i32 an = nameId[x], bn = bN[y];
+    int sameName = bn < 0 ? an < 0 : bToA[bn] == an;
+    if (a0 == b0 && endHi[x] == bEH[y] && endLo[x] == bEL[y] && perms[x] == bP[y] && sameName) {
+      same++;
+      x++;
+      y++;
+    } else if (a0 <= b0) {
+      out[w++] = x++;
+    } else {
+      out[w++] = y++ | 0x80000000u;
+    }
+  }
+  diffResult[0] = y;
+  diffResult[1] = same;
+  diffResult[2] = w;
+  return x;
+}
+
 /*
  * The first of the first n VMAs in index order that starts at hi:lo and has no name (n: none),
  * for allocator.ts (Go's first arena): a JavaScript loop over a million VMAs, cold, cost 7 ms.

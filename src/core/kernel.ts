@@ -34,6 +34,23 @@ interface Exports {
   totalBytes(): number;
   totalFirst(): number;
   kindTotals(from: number, to: number, n: number): void;
+  diffResult(): number;
+  diffWalk(
+    x: number,
+    n: number,
+    bStartHi: number,
+    bStartLo: number,
+    bEndHi: number,
+    bEndLo: number,
+    bPerms: number,
+    bKind: number,
+    bNameId: number,
+    nb: number,
+    bToA: number,
+    counted: number,
+    out: number,
+    outMax: number,
+  ): number;
   fieldVma(): number;
   fieldSlot(): number;
   fieldValue(): number;

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { analyze } from '../../src/core/analyze';
-import { diffDumps } from '../../src/core/diff';
+import { diffDumps, type DumpDiff } from '../../src/core/diff';
 import type { Dump } from '../../src/core/dump';
 import { countsTowardLimit } from '../../src/core/kinds';
 import { parseDump } from '../../src/core/parse';
@@ -35,11 +35,20 @@ function reference(a: Dump, b: Dump) {
       e[`bytes${side}`] += d.size(i);
     }
   }
+  // The first 50 each side has alone, in address order (the report's samples).
+  const firstAlone = (d: Dump, other: Set<string>) =>
+    Array.from({ length: d.count }, (_, i) => i)
+      .filter((i) => counts(d, i) && !other.has(key(d, i)))
+      .sort((i, j) => d.startHi[i] - d.startHi[j] || d.startLo[i] - d.startLo[j] || i - j)
+      .slice(0, 50)
+      .map((i) => key(d, i));
   const counted = (d: Dump) => Array.from({ length: d.count }, (_, i) => d.kindOf(i)).filter(countsTowardLimit).length;
   return {
     added: [...inB].filter((k) => !inA.has(k)).length,
     removed: [...inA].filter((k) => !inB.has(k)).length,
     kinds,
+    addedSample: firstAlone(b, inA),
+    removedSample: firstAlone(a, inB),
     vmaCountA: counted(a),
     vmaCountB: counted(b),
   };
@@ -59,6 +68,9 @@ export function checkDiffTally(textA: string, textB: string): void {
   assert.deepEqual(got.kinds, want.kinds);
   // In the order the kinds first appear, A's then B's (the text report lists them so).
   assert.deepEqual(Object.keys(got.kinds), Object.keys(want.kinds));
+  const keys = (refs: DumpDiff['addedSample']) => refs.map((r) => `${r.startHex}-${r.endHex} ${r.perms} ${r.name}`);
+  assert.deepEqual(keys(got.addedSample), want.addedSample, 'the first VMAs added');
+  assert.deepEqual(keys(got.removedSample), want.removedSample, 'the first VMAs removed');
   assert.equal(got.vmaCountA, want.vmaCountA);
   assert.equal(got.vmaCountB, want.vmaCountB);
 }
