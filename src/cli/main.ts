@@ -2,7 +2,7 @@ import { readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
 import { captureLocalSync, CaptureError } from '../capture';
-import { analyze } from '../core/analyze';
+import { analyze, classifyKinds } from '../core/analyze';
 import { showEscaped } from '../core/escape';
 import type { Dump } from '../core/dump';
 import { topMappings, type MappingSort } from '../core/mappings';
@@ -257,7 +257,7 @@ export function main(argvIn: string[]): number {
           // A diff of two files of several processes would sum them: say so instead.
           if (d.sections.length > 1)
             throw new DumpReadError(t('{0} holds {1} processes; diff compares one process with another (split the file first)', f, d.sections.length));
-          analyze(d, options); // classifies the VMAs the diff groups by kind
+          classifyKinds(d); // the diff groups VMAs by kind; it needs no findings
         }
         const d = diffDumps(da, db);
         const warning = differentProcessWarning(processDifferences(processIdentity(da), processIdentity(db)));

@@ -60,12 +60,25 @@ export function analyze(dump: Dump, options: AnalyzeOptions = {}): Analysis {
   return { ...top, findings, processes, processCount: dump.sections.length };
 }
 
-function analyzeOne(dump: Dump, options: AnalyzeOptions): Analysis {
+interface Kinds {
+  allocator: AllocatorInfo;
+  stats: ClassifyStats;
+  addressBits: 32 | 64;
+  /** A rule changed kinds after the kernel's tally pass (which then must run again). */
+  kindsChanged: boolean;
+}
+
+/**
+ * The kind of every VMA, as analyze() decides it, without the findings: all that a diff, which
+ * groups VMAs by kind, needs of a single-process dump. withTally: the kernel tallies as it
+ * classifies (analyze reads that tally).
+ */
+export function classifyKinds(dump: Dump, withTally = false): Kinds {
   const addressBits: 32 | 64 = dump.maxEndHi > 0 ? 64 : 32;
   let allocator = detectAllocator(dump);
   // Without a verdict, classify by glibc's layout rules: its arenas are evidence in themselves.
   // The tally is made with the classification, and made again if a kind changes here.
-  const stats = classify(dump, allocator.name === 'unknown' ? 'glibc' : allocator.name, addressBits, true);
+  const stats = classify(dump, allocator.name === 'unknown' ? 'glibc' : allocator.name, addressBits, withTally);
   let kindsChanged = false;
   const open = allocator.confidence === 'unknown' || (allocator.name === 'glibc' && allocator.confidence === 'suspected');
   const staticJemalloc = open ? suspectStaticJemalloc(dump, stats, allocator) : undefined;
@@ -77,7 +90,11 @@ function analyzeOne(dump: Dump, options: AnalyzeOptions): Analysis {
     unknownPermsKinds(dump);
     kindsChanged = true;
   }
+  return { allocator, stats, addressBits, kindsChanged };
+}
 
+function analyzeOne(dump: Dump, options: AnalyzeOptions): Analysis {
+  const { allocator, stats, addressBits, kindsChanged } = classifyKinds(dump, true);
   const t = tally(dump, !kindsChanged);
   const { kinds, totals, vmaCount } = summarise(t);
   const nodes = numaNodeBytes(dump);

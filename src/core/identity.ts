@@ -26,9 +26,10 @@ export function processIdentity(dump: Dump): ProcessIdentity {
   if (h.pid !== undefined) id.pid = h.pid;
   const command = h.command?.trim().split(/\s+/)[0];
   if (command) id.command = command;
-  const order = dump.order();
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k];
+  // A dump in address order needs no order array (a diff of two million VMAs would make two).
+  const order = dump.sorted ? undefined : dump.order();
+  for (let k = 0; k < dump.count; k++) {
+    const i = order ? order[k] : k;
     const name = dump.name(i);
     if (name?.startsWith('/')) {
       id.exe = name;
