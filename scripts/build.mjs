@@ -1,6 +1,7 @@
 // One esbuild call per target; types are checked separately by `tsc --noEmit`.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -27,8 +28,16 @@ const targets = [
     external: ['vscode'],
   },
   {
-    // Command-line twin of the analysis.
+    // Command-line twin of the analysis, run by dist/cli.js from V8's code cache.
     entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli-main.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
+    // `vma-lens`: loads dist/cli-main.js with its code cache (src/cli/launch.ts).
+    entryPoints: ['src/cli/launch.ts'],
     outfile: 'dist/cli.js',
     platform: 'node',
     format: 'cjs',
@@ -52,4 +61,19 @@ if (watch) {
   for (const t of targets) await (await esbuild.context({ ...common, ...t })).watch();
 } else {
   await Promise.all(targets.map((t) => esbuild.build({ ...common, ...t })));
+  writeCodeCache();
+}
+
+/**
+ * dist/cli-main.js.cache: V8's code cache of the CLI bundle after one real analysis (the code a
+ * run compiles is in it), made by this Node; dist/cli.js uses it when its Node accepts it.
+ */
+function writeCodeCache() {
+  const cache = 'dist/cli-main.js.cache';
+  rmSync(cache, { force: true });
+  const r = spawnSync(process.execPath, ['dist/cli.js', 'analyze', '--json', 'samples/mariadbd-glibc.maps'], {
+    env: { ...process.env, VMA_LENS_WRITE_CODE_CACHE: '1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0 || !existsSync(cache)) throw new Error(`build: no code cache for the CLI (exit ${r.status})`);
 }

@@ -21,7 +21,8 @@ function cliForOthers(): string {
   fs.chmodSync(tmp, 0o755); // removed with the rest in after()
   const dir = fs.mkdtempSync(path.join(tmp, 'cli-'));
   fs.chmodSync(dir, 0o755);
-  fs.copyFileSync(cli, path.join(dir, 'cli.js'));
+  // The launcher, the bundle it runs and its code cache.
+  for (const f of ['cli.js', 'cli-main.js', 'cli-main.js.cache']) fs.copyFileSync(path.join(root, 'dist', f), path.join(dir, f));
   return path.join(dir, 'cli.js');
 }
 
