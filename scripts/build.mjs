@@ -5,6 +5,7 @@ import { existsSync, rmSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+const CODE_CACHE = 'dist/cli-main.js.cache';
 
 /** @type {esbuild.BuildOptions[]} */
 const targets = [
@@ -58,6 +59,8 @@ if (existsSync('webview/main.ts')) {
 
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning' };
 if (watch) {
+  // V8 checks a cache against its source's length only: a rebuilt bundle must not meet an old one.
+  rmSync(CODE_CACHE, { force: true });
   for (const t of targets) await (await esbuild.context({ ...common, ...t })).watch();
 } else {
   await Promise.all(targets.map((t) => esbuild.build({ ...common, ...t })));
@@ -69,7 +72,7 @@ if (watch) {
  * run compiles is in it), made by this Node; dist/cli.js uses it when its Node accepts it.
  */
 function writeCodeCache() {
-  const cache = 'dist/cli-main.js.cache';
+  const cache = CODE_CACHE;
   rmSync(cache, { force: true });
   const r = spawnSync(process.execPath, ['dist/cli.js', 'analyze', '--json', 'samples/mariadbd-glibc.maps'], {
     env: { ...process.env, VMA_LENS_WRITE_CODE_CACHE: '1' },
