@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
 import { captureLocalSync, CaptureError } from '../capture';
@@ -273,15 +273,16 @@ export function main(argvIn: string[]): number {
         const samples = orderSamples(
           files.flatMap((f) => {
             let dump;
+            let mtime = 0;
             try {
-              dump = readDumpSync(f);
+              dump = readDumpSync(f, (st) => (mtime = st.mtimeMs));
             } catch (err) {
               // One unreadable file does not hide the others (the panel does the same).
               if (!(err instanceof DumpReadError)) throw err;
               skipped.push({ file: f, reason: err.message });
               return [];
             }
-            const sample = dump.count ? [sampleOf(f, analyze(dump, options), { mtime: statSync(f).mtimeMs, process: processIdentity(dump) })] : [];
+            const sample = dump.count ? [sampleOf(f, analyze(dump, options), { mtime, process: processIdentity(dump) })] : [];
             if (!dump.count) skipped.push({ file: f, reason: t('no mappings found') });
             dump.release(); // the next file reuses its memory
             return sample;

@@ -58,8 +58,11 @@ function refuseNonRegular(path: string, st: Stats, stdin: boolean): void {
   throw new DumpReadError(t('cannot read {0}: {1}; give a dump file or pipe one in', stdin ? t('standard input') : path, what));
 }
 
-/** Streams a file (or descriptor 0 for "-") through the parser synchronously: fastest for the CLI. */
-export function readDumpSync(path: string): Dump {
+/**
+ * Streams a file (or descriptor 0 for "-") through the parser synchronously: fastest for the CLI.
+ * `stat` gets the file's stats as read before the parse (a timeline wants its time; no second stat).
+ */
+export function readDumpSync(path: string, stat?: (st: Stats) => void): Dump {
   let fd: number;
   try {
     fd = path === '-' ? 0 : openSync(path, OPEN_FLAGS);
@@ -70,6 +73,7 @@ export function readDumpSync(path: string): Dump {
   try {
     st = fstatSync(fd);
     refuseNonRegular(path, st, fd === 0);
+    stat?.(st);
   } catch (err) {
     if (fd !== 0) closeSync(fd);
     throw err;
