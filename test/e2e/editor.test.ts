@@ -427,20 +427,19 @@ for (const build of E2E_BUILDS)
 
     onNode('analyses a 1,000,000-line 49 MB dump from disk, from the Explorer (the time printed)', async (t) => {
       const t0 = Date.now();
-      await explorerContextMenu(vsc, 'fragmented-1000000.maps', 'Analyze Dump');
-      const clicked = Date.now() - t0;
+      const click = await explorerContextMenu(vsc, 'fragmented-1000000.maps', 'Analyze Dump');
       const view = vsc.webviewFrame();
       // The panel opens at once with a message, while the file is read: the report's own summary is what counts.
       await view.locator('h1', { hasText: 'fragmented-1000000.maps' }).waitFor({ timeout: 30_000 });
-      const panel = Date.now() - t0;
+      const panel = Date.now() - click;
       await view.locator('#summary-vmas .value').waitFor({ timeout: 30_000 });
-      const wall = Date.now() - t0;
+      const done = Date.now();
       const sub = await view.locator('.sub').innerText();
       const ms = Number(/analysed in ([\d.]+) ms/.exec(sub)?.[1]);
       const vmas = await view.locator('#summary-vmas .value').innerText();
       t.diagnostic(
-        `1,000,000-line dump from disk: read + parse + analyse ${ms} ms; menu click to report ${wall} ms ` +
-          `(the context menu's clicks ${clicked} ms, the panel shown ${panel} ms)`,
+        `1,000,000-line dump from disk: read + parse + analyse ${ms} ms; menu click to report ${done - click} ms ` +
+          `(the panel shown at ${panel} ms; from the right-click that opens the menu ${done - t0} ms)`,
       );
       assert.match(vmas, /^1,000,\d{3} \/ 65,530/);
       assert.ok(Number.isFinite(ms), `the report says how long the analysis took: ${sub}`);

@@ -209,7 +209,8 @@ export async function activeEditorText(vsc: VSCode): Promise<string> {
 }
 
 /** Right-clicks a top-level entry of the Explorer and runs the context-menu item titled `item`. */
-export async function explorerContextMenu(vsc: VSCode, name: string, item: string): Promise<void> {
+/** Runs an item of a file's context menu in the Explorer; returns when the item was clicked (Date.now()). */
+export async function explorerContextMenu(vsc: VSCode, name: string, item: string): Promise<number> {
   const row = vsc.page
     .locator('.explorer-folders-view .monaco-list-row', { has: vsc.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(name)}$`) }) })
     .first();
@@ -218,6 +219,7 @@ export async function explorerContextMenu(vsc: VSCode, name: string, item: strin
   const entry = vsc.page.locator('.context-view .action-item .action-label', { hasText: new RegExp(`^${escapeRegExp(item)}$`) }).first();
   await entry.waitFor({ timeout: 10_000 });
   await entry.hover();
+  const clicked = Date.now();
   await entry.click();
   // A click that lands while the menu is still animating is lost: the item is focused, so Enter.
   const menu = vsc.page.locator('.context-view .monaco-menu');
@@ -226,6 +228,7 @@ export async function explorerContextMenu(vsc: VSCode, name: string, item: strin
     if (await menu.isVisible().catch(() => false)) await vsc.page.keyboard.press('Enter');
   }
   await menu.waitFor({ state: 'hidden', timeout: 5000 });
+  return clicked;
 }
 
 /** The problems item of the status bar: [errors, warnings, infos]. */
