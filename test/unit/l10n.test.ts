@@ -55,6 +55,16 @@ describe('message catalogue', () => {
     );
   });
 
+  it('fills {0} and {name} placeholders as @vscode/l10n does, and leaves any other brace as written', () => {
+    assert.equal(t('{0} of {1} in {0}', 3, 'x'), '3 of x in 3');
+    assert.equal(t('{a} and {b}', { a: 'one', b: 2 }), 'one and 2');
+    assert.equal(t('{{0}} {1}{0}', 'a', 'b'), '{a} ba');
+    assert.equal(t('{} {2} {-1} {00} {NaN} { 0} {1.0} {0', 'a', 'b'), '{} {2} {-1} {00} {NaN} { 0} {1.0} {0');
+    assert.equal(t('{x} {constructor}', 'a'), '{x} {constructor}');
+    assert.equal(t('}{0}{', 7), '}7{');
+    assert.equal(t('no placeholder', 1), 'no placeholder');
+  });
+
   it('has zh-cn among its languages', () => {
     assert.ok(LANGUAGES.includes('zh-cn'), LANGUAGES.join());
   });
