@@ -79,18 +79,12 @@ function fromDocument(index: DumpIndex, doc: vscode.TextDocument): Analysed {
  * files over 50 MB, which VS Code does not hand to extensions, are analysed).
  */
 async function analyzeUri(index: DumpIndex, uri: vscode.Uri): Promise<Analysed | undefined> {
-  const doc = openDump(uri);
-  if (doc) return fromDocument(index, doc);
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (doc && (isDumpDocument(doc) || doc.isUntitled)) return fromDocument(index, doc);
   const key = platform().files.keyOf(uri);
   // The platform's reader streams files of any size; VS Code's documents stop at 50 MB.
   if (key !== undefined) return analyzeFile(uri, key);
   return fromDocument(index, await vscode.workspace.openTextDocument(uri));
-}
-
-/** The open document of a URI whose analysis the dump index keeps (then nothing is read). */
-function openDump(uri: vscode.Uri): vscode.TextDocument | undefined {
-  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  return doc && (isDumpDocument(doc) || doc.isUntitled) ? doc : undefined;
 }
 
 /** The report panels: one per source, revealed again when asked twice; restored after a reload. */
@@ -173,23 +167,8 @@ export class ReportPanels {
       uri = picked?.[0];
       if (!uri) return;
     }
-    // A file to read opens its panel first: the webview starts while the file is read and
-    // analysed (a 1,000,000-VMA dump takes a few hundred milliseconds), instead of after.
-    const early = openDump(uri) ? undefined : this.panel(`a:${uri.toString()}`, vscode.l10n.t('Analysis: {0}', basename(uri)));
-    if (early)
-      early.webview.html = messageHtml(
-        { nonce: newNonce(), cspSource: early.webview.cspSource, lang: vscode.env.language, subject: basename(uri) },
-        vscode.l10n.t('Analysing {0}', basename(uri)),
-        vscode.l10n.t('The report appears here once the file is read and analysed.'),
-      );
-    try {
-      const r = await analyzeUri(this.index, uri);
-      if (r) this.showAnalysis(r, uri.toString(), early);
-      else early?.dispose();
-    } catch (err) {
-      early?.dispose();
-      throw err;
-    }
+    const r = await analyzeUri(this.index, uri);
+    if (r) this.showAnalysis(r, uri.toString());
   }
 
   /** "Compare Snapshots…": two open dumps, or two files picked from disk; older first. */
