@@ -34,10 +34,41 @@ function basename(uri: vscode.Uri): string {
   return uri.path.slice(uri.path.lastIndexOf('/') + 1) || uri.toString();
 }
 
-/** Reads and analyses a dump file (`key` of the platform's files) with a cancellable progress notification. */
+/**
+ * A file read and analysed sooner than this shows no notification: it would only flash by, and
+ * drawing it and its updates costs the window time on the way to the report.
+ */
+const PROGRESS_DELAY_MS = 400;
+
+/**
+ * Reads and analyses a dump file (`key` of the platform's files), with a cancellable progress
+ * notification once it takes longer than PROGRESS_DELAY_MS.
+ */
 export async function analyzeFile(uri: vscode.Uri, key: string): Promise<Analysed | undefined> {
   const { files } = platform();
   const name = basename(uri);
+  const abort = new AbortController();
+  /** Set while the notification shows: the bytes read so far, and the end of the read. */
+  let shown: { read(bytes: number, total: number): void; analysing(): void } | undefined;
+  const t0 = performance.now();
+  const work = (async (): Promise<Analysed> => {
+    const dump = await files.read(key, { signal: abort.signal, onProgress: ({ bytes, total }) => shown?.read(bytes, total) });
+    shown?.analysing();
+    const analysis = analyze(dump, analyzeOptions(uri));
+    const ms = since(t0);
+    log().info(`analysed ${key} from disk: ${dump.count} VMAs, ${dump.lineCount} lines in ${ms} ms`);
+    return { dump, analysis, name, ms };
+  })();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const slow = await Promise.race([
+    work.then(
+      () => false,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), PROGRESS_DELAY_MS))),
+  ]);
+  clearTimeout(timer);
+  if (!slow) return work;
   const size = (await files.stat(key))?.size;
   return vscode.window.withProgress(
     {
@@ -45,26 +76,20 @@ export async function analyzeFile(uri: vscode.Uri, key: string): Promise<Analyse
       title: size ? vscode.l10n.t('Analysing {0} ({1})', name, formatBytes(size)) : vscode.l10n.t('Analysing {0}', name),
       cancellable: true,
     },
-    async (progress, token) => {
-      const abort = new AbortController();
+    (progress, token) => {
       token.onCancellationRequested(() => abort.abort());
-      const t0 = performance.now();
       let reported = 0;
-      const dump = await files.read(key, {
-        signal: abort.signal,
-        onProgress: ({ bytes, total }) => {
+      shown = {
+        read: (bytes, total) => {
           const pct = total ? Math.floor((bytes / total) * 90) : 0;
           if (pct > reported) {
             progress.report({ increment: pct - reported, message: vscode.l10n.t('{0} read', formatBytes(bytes)) });
             reported = pct;
           }
         },
-      });
-      progress.report({ increment: 100 - reported, message: vscode.l10n.t('analysing') });
-      const analysis = analyze(dump, analyzeOptions(uri));
-      const ms = since(t0);
-      log().info(`analysed ${key} from disk: ${dump.count} VMAs, ${dump.lineCount} lines in ${ms} ms`);
-      return { dump, analysis, name, ms };
+        analysing: () => progress.report({ increment: 100 - reported, message: vscode.l10n.t('analysing') }),
+      };
+      return work;
     },
   );
 }

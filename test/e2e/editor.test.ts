@@ -429,17 +429,17 @@ for (const build of E2E_BUILDS)
       const t0 = Date.now();
       const click = await explorerContextMenu(vsc, 'fragmented-1000000.maps', 'Analyze Dump');
       const view = vsc.webviewFrame();
-      // The panel opens at once with a message, while the file is read: the report's own summary is what counts.
-      await view.locator('h1', { hasText: 'fragmented-1000000.maps' }).waitFor({ timeout: 30_000 });
-      const panel = Date.now() - click;
       await view.locator('#summary-vmas .value').waitFor({ timeout: 30_000 });
       const done = Date.now();
       const sub = await view.locator('.sub').innerText();
       const ms = Number(/analysed in ([\d.]+) ms/.exec(sub)?.[1]);
       const vmas = await view.locator('#summary-vmas .value').innerText();
+      // The log's clock is this machine's, as the test's: when the extension had the analysis.
+      const logged = /^(\S+ \S+) \[info\] analysed \S+fragmented-1000000\.maps from disk/m.exec(vsc.extensionLog());
+      const analysed = logged ? Date.parse(logged[1].replace(' ', 'T')) - click : NaN;
       t.diagnostic(
         `1,000,000-line dump from disk: read + parse + analyse ${ms} ms; menu click to report ${done - click} ms ` +
-          `(the panel shown at ${panel} ms; from the right-click that opens the menu ${done - t0} ms)`,
+          `(analysed ${Math.round(analysed)} ms after the click, the rest VS Code showing the panel; from the right-click that opens the menu ${done - t0} ms)`,
       );
       assert.match(vmas, /^1,000,\d{3} \/ 65,530/);
       assert.ok(Number.isFinite(ms), `the report says how long the analysis took: ${sub}`);
