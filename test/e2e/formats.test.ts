@@ -86,7 +86,12 @@ describe('other dump formats in VS Code', { timeout: 600_000 }, () => {
     const line = lineOf('numa-dump', /libc\.so.* N0=\d+/);
     const text = texts['numa-dump'].split('\n')[line - 1];
     const pages = /N0=(\d+)/.exec(text)![1];
-    assert.ok((await vsc.editorTokens(line)).length >= 4, 'address, policy, keys and counts in their colours');
+    // The grammar colours the line once the editor has tokenised it, a moment after the language is set.
+    const colours = await poll(
+      () => vsc.editorTokens(line),
+      (c) => c.length >= 4,
+    ).catch(() => vsc.editorTokens(line));
+    assert.ok(colours.length >= 4, `address, policy, keys and counts in their colours: ${colours.join(', ')}`);
     const hover = await vsc.hover(line, text.indexOf(' N0=') + 3);
     assert.match(hover, new RegExp(`NUMA node 0: ${pages} pages? of 4 KiB`));
     const count = texts['numa-dump'].trim().split('\n').length;

@@ -58,9 +58,21 @@ export async function openFolderTimeline(vsc: VSCode, folder: string): Promise<n
       const open = await input.isVisible().catch(() => false);
       const names = await tabs.allInnerTexts().catch(() => []);
       seen.push(`Enter ${attempt}: dialog ${open ? `open at "${await input.inputValue().catch(() => '?')}"` : 'closed'}, tabs [${names.join(' | ')}]`);
-      if (attempt === 3 || !open) {
+      if (attempt === 3) {
         const shot = await vsc.screenshot(`open-folder-timeline-failed-${Date.now()}`).catch(() => 'none');
         throw new Error(`Open Timeline for Folder: no "${title}" tab (${seen.join('; ')}); screenshot: ${shot}`);
+      }
+      if (!open) {
+        // The dialog took the folder it was showing before the typed one: close the timeline it
+        // opened (a middle click, as on any tab) and ask again.
+        for (let k = names.length - 1; k >= 0; k--)
+          if (names[k].includes('VMA timeline:') && !names[k].includes(title))
+            await tabs
+              .nth(k)
+              .click({ button: 'middle' })
+              .catch(() => undefined);
+        await runCommandWhenReady(vsc, 'VMA Lens: Open Timeline for Folder…', true);
+        await input.waitFor();
       }
     }
   }
